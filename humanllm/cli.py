@@ -1,0 +1,155 @@
+"""`humanllm <command> [hydra overrides]` — the command-line interface.
+
+Each command validates the whole composed config first (a bad key fails in about a second, before
+any model or dataset loads), then runs its stage and everything upstream that is not already done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import textwrap
+import time
+from typing import Callable
+
+COMMON_EPILOG = """\
+overrides use Hydra syntax, e.g.:
+  model=tiny-random  mixture=three_tasks  train.max_steps=20  merge.ratios=[0.25,0.5,0.75]
+  experiment=demo    tracker=none         paths.artifacts=/scratch/humanllm
+Print the composed config with --cfg. Config groups and their options: `humanllm --help`."""
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "data": ("build the user corpus from raw logs (and curate it with an LLM when synthesis != raw)",
+             "Loads raw Reddit / Twitter / Blogger / Amazon logs (data=sample generates a small seeded corpus "
+             "in the real schemas), applies the authors' rule filters, dedup and PII scrubbing, and prints the "
+             "funnel: every dropped record is kept with its reason, and in = kept + rejected. With "
+             "synthesis=structured|no_qc|strict it also runs LLM clean/tag, P-E-B synthesis and judge QC."),
+    "tasks": ("build the mixture's task datasets (chat messages, split by user)",
+              "Turns the corpus into chat `messages` records for each task family in the mixture, splits "
+              "users into train/test (the same users for every task), applies per-task caps, and writes HF "
+              "datasets + JSONL. Prints per-task counts."),
+    "train": ("SFT the base model on the task mixture with trl (LoRA or full)",
+              "Runs data and tasks if needed, then fine-tunes `model` with trl's SFTTrainer using the `train` "
+              "group (train=lora or train=full) and logs to W&B (tracker=wandb, offline by default)."),
+    "merge": ("merge the fine-tuned model with its base at each ratio α (mergekit)",
+              "Merges base and fine-tuned weights with mergekit for every α in merge.ratios (α = weight of the "
+              "fine-tuned model). Methods: merge=linear|task_arithmetic|ties|dare_ties|slerp."),
+    "eval": ("score models: in-domain tasks, perplexity, lm-eval suites, MotiveBench, ToMBench",
+             "Evaluates eval.targets (base, sft, merged) or eval.model_path. Results are cached by a hash of "
+             "the weights, so an identical model (even at another path) is never scored twice. Presets: "
+             "eval=indomain|social|general|full."),
+    "pipeline": ("run everything: data → tasks → train → merge → eval → report",
+                 "The whole flow; finished stages are reused. `humanllm pipeline experiment=demo` is the demo."),
+    "report": ("write tables (md/csv/tex), deltas vs base with CIs, and the plot against α",
+               "Reads results/<experiment>/evaluations.json (written by eval/pipeline) and writes the tables "
+               "and plots next to it. Loads no model."),
+    "bench": ("run a benchmark (results under results/bench/)",
+              "Benchmarks: `humanllm bench synthesis` measures LLM-backend throughput and cache reuse against "
+              "a loopback test server."),
+    "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
+              "`humanllm fetch benchmarks [dest]` downloads both benchmarks in their official layouts."),
+}
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname).1s %(name)s: %(message)s", datefmt="%H:%M:%S")
+    for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec", "matplotlib", "wandb", "lm_eval",
+                  "lm-eval", "accelerate", "mergekit", "sentence_transformers", "asyncio", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _offline_defaults() -> None:
+    """Local work never reaches a hub unless the user says so (HUMANLLM_ONLINE=1)."""
+    if os.environ.get("HUMANLLM_ONLINE") != "1":
+        for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+            os.environ.setdefault(var, "1")
+    os.environ.setdefault("WANDB_MODE", "offline")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+def _group_help() -> str:
+    from humanllm.config import group_options
+
+    lines = ["config groups (choose with group=option):"]
+    for group, options in group_options().items():
+        lines.append(textwrap.fill(", ".join(options) or "-", width=100, initial_indent=f"  {group:<10} ",
+                                   subsequent_indent=" " * 13))
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="humanllm",
+        description="Reproduce HumanLLM (KDD '26): curate a Cognitive Genome corpus from user logs, SFT a base "
+                    "LLM on six task families, merge it back with the base model, evaluate, and report.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_group_help() + "\n\nRun `humanllm <command> --help` for details.",
+    )
+    parser.add_argument("--version", action="version", version=f"humanllm {__import__('humanllm').__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+    for name, (short, long) in COMMANDS.items():
+        p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        if name == "bench":
+            p.add_argument("benchmark", choices=["synthesis"], help="which benchmark to run")
+        if name == "fetch":
+            p.add_argument("what", choices=["benchmarks"], help="what to download")
+            p.add_argument("dest", nargs="?", default="data/benchmarks", help="destination folder")
+        p.add_argument("overrides", nargs="*", metavar="override", help="Hydra overrides (key=value, group=option)")
+        p.add_argument("--cfg", action="store_true", help="print the composed, validated config and exit")
+        p.add_argument("--config-dir", default=None, help="a conf/ folder to use instead of the project's")
+        p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from humanllm.config import load_config
+
+    cfg = load_config(args.overrides, args.config_dir)
+    if args.cfg:
+        import yaml
+
+        from humanllm.tracking import redact
+
+        print(yaml.safe_dump(redact(cfg.model_dump(mode="json")), sort_keys=False, allow_unicode=True))
+        return 0
+    from humanllm.pipeline import commands
+
+    handler: Callable = getattr(commands, f"cmd_{args.command}")
+    t0 = time.perf_counter()
+    handler(cfg, args)
+    logging.getLogger("humanllm").info("%s finished in %.1fs", args.command, time.perf_counter() - t0)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    _setup_logging(args.verbose)
+    _offline_defaults()
+    from humanllm.schema import ConfigError
+
+    try:
+        return _run(args)
+    except ConfigError as e:
+        print(f"humanllm {args.command}: config error\n{textwrap.indent(str(e), '  ')}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError) as e:
+        if args.verbose:
+            raise
+        print(f"humanllm {args.command}: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; finished stages are kept and will be reused", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""One function per CLI command: run the flow up to that stage and print what a user needs to see."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from humanllm.config import RootConfig
+from humanllm.pipeline import flow
+from humanllm.pipeline.context import RunContext
+
+log = logging.getLogger("humanllm")
+
+
+def _summary(ctx: RunContext) -> None:
+    log.info("stages built: %d, reused: %d (artifacts in %s)", len(ctx.built), len(ctx.reused), ctx.store.root)
+
+
+def cmd_data(cfg: RootConfig, args: argparse.Namespace) -> None:
+    from humanllm.data.stage import funnel_text
+
+    ctx = RunContext.from_config(cfg)
+    state = flow.run_data(ctx, flow.FlowState())
+    print(funnel_text(state.corpus.path))
+    if state.curated is not None:
+        from humanllm.curate.stage import curation_text
+
+        print(curation_text(state.curated.path))
+    print(f"\ncorpus: {state.corpus.path}")
+    _summary(ctx)
+
+
+def cmd_tasks(cfg: RootConfig, args: argparse.Namespace) -> None:
+    ctx = RunContext.from_config(cfg)
+    state = flow.run_task_stage(ctx, flow.FlowState())
+    print(f"{'task':<26}{'examples':>10}{'train':>8}{'test':>7}{'train users':>13}{'test users':>12}  path")
+    for name, art in state.tasks.items():
+        c = art.counts
+        print(f"{name:<26}{c['examples']:>10}{c['train']:>8}{c['test']:>7}{c['train_users']:>13}{c['test_users']:>12}  {art.path}")
+    _summary(ctx)
+
+
+def cmd_train(cfg: RootConfig, args: argparse.Namespace) -> None:
+    ctx = RunContext.from_config(cfg)
+    state = flow.run_train_stage(ctx, flow.FlowState())
+    c = state.sft.counts
+    print(f"fine-tuned model: {state.sft.path}\n  examples {c.get('train_examples')}, steps {c.get('steps')}, "
+          f"loss {c.get('first_logged_loss')} → {c.get('last_logged_loss')}")
+    _summary(ctx)
+
+
+def cmd_merge(cfg: RootConfig, args: argparse.Namespace) -> None:
+    ctx = RunContext.from_config(cfg)
+    state = flow.run_merge_stage(ctx, flow.FlowState())
+    for alpha, art in sorted(state.merges.items()):
+        print(f"{cfg.merge.method} α={alpha:g}: {art.path}")
+    _summary(ctx)
+
+
+def cmd_eval(cfg: RootConfig, args: argparse.Namespace) -> None:
+    from humanllm.report.build import write_report
+
+    ctx = RunContext.from_config(cfg)
+    flow.run_eval_stage(ctx, flow.FlowState())
+    files = write_report(cfg)
+    print(Path(files["table_md"]).read_text())
+    _summary(ctx)
+
+
+def cmd_pipeline(cfg: RootConfig, args: argparse.Namespace) -> None:
+    ctx = RunContext.from_config(cfg)
+    flow.run_pipeline(ctx)
+    print((cfg.results_dir / "table.md").read_text())
+    print(f"results: {cfg.results_dir}")
+    _summary(ctx)
+
+
+def cmd_report(cfg: RootConfig, args: argparse.Namespace) -> None:
+    from humanllm.report.build import write_report
+
+    files = write_report(cfg)
+    print(Path(files["table_md"]).read_text())
+    print(Path(files["deltas_md"]).read_text())
+    for name, path in files.items():
+        print(f"{name:<11} {path}")
+
+
+def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
+    from humanllm.bench.synthesis import run_synthesis_bench
+
+    out = Path("results/bench").resolve()
+    result = run_synthesis_bench(out)
+    print(result)
+
+
+def cmd_fetch(cfg: RootConfig, args: argparse.Namespace) -> None:
+    from humanllm.evaluate.benchmarks.fetch import fetch_benchmarks
+
+    dest = Path(args.dest).resolve()
+    fetch_benchmarks(dest)
+    print(f"benchmarks in {dest}; use eval.data.motivebench={dest}/MotiveBench eval.data.tombench={dest}/ToMBench")

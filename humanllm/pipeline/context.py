@@ -1,0 +1,49 @@
+"""The run context every stage receives: validated config, artifact store, tracker, progress policy."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from humanllm.config import RootConfig
+from humanllm.store import Artifact, ArtifactStore, BuildContext
+from humanllm.tracking import Tracker
+
+log = logging.getLogger("humanllm")
+
+
+@dataclass
+class RunContext:
+    cfg: RootConfig
+    store: ArtifactStore
+    tracker: Tracker
+    built: list[str] = field(default_factory=list)  # "stage/key" produced in this process
+    reused: list[str] = field(default_factory=list)  # "stage/key" found complete
+
+    @classmethod
+    def from_config(cls, cfg: RootConfig) -> "RunContext":
+        return cls(cfg=cfg, store=ArtifactStore(cfg.artifacts_dir), tracker=Tracker(cfg.tracker, cfg.results_dir / "wandb"))
+
+    def stage(
+        self,
+        name: str,
+        version: int,
+        config: Any,
+        inputs: dict[str, str],
+        produce: Callable[[BuildContext], None],
+        seed: int | None = None,
+        label: str | None = None,
+    ) -> Artifact:
+        """Build (or reuse) one stage artifact and report which it was."""
+        what = f"{name}" + (f" [{label}]" if label else "")
+        key = self.store.key(name, version, config, inputs)
+        if self.store.get(name, key) is None:
+            log.info("%s: building %s", what, key)
+        art, reused = self.store.build(name, version, config, inputs, produce, seed=seed)
+        (self.reused if reused else self.built).append(f"{name}/{art.key}")
+        if reused:
+            log.info("%s: reusing %s", what, art.path)
+        else:
+            log.info("%s: done in %.1fs → %s", what, art.manifest["timings_s"].get("total", 0.0), art.path)
+        return art

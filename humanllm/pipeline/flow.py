@@ -1,0 +1,139 @@
+"""The flow data → (curate) → tasks → train → merge → eval → report, each step reusing finished stages.
+
+Every function runs what it needs upstream, so `humanllm eval` on a fresh store builds the corpus,
+the tasks, trains and merges first; on a warm store each upstream step is a manifest lookup.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from humanllm.evaluate.runner import EvalTarget, check_benchmark_data, run_eval
+from humanllm.io import write_json
+from humanllm.models.registry import ModelRef, resolve_base_model
+from humanllm.pipeline.context import RunContext
+from humanllm.store import Artifact
+
+log = logging.getLogger("humanllm")
+
+
+@dataclass
+class FlowState:
+    """What the flow has produced so far in this process."""
+
+    corpus: Artifact | None = None
+    curated: Artifact | None = None
+    tasks: dict[str, Artifact] = field(default_factory=dict)
+    base: ModelRef | None = None
+    sft: Artifact | None = None
+    merges: dict[float, Artifact] = field(default_factory=dict)
+    evaluations: list[tuple[EvalTarget, Artifact]] = field(default_factory=list)
+
+
+def run_data(ctx: RunContext, state: FlowState) -> FlowState:
+    from humanllm.data.stage import run_data as build_corpus
+
+    state.corpus = build_corpus(ctx)
+    if ctx.cfg.synthesis.mode != "raw":
+        from humanllm.curate.stage import run_curate
+
+        state.curated = run_curate(ctx, state.corpus)
+    return state
+
+
+def run_task_stage(ctx: RunContext, state: FlowState) -> FlowState:
+    from humanllm.tasks.build import run_tasks
+
+    if state.corpus is None:
+        run_data(ctx, state)
+    state.tasks = run_tasks(ctx, state.corpus, state.curated)
+    return state
+
+
+def run_train_stage(ctx: RunContext, state: FlowState) -> FlowState:
+    from humanllm.train.sft import run_train
+
+    if not state.tasks:
+        run_task_stage(ctx, state)
+    state.base = state.base or resolve_base_model(ctx, ctx.cfg.model)
+    state.sft = run_train(ctx, state.base, state.tasks)
+    return state
+
+
+def run_merge_stage(ctx: RunContext, state: FlowState) -> FlowState:
+    from humanllm.merge.mergekit_merge import run_merges
+
+    if state.sft is None:
+        run_train_stage(ctx, state)
+    state.merges = run_merges(ctx, state.base.key, state.base.location, state.sft)
+    return state
+
+
+def eval_targets(ctx: RunContext, state: FlowState) -> list[EvalTarget]:
+    """The models `eval.targets` asks for, in report order: base, sft, merged by ascending α."""
+    e = ctx.cfg.eval
+    if e.model_path:
+        path = Path(e.model_path).expanduser().resolve()
+        if not path.is_dir():
+            raise FileNotFoundError(f"eval.model_path: {path} is not a folder")
+        return [EvalTarget(path.name, "path", str(path))]
+    if "sft" in e.targets or "merged" in e.targets:
+        if "merged" in e.targets:
+            run_merge_stage(ctx, state)
+        elif state.sft is None:
+            run_train_stage(ctx, state)
+    state.base = state.base or resolve_base_model(ctx, ctx.cfg.model)
+    targets = []
+    if "base" in e.targets:
+        if not state.base.is_local:
+            raise ValueError(f"model.path: evaluate {state.base.location} from a local folder (download it first)")
+        targets.append(EvalTarget("base", "base", state.base.location, alpha=0.0))
+    if "sft" in e.targets:
+        targets.append(EvalTarget("sft", "sft", str(state.sft.path), alpha=1.0))
+    if "merged" in e.targets:
+        for alpha, art in sorted(state.merges.items()):
+            targets.append(EvalTarget(f"merged α={alpha:g}", "merged", str(art.path), alpha=alpha))
+    return targets
+
+
+def run_eval_stage(ctx: RunContext, state: FlowState) -> FlowState:
+    """Score every target and record the evaluations index under results/<experiment>/."""
+    e = ctx.cfg.eval
+    check_benchmark_data(ctx.cfg)
+    if e.indomain.enabled and not state.tasks:
+        run_task_stage(ctx, state)
+    targets = eval_targets(ctx, state)
+    state.evaluations = [(t, run_eval(ctx, t, state.tasks)) for t in targets]
+    write_evaluations_index(ctx, state)
+    return state
+
+
+def write_evaluations_index(ctx: RunContext, state: FlowState) -> Path:
+    rows: list[dict[str, Any]] = [
+        {"label": t.label, "kind": t.kind, "alpha": t.alpha, "model_path": t.location,
+         "eval_key": a.key, "eval_path": str(a.path)}
+        for t, a in state.evaluations
+    ]
+    index = {
+        "experiment": ctx.cfg.experiment_name,
+        "model": ctx.cfg.model.name,
+        "mixture": ctx.cfg.mixture.name,
+        "merge_method": ctx.cfg.merge.method,
+        "train_key": state.sft.key if state.sft else None,
+        "train_counts": state.sft.counts if state.sft else None,
+        "evaluations": rows,
+    }
+    path = ctx.cfg.results_dir / "evaluations.json"
+    write_json(path, index)
+    return path
+
+
+def run_pipeline(ctx: RunContext) -> FlowState:
+    from humanllm.report.build import write_report
+
+    state = run_eval_stage(ctx, FlowState())
+    write_report(ctx.cfg)
+    return state
