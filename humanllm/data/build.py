@@ -1,0 +1,124 @@
+"""Raw dumps → corpus folder: load, rule filters, dedup, activity thresholds, cap, PII scrub, write.
+
+Writes users.jsonl, items.jsonl, threads.jsonl, rejected.jsonl, funnel.csv and funnel.md, and
+returns the counts that go into the artifact manifest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from humanllm.data.activity import activity_filter, cap_users
+from humanllm.data.candidate import Candidate, Loaded
+from humanllm.data.config import PLATFORMS, DataConfig, SourcesConfig
+from humanllm.data.dedup import find_duplicates
+from humanllm.data.funnel import Funnel, FunnelMismatch
+from humanllm.data.loaders import load_platform
+from humanllm.data.pii import Scrubber
+from humanllm.data.records import Item, Post, Thread, UserRecord
+from humanllm.data.rules import Decisions, amazon_rules, blogger_rules, reddit_rules, twitter_rules
+from humanllm.io import write_jsonl
+
+
+def _rules(platform: str, cands: list[Candidate], cfg: DataConfig, loaded: Loaded) -> Decisions:
+    f = cfg.filters
+    if platform == "reddit":
+        return reddit_rules(cands, f, set(loaded.threads))
+    if platform == "twitter":
+        return twitter_rules(cands, f)
+    if platform == "blogger":
+        return blogger_rules(cands, f)
+    return amazon_rules(cands, f)
+
+
+def filter_platform(loaded: Loaded, cfg: DataConfig, funnel: Funnel, seed: int) -> list[Candidate]:
+    """Run one platform's candidates through every stage, recording the funnel."""
+    p = loaded.platform
+    cands = funnel.parse(loaded)
+    cands = funnel.apply("rules", cands, _rules(p, cands, cfg, loaded))
+    cands = funnel.apply("dedup", cands, find_duplicates(cands, cfg.dedup))
+    cands = funnel.apply("activity", cands, activity_filter(cands, p, cfg.filters))
+    if cfg.max_users_per_platform is not None:
+        cands = funnel.apply("cap", cands, cap_users(cands, cfg.max_users_per_platform, seed))
+    return cands
+
+
+def _scrub_post(post: Post, scrub: Scrubber) -> Post:
+    return post.model_copy(update={"text": scrub(post.text), "title": scrub(post.title)})
+
+
+def assemble(kept: list[Candidate], scrub: Scrubber) -> tuple[list[UserRecord], list[Item]]:
+    """Group one platform's kept posts by user (time order) with their attributes; collect kept items."""
+    posts: dict[str, list[Post]] = defaultdict(list)
+    attributes: dict[str, dict[str, Any]] = defaultdict(dict)
+    items: list[Item] = []
+    for c in kept:
+        if c.item is not None:
+            items.append(c.item)
+            continue
+        uid = c.user_id
+        assert uid is not None
+        if c.attributes:
+            attrs = dict(c.attributes)
+            if attrs.get("description"):
+                attrs["description"] = scrub(attrs["description"])
+            attributes[uid].update(attrs)
+        if c.post is not None:
+            posts[uid].append(_scrub_post(c.post, scrub))
+    users = []
+    for uid in sorted(posts):
+        ps = sorted(posts[uid], key=lambda x: (x.created_at is None, x.created_at or 0, x.post_id))
+        users.append(UserRecord(user_id=uid, platform=ps[0].platform, attributes=attributes.get(uid, {}), posts=ps))
+    return users, sorted(items, key=lambda i: i.item_id)
+
+
+def _check_written(platform: str, kept: list[Candidate], users: list[UserRecord], items: list[Item]) -> None:
+    profiles = sum(1 for c in kept if c.kind == "profile")
+    written = sum(len(u.posts) for u in users) + len(items) + profiles
+    if written != len(kept):
+        raise FunnelMismatch(f"{platform}: {len(kept)} records kept but {written} written")
+
+
+def build_corpus(cfg: DataConfig, sources: SourcesConfig, out: Path, seed: int, progress: bool = False) -> dict[str, Any]:
+    """Build the corpus into `out` and return its counts (raises FunnelMismatch if anything is lost)."""
+    funnel = Funnel()
+    kept_all: list[Candidate] = []
+    users: list[UserRecord] = []
+    items: list[Item] = []
+    threads: list[Thread] = []
+    per_platform: dict[str, dict[str, int]] = {}
+    for platform in [p for p in PLATFORMS if p in cfg.platforms()]:
+        loaded = load_platform(platform, sources, progress)
+        kept = filter_platform(loaded, cfg, funnel, seed)
+        scrub = Scrubber(cfg.pii, {c.author for c in loaded.candidates if c.author})
+        p_users, p_items = assemble(kept, scrub)
+        _check_written(platform, kept, p_users, p_items)
+        p_threads = [t.model_copy(update={"title": scrub(t.title), "text": scrub(t.text)})
+                     for _, t in sorted(loaded.threads.items())]
+        kept_all += kept
+        users += p_users
+        items += p_items
+        threads += p_threads
+        per_platform[platform] = {"users": len(p_users), "posts": sum(len(u.posts) for u in p_users),
+                                  "items": len(p_items), "threads": len(p_threads)}
+    totals = funnel.reconcile(kept_all)
+    write_jsonl(out / "users.jsonl", users)
+    write_jsonl(out / "items.jsonl", items)
+    write_jsonl(out / "threads.jsonl", threads)
+    write_jsonl(out / "rejected.jsonl", funnel.rejected)
+    funnel.write(out)
+    for p, t in totals.items():
+        per_platform.setdefault(p, {}).update(t)
+    return {
+        "raw_records": sum(t["raw_records"] for t in totals.values()),
+        "kept_records": len(kept_all),
+        "rejected_records": len(funnel.rejected),
+        "users": len(users),
+        "posts": sum(len(u.posts) for u in users),
+        "items": len(items),
+        "threads": len(threads),
+        "per_platform": per_platform,
+        "rejected_by_reason": dict(sorted(Counter(r.reason for r in funnel.rejected).items())),
+    }

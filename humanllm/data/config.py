@@ -1,0 +1,211 @@
+"""`data/` config group: where raw logs come from (sample generator or real dumps) and every filter.
+
+Defaults follow the paper's rule filters (PAPER.md); the Amazon activity thresholds, comment rules,
+dedup and PII settings are ours (the paper gives no numbers for them).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from humanllm.data.records import Platform
+from humanllm.schema import StrictModel, at
+
+PLATFORMS: tuple[Platform, ...] = ("reddit", "twitter", "blogger", "amazon")
+
+
+def _as_list(value: object) -> object:
+    """Let a single path be written where a list of paths (or globs) is expected."""
+    return [value] if isinstance(value, str) else value
+
+
+class SampleConfig(StrictModel):
+    """The seeded generator of small raw files in each platform's real schema."""
+
+    seed: int | None = None  # null: the root `seed`
+    platforms: list[Platform] = Field(default_factory=lambda: list(PLATFORMS), min_length=1)
+    reddit_users: int = Field(12, ge=0, le=200)  # users built to survive the filters
+    twitter_users: int = Field(10, ge=0, le=200)
+    blogger_users: int = Field(10, ge=0, le=200)
+    amazon_users: int = Field(12, ge=0, le=200)
+    defects: bool = True  # bots, [deleted], duplicates, bad bytes, broken lines, ...
+
+
+class RedditSource(StrictModel):
+    submissions: list[str] = Field(min_length=1)  # Pushshift: .jsonl(.gz/.zst) or .parquet; globs ok
+    comments: list[str] = Field(default_factory=list)
+
+    _lists = field_validator("submissions", "comments", mode="before")(_as_list)
+
+
+class TwitterSource(StrictModel):
+    tweets: list[str] = Field(min_length=1)  # twitter100m_tweets: .parquet / .csv / .jsonl(.gz)
+    users: list[str] = Field(default_factory=list)  # twitter100m_users
+
+    _lists = field_validator("tweets", "users", mode="before")(_as_list)
+
+
+class BloggerSource(StrictModel):
+    files: list[str] = Field(min_length=1)  # blogs/*.xml (id.gender.age.industry.sign.xml)
+
+    _lists = field_validator("files", mode="before")(_as_list)
+
+
+class AmazonCategory(StrictModel):
+    category: str | None = None  # null: taken from the reviews file name (Books.jsonl → Books)
+    reviews: list[str] = Field(min_length=1)  # <Category>.jsonl(.gz/.zst) or .parquet
+    meta: list[str] = Field(default_factory=list)  # meta_<Category>.jsonl
+
+    _lists = field_validator("reviews", "meta", mode="before")(_as_list)
+
+
+class SourcesConfig(StrictModel):
+    """Per-platform raw dump paths; null turns a platform off."""
+
+    reddit: RedditSource | None = None
+    twitter: TwitterSource | None = None
+    blogger: BloggerSource | None = None
+    amazon: list[AmazonCategory] | None = None
+
+    def enabled(self) -> list[Platform]:
+        return [p for p in PLATFORMS if getattr(self, p)]
+
+
+class AuthorRules(StrictModel):
+    """Who counts as a deleted account or a bot (Reddit)."""
+
+    deleted_authors: list[str] = Field(default_factory=lambda: ["[deleted]", "[removed]"])
+    bot_authors: list[str] = Field(default_factory=lambda: ["AutoModerator"])
+    bot_pattern: str | None = r"(?i)bot$"  # regex on the author name; null: list only
+
+    @field_validator("bot_pattern")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as e:
+                raise ValueError(f"not a valid regular expression: {e}") from None
+        return v
+
+
+class RedditFilter(StrictModel):
+    self_posts_only: bool = True
+    min_chars: int = Field(300, ge=0)  # title + text
+    min_score: int = 2  # kept when score >= min_score OR num_comments >= min_comments
+    min_comments: int = Field(2, ge=0)
+    drop_distinguished: bool = True
+    min_posts: int = Field(6, ge=1)  # qualifying submissions per user
+    authors: AuthorRules = Field(default_factory=AuthorRules)
+
+
+class CommentFilter(StrictModel):
+    """Reddit comments kept as a kept user's comment history (personalized commenting)."""
+
+    enabled: bool = True
+    min_chars: int = Field(20, ge=0)
+    require_thread: bool = True  # the link_id submission must be in the loaded submissions
+    drop_distinguished: bool = True
+
+
+class CorporateRules(StrictModel):
+    """A simple heuristic for corporate / advertising Twitter accounts."""
+
+    enabled: bool = True
+    description_keywords: list[str] = Field(default_factory=lambda: [
+        "official account", "official twitter", "customer service", "customer support",
+        "shop now", "promo code", "deals and offers", "follow us", "our products", "dm us",
+    ])
+    brand_words: list[str] = Field(default_factory=lambda: [
+        "official", "inc", "ltd", "llc", "company", "store", "shop", "brand",
+    ])
+    brand_min_followers: int = Field(100_000, ge=0)  # verified + this many followers + a brand word
+    promo_patterns: list[str] = Field(default_factory=lambda: [
+        "use code", "% off", "shop now", "limited time", "link in bio", "click the link",
+        "giveaway", "free shipping",
+    ])
+    max_promo_share: float = Field(0.3, ge=0, le=1)  # more promo tweets than this share: corporate
+
+
+class TwitterFilter(StrictModel):
+    min_chars: int = Field(300, ge=0)
+    min_posts: int = Field(6, ge=1)  # the paper: users with > 5 tweets
+    drop_retweets: bool = True  # "RT @..."
+    corporate: CorporateRules = Field(default_factory=CorporateRules)
+
+
+class BloggerFilter(StrictModel):
+    min_chars: int = Field(301, ge=0)  # the paper: posts > 300 chars
+    min_posts: int = Field(1, ge=1)
+
+
+class AmazonFilter(StrictModel):
+    min_chars: int = Field(1, ge=0)  # review title + text
+    require_item_in_catalog: bool = True  # item selection needs the item's title
+    min_item_reviews: int = Field(5, ge=1)  # applied first, on reviews that passed the rules
+    min_user_reviews: int = Field(6, ge=1)  # then per user: 1 target + >= 5 history items
+
+
+class FiltersConfig(StrictModel):
+    reddit: RedditFilter = Field(default_factory=RedditFilter)
+    comments: CommentFilter = Field(default_factory=CommentFilter)
+    twitter: TwitterFilter = Field(default_factory=TwitterFilter)
+    blogger: BloggerFilter = Field(default_factory=BloggerFilter)
+    amazon: AmazonFilter = Field(default_factory=AmazonFilter)
+
+
+class DedupConfig(StrictModel):
+    """Exact (normalised-text hash) and near (word-shingle MinHash + LSH, Jaccard-verified) duplicates."""
+
+    enabled: bool = True
+    exact: bool = True
+    near: bool = True
+    scope: Literal["platform", "user"] = "platform"  # compare posts of one kind across all users, or per user
+    shingle_size: int = Field(3, ge=1)  # words per shingle
+    jaccard_threshold: float = Field(0.8, gt=0, le=1)
+    num_perm: int = Field(64, ge=4)
+    bands: int = Field(16, ge=1)
+
+    @model_validator(mode="after")
+    def _bands_divide(self) -> "DedupConfig":
+        if self.num_perm % self.bands:
+            raise at("bands", f"must divide num_perm ({self.num_perm}); got {self.bands}")
+        return self
+
+
+class PiiConfig(StrictModel):
+    """Placeholders for personal data in kept text: [EMAIL], [PHONE], [URL], [USER]."""
+
+    enabled: bool = True
+    emails: bool = True
+    phones: bool = True
+    urls: bool = True
+    handles: bool = True  # @name and u/name
+    known_authors: bool = True  # handle-like names of authors seen in the same platform's dump
+    known_author_min_len: int = Field(4, ge=1)
+
+
+class DataConfig(StrictModel):
+    name: str
+    sample: SampleConfig | None = None  # set: generate the raw sample; null: read `sources`
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    filters: FiltersConfig = Field(default_factory=FiltersConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    pii: PiiConfig = Field(default_factory=PiiConfig)
+    max_users_per_platform: int | None = Field(None, ge=1)  # seeded random cap after all filters
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> "DataConfig":
+        real = self.sources.enabled()
+        if self.sample is not None and real:
+            raise at("sources", f"must be empty when data.sample is set (got paths for {', '.join(real)}); "
+                     "set data.sample=null to read real dumps")
+        if self.sample is None and not real:
+            raise at("sources", "no platform has a path: set data.sources.<platform> or use data=sample")
+        return self
+
+    def platforms(self) -> list[Platform]:
+        return list(self.sample.platforms) if self.sample is not None else self.sources.enabled()
