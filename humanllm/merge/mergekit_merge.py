@@ -1,0 +1,78 @@
+"""The merge stage: base ⊕ fine-tuned at ratio α through mergekit's Python API (`run_merge`).
+
+α is the weight of the fine-tuned model: α = 0 is the base model, α = 1 the fine-tuned one.
+Paths are made absolute (a relative `a/b` path makes mergekit query the hub).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from humanllm.merge.config import MergeConfig
+from humanllm.store import Artifact, BuildContext
+
+log = logging.getLogger(__name__)
+STAGE_VERSION = 1
+
+
+def mergekit_config(method: str, alpha: float, base: str, tuned: str, cfg: MergeConfig) -> dict[str, Any]:
+    """The mergekit YAML (as a dict) for one method and ratio."""
+    base, tuned = str(Path(base).resolve()), str(Path(tuned).resolve())
+    if method == "linear":
+        return {"merge_method": "linear", "dtype": cfg.dtype, "parameters": {"normalize": False},
+                "models": [{"model": tuned, "parameters": {"weight": alpha}},
+                           {"model": base, "parameters": {"weight": 1.0 - alpha}}]}
+    if method == "task_arithmetic":
+        return {"merge_method": "task_arithmetic", "base_model": base, "dtype": cfg.dtype,
+                "models": [{"model": tuned, "parameters": {"weight": alpha}}]}
+    if method in ("ties", "dare_ties"):
+        return {"merge_method": method, "base_model": base, "dtype": cfg.dtype,
+                "parameters": {"normalize": cfg.normalize},
+                "models": [{"model": tuned, "parameters": {"weight": alpha, "density": cfg.density}}]}
+    if method == "slerp":
+        return {"merge_method": "slerp", "base_model": base, "dtype": cfg.dtype, "parameters": {"t": alpha},
+                "models": [{"model": base}, {"model": tuned}]}
+    raise ValueError(f"merge.method: unknown method '{method}'")
+
+
+def merge_models(base: str, tuned: str, alpha: float, cfg: MergeConfig, out: Path, seed: int) -> None:
+    """Run mergekit into `out` and copy the base tokenizer (chat template included)."""
+    import torch
+    from mergekit.config import MergeConfiguration
+    from mergekit.merge import MergeOptions, run_merge
+    from transformers import AutoTokenizer
+
+    spec = mergekit_config(cfg.method, alpha, base, tuned, cfg)
+    options = MergeOptions(
+        device="cuda" if torch.cuda.is_available() else "cpu", cuda=torch.cuda.is_available(),
+        copy_tokenizer=False, lazy_unpickle=False, low_cpu_memory=False, allow_crimes=False,
+        quiet=True, random_seed=seed, write_model_card=True,
+    )
+    run_merge(MergeConfiguration.model_validate(spec), out_path=str(out), options=options,
+              config_source=yaml.safe_dump(spec))
+    AutoTokenizer.from_pretrained(base).save_pretrained(out)
+    gen_cfg = Path(base) / "generation_config.json"
+    if gen_cfg.is_file() and not (out / "generation_config.json").exists():
+        (out / "generation_config.json").write_text(gen_cfg.read_text())
+
+
+def run_merges(ctx: Any, base_key: str, base_path: str, tuned: Artifact) -> dict[float, Artifact]:
+    """One merged model per ratio in `merge.ratios`; returns {α: artifact}."""
+    cfg = ctx.cfg.merge
+    out = {}
+    for alpha in cfg.ratios:
+        stage_cfg = {"method": cfg.method, "alpha": alpha, "dtype": cfg.dtype,
+                     **({"density": cfg.density, "normalize": cfg.normalize} if cfg.method in ("ties", "dare_ties") else {})}
+
+        def produce(bctx: BuildContext, a: float = alpha) -> None:
+            with bctx.timed("merge"):
+                merge_models(base_path, str(tuned.path), a, cfg, bctx.path, ctx.cfg.seed)
+            bctx.counts["alpha"] = a
+
+        out[alpha] = ctx.stage("merge", STAGE_VERSION, stage_cfg, {"base_model": base_key, "sft": tuned.key},
+                               produce, seed=ctx.cfg.seed, label=f"{cfg.method} α={alpha}")
+    return out

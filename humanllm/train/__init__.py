@@ -1,0 +1,1 @@
+"""Supervised fine-tuning with trl on a mixture of task datasets."""

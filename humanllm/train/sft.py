@@ -1,0 +1,141 @@
+"""The train stage: SFT of the base model on a weighted mixture of task datasets, with trl.
+
+Features: LoRA (peft) or full fine-tuning; loss on the assistant reply only (prompt/completion
+records); samples over `train.max_length` tokens dropped and counted; seeded; W&B logging through
+trl's own callback. The artifact folder is a plain HF model (LoRA merged in) plus `adapter/`.
+Raises ValueError when the mixture yields no training examples.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from typing import Any
+
+from humanllm.models.registry import ModelRef, load_model, load_tokenizer, pick_device
+from humanllm.store import Artifact, BuildContext
+from humanllm.tasks.base import TaskExample
+from humanllm.tasks.build import load_examples
+
+log = logging.getLogger(__name__)
+STAGE_VERSION = 1
+
+
+def mix_examples(task_examples: dict[str, list[TaskExample]], weights: dict[str, float], seed: int,
+                 cap: int | None = None) -> list[TaskExample]:
+    """Weight w takes round(w·n) of a task's n examples: whole repeats plus a seeded partial sample."""
+    rng = random.Random(seed)
+    wanted = {name: round(weights[name] * len(ex)) for name, ex in task_examples.items()}
+    total = sum(wanted.values())
+    if cap is not None and total > cap:
+        wanted = {name: round(n * cap / total) for name, n in wanted.items()}
+    mixed: list[TaskExample] = []
+    for name, examples in sorted(task_examples.items()):
+        n = wanted[name]
+        if not examples or n == 0:
+            continue
+        repeats, rest = divmod(n, len(examples))
+        mixed.extend(examples * repeats)
+        mixed.extend(rng.sample(examples, rest))
+    rng.shuffle(mixed)
+    return mixed
+
+
+def to_prompt_completion(examples: list[TaskExample], template_kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [{"prompt": e.prompt, "completion": [e.messages[-1]]} for e in examples]
+    if template_kwargs:
+        for r in rows:
+            r["chat_template_kwargs"] = template_kwargs
+    return rows
+
+
+def _token_length(tok: Any, row: dict[str, Any]) -> int:
+    kwargs = row.get("chat_template_kwargs", {})
+    ids = tok.apply_chat_template(row["prompt"] + row["completion"], tokenize=True, return_dict=True, **kwargs)
+    return len(ids["input_ids"])
+
+
+def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildContext) -> None:
+    """Fine-tune `base` on the mixture of `tasks` and save the result into `bctx.path`."""
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from trl import SFTConfig, SFTTrainer
+
+    cfg, tcfg = ctx.cfg, ctx.cfg.train
+    weights = {name: spec.weight for name, spec in cfg.mixture.tasks.items()}
+    examples = {name: load_examples(art, "train") for name, art in tasks.items()}
+    mixed = mix_examples(examples, weights, tcfg.seed, tcfg.max_train_samples)
+    if not mixed:
+        raise ValueError(f"mixture {cfg.mixture.name}: no training examples (task counts: "
+                         f"{ {n: len(e) for n, e in examples.items()} })")
+    tok = load_tokenizer(base.location, cfg.model)
+    rows = to_prompt_completion(mixed, cfg.model.chat_template_kwargs)
+    kept = [r for r in rows if _token_length(tok, r) <= tcfg.max_length]
+    bctx.counts.update({"mixed_examples": len(rows), "dropped_too_long": len(rows) - len(kept), "train_examples": len(kept)})
+    bctx.counts.update({f"examples_{n}": sum(e.task == n for e in mixed) for n in examples})
+    if not kept:
+        raise ValueError(f"train.max_length={tcfg.max_length}: every training example is longer; raise it")
+
+    device = pick_device("auto")
+    torch.manual_seed(tcfg.seed)
+    model = load_model(base.location, cfg.model, device=device, dtype="float32" if device == "cpu" else None)
+    peft_config = None
+    if tcfg.method == "lora":
+        peft_config = LoraConfig(r=tcfg.lora.r, lora_alpha=tcfg.lora.alpha, lora_dropout=tcfg.lora.dropout,
+                                 target_modules=tcfg.lora.target_modules, task_type="CAUSAL_LM")
+    args = SFTConfig(
+        output_dir=str(bctx.path / "_trainer"),
+        num_train_epochs=tcfg.epochs,
+        max_steps=tcfg.max_steps,
+        per_device_train_batch_size=tcfg.per_device_batch_size,
+        gradient_accumulation_steps=tcfg.gradient_accumulation_steps,
+        learning_rate=tcfg.learning_rate,
+        lr_scheduler_type=tcfg.lr_scheduler,
+        warmup_steps=tcfg.warmup_ratio,
+        weight_decay=tcfg.weight_decay,
+        max_length=None,
+        bf16=tcfg.bf16 and device != "cpu",
+        activation_checkpointing=tcfg.gradient_checkpointing,
+        logging_steps=tcfg.logging_steps,
+        save_strategy="no",
+        report_to=["wandb"] if cfg.tracker.kind == "wandb" else "none",
+        run_name=f"sft-{cfg.model.name}-{cfg.mixture.name}",
+        use_cpu=device == "cpu",
+        seed=tcfg.seed,
+        data_seed=tcfg.seed,
+        dataloader_num_workers=0,
+        disable_tqdm=not cfg.progress,
+        completion_only_loss=True,
+    )
+    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(kept),
+                         processing_class=tok, peft_config=peft_config)
+    with ctx.tracker.run(f"train-{cfg.experiment_name}", "train", cfg.model_dump(mode="json")) as run:
+        with bctx.timed("train"):
+            result = trainer.train()
+        run.summary({"train_loss": result.training_loss, "train_examples": len(kept)})
+    history = [h for h in trainer.state.log_history if "loss" in h]
+    (bctx.path / "training_log.json").write_text(json.dumps(trainer.state.log_history, indent=1))
+    bctx.counts.update({"steps": trainer.state.global_step, "train_loss": round(result.training_loss, 4),
+                        "first_logged_loss": history[0]["loss"] if history else None,
+                        "last_logged_loss": history[-1]["loss"] if history else None})
+    final = trainer.model
+    if tcfg.method == "lora":
+        final.save_pretrained(bctx.path / "adapter")
+        final = final.merge_and_unload()
+    final = final.to("cpu")
+    final.save_pretrained(bctx.path)
+    tok.save_pretrained(bctx.path)
+    import shutil
+
+    shutil.rmtree(bctx.path / "_trainer", ignore_errors=True)
+
+
+def run_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifact:
+    cfg = ctx.cfg
+    stage_cfg = {"train": cfg.train.model_dump(), "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
+                 "chat_template_kwargs": cfg.model.chat_template_kwargs}
+    inputs = {"base_model": base.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
+    return ctx.stage("train", STAGE_VERSION, stage_cfg, inputs,
+                     lambda b: train_sft(ctx, base, tasks, b), seed=cfg.train.seed, label=cfg.mixture.name)
