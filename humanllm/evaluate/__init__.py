@@ -1,0 +1,1 @@
+"""Evaluation harness: in-domain held-out tasks, MotiveBench, ToMBench, general suites, forgetting."""

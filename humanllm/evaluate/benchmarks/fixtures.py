@@ -1,0 +1,147 @@
+"""Small, deterministic benchmark folders in the exact official schemas (for tests, demo and docs).
+
+MotiveBench: Persona/, Amazon/, Blog/ with `<Subset>_questions.json` (6 labelled options per question).
+ToMBench: data/*.jsonl with the bilingual keys (newlines inside some keys), 4-option items and 2-option
+items whose unused options are null or NaN (the official files use both spellings of "missing"),
+Chinese option labels written "A. " or "A: ", and one multi-ability string.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from humanllm.evaluate.benchmarks.motivebench import SUBSETS
+
+_PEOPLE = ["Maya, a nurse", "Tom, a retired teacher", "Lena, a graduate student", "Omar, a bakery owner",
+           "Iris, a software engineer"]  # fmt: skip
+_EVENTS = ["a surprise audit at work", "a friend's wedding abroad", "a broken laptop before a deadline",
+           "a neighbour's noisy renovation", "an unexpected job offer"]  # fmt: skip
+_MOTIVES = ["to protect her reputation", "to keep a promise", "to save money", "to help a friend", "to avoid conflict",
+            "to learn something new", "to feel in control again", "to impress a mentor",
+            "to rest after a hard week"]  # fmt: skip
+_ACTIONS = ["asks a colleague for advice", "writes a detailed plan", "postpones the decision", "calls a family member",
+            "returns the product", "volunteers for extra work", "posts a long review", "books a trip",
+            "cancels the order"]  # fmt: skip
+
+
+def _options(texts: list[str]) -> list[str]:
+    return [f"{'ABCDEF'[i]}. {t}" for i, t in enumerate(texts)]
+
+
+def _pick(pool: list[str], start: int) -> list[str]:
+    return [pool[(start + 2 * j) % len(pool)] for j in range(6)]  # 2 is coprime with 9: six distinct
+
+
+def motivebench_record(idx: int, subset: str) -> dict:
+    """One scenario record with the official keys; answers vary with idx so every letter appears."""
+    s = SUBSETS.index(subset)
+    person, event = _PEOPLE[(idx + s) % len(_PEOPLE)], _EVENTS[(idx + 2 * s) % len(_EVENTS)]
+    scene = f"[{subset} scenario {idx}] {person}, is dealing with {event}."
+    rot = [(idx + j + s) % 6 for j in range(3)]  # gold positions for the three questions
+    motives, actions = _pick(_MOTIVES, idx + 3 * s), _pick(_ACTIONS, 2 * idx + s)
+    both = [f"Motivation: {m}, Behavior: {a}" for m, a in zip(motives, actions[1:] + actions[:1])]
+
+    def place(opts: list[str], gold: int) -> list[str]:  # move the first (true) option to position `gold`
+        rest = opts[1:]
+        return rest[:gold] + [opts[0]] + rest[gold:]
+
+    return {
+        "idx": idx,
+        "Motivation Reasoning Question": f"{scene} The person {actions[0]}. What is the most likely motivation?",
+        "Options 1": _options(place(motives, rot[0])),
+        "Correct Answer 1": "ABCDEF"[rot[0]],
+        "Behavior Reasoning Question": f"{scene} Driven {motives[0]}, what is the person most likely to do?",
+        "Options 2": _options(place(actions, rot[1])),
+        "Correct Answer 2": "ABCDEF"[rot[1]],
+        "Motivation and Behavior Reasoning Question": f"{scene} What will the person most likely do next, and why?",
+        "Options 3": _options(place(both, rot[2])),
+        "Correct Answer 3": "ABCDEF"[rot[2]],
+    }
+
+
+def write_motivebench_fixture(dest: str | Path, scenarios_per_subset: int = 3) -> Path:
+    """Write Persona/, Amazon/, Blog/ question files under `dest`; returns `dest`."""
+    root = Path(dest)
+    for subset in SUBSETS:
+        records = [motivebench_record(i, subset) for i in range(scenarios_per_subset)]
+        path = root / subset / f"{subset}_questions.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(records, ensure_ascii=False, indent=4), encoding="utf-8")
+    return root
+
+
+_NAN = float("nan")
+
+
+def _tom(ability: str, index: int, zh: tuple, en: tuple, answer: str) -> dict:
+    """A ToMBench record; zh/en = (story, question, [options]) with 2 or 4 options; missing ones None."""
+    (zs, zq, zo), (es, eq, eo) = zh, en
+    zo, eo = list(zo) + [None] * (4 - len(zo)), list(eo) + [None] * (4 - len(eo))
+    rec = {"能力\nABILITY": ability, "序号\nINDEX": index, "故事": zs, "问题": zq}
+    rec.update({f"选项{c}": zo[i] for i, c in enumerate("ABCD")})
+    rec.update({"STORY": es, "QUESTION": eq})
+    rec.update({f"OPTION-{c}": eo[i] for i, c in enumerate("ABCD")})
+    rec["答案\nANSWER"] = answer
+    return rec
+
+
+_BELIEF_ZH = "小明和小红在厨房，他们在篮子里发现了苹果。小红离开了厨房，小明把苹果移到了抽屉里。"
+_BELIEF_EN = ("Xiaoming and Xiaohong are in the kitchen and find an apple in the basket. "
+              "Xiaohong leaves, and Xiaoming moves the apple to the drawer.")  # fmt: skip
+_FAUX_ZH = "小王说他妈妈是学校食堂的阿姨。小芳走过来说：“我不喜欢食堂阿姨。”"
+_FAUX_EN = ("Xiao Wang says his mother works in the school cafeteria. "
+            'Xiao Fang comes over and says: "I do not like the cafeteria ladies."')  # fmt: skip
+_GIFT_ZH = "小李没有得到礼物，但他笑着说没关系。"
+_GIFT_EN = "Xiao Li gets no present but smiles and says it is fine."
+_LOCATION = "Belief: Location false beliefs"
+_FAUX_PAS = "Non-Literal Communication: Faux pas"
+_HIDDEN = "Emotion: Hidden emotions"
+
+
+def tombench_files() -> dict[str, list[dict]]:
+    """File stem -> records, small but covering the schema's corner cases."""
+    places_zh, places_en = ["抽屉", "篮子", "盒子", "背包"], ["Drawer", "Basket", "Box", "Backpack"]
+    return {
+        "False Belief Task": [
+            _tom(_LOCATION, 1, (_BELIEF_ZH, "现在苹果在哪里？", places_zh),
+                 (_BELIEF_EN, "Where is the apple now?", places_en), "A"),
+            _tom(_LOCATION, 2, (_BELIEF_ZH, "之前苹果在哪里？", places_zh[::-1]),
+                 (_BELIEF_EN, "Where was the apple before?", places_en[::-1]), "C"),
+            _tom(f"{_LOCATION} Belief: Second-order beliefs", 3,
+                 (_BELIEF_ZH, "小明认为小红会在哪里找苹果？", places_zh[2:] + places_zh[:2]),
+                 (_BELIEF_EN, "Where does Xiaoming think Xiaohong looks for the apple?", places_en[2:] + places_en[:2]),
+                 "D"),
+        ],
+        "Faux-pas Recognition Test": [
+            _tom(_FAUX_PAS, 1, (_FAUX_ZH, "这个故事中是否有人说了不合适的话?", ["A. 有人说了不合适的话", "B: 没有人说不合适的话"]),
+                 (_FAUX_EN, "Does anyone say something inappropriate?", ["Someone does", "No one does"]), "A"),
+            _tom(_FAUX_PAS, 2,
+                 (_FAUX_ZH, "哪句话是不合适的?", ["A. “我妈妈在食堂工作。”", "B. “我不喜欢食堂阿姨。”", "C. “你好。”", "D. 没有"]),
+                 (_FAUX_EN, "Which sentence is inappropriate?",
+                  ["My mother works in the cafeteria.", "I do not like the cafeteria ladies.", "Hello.", "None"]),
+                 "B"),
+            _tom(_FAUX_PAS, 3, (_FAUX_ZH, "小芳知道小王的妈妈是食堂阿姨吗?", ["A. 知道", "B. 不知道"]),
+                 (_FAUX_EN, "Does Xiao Fang know Xiao Wang's mother works there?", ["Knows", "Does not know"]), "B"),
+        ],
+        "Hidden Emotions": [
+            _tom(_HIDDEN, 1, (_GIFT_ZH, "小李真实的感受是什么？", ["失望", "开心"]),
+                 (_GIFT_EN, "How does Xiao Li really feel?", ["Disappointed", "Happy"]), "A"),
+            _tom(_HIDDEN, 2, (_GIFT_ZH, "小李表现出的情绪是什么？", ["失望", "开心", "生气", "害怕"]),
+                 (_GIFT_EN, "Which emotion does Xiao Li show?", ["Disappointed", "Happy", "Angry", "Afraid"]), "B"),
+        ],
+    }  # fmt: skip
+
+
+def write_tombench_fixture(dest: str | Path) -> Path:
+    """Write `dest`/data/<Task>.jsonl; 2-option items in Faux-pas use NaN, elsewhere null."""
+    root = Path(dest)
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    for stem, records in tombench_files().items():
+        lines = []
+        for rec in records:
+            if stem.startswith("Faux") and rec["选项C"] is None:
+                rec = {k: (_NAN if v is None else v) for k, v in rec.items()}
+            lines.append(json.dumps(rec, ensure_ascii=False))  # NaN is written as the bare token NaN
+        (root / "data" / f"{stem}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return root

