@@ -1,0 +1,80 @@
+"""`humanllm report`: tables (markdown, CSV, LaTeX), deltas vs base with CIs, and a plot against α."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from humanllm.io import read_json, stable_hash
+from humanllm.report.plots import plot_metrics_vs_alpha
+from humanllm.report.tables import benchmark_table, delta_frame, numeric_table, scores_frame, wide_table
+
+log = logging.getLogger("humanllm")
+
+
+def load_index(results_dir: Path) -> dict[str, Any]:
+    path = results_dir / "evaluations.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} not found: evaluate first (`humanllm eval ...` or `humanllm pipeline ...` "
+            f"with the same experiment/overrides)"
+        )
+    return read_json(path)
+
+
+def _markdown(frame: pd.DataFrame, **kw: Any) -> str:
+    return frame.to_markdown(**kw) if not frame.empty else "_(no rows)_"
+
+
+def write_report(cfg: Any) -> dict[str, Path]:
+    """Write every report file under results/<experiment>/ and return their paths."""
+    out = cfg.results_dir
+    index = load_index(out)
+    b = cfg.eval.bootstrap
+    order = [e["label"] for e in index["evaluations"]]
+    long = scores_frame(index, b.samples, b.confidence, b.seed)
+    deltas = delta_frame(index, b.samples, b.confidence, b.seed)
+    wide, numeric = wide_table(long, order), numeric_table(long, order)
+    files = {
+        "table_md": out / "table.md", "table_csv": out / "table.csv", "table_tex": out / "table.tex",
+        "scores_csv": out / "scores_long.csv", "deltas_md": out / "deltas.md", "deltas_csv": out / "deltas.csv",
+        "plot": out / "metrics_vs_alpha.png",
+    }
+    notes = sorted({n for e in index["evaluations"] for n in read_json(Path(e["eval_path"]) / "scores.json").get("notes", [])})
+    header = (f"# {index['experiment']}: {index['model']} on mixture {index['mixture']}, "
+              f"merge {index['merge_method']}\n\nCells: mean [{int(b.confidence * 100)}% bootstrap CI over items].\n\n")
+    files["table_md"].write_text(header + _markdown(wide) + "\n" + "".join(f"\n> NOTE: {n}\n" for n in notes))
+    numeric.to_csv(files["table_csv"], float_format="%.6f")
+    files["table_tex"].write_text(numeric.style.format(precision=4).to_latex(hrules=True))
+    long.to_csv(files["scores_csv"], index=False, float_format="%.6f")
+    delta_view = deltas.round(4) if not deltas.empty else deltas
+    files["deltas_md"].write_text(
+        "# Each model minus base on the same items (paired bootstrap CI)\n\n"
+        "forgetting = general suites; in-domain gain = held-out tasks. `significant`: the CI excludes 0.\n\n"
+        + _markdown(delta_view, index=False) + "\n")
+    deltas.to_csv(files["deltas_csv"], index=False, float_format="%.6f")
+    bench = benchmark_table(long, order)
+    if not bench.empty:
+        files["benchmarks_md"] = out / "benchmarks.md"
+        files["benchmarks_md"].write_text("# MotiveBench and ToMBench by group (mean [95% bootstrap CI])\n\n" + _markdown(bench) + "\n")
+    plot_metrics_vs_alpha(long, files["plot"], title=f"{index['model']} · {index['merge_method']}")
+    _track(cfg, long, deltas, stable_hash(long.to_dict("records")))
+    log.info("report written to %s", out)
+    return files
+
+
+def _track(cfg: Any, long: pd.DataFrame, deltas: pd.DataFrame, digest: str) -> None:
+    """Log the tables to W&B once per distinct content (a rerun of an unchanged report logs nothing)."""
+    marker = cfg.results_dir / ".report_logged"
+    if cfg.tracker.kind == "none" or (marker.is_file() and marker.read_text() == digest):
+        return
+    from humanllm.tracking import Tracker
+
+    with Tracker(cfg.tracker, cfg.results_dir / "wandb").run(f"report-{cfg.experiment_name}", "report", {}) as run:
+        run.table("scores", long)
+        if not deltas.empty:
+            run.table("deltas_vs_base", deltas)
+    marker.write_text(digest)

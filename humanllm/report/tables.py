@@ -1,0 +1,100 @@
+"""Build the report tables from evaluation artifacts: scores with bootstrap CIs, and paired deltas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
+from humanllm.io import read_json, read_jsonl
+
+LOWER_IS_BETTER = ("bits_per_byte", "perplexity")
+
+
+def higher_is_better(metric: str) -> bool:
+    return not any(tag in metric for tag in LOWER_IS_BETTER)
+
+
+def load_items(eval_path: str | Path) -> pd.DataFrame:
+    rows = list(read_jsonl(Path(eval_path) / "items.jsonl"))
+    cols = ["suite", "task", "metric", "item_id", "value"]
+    return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+
+
+def scores_frame(index: dict[str, Any], samples: int, confidence: float, seed: int) -> pd.DataFrame:
+    """Long table: one row per (model, metric) with mean and bootstrap interval over items."""
+    rows = []
+    for ev in index["evaluations"]:
+        stored = read_json(Path(ev["eval_path"]) / "scores.json")
+        scores, headline = stored["scores"], set(stored.get("headline", stored["scores"]))
+        items = load_items(ev["eval_path"])
+        for key, value in scores.items():
+            if key.endswith("/n"):
+                continue
+            suite, task, metric = key.split("/", 2)
+            sel = items[(items.suite == suite) & (items.task == task) & (items.metric == metric)]
+            low = high = float("nan")
+            if len(sel) > 1 and metric not in ("byte_perplexity", "word_perplexity"):
+                ci = bootstrap_ci(sel.value.to_numpy(), samples, confidence, seed)
+                low, high = ci.low, ci.high
+            rows.append({"model": ev["label"], "alpha": ev["alpha"], "suite": suite, "task": task, "metric": metric,
+                         "value": float(value), "low": low, "high": high, "n": len(sel), "headline": key in headline})
+    return pd.DataFrame(rows)
+
+
+def wide_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Paper layout: models as rows, `task/metric` as columns, cells 'mean [low, high]'."""
+    def cell(r: pd.Series) -> str:
+        if pd.isna(r.low):
+            return f"{r.value:.4f}"
+        return f"{r.value:.4f} [{r.low:.3f}, {r.high:.3f}]"
+
+    long = long[long.headline]
+    long = long.assign(column=long.task + "/" + long.metric, cell=long.apply(cell, axis=1))
+    table = long.pivot(index="model", columns="column", values="cell")
+    columns = sorted(table.columns, key=lambda c: (c.startswith("english") or "/" not in c, c))
+    return table.reindex(index=[m for m in order if m in table.index], columns=columns)
+
+
+def numeric_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    long = long[long.headline]
+    long = long.assign(column=long.task + "/" + long.metric)
+    table = long.pivot(index="model", columns="column", values="value")
+    return table.reindex(index=[m for m in order if m in table.index])
+
+
+def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: int) -> pd.DataFrame:
+    """Each model minus base on the same items (forgetting on general suites, gains in-domain)."""
+    evs = index["evaluations"]
+    base = next((e for e in evs if e["kind"] == "base"), None)
+    if base is None:
+        return pd.DataFrame()
+    base_items = load_items(base["eval_path"])
+    rows = []
+    for ev in evs:
+        if ev is base:
+            continue
+        items = load_items(ev["eval_path"])
+        merged = base_items.merge(items, on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
+        for (suite, task, metric), g in merged.groupby(["suite", "task", "metric"], sort=True):
+            d = paired_bootstrap_diff(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed)
+            better = d.estimate > 0 if higher_is_better(metric) else d.estimate < 0
+            rows.append({"model": ev["label"], "alpha": ev["alpha"],
+                         "kind": "forgetting" if suite != "indomain" else "in-domain gain",
+                         "task": task, "metric": metric, "delta": d.estimate, "low": d.low, "high": d.high,
+                         "n": d.n, "significant": d.excludes_zero,
+                         "direction": ("better" if better else "worse") if d.estimate != 0 else "same"})
+    return pd.DataFrame(rows)
+
+
+def benchmark_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Every MotiveBench / ToMBench group (subset × question type, task file, ability) × model."""
+    bench = long[long.suite.isin(["motivebench", "tombench"])]
+    if bench.empty:
+        return bench
+    bench = bench.assign(cell=bench.apply(
+        lambda r: f"{r.value:.3f} [{r.low:.3f}, {r.high:.3f}]" if pd.notna(r.low) else f"{r.value:.3f}", axis=1))
+    table = bench.pivot_table(index=["suite", "task", "metric"], columns="model", values="cell", aggfunc="first", sort=False)
+    return table.reindex(columns=[m for m in order if m in table.columns])

@@ -1,0 +1,104 @@
+"""The whole flow on tiny-random: data → tasks → train → merge → eval → report, then a warm rerun."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from humanllm.config import load_config
+from humanllm.pipeline.context import RunContext
+from humanllm.pipeline.flow import FlowState, run_eval_stage, run_pipeline
+
+
+def _cfg(tmp: Path, *extra: str):
+    return load_config([
+        "experiment=tiny", f"paths.artifacts={tmp / 'artifacts'}", f"paths.results={tmp / 'results'}",
+        "progress=false", *extra,
+    ])
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    cfg = _cfg(tmp)
+    ctx = RunContext.from_config(cfg)
+    state = run_pipeline(ctx)
+    return tmp, cfg, ctx, state
+
+
+def test_flow_writes_table_plot_and_wandb_runs(first_run):
+    tmp, cfg, ctx, state = first_run
+    out = cfg.results_dir
+    table = pd.read_csv(out / "table.csv", index_col=0)
+    assert list(table.index) == ["base", "sft", "merged α=0.5"]
+    assert {"item_selection/hit_rate", "writing_imitation/rouge_l", "personalized_commenting/embedding_similarity",
+            "english/bits_per_byte"} <= set(table.columns)
+    assert table.notna().all().all()
+    assert (out / "metrics_vs_alpha.png").stat().st_size > 10_000
+    assert (out / "table.md").read_text().count("merged α=0.5") == 1
+    runs = list((out / "wandb" / "wandb").glob("offline-run-*"))
+    assert len(runs) >= 5, runs  # train + 3 evals + report
+    deltas = pd.read_csv(out / "deltas.csv")
+    assert {"forgetting", "in-domain gain"} <= set(deltas.kind)
+
+
+def test_every_stage_has_a_manifest_and_counts_reconcile(first_run):
+    tmp, cfg, ctx, state = first_run
+    for name in ("raw_sample", "corpus", "tasks", "base_model", "train", "merge", "eval"):
+        arts = ctx.store.list(name)
+        assert arts, name
+        for art in arts:
+            assert art.manifest["versions"]["transformers"].startswith("5.")
+    for name, art in state.tasks.items():
+        train_users = {json.loads(l)["user_id"] for l in (art.path / "train.jsonl").open()}
+        test_users = {json.loads(l)["user_id"] for l in (art.path / "test.jsonl").open()}
+        assert train_users and test_users and not train_users & test_users, name
+
+
+def test_merge_is_the_weighted_average(first_run):
+    tmp, cfg, ctx, state = first_run
+    base = load_file(Path(state.base.location) / "model.safetensors")
+    sft = load_file(state.sft.path / "model.safetensors")
+    merged = load_file(state.merges[0.5].path / "model.safetensors")
+    assert any(not torch.equal(base[k], sft[k]) for k in base), "training changed no weight"
+    for k in base:
+        torch.testing.assert_close(merged[k], 0.5 * base[k] + 0.5 * sft[k], rtol=1e-5, atol=1e-6)
+
+
+def test_rerun_reuses_every_stage_and_gives_the_same_table(first_run):
+    tmp, cfg, ctx, state = first_run
+    before = (cfg.results_dir / "table.csv").read_text()
+    ctx2 = RunContext.from_config(_cfg(tmp))
+    run_pipeline(ctx2)
+    assert ctx2.built == [], ctx2.built
+    assert len(ctx2.reused) >= 7
+    assert (cfg.results_dir / "table.csv").read_text() == before
+
+
+def test_eval_cache_follows_weights_not_paths(first_run, monkeypatch):
+    tmp, cfg, ctx, state = first_run
+    copy = tmp / "copied_model"
+    shutil.copytree(state.merges[0.5].path, copy)
+    import humanllm.evaluate.runner as runner
+
+    def must_not_load(*a, **k):
+        raise AssertionError("the model was loaded although identical weights were scored before")
+
+    monkeypatch.setattr(runner, "load_model", must_not_load)
+    ctx2 = RunContext.from_config(_cfg(tmp, f"eval.model_path={copy}", "experiment_name=copy"))
+    run_eval_stage(ctx2, FlowState())
+    assert [r for r in ctx2.reused if r.startswith("eval/")] and not [b for b in ctx2.built if b.startswith("eval/")]
+    monkeypatch.undo()
+
+    weights = load_file(copy / "model.safetensors")
+    name = sorted(weights)[0]
+    weights[name] = weights[name].clone()
+    weights[name].view(-1)[0] += 1.0
+    save_file(weights, copy / "model.safetensors", metadata={"format": "pt"})
+    ctx3 = RunContext.from_config(_cfg(tmp, f"eval.model_path={copy}", "experiment_name=copy"))
+    run_eval_stage(ctx3, FlowState())
+    assert [b for b in ctx3.built if b.startswith("eval/")], "a changed weight must be re-evaluated"
