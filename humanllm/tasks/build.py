@@ -26,7 +26,7 @@ def _rank(user_id: str, seed: int) -> str:
     return hashlib.sha256(f"{seed}:{user_id}".encode()).hexdigest()
 
 
-def test_users(users: list[UserRecord], split: SplitConfig) -> set[str]:
+def held_out_users(users: list[UserRecord], split: SplitConfig) -> set[str]:
     """Per platform, the ⌈fraction·n⌉ users with the smallest seeded hash are test users.
 
     Stratified by platform so every platform's tasks have held-out users, and independent of the
@@ -69,7 +69,7 @@ def build_task(name: str, spec: TaskSpec, split: SplitConfig, inputs: TaskInputs
     dupes = [i for i, c in ids.items() if c > 1]
     if dupes:
         raise RuntimeError(f"task {name}: duplicate example ids, e.g. {dupes[:3]}")
-    held_out = test_users(inputs.corpus.users, split)
+    held_out = held_out_users(inputs.corpus.users, split)
     train = [e for e in examples if e.user_id not in held_out]
     test = [e for e in examples if e.user_id in held_out]
     train_c, test_c = _cap(train, spec.max_train, rng), _cap(test, spec.max_test, rng)
@@ -111,7 +111,7 @@ def run_tasks(ctx: Any, corpus: Artifact, curated: Artifact | None = None) -> di
                 f"mixture.tasks.{name}: this task needs synthesized records; use synthesis=structured "
                 f"(or no_qc/strict) instead of synthesis={cfg.synthesis.name}"
             )
-        stage_cfg = {"task": name, "spec": spec.model_dump(exclude={"weight"}), "split": cfg.split.model_dump()}
+        stage_cfg = {"task": name, "family_version": family.version, "spec": spec.model_dump(exclude={"weight"}), "split": cfg.split.model_dump()}
         out[name] = ctx.stage(
             "tasks", STAGE_VERSION, stage_cfg, inputs_keys,
             lambda b, n=name, s=spec: build_task(n, s, cfg.split, task_inputs(), b), seed=cfg.split.seed, label=name,

@@ -31,11 +31,17 @@ class ItemSelection(TaskFamily):
     description = "past item titles + 20 candidates (1 true, 19 unseen) → the chosen item's title"
     Params = Params
     metrics = ("hit_rate",)
+    version = 2
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample]:
         catalog = inputs.corpus.items
         for user in inputs.corpus.users_of("amazon"):
-            reviews = [r for r in user.posts if r.kind == "review" and r.meta.get("parent_asin") in catalog]
+            reviews, seen = [], set()
+            for r in user.posts:  # first purchase of each item: a repeat purchase is not a "next item"
+                asin = r.meta.get("parent_asin")
+                if r.kind == "review" and asin in catalog and asin not in seen:
+                    seen.add(asin)
+                    reviews.append(r)
             bought = [r.meta["parent_asin"] for r in reviews]
             unseen = sorted(set(catalog) - set(bought))
             if len(unseen) < params.candidates - 1:

@@ -1,5 +1,8 @@
 """Scenario generation (needs curated records): continue or write a user's story.
 
+A curated story is a situation (environment) followed by the user's behaviour; its first half is
+the situation and the rest is the behaviour, so a split never cuts a sentence.
+
 Variants:
   half2half      the first half of the story → the rest
   persona_half   the user's profile + the first half → the rest (needs a kept profile)
@@ -14,7 +17,7 @@ from typing import Iterator, Literal
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.tasks.base import TaskExample, TaskFamily, TaskInputs, first_half
+from humanllm.tasks.base import TaskExample, TaskFamily, TaskInputs
 from humanllm.tasks.registry import register
 
 SYSTEM = "You tell true-to-life stories about a specific person, as that person would live them."
@@ -23,7 +26,7 @@ Variant = Literal["half2half", "persona_half", "theme2story"]
 
 class Params(StrictModel):
     variants: list[Variant] = Field(default_factory=lambda: ["half2half", "persona_half", "theme2story"], min_length=1)
-    min_story_chars: int = Field(40, ge=10)  # shorter stories cannot be split meaningfully
+    min_story_chars: int = Field(20, ge=1)  # shorter stories are skipped
     per_user_max: int = Field(6, ge=1)
 
 
@@ -46,7 +49,7 @@ class ScenarioGeneration(TaskFamily):
             for variant in params.variants:
                 if per_user.get(s.user_id, 0) >= params.per_user_max:
                     break
-                head, rest = first_half(story)
+                head, rest = s.situation.strip(), s.behavior.strip()
                 if variant == "half2half":
                     ask, target = f"The story begins:\n{head}\n\nContinue it.", rest
                 elif variant == "persona_half":

@@ -1,0 +1,1 @@
+"""Benchmarks: synthesis throughput (more to come)."""

