@@ -88,7 +88,7 @@ def test_eval_cache_follows_weights_not_paths(first_run, monkeypatch):
     def must_not_load(*a, **k):
         raise AssertionError("the model was loaded although identical weights were scored before")
 
-    monkeypatch.setattr(runner, "load_model", must_not_load)
+    monkeypatch.setattr(runner, "load_eval_model", must_not_load)
     ctx2 = RunContext.from_config(_cfg(tmp, f"eval.model_path={copy}", "experiment_name=copy"))
     run_eval_stage(ctx2, FlowState())
     assert [r for r in ctx2.reused if r.startswith("eval/")] and not [b for b in ctx2.built if b.startswith("eval/")]

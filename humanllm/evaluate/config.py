@@ -59,6 +59,24 @@ class BenchmarkData(StrictModel):
     tombench: str | None = None
 
 
+class JudgeConfig(StrictModel):
+    """LLM judge over stored generations, through the `llm/` backend (a local model or a server)."""
+
+    enabled: bool = False
+    tasks: list[str] | None = None  # None: every generative task that has generations
+    max_items: int = Field(50, gt=0)  # per task
+    max_tokens: int = Field(64, gt=0)
+    pairwise: bool = True  # also compare each model with base, in both orders
+
+
+class ContaminationConfig(StrictModel):
+    """n-gram overlap between the SFT data and MotiveBench / ToMBench items (when those run)."""
+
+    enabled: bool = True
+    n: int = Field(13, gt=0)
+    threshold: float = Field(0.1, gt=0, le=1)
+
+
 class BootstrapConfig(StrictModel):
     samples: int = Field(1000, gt=0)
     confidence: float = Field(0.95, gt=0, lt=1)
@@ -78,4 +96,6 @@ class EvalConfig(StrictModel):
     motivebench: MotiveBenchConfig = MotiveBenchConfig()
     tombench: ToMBenchConfig = ToMBenchConfig()
     data: BenchmarkData = BenchmarkData()
+    judge: JudgeConfig = JudgeConfig()
+    contamination: ContaminationConfig = ContaminationConfig()
     bootstrap: BootstrapConfig = BootstrapConfig()

@@ -6,7 +6,6 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from humanllm.evaluate.generate import generate_replies
 from humanllm.evaluate.metrics import EmbeddingSimilarity, score_examples
 from humanllm.io import write_jsonl
 from humanllm.store import Artifact
@@ -14,9 +13,12 @@ from humanllm.tasks.build import load_examples
 from humanllm.tasks.registry import task_family
 
 
-def run_indomain(ctx: Any, model: Any, tok: Any, test_sets: dict[str, Artifact],
+def run_indomain(ctx: Any, model: Any, test_sets: dict[str, Artifact],
                  generations_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """Returns ({"indomain/<task>/<metric>": mean}, per-item rows). Generations are stored for judges."""
+    """Returns ({"indomain/<task>/<metric>": mean}, per-item rows). Generations are stored for judges.
+
+    `model` is an evaluation backend (humanllm.evaluate.backends) with a `generate` method.
+    """
     cfg = ctx.cfg.eval.indomain
     names = cfg.tasks or sorted(test_sets)
     embedder = None
@@ -27,11 +29,8 @@ def run_indomain(ctx: Any, model: Any, tok: Any, test_sets: dict[str, Artifact],
         examples = load_examples(test_sets[name], "test")[: cfg.max_samples]
         if not examples:
             continue
-        answers = generate_replies(
-            model, tok, [e.prompt for e in examples], max_new_tokens=cfg.max_new_tokens,
-            temperature=cfg.temperature, batch_size=cfg.batch_size, seed=ctx.cfg.seed,
-            template_kwargs=ctx.cfg.model.chat_template_kwargs, progress=ctx.cfg.progress, desc=f"generate {name}",
-        )
+        answers = model.generate([e.prompt for e in examples], max_new_tokens=cfg.max_new_tokens,
+                                 temperature=cfg.temperature, batch_size=cfg.batch_size, desc=f"generate {name}")
         write_jsonl(generations_dir / f"{name}.jsonl", (
             {"example_id": e.example_id, "user_id": e.user_id, "prompt": e.prompt, "reference": e.reference,
              "answer": a, "meta": e.meta} for e, a in zip(examples, answers)))

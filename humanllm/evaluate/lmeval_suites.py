@@ -13,13 +13,6 @@ from humanllm.paths import evals_dir
 log = logging.getLogger(__name__)
 
 
-def make_lm(model: Any, tok: Any, batch_size: int | str, device: str, max_length: int) -> Any:
-    """Wrap a loaded transformers model for lm-eval (the model is never loaded twice)."""
-    from lm_eval.models.huggingface import HFLM
-
-    return HFLM(pretrained=model, tokenizer=tok, batch_size=batch_size, device=device, max_length=max_length)
-
-
 def _evaluate(lm: Any, tasks: list[str], task_manager: Any, seed: int, **kwargs: Any) -> dict[str, Any]:
     import lm_eval
 
@@ -34,7 +27,7 @@ def english_perplexity(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[s
     from lm_eval.tasks import TaskManager
 
     p = ctx.cfg.eval.perplexity
-    tm = TaskManager(include_path=str(evals_dir() / "general_english"),
+    tm = TaskManager(include_path=str(evals_dir() / "general_english"), include_defaults=False,
                      metadata={"max_docs": p.max_docs, "max_chars": p.max_chars})
     res = _evaluate(lm, ["general_english_ppl"], tm, ctx.cfg.seed)
     r = res["results"]["general_english_ppl"]
@@ -78,9 +71,8 @@ def standard_tasks(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[str, 
     return scores, items, notes
 
 
-def run_general_suites(ctx: Any, model: Any, tok: Any, device: str,
-                       out_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]], list[str]]:
-    """Every lm-eval based suite the eval config enables, sharing one lm-eval wrapper."""
+def run_general_suites(ctx: Any, model: Any, out_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]], list[str]]:
+    """Every lm-eval based suite the eval config enables, sharing the evaluation backend's lm-eval LM."""
     e = ctx.cfg.eval
     scores: dict[str, float] = {}
     items: list[dict[str, Any]] = []
@@ -88,7 +80,7 @@ def run_general_suites(ctx: Any, model: Any, tok: Any, device: str,
     wanted = e.perplexity.enabled or e.lm_eval.tasks or e.motivebench.enabled or e.tombench.enabled
     if not wanted:
         return scores, items, notes
-    lm = make_lm(model, tok, e.batch_size, device, ctx.cfg.model.max_length)
+    lm = model.lm
     if e.perplexity.enabled:
         s, i = english_perplexity(ctx, lm)
         scores.update(s)

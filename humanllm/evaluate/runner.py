@@ -13,11 +13,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from humanllm.evaluate.backends import load_eval_model
 from humanllm.evaluate.indomain import run_indomain
 from humanllm.evaluate.lmeval_suites import run_general_suites
 from humanllm.io import read_json, write_json, write_jsonl
 from humanllm.models.fingerprint import weights_fingerprint
-from humanllm.models.registry import load_model, load_tokenizer, pick_device
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)
@@ -47,20 +47,18 @@ def eval_stage_config(ctx: Any) -> dict[str, Any]:
 def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact], bctx: BuildContext) -> None:
     """Load the model once and run every enabled suite, writing scores.json and items.jsonl."""
     cfg = ctx.cfg
-    device = pick_device(cfg.eval.device)
     with bctx.timed("load_model"):
-        tok = load_tokenizer(target.location, cfg.model)
-        model = load_model(target.location, cfg.model, device=device, dtype="float32" if device == "cpu" else None)
+        model = load_eval_model(target.location, ctx)
     scores: dict[str, Any] = {}
     items: list[dict[str, Any]] = []
     notes: list[str] = []
     if cfg.eval.indomain.enabled and test_sets:
         with bctx.timed("indomain"):
-            s, i = run_indomain(ctx, model, tok, test_sets, bctx.path / "generations")
+            s, i = run_indomain(ctx, model, test_sets, bctx.path / "generations")
         scores.update(s)
         items.extend(i)
     with bctx.timed("general"):
-        s, i, n = run_general_suites(ctx, model, tok, device, bctx.path)
+        s, i, n = run_general_suites(ctx, model, bctx.path)
     scores.update(s)
     items.extend(i)
     notes.extend(n)

@@ -31,6 +31,7 @@ class FlowState:
     sft: Artifact | None = None
     merges: dict[float, Artifact] = field(default_factory=dict)
     evaluations: list[tuple[EvalTarget, Artifact]] = field(default_factory=list)
+    judgements: dict[str, Artifact] = field(default_factory=dict)  # label → judge artifact
 
 
 def run_data(ctx: RunContext, state: FlowState) -> FlowState:
@@ -103,10 +104,25 @@ def run_eval_stage(ctx: RunContext, state: FlowState) -> FlowState:
     """Score every target and record the evaluations index under results/<experiment>/."""
     e = ctx.cfg.eval
     check_benchmark_data(ctx.cfg)
-    if e.indomain.enabled and not state.tasks:
+    contamination = e.contamination.enabled and (e.motivebench.enabled or e.tombench.enabled)
+    if (e.indomain.enabled or contamination) and not state.tasks:
         run_task_stage(ctx, state)
     targets = eval_targets(ctx, state)
     state.evaluations = [(t, run_eval(ctx, t, state.tasks)) for t in targets]
+    if e.judge.enabled:
+        from humanllm.evaluate.judge import run_judge
+
+        base = next((a for t, a in state.evaluations if t.kind == "base"), None)
+        for t, art in state.evaluations:
+            compare_with = base if (e.judge.pairwise and t.kind != "base") else None
+            state.judgements[t.label] = run_judge(ctx, t.label, art, compare_with)
+    if contamination:
+        from humanllm.evaluate.contamination_check import contamination_markdown, run_contamination
+
+        report = run_contamination(ctx, state.corpus, state.tasks)
+        if report is not None:
+            ctx.cfg.results_dir.mkdir(parents=True, exist_ok=True)
+            (ctx.cfg.results_dir / "contamination.md").write_text(contamination_markdown(report))
     write_evaluations_index(ctx, state)
     return state
 
@@ -114,7 +130,8 @@ def run_eval_stage(ctx: RunContext, state: FlowState) -> FlowState:
 def write_evaluations_index(ctx: RunContext, state: FlowState) -> Path:
     rows: list[dict[str, Any]] = [
         {"label": t.label, "kind": t.kind, "alpha": t.alpha, "model_path": t.location,
-         "eval_key": a.key, "eval_path": str(a.path)}
+         "eval_key": a.key, "eval_path": str(a.path),
+         "judge_path": str(state.judgements[t.label].path) if t.label in state.judgements else None}
         for t, a in state.evaluations
     ]
     index = {

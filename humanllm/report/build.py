@@ -10,7 +10,7 @@ import pandas as pd
 
 from humanllm.io import read_json, stable_hash
 from humanllm.report.plots import plot_metrics_vs_alpha
-from humanllm.report.tables import benchmark_table, delta_frame, numeric_table, scores_frame, wide_table
+from humanllm.report.tables import benchmark_table, load_scores, delta_frame, numeric_table, scores_frame, wide_table
 
 log = logging.getLogger("humanllm")
 
@@ -43,7 +43,7 @@ def write_report(cfg: Any) -> dict[str, Path]:
         "scores_csv": out / "scores_long.csv", "deltas_md": out / "deltas.md", "deltas_csv": out / "deltas.csv",
         "plot": out / "metrics_vs_alpha.png",
     }
-    notes = sorted({n for e in index["evaluations"] for n in read_json(Path(e["eval_path"]) / "scores.json").get("notes", [])})
+    notes = sorted({n for e in index["evaluations"] for n in load_scores(e)[2]})
     header = (f"# {index['experiment']}: {index['model']} on mixture {index['mixture']}, "
               f"merge {index['merge_method']}\n\nCells: mean [{int(b.confidence * 100)}% bootstrap CI over items].\n\n")
     files["table_md"].write_text(header + _markdown(wide) + "\n" + "".join(f"\n> NOTE: {n}\n" for n in notes))

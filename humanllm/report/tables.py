@@ -17,19 +17,36 @@ def higher_is_better(metric: str) -> bool:
     return not any(tag in metric for tag in LOWER_IS_BETTER)
 
 
-def load_items(eval_path: str | Path) -> pd.DataFrame:
-    rows = list(read_jsonl(Path(eval_path) / "items.jsonl"))
+def score_dirs(ev: dict[str, Any]) -> list[Path]:
+    """Folders holding scores.json + items.jsonl for one evaluated model (eval, then judge if any)."""
+    return [Path(p) for p in (ev["eval_path"], ev.get("judge_path")) if p]
+
+
+def load_items(ev: dict[str, Any]) -> pd.DataFrame:
+    rows = [r for d in score_dirs(ev) for r in read_jsonl(d / "items.jsonl")]
     cols = ["suite", "task", "metric", "item_id", "value"]
     return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+
+
+def load_scores(ev: dict[str, Any]) -> tuple[dict[str, float], set[str], list[str]]:
+    """(scores, headline keys, notes) merged over the model's score folders."""
+    scores: dict[str, float] = {}
+    headline: set[str] = set()
+    notes: list[str] = []
+    for d in score_dirs(ev):
+        stored = read_json(d / "scores.json")
+        scores.update(stored["scores"])
+        headline |= set(stored.get("headline", stored["scores"]))
+        notes += stored.get("notes", [])
+    return scores, headline, notes
 
 
 def scores_frame(index: dict[str, Any], samples: int, confidence: float, seed: int) -> pd.DataFrame:
     """Long table: one row per (model, metric) with mean and bootstrap interval over items."""
     rows = []
     for ev in index["evaluations"]:
-        stored = read_json(Path(ev["eval_path"]) / "scores.json")
-        scores, headline = stored["scores"], set(stored.get("headline", stored["scores"]))
-        items = load_items(ev["eval_path"])
+        scores, headline, _ = load_scores(ev)
+        items = load_items(ev)
         for key, value in scores.items():
             if key.endswith("/n"):
                 continue
@@ -71,12 +88,12 @@ def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: in
     base = next((e for e in evs if e["kind"] == "base"), None)
     if base is None:
         return pd.DataFrame()
-    base_items = load_items(base["eval_path"])
+    base_items = load_items(base)
     rows = []
     for ev in evs:
         if ev is base:
             continue
-        items = load_items(ev["eval_path"])
+        items = load_items(ev)
         merged = base_items.merge(items, on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
         for (suite, task, metric), g in merged.groupby(["suite", "task", "metric"], sort=True):
             d = paired_bootstrap_diff(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed)

@@ -96,7 +96,7 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
         warmup_steps=tcfg.warmup_ratio,
         weight_decay=tcfg.weight_decay,
         max_length=None,
-        bf16=tcfg.bf16 and device != "cpu",
+        bf16=tcfg.bf16,
         activation_checkpointing=tcfg.gradient_checkpointing,
         logging_steps=tcfg.logging_steps,
         save_strategy="no",

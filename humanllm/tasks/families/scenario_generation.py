@@ -64,7 +64,7 @@ class ScenarioGeneration(TaskFamily):
                     continue
                 per_user[s.user_id] = per_user.get(s.user_id, 0) + 1
                 yield TaskExample(
-                    example_id=f"{self.name}:{s.record_id}:{variant}",
+                    example_id=f"{self.name}:{s.record_id.removeprefix('scenario:')}:{variant}",
                     task=self.name,
                     user_id=s.user_id,
                     messages=[

@@ -47,7 +47,7 @@ class SocialQA(TaskFamily):
             who = f"About the person:\n{profile.text()}\n\n" if profile else ""
             ask = f"{who}Situation:\n{scenario.situation}\n\nQuestion: {qa.question}"
             yield TaskExample(
-                example_id=f"{self.name}:{qa.record_id}",
+                example_id=f"{self.name}:{qa.record_id.removeprefix('social_qa:')}",
                 task=self.name,
                 user_id=qa.user_id,
                 messages=[

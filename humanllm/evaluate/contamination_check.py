@@ -1,0 +1,61 @@
+"""The contamination check of a pipeline run: its corpus and SFT data against the benchmark items.
+
+MotiveBench's Amazon and Blog subsets come from the same raw sources as our training data, so every
+run that scores MotiveBench or ToMBench also reports, per item, the share of its word n-grams found in
+the training texts, and flags items over the threshold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator
+
+from humanllm.data.records import Corpus
+from humanllm.evaluate.contamination import contamination_report, motivebench_texts, tombench_texts
+from humanllm.store import Artifact, BuildContext
+from humanllm.tasks.build import load_examples
+
+STAGE_VERSION = 1
+
+
+def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str]:
+    for user in Corpus(corpus.path).users:
+        for post in user.posts:
+            yield f"{post.title or ''}\n{post.text}"
+    for art in tasks.values():
+        for example in load_examples(art, "train"):
+            yield "\n".join(m["content"] for m in example.messages)
+
+
+def run_contamination(ctx: Any, corpus: Artifact, tasks: dict[str, Artifact]) -> Artifact | None:
+    """Build (or reuse) the overlap report; None when no benchmark runs or the check is off."""
+    e = ctx.cfg.eval
+    if not e.contamination.enabled or not (e.motivebench.enabled or e.tombench.enabled):
+        return None
+    stage_cfg = {"contamination": e.contamination.model_dump(), "motivebench": e.data.motivebench if e.motivebench.enabled else None,
+                 "tombench": e.data.tombench if e.tombench.enabled else None, "languages": e.tombench.languages}
+    inputs = {"corpus": corpus.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
+
+    def produce(bctx: BuildContext) -> None:
+        items = []
+        if e.motivebench.enabled:
+            items += motivebench_texts(e.data.motivebench, e.motivebench.subsets)
+        if e.tombench.enabled:
+            items += tombench_texts(e.data.tombench, e.tombench.languages)
+        report = contamination_report(training_texts(corpus, tasks), items, e.contamination.n, e.contamination.threshold)
+        report.items.to_csv(bctx.path / "items.csv", index=False)
+        report.summary.to_csv(bctx.path / "summary.csv", index=False)
+        bctx.counts.update({"benchmark_items": len(report.items), "flagged": int(report.items.flagged.sum())})
+
+    return ctx.stage("contamination", STAGE_VERSION, stage_cfg, inputs, produce, label="benchmarks vs training data")
+
+
+def contamination_markdown(art: Artifact) -> str:
+    import pandas as pd
+
+    summary = pd.read_csv(Path(art.path) / "summary.csv")
+    n = art.manifest["config"]["contamination"]["n"]
+    return (f"# Contamination: {n}-gram overlap of benchmark items with our corpus and SFT data\n\n"
+            f"{art.counts['flagged']} of {art.counts['benchmark_items']} items flagged "
+            f"(overlap ≥ {art.manifest['config']['contamination']['threshold']}); per item: {art.path}/items.csv\n\n"
+            + summary.round(4).to_markdown(index=False) + "\n")
