@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from humanllm.report.tables import column_names
+
 
 def plot_metrics_vs_alpha(long: pd.DataFrame, out: Path, title: str) -> None:
     import matplotlib
@@ -16,15 +18,15 @@ def plot_metrics_vs_alpha(long: pd.DataFrame, out: Path, title: str) -> None:
 
     data = long[long.headline].dropna(subset=["alpha"])
     data = data[~data.metric.isin(["byte_perplexity", "word_perplexity"])]
-    panels = sorted((data.task + "/" + data.metric).unique())
+    data = data.assign(panel=column_names(data))
+    panels = sorted(data.panel.unique())
     if not panels:
         return
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     for ax, panel in zip(axes.flat, panels):
-        task, metric = panel.split("/", 1)
-        d = data[(data.task == task) & (data.metric == metric)].sort_values("alpha")
+        d = data[data.panel == panel].sort_values("alpha")
         ax.plot(d.alpha, d.value, marker="o")
         if d.low.notna().any():
             ax.fill_between(d.alpha, d.low, d.high, alpha=0.2)

@@ -61,6 +61,12 @@ def scores_frame(index: dict[str, Any], samples: int, confidence: float, seed: i
     return pd.DataFrame(rows)
 
 
+def column_names(long: pd.DataFrame) -> pd.Series:
+    """`task/metric` for in-domain and general suites; `suite/task/metric` for benchmarks and judges."""
+    plain = long.suite.isin(["indomain", "general"])
+    return (long.suite + "/").where(~plain, "") + long.task + "/" + long.metric
+
+
 def wide_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Paper layout: models as rows, `task/metric` as columns, cells 'mean [low, high]'."""
     def cell(r: pd.Series) -> str:
@@ -69,7 +75,7 @@ def wide_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
         return f"{r.value:.4f} [{r.low:.3f}, {r.high:.3f}]"
 
     long = long[long.headline]
-    long = long.assign(column=long.task + "/" + long.metric, cell=long.apply(cell, axis=1))
+    long = long.assign(column=column_names(long), cell=long.apply(cell, axis=1))
     table = long.pivot(index="model", columns="column", values="cell")
     columns = sorted(table.columns, key=lambda c: (c.startswith("english") or "/" not in c, c))
     return table.reindex(index=[m for m in order if m in table.index], columns=columns)
@@ -77,7 +83,7 @@ def wide_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 def numeric_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     long = long[long.headline]
-    long = long.assign(column=long.task + "/" + long.metric)
+    long = long.assign(column=column_names(long))
     table = long.pivot(index="model", columns="column", values="value")
     return table.reindex(index=[m for m in order if m in table.index])
 
