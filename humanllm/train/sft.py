@@ -117,6 +117,10 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
         run.summary({"train_loss": result.training_loss, "train_examples": len(kept)})
     history = [h for h in trainer.state.log_history if "loss" in h]
     (bctx.path / "training_log.json").write_text(json.dumps(trainer.state.log_history, indent=1))
+    bctx.counts.update({"device": device, "train_samples_per_s": result.metrics.get("train_samples_per_second"),
+                        "train_tokens": int(trainer.state.num_input_tokens_seen or 0) or None})
+    if device.startswith("cuda"):
+        bctx.counts["cuda_max_memory_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
     bctx.counts.update({"steps": trainer.state.global_step, "train_loss": round(result.training_loss, 4),
                         "first_logged_loss": history[0]["loss"] if history else None,
                         "last_logged_loss": history[-1]["loss"] if history else None})

@@ -1,0 +1,1 @@
+"""Curation with LLMs: clean/tag posts, synthesize person/environment/behaviour records, judge QC."""

@@ -1,0 +1,94 @@
+"""The LLM clean/tag pass: per post, tag (usable, unsafe, social event), maybe rewrite, then apply the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from humanllm.curate.config import CleanConfig, SynthesisConfig
+from humanllm.curate.funnel import CurationFunnel
+from humanllm.curate.prompts import clean_messages
+from humanllm.curate.records import CleanedPost, RejectedRecord, raw_snippet
+from humanllm.curate.schemas import PostRewrite, PostTags
+from humanllm.data.records import Post
+from humanllm.llm.types import LLMRequest, LLMResult
+
+if TYPE_CHECKING:
+    from humanllm.llm.base import LLMBackend
+
+TAG_MAX_TOKENS = 64
+
+
+@dataclass
+class CleanOutcome:
+    kept: dict[str, list[CleanedPost]] = field(default_factory=dict)  # user_id → posts, time order
+    rejected: list[RejectedRecord] = field(default_factory=list)
+
+
+def _cleaned(user_id: str, post: Post, tags: PostTags | PostRewrite | None) -> CleanedPost:
+    rewritten = isinstance(tags, PostRewrite)
+    return CleanedPost(
+        post_id=post.post_id, user_id=user_id, platform=post.platform, kind=post.kind,
+        text=tags.text if rewritten else post.text, title=post.title, rewritten=rewritten,
+        usable=tags.usable if tags else None, unsafe=tags.unsafe if tags else None,
+        social_event=tags.social_event if tags else None,
+    )
+
+
+def rule_reason(tags: PostTags | PostRewrite, cfg: CleanConfig) -> str | None:
+    """Why the clean rules drop a tagged post, or None to keep it."""
+    if cfg.reject_unsafe and tags.unsafe:
+        return "clean_unsafe"
+    if cfg.reject_unusable and not tags.usable:
+        return "clean_unusable"
+    if cfg.require_social_event and not tags.social_event:
+        return "clean_no_social_event"
+    return None
+
+
+def clean_requests(posts: dict[str, list[Post]], cfg: SynthesisConfig, default_max_tokens: int) -> list[LLMRequest]:
+    c = cfg.clean
+    schema = PostRewrite if c.rewrite else PostTags
+    max_tokens = c.max_tokens or (default_max_tokens if c.rewrite else TAG_MAX_TOKENS)
+    return [
+        LLMRequest(f"clean:{p.post_id}", clean_messages(p.text, c.rewrite, cfg.posts.max_chars), schema=schema,
+                   max_tokens=max_tokens, metadata={"user_id": uid})
+        for uid, user_posts in posts.items() for p in user_posts
+    ]
+
+
+def apply_clean(posts: dict[str, list[Post]], results: dict[str, LLMResult], cfg: CleanConfig) -> CleanOutcome:
+    out = CleanOutcome()
+    for uid, user_posts in posts.items():
+        kept = out.kept.setdefault(uid, [])
+        for p in user_posts:
+            res = results[f"clean:{p.post_id}"]
+            if not res.ok:
+                if cfg.on_failure == "keep":
+                    kept.append(_cleaned(uid, p, None))
+                else:
+                    out.rejected.append(RejectedRecord(record_id=p.post_id, kind="post", user_id=uid, stage="clean",
+                                                       reason=f"clean_failed:{res.reason}", detail=res.error,
+                                                       raw=raw_snippet(res.raw)))
+                continue
+            tags = res.value
+            assert isinstance(tags, (PostTags, PostRewrite))
+            reason = rule_reason(tags, cfg)
+            if reason is None:
+                kept.append(_cleaned(uid, p, tags))
+            else:
+                out.rejected.append(RejectedRecord(record_id=p.post_id, kind="post", user_id=uid, stage="clean",
+                                                   reason=reason, content=tags.model_dump()))
+    return out
+
+
+def run_clean(backend: LLMBackend, posts: dict[str, list[Post]], cfg: SynthesisConfig, funnel: CurationFunnel,
+              progress: bool) -> CleanOutcome:
+    """Clean every selected post (or pass them through untagged when clean.enabled is false)."""
+    if not cfg.clean.enabled:
+        return CleanOutcome(kept={uid: [_cleaned(uid, p, None) for p in ps] for uid, ps in posts.items()})
+    requests = clean_requests(posts, cfg, backend.cfg.max_tokens)
+    results = {r.request_id: r for r in backend.run(requests, progress=progress, stage="clean")}
+    out = apply_clean(posts, results, cfg.clean)
+    funnel.add("clean", "post", len(requests), sum(map(len, out.kept.values())), [r.reason for r in out.rejected])
+    return out

@@ -1,0 +1,122 @@
+"""Curate one corpus into a folder: select → clean/tag → synthesize (P, E) → judge → social QA (B) → judge.
+
+Writes posts.jsonl, profiles.jsonl, styles.jsonl, scenarios.jsonl, social_qa.jsonl (kept records),
+rejected.jsonl (every dropped user, post and record with its reason), curation_funnel.csv/.md and
+judge_scores.png (histograms); returns the counts for the manifest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from humanllm.curate.clean import run_clean
+from humanllm.curate.config import SynthesisConfig
+from humanllm.curate.funnel import CurationFunnel, FunnelMismatch
+from humanllm.curate.judge import run_judge
+from humanllm.curate.plots import score_histograms
+from humanllm.curate.records import FILES, CuratedRecord, RejectedRecord, Scenario
+from humanllm.curate.select import select
+from humanllm.curate.synthesize import Plan, plan_social_qa, plan_user_records, run_plan
+from humanllm.data.records import Corpus
+from humanllm.io import write_jsonl
+
+if TYPE_CHECKING:
+    from humanllm.llm.base import LLMBackend
+
+log = logging.getLogger(__name__)
+ROUND_1 = ("profile", "style", "scenario")
+
+
+def _round(backend: LLMBackend, plan: Plan, kinds: list[str], lookups: dict[str, Any], cfg: SynthesisConfig,
+           funnel: CurationFunnel, progress: bool) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
+    """Synthesize a plan's records, then judge them (lookups: kept posts and scenarios by id)."""
+    written, failed = run_plan(backend, plan, kinds, funnel, progress)
+    kept, judged_out = run_judge(backend, written, kinds, lookups["posts"], lookups["scenarios"], cfg, funnel, progress)
+    return kept, failed + judged_out
+
+
+def _check_accounted(planned: set[str], kept: list[CuratedRecord], rejected: list[RejectedRecord]) -> None:
+    seen = Counter([r.record_id for r in kept] + [r.record_id for r in rejected if r.kind not in ("user", "post")])
+    dupes = [k for k, n in seen.items() if n > 1]
+    if dupes or set(seen) != planned:
+        lost = sorted(planned - set(seen))[:5]
+        raise FunnelMismatch(f"curation lost or duplicated records: lost {lost}, duplicated {dupes[:5]}")
+
+
+def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out: Path, seed: int,
+                  progress: bool = True) -> dict[str, Any]:
+    """Run every enabled curation step on `corpus`, write the records into `out`, return the counts."""
+    funnel = CurationFunnel()
+    sel = select(corpus.users, cfg, seed, funnel)
+    cleaned = run_clean(backend, sel.posts, cfg, funnel, progress)
+    posts = {p.post_id: p for ps in cleaned.kept.values() for p in ps}
+    rejected: list[RejectedRecord] = sel.rejected + cleaned.rejected
+    lookups: dict[str, Any] = {"posts": posts, "scenarios": {}}
+
+    kinds = [k for k in ROUND_1 if getattr(cfg, k).enabled]
+    plan = plan_user_records(cleaned.kept, cfg)
+    planned = {d.record_id for d in plan.drafts} | {r.record_id for r in plan.rejected}
+    kept, dropped = _round(backend, plan, kinds, lookups, cfg, funnel, progress)
+    rejected += dropped
+    if cfg.social_qa.enabled:
+        scenarios = [r for r in kept if isinstance(r, Scenario)]
+        lookups["scenarios"] = {s.record_id: s for s in scenarios}
+        qa_plan = plan_social_qa(scenarios, posts, cfg)
+        planned |= {d.record_id for d in qa_plan.drafts} | {r.record_id for r in qa_plan.rejected}
+        qa_kept, qa_dropped = _round(backend, qa_plan, ["social_qa"], lookups, cfg, funnel, progress)
+        kept += qa_kept
+        rejected += qa_dropped
+    _check_accounted(planned, kept, rejected)
+
+    write_jsonl(out / FILES["posts"], [p for ps in cleaned.kept.values() for p in ps])
+    for kind in ("profile", "style", "scenario", "social_qa"):
+        write_jsonl(out / FILES[kind], [r for r in kept if r.kind == kind])
+    write_jsonl(out / FILES["rejected"], rejected)
+    funnel.write(out)
+    scores: dict[str, list[tuple[dict[str, int], bool]]] = {}
+    for r in kept:
+        if r.judge_scores:
+            scores.setdefault(r.kind, []).append((r.judge_scores, True))
+    for rj in rejected:
+        if rj.judge_scores:
+            scores.setdefault(rj.kind, []).append((rj.judge_scores, False))
+    plots = score_histograms(scores, out)
+    counts = summary_counts(funnel, kept, rejected, backend, plots)
+    log.info("curated %d users: kept %s, rejected %d", counts["users"], counts["kept"], counts["rejected"])
+    return counts
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 3) if den else None
+
+
+def summary_counts(funnel: CurationFunnel, kept: list[CuratedRecord], rejected: list[RejectedRecord],
+                   backend: LLMBackend, plots: list[str]) -> dict[str, Any]:
+    """Manifest counts: kept per kind, validity and keep rates, the funnel and the LLM accounting."""
+    rows = {(r["stage"], r["kind"]): r for r in funnel.as_dicts()}
+    per_kind: dict[str, Any] = {}
+    for kind in ("profile", "style", "scenario", "social_qa"):
+        syn, jud = rows.get(("synthesize", kind)), rows.get(("judge", kind))
+        if syn is None:
+            continue
+        per_kind[kind] = {
+            "planned": syn["in"], "valid": syn["kept"], "validity_rate": _rate(syn["kept"], syn["in"]),
+            "judged": jud["in"] if jud else 0, "judge_keep_rate": _rate(jud["kept"], jud["in"]) if jud else None,
+            "kept": sum(r.kind == kind for r in kept),
+        }
+    clean = rows.get(("clean", "post"))
+    return {
+        "users": rows[("select", "user")]["kept"],
+        "posts_selected": rows[("select", "post")]["kept"],
+        "posts_kept": clean["kept"] if clean else rows[("select", "post")]["kept"],
+        "kept": {k: v["kept"] for k, v in per_kind.items()},
+        "per_kind": per_kind,
+        "rejected": len(rejected),
+        "rejected_by_reason": dict(sorted(Counter(r.reason for r in rejected).items())),
+        "funnel": funnel.as_dicts(),
+        "llm": backend.accounting(),
+        "plots": plots,
+    }

@@ -1,0 +1,66 @@
+"""Which users and posts enter curation: platforms, a user cap spread across platforms, recent posts."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from humanllm.curate.config import SynthesisConfig
+from humanllm.curate.funnel import CurationFunnel
+from humanllm.curate.records import RejectedRecord
+from humanllm.data.records import Post, UserRecord
+
+
+@dataclass
+class Selection:
+    users: list[UserRecord] = field(default_factory=list)
+    posts: dict[str, list[Post]] = field(default_factory=dict)  # user_id → selected posts, time order
+    rejected: list[RejectedRecord] = field(default_factory=list)
+
+
+def _rank(user_id: str, seed: int) -> str:
+    return hashlib.sha256(f"curate:{seed}:{user_id}".encode()).hexdigest()
+
+
+def _reject(record_id: str, kind: str, user_id: str, reason: str) -> RejectedRecord:
+    return RejectedRecord(record_id=record_id, kind=kind, user_id=user_id, stage="select", reason=reason)
+
+
+def select(users: list[UserRecord], cfg: SynthesisConfig, seed: int, funnel: CurationFunnel) -> Selection:
+    """Pick up to `max_users` users (round-robin over platforms, seeded order within each) and their posts."""
+    out = Selection()
+    kinds = set(cfg.posts.kinds)
+    by_platform: dict[str, list[UserRecord]] = {p: [] for p in cfg.platforms}
+    for u in users:
+        if u.platform not in by_platform:
+            out.rejected.append(_reject(u.user_id, "user", u.user_id, "platform_not_selected"))
+        elif not any(p.kind in kinds for p in u.posts):
+            out.rejected.append(_reject(u.user_id, "user", u.user_id, "no_posts_of_selected_kinds"))
+        else:
+            by_platform[u.platform].append(u)
+    queues = [sorted(us, key=lambda u: _rank(u.user_id, seed)) for us in by_platform.values()]
+    order: list[UserRecord] = []
+    while any(queues):
+        for q in queues:
+            if q:
+                order.append(q.pop(0))
+    limit = len(order) if cfg.max_users is None else cfg.max_users
+    out.users = order[:limit]
+    out.rejected += [_reject(u.user_id, "user", u.user_id, "over_max_users") for u in order[limit:]]
+    funnel.add("select", "user", len(users), len(out.users), [r.reason for r in out.rejected])
+
+    post_rejects: list[RejectedRecord] = []
+    n_posts = 0
+    for u in out.users:
+        n_posts += len(u.posts)
+        eligible = [p for p in u.posts if p.kind in kinds]
+        chosen = eligible[-cfg.posts.per_user:]
+        chosen_ids = {p.post_id for p in chosen}
+        out.posts[u.user_id] = chosen
+        for p in u.posts:
+            if p.post_id not in chosen_ids:
+                reason = "kind_not_selected" if p.kind not in kinds else "over_posts_per_user"
+                post_rejects.append(_reject(p.post_id, "post", u.user_id, reason))
+    funnel.add("select", "post", n_posts, n_posts - len(post_rejects), [r.reason for r in post_rejects])
+    out.rejected += post_rejects
+    return out

@@ -1,0 +1,86 @@
+"""The curation stage: corpus artifact → `curated` artifact, keyed by the synthesis config, the LLM's
+output-determining settings and the corpus key (never by endpoints or credentials).
+
+A killed run leaves no artifact (the store publishes atomically) but keeps every reply in the LLM
+response cache, so the rerun pays only for what was not answered yet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from humanllm.io import read_json, stable_hash
+from humanllm.store import Artifact, BuildContext
+
+STAGE = "curated"
+STAGE_VERSION = 1
+_PROMPT_SOURCES = ("prompts.py", "schemas.py")
+
+
+def prompts_fingerprint() -> str:
+    """A hash of the prompt and output-schema code: editing a prompt makes a new artifact by itself."""
+    here = Path(__file__).parent
+    return stable_hash([(here / name).read_text(encoding="utf-8") for name in _PROMPT_SOURCES])
+
+
+def stage_config(cfg: Any) -> dict[str, Any]:
+    """What determines the curated records: synthesis settings (not its name), LLM output identity,
+    the prompts and the seed."""
+    return {
+        "synthesis": cfg.synthesis.model_dump(mode="json", exclude={"name"}),
+        "llm": cfg.llm.output_identity(),
+        "prompts": prompts_fingerprint(),
+        "seed": cfg.seed,
+    }
+
+
+def run_curate(ctx: Any, corpus: Artifact) -> Artifact:
+    """Build (or reuse) the curated artifact of `corpus` under `ctx.cfg.synthesis` and `ctx.cfg.llm`."""
+    from humanllm.curate.run import curate_corpus
+    from humanllm.data.records import Corpus
+    from humanllm.llm import make_backend
+
+    cfg = ctx.cfg
+    if cfg.synthesis.mode == "raw":
+        raise ValueError("synthesis.mode=raw: there is nothing to curate (choose synthesis=structured)")
+    inputs = {"corpus": corpus.key}
+    model_path = None
+    if cfg.llm.backend == "local" and not cfg.llm.model_path:
+        from humanllm.models.registry import resolve_base_model
+
+        base = resolve_base_model(ctx, cfg.model)  # the experiment's base model answers the prompts
+        model_path, inputs["llm_model"] = base.location, base.key
+
+    def produce(b: BuildContext) -> None:
+        with make_backend(cfg.llm, artifacts_dir=cfg.artifacts_dir, model_path=model_path) as backend:
+            with b.timed("curate"):
+                counts = curate_corpus(Corpus(corpus.path), cfg.synthesis, backend, b.path, cfg.seed, cfg.progress)
+        b.counts.update(counts)
+
+    return ctx.stage(STAGE, STAGE_VERSION, stage_config(cfg), inputs, produce, seed=cfg.seed, label=cfg.synthesis.name)
+
+
+def curation_text(curated_dir: str | Path) -> str:
+    """The curation funnel and per-kind rates of a curated folder, for the CLI to print."""
+    path = Path(curated_dir)
+    funnel = path / "curation_funnel.md"
+    if not funnel.is_file():
+        raise FileNotFoundError(f"{funnel}: no curation funnel here (is {path} a curated artifact folder?)")
+    lines = [funnel.read_text(encoding="utf-8").rstrip(), ""]
+    manifest = path / "manifest.json"
+    counts = read_json(manifest).get("counts", {}) if manifest.is_file() else {}
+    if counts.get("per_kind"):
+        lines += ["| kind | planned | valid JSON | judged | judge keep rate | kept |", "|---|---:|---:|---:|---:|---:|"]
+        for kind, k in counts["per_kind"].items():
+            rate = "—" if k["judge_keep_rate"] is None else f"{k['judge_keep_rate']:.0%}"
+            lines.append(f"| {kind} | {k['planned']} | {k['valid']} | {k['judged']} | {rate} | {k['kept']} |")
+        lines.append("")
+    for stage, acc in counts.get("llm", {}).items():
+        lines.append(
+            f"LLM {stage}: {acc.get('requests', 0)} requests, {acc.get('requests_sent', 0)} sent, "
+            f"{acc.get('cache_hits', 0)} cache hits, {acc.get('prompt_tokens', 0)}+{acc.get('completion_tokens', 0)} "
+            f"tokens, rejects {acc.get('rejects_by_reason') or {}}"
+        )
+    lines.append(f"curated: {path}")
+    return "\n".join(lines)
