@@ -49,26 +49,27 @@ def _context(gen: dict[str, Any]) -> str:
     return next((m["content"] for m in gen["prompt"] if m["role"] == "user"), "")[:1500]
 
 
-def _point_request(task: str, gen: dict[str, Any], max_tokens: int):
+def _request(request_id: str, task: str, gen: dict[str, Any], shown: str, question: str, schema: type[BaseModel],
+             max_tokens: int):
     from humanllm.llm import LLMRequest
 
     user = (f"{RUBRICS[task]}\n\nTask given to the writer:\n{_context(gen)}\n\nWhat the real person wrote:\n"
-            f"{gen['reference']}\n\nCandidate:\n{gen['answer']}\n\n"
-            'Rate the candidate from 1 (nothing like the person) to 10 (indistinguishable). JSON: {"score": <1-10>}')
-    return LLMRequest(f"point:{task}:{gen['example_id']}", [{"role": "system", "content": SYSTEM},
-                                                            {"role": "user", "content": user}],
-                      schema=PointScore, max_tokens=max_tokens, temperature=0.0)
+            f"{gen['reference']}\n\n{shown}\n\n{question}")
+    return LLMRequest(request_id, [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
+                      schema=schema, max_tokens=max_tokens, temperature=0.0)
+
+
+def _point_request(task: str, gen: dict[str, Any], max_tokens: int):
+    return _request(f"point:{task}:{gen['example_id']}", task, gen, f"Candidate:\n{gen['answer']}",
+                    'Rate the candidate from 1 (nothing like the person) to 10 (indistinguishable). JSON: {"score": <1-10>}',
+                    PointScore, max_tokens)
 
 
 def _pair_request(task: str, gen: dict[str, Any], first: str, second: str, order: str, max_tokens: int):
-    from humanllm.llm import LLMRequest
-
-    user = (f"{RUBRICS[task]}\n\nTask given to the writer:\n{_context(gen)}\n\nWhat the real person wrote:\n"
-            f"{gen['reference']}\n\nCandidate A:\n{first}\n\nCandidate B:\n{second}\n\n"
-            'Which candidate is closer to the real person? JSON: {"better": "A" | "B" | "tie"}')
-    return LLMRequest(f"pair:{order}:{task}:{gen['example_id']}", [{"role": "system", "content": SYSTEM},
-                                                                   {"role": "user", "content": user}],
-                      schema=PairVerdict, max_tokens=max_tokens, temperature=0.0)
+    return _request(f"pair:{order}:{task}:{gen['example_id']}", task, gen,
+                    f"Candidate A:\n{first}\n\nCandidate B:\n{second}",
+                    'Which candidate is closer to the real person? JSON: {"better": "A" | "B" | "tie"}',
+                    PairVerdict, max_tokens)
 
 
 def pair_outcome(verdict_model_first: str | None, verdict_base_first: str | None) -> tuple[float, bool]:

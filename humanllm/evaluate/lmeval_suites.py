@@ -23,7 +23,8 @@ def _evaluate(lm: Any, tasks: list[str], task_manager: Any, seed: int, **kwargs:
 
 
 def english_perplexity(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """Bits per byte, byte and word perplexity on stdlib docstrings; per-document bits per byte."""
+    """Bits per byte (mean over documents, so it matches its bootstrap CI) and lm-eval's corpus-level
+    byte and word perplexity on stdlib docstrings; per-document bits per byte as items."""
     from lm_eval.tasks import TaskManager
 
     p = ctx.cfg.eval.perplexity
@@ -31,12 +32,13 @@ def english_perplexity(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[s
                      metadata={"max_docs": p.max_docs, "max_chars": p.max_chars})
     res = _evaluate(lm, ["general_english_ppl"], tm, ctx.cfg.seed)
     r = res["results"]["general_english_ppl"]
-    scores = {f"general/english/{m}": float(r[f"{m},none"]) for m in ("bits_per_byte", "byte_perplexity", "word_perplexity")}
     items = []
     for s in res["samples"]["general_english_ppl"]:
         loglik, n_bytes = s["bits_per_byte"]
         items.append({"suite": "general", "task": "english", "metric": "bits_per_byte", "item_id": str(s["doc_id"]),
                       "value": -loglik / (n_bytes * math.log(2))})
+    scores = {f"general/english/{m}": float(r[f"{m},none"]) for m in ("byte_perplexity", "word_perplexity")}
+    scores["general/english/bits_per_byte"] = sum(i["value"] for i in items) / len(items)
     return scores, items
 
 

@@ -21,7 +21,7 @@ from humanllm.models.fingerprint import weights_fingerprint
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)
-STAGE_VERSION = 1
+STAGE_VERSION = 2
 
 
 @dataclass(frozen=True)

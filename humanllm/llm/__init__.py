@@ -43,6 +43,9 @@ def make_backend(
     from humanllm.llm.local_backend import LocalBackend
     from humanllm.llm.openai_backend import OpenAIBackend
 
+    from humanllm.llm.server import ensure_local_server
+
+    ensure_local_server(cfg)
     cache = ResponseCache(cache_path(cfg, artifacts_dir)) if cfg.cache else None
     try:
         if cfg.backend == "openai":

@@ -51,6 +51,8 @@ class LLMConfig(StrictModel):
     schema_in_prompt: bool = True  # add the JSON schema to the system prompt when a request has one
     repair: bool = True  # one re-ask with the validation error before rejecting
 
+    autostart: bool = False  # start scripts/llm_server.sh when nothing answers at a loopback base_url
+
     # response cache (sqlite under the artifact store unless cache_dir is given)
     cache: bool = True
     cache_dir: str | None = None

@@ -53,6 +53,15 @@ class TaskFamily(ABC):
     def examples(self, inputs: TaskInputs, params: Any, rng: random.Random) -> Iterator[TaskExample]:
         """Yield every example the inputs support (capping and splitting happen afterwards)."""
 
+    def chat(self, key: str, user_id: str, system: str, ask: str, answer: str, **meta: Any) -> TaskExample:
+        """A system / user / assistant example with id `<family>:<key>`."""
+        return TaskExample(
+            example_id=f"{self.name}:{key}", task=self.name, user_id=user_id,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": ask},
+                      {"role": "assistant", "content": answer}],
+            meta=meta,
+        )
+
 
 def clip(text: str, max_chars: int) -> str:
     """Cut at a word boundary and mark the cut."""

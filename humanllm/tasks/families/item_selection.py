@@ -60,14 +60,7 @@ class ItemSelection(TaskFamily):
                     + "\n\nCandidates:\n" + "\n".join(f"{i + 1}. {t}" for i, t in enumerate(titles))
                     + "\n\nWhich candidate do they buy next? Answer with its exact title only."
                 )
-                yield TaskExample(
-                    example_id=f"{self.name}:{reviews[idx].post_id}",
-                    task=self.name,
-                    user_id=user.user_id,
-                    messages=[
-                        {"role": "system", "content": SYSTEM},
-                        {"role": "user", "content": ask},
-                        {"role": "assistant", "content": catalog[truth].title},
-                    ],
-                    meta={"answer_title": catalog[truth].title, "candidate_titles": titles, "source_posts": [reviews[idx].post_id]},
+                yield self.chat(
+                    f"{reviews[idx].post_id}", user.user_id, SYSTEM, ask, catalog[truth].title,
+                    answer_title=catalog[truth].title, candidate_titles=titles, source_posts=[reviews[idx].post_id],
                 )

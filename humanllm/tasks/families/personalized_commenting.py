@@ -43,14 +43,7 @@ class PersonalizedCommenting(TaskFamily):
                     f"Now they read this post.\nTitle: {thread.title}\n{clip(thread.text, params.max_thread_chars)}\n\n"
                     "Write the comment this user left on the post."
                 )
-                yield TaskExample(
-                    example_id=f"{self.name}:{comment.post_id}",
-                    task=self.name,
-                    user_id=user.user_id,
-                    messages=[
-                        {"role": "system", "content": SYSTEM},
-                        {"role": "user", "content": ask},
-                        {"role": "assistant", "content": clip(comment.text, params.max_target_chars)},
-                    ],
-                    meta={"thread_id": thread.thread_id, "source_posts": [comment.post_id]},
+                yield self.chat(
+                    f"{comment.post_id}", user.user_id, SYSTEM, ask, clip(comment.text, params.max_target_chars),
+                    thread_id=thread.thread_id, source_posts=[comment.post_id],
                 )

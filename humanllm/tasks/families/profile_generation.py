@@ -57,15 +57,8 @@ class ProfileGeneration(TaskFamily):
                     ask = "Notes on things one person did:\n" + "\n".join(notes) + (
                         "\n\nDescribe this person: who they are, their traits and interests.")
                     sources = profile.source_post_ids
-                yield TaskExample(
-                    example_id=f"{self.name}:{uid}:{variant}",
-                    task=self.name,
-                    user_id=uid,
-                    messages=[
-                        {"role": "system", "content": SYSTEM},
-                        {"role": "user", "content": ask},
-                        {"role": "assistant", "content": profile.text()},
-                    ],
-                    meta={"variant": variant, "platform": profile.platform, "record_id": profile.record_id,
-                          "source_posts": sources, "judge_scores": profile.judge_scores},
+                yield self.chat(
+                    f"{uid}:{variant}", uid, SYSTEM, ask, profile.text(),
+                    variant=variant, platform=profile.platform, record_id=profile.record_id,
+                    source_posts=sources, judge_scores=profile.judge_scores,
                 )

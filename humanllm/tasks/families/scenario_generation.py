@@ -63,15 +63,8 @@ class ScenarioGeneration(TaskFamily):
                 if not head or not target:
                     continue
                 per_user[s.user_id] = per_user.get(s.user_id, 0) + 1
-                yield TaskExample(
-                    example_id=f"{self.name}:{s.record_id.removeprefix('scenario:')}:{variant}",
-                    task=self.name,
-                    user_id=s.user_id,
-                    messages=[
-                        {"role": "system", "content": SYSTEM},
-                        {"role": "user", "content": ask},
-                        {"role": "assistant", "content": target},
-                    ],
-                    meta={"variant": variant, "platform": s.platform, "record_id": s.record_id,
-                          "source_posts": s.source_post_ids, "judge_scores": s.judge_scores},
+                yield self.chat(
+                    f"{s.record_id.removeprefix('scenario:')}:{variant}", s.user_id, SYSTEM, ask, target,
+                    variant=variant, platform=s.platform, record_id=s.record_id,
+                    source_posts=s.source_post_ids, judge_scores=s.judge_scores,
                 )

@@ -46,16 +46,9 @@ class SocialQA(TaskFamily):
             per_user[qa.user_id] = per_user.get(qa.user_id, 0) + 1
             who = f"About the person:\n{profile.text()}\n\n" if profile else ""
             ask = f"{who}Situation:\n{scenario.situation}\n\nQuestion: {qa.question}"
-            yield TaskExample(
-                example_id=f"{self.name}:{qa.record_id.removeprefix('social_qa:')}",
-                task=self.name,
-                user_id=qa.user_id,
-                messages=[
-                    {"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": ask},
-                    {"role": "assistant", "content": qa.answer},
-                ],
-                meta={"variant": qa.variant, "platform": qa.platform, "record_id": qa.record_id,
-                      "scenario_id": qa.scenario_id, "with_profile": profile is not None,
-                      "source_posts": qa.source_post_ids, "judge_scores": qa.judge_scores},
+            yield self.chat(
+                f"{qa.record_id.removeprefix('social_qa:')}", qa.user_id, SYSTEM, ask, qa.answer,
+                variant=qa.variant, platform=qa.platform, record_id=qa.record_id,
+                scenario_id=qa.scenario_id, with_profile=profile is not None,
+                source_posts=qa.source_post_ids, judge_scores=qa.judge_scores,
             )

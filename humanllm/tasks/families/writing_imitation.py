@@ -80,14 +80,7 @@ class WritingImitation(TaskFamily):
                 rating = post.meta.get("rating")
                 stars = f" and rated it {rating} out of 5" if rating is not None else ""
                 ask = f"Here are reviews this person wrote before:\n\n{past}\n\nThey bought \"{item}\"{stars}. Write their review."
-            yield TaskExample(
-                example_id=f"{self.name}:{post.platform}:{post.post_id}:{variant}",
-                task=self.name,
-                user_id=user.user_id,
-                messages=[
-                    {"role": "system", "content": SYSTEM},
-                    {"role": "user", "content": ask},
-                    {"role": "assistant", "content": target},
-                ],
-                meta={"variant": variant, "platform": post.platform, "source_posts": [x.post_id for x in history] + [post.post_id]},
+            yield self.chat(
+                f"{post.platform}:{post.post_id}:{variant}", user.user_id, SYSTEM, ask, target,
+                variant=variant, platform=post.platform, source_posts=[x.post_id for x in history] + [post.post_id],
             )
