@@ -129,3 +129,14 @@ def test_missing_benchmark_data_fails_before_any_model_loads(tmp_path):
         run_eval_stage(RunContext.from_config(cfg), FlowState())
     assert "humanllm fetch benchmarks" in str(err.value)
     assert not (tmp_path / "base_model").exists()
+
+
+def test_missing_lm_eval_data_is_reported_not_skipped(tmp_path):
+    cfg = load_config(["model=tiny-random", "eval=general", "eval.targets=[base]", "eval.lm_eval.tasks=[arc_easy]",
+                       "eval.perplexity.max_docs=2", "tracker=none", "progress=false",
+                       f"paths.artifacts={tmp_path / 'a'}", f"paths.results={tmp_path / 'r'}"])
+    run_eval_stage(RunContext.from_config(cfg), FlowState())
+    write_report(cfg)
+    table = (cfg.results_dir / "table.md").read_text()
+    assert "lm-eval task 'arc_easy' NOT SCORED" in table
+    assert "english/bits_per_byte" in table  # the offline proxy always runs

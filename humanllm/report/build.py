@@ -68,7 +68,7 @@ def write_report(cfg: Any) -> dict[str, Path]:
 
 def _track(cfg: Any, long: pd.DataFrame, deltas: pd.DataFrame, digest: str) -> None:
     """Log the tables to W&B once per distinct content (a rerun of an unchanged report logs nothing)."""
-    marker = cfg.results_dir / ".report_logged"
+    marker = cfg.artifacts_dir / "reports_logged" / f"{stable_hash(str(cfg.results_dir))}.txt"
     if cfg.tracker.kind == "none" or (marker.is_file() and marker.read_text() == digest):
         return
     from humanllm.tracking import Tracker
@@ -77,4 +77,5 @@ def _track(cfg: Any, long: pd.DataFrame, deltas: pd.DataFrame, digest: str) -> N
         run.table("scores", long)
         if not deltas.empty:
             run.table("deltas_vs_base", deltas)
+    marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(digest)
