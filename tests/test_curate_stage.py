@@ -55,8 +55,15 @@ def test_structured_curation_produces_every_kind_and_reconciles(server, tmp_path
     assert rows[("clean", "post")]["in"] == rows[("select", "post")]["kept"]
     for kind in KINDS:
         assert rows[("judge", kind)]["in"] == rows[("synthesize", kind)]["kept"], kind
-        assert art.counts["kept"][kind] == rows[("judge", kind)]["kept"]
-    assert rows[("synthesize", "social_qa")]["in"] == rows[("judge", "scenario")]["kept"]  # 1 QA per kept scenario
+        final = ("link", kind) if kind == "social_qa" else ("judge", kind)
+        assert art.counts["kept"][kind] == rows[final]["kept"]
+    # 1 QA per valid scenario; kept only when its scenario passed the judge too
+    assert rows[("synthesize", "social_qa")]["in"] == rows[("synthesize", "scenario")]["kept"]
+    assert rows[("link", "social_qa")]["in"] == rows[("judge", "social_qa")]["kept"]
+    orphans = [r for r in load_rejected(art.path) if r.reason == "scenario_rejected"]
+    assert len(orphans) == rows[("link", "social_qa")]["rejected"]
+    kept_scenarios = {s.record_id for s in cur.scenarios}
+    assert orphans and all(r.content["scenario_id"] not in kept_scenarios for r in orphans)
 
     # records point back at kept posts, QA at kept scenarios; kept records meet the thresholds
     judge = ctx.cfg.synthesis.judge
@@ -130,12 +137,13 @@ def test_faults_lose_nothing(tmp_path):
     for uid in users:
         for rid in (f"profile:{uid}", f"style:{uid}", *(f"scenario:{uid}:{i}" for i in range(3))):
             assert rid in kept_ids or rid in dropped_ids, rid
-    n_scen = sum(1 for r in kept_ids if r.startswith("scenario:"))
-    assert sum(1 for r in kept_ids + dropped_ids if r.startswith("social_qa:")) == 2 * n_scen
+    valid_scen = [r for r in kept_ids if r.startswith("scenario:")]
+    valid_scen += [r.record_id for r in rejected if r.kind == "scenario" and r.stage == "judge"]
+    assert sum(1 for r in kept_ids + dropped_ids if r.startswith("social_qa:")) == 2 * len(valid_scen)
     assert all(r.reason for r in rejected)
     reasons = {r.reason.split(":")[0] for r in rejected}
     assert reasons <= {"clean_unsafe", "clean_unusable", "clean_failed", "no_source_posts", "synthesis_failed",
-                       "judge_failed", "judge_below_threshold"}, reasons
+                       "judge_failed", "judge_below_threshold", "scenario_rejected"}, reasons
     llm = art.counts["llm"]
     assert sum(sum(s["errors_seen"].values()) for s in llm.values()) > 0 and sum(s["repairs"] for s in llm.values()) > 0
     for (stage, kind), r in funnel_rows(art.path).items():

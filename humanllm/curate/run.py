@@ -1,4 +1,7 @@
-"""Curate one corpus into a folder: select → clean/tag → synthesize (P, E) → judge → social QA (B) → judge.
+"""Curate one corpus into a folder: select → clean/tag → synthesize (P, E) → judge → social QA (B) → judge → link.
+
+Social QA is written for every scenario that came back valid, judged on its own, and kept only if its
+scenario passed QC too (a task example needs both): otherwise it is rejected as `scenario_rejected`.
 
 Writes posts.jsonl, profiles.jsonl, styles.jsonl, scenarios.jsonl, social_qa.jsonl (kept records),
 rejected.jsonl (every dropped user, post and record with its reason), curation_funnel.csv/.md and
@@ -31,11 +34,24 @@ ROUND_1 = ("profile", "style", "scenario")
 
 
 def _round(backend: LLMBackend, plan: Plan, kinds: list[str], lookups: dict[str, Any], cfg: SynthesisConfig,
-           funnel: CurationFunnel, progress: bool) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
-    """Synthesize a plan's records, then judge them (lookups: kept posts and scenarios by id)."""
+           funnel: CurationFunnel, progress: bool) -> tuple[list[CuratedRecord], list[CuratedRecord], list[RejectedRecord]]:
+    """Synthesize a plan's records, then judge them (lookups: posts and scenarios by id).
+    Returns (written: every valid record, kept: those that passed the judge, rejected)."""
     written, failed = run_plan(backend, plan, kinds, funnel, progress)
     kept, judged_out = run_judge(backend, written, kinds, lookups["posts"], lookups["scenarios"], cfg, funnel, progress)
-    return kept, failed + judged_out
+    return written, kept, failed + judged_out
+
+
+def _link_social_qa(qa: list[CuratedRecord], kept_scenarios: set[str],
+                    funnel: CurationFunnel) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
+    """Keep social QA whose scenario was kept; reject the others as `scenario_rejected`."""
+    linked = [q for q in qa if q.scenario_id in kept_scenarios]
+    orphans = [RejectedRecord(record_id=q.record_id, kind=q.kind, user_id=q.user_id, stage="link",
+                              reason="scenario_rejected", judge_scores=q.judge_scores,
+                              content=q.model_dump(include={"question", "answer", "variant", "scenario_id"}))
+               for q in qa if q.scenario_id not in kept_scenarios]
+    funnel.add("link", "social_qa", len(qa), len(linked), [r.reason for r in orphans])
+    return linked, orphans
 
 
 def _check_accounted(planned: set[str], kept: list[CuratedRecord], rejected: list[RejectedRecord]) -> None:
@@ -59,16 +75,17 @@ def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out
     kinds = [k for k in ROUND_1 if getattr(cfg, k).enabled]
     plan = plan_user_records(cleaned.kept, cfg)
     planned = {d.record_id for d in plan.drafts} | {r.record_id for r in plan.rejected}
-    kept, dropped = _round(backend, plan, kinds, lookups, cfg, funnel, progress)
+    written, kept, dropped = _round(backend, plan, kinds, lookups, cfg, funnel, progress)
     rejected += dropped
     if cfg.social_qa.enabled:
-        scenarios = [r for r in kept if isinstance(r, Scenario)]
+        scenarios = [r for r in written if isinstance(r, Scenario)]
         lookups["scenarios"] = {s.record_id: s for s in scenarios}
         qa_plan = plan_social_qa(scenarios, posts, cfg)
         planned |= {d.record_id for d in qa_plan.drafts} | {r.record_id for r in qa_plan.rejected}
-        qa_kept, qa_dropped = _round(backend, qa_plan, ["social_qa"], lookups, cfg, funnel, progress)
-        kept += qa_kept
-        rejected += qa_dropped
+        _, qa_kept, qa_dropped = _round(backend, qa_plan, ["social_qa"], lookups, cfg, funnel, progress)
+        qa_linked, orphans = _link_social_qa(qa_kept, {r.record_id for r in kept if isinstance(r, Scenario)}, funnel)
+        kept += qa_linked
+        rejected += qa_dropped + orphans
     _check_accounted(planned, kept, rejected)
 
     write_jsonl(out / FILES["posts"], [p for ps in cleaned.kept.values() for p in ps])

@@ -14,7 +14,7 @@ from humanllm.io import read_json, stable_hash
 from humanllm.store import Artifact, BuildContext
 
 STAGE = "curated"
-STAGE_VERSION = 1
+STAGE_VERSION = 2
 _PROMPT_SOURCES = ("prompts.py", "schemas.py")
 
 
