@@ -59,7 +59,7 @@ def write_report(cfg: Any) -> dict[str, Path]:
     bench = benchmark_table(long, order)
     if not bench.empty:
         files["benchmarks_md"] = out / "benchmarks.md"
-        files["benchmarks_md"].write_text("# MotiveBench and ToMBench by group (mean [95% bootstrap CI])\n\n" + _markdown(bench) + "\n")
+        files["benchmarks_md"].write_text("# MotiveBench and ToMBench by group (mean [95% bootstrap CI])\n\n" + _markdown(bench, index=False) + "\n")
     plot_metrics_vs_alpha(long, files["plot"], title=f"{index['model']} · {index['merge_method']}")
     _track(cfg, long, deltas, stable_hash(long.to_dict("records")))
     log.info("report written to %s", out)

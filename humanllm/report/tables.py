@@ -120,4 +120,6 @@ def benchmark_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     bench = bench.assign(cell=bench.apply(
         lambda r: f"{r.value:.3f} [{r.low:.3f}, {r.high:.3f}]" if pd.notna(r.low) else f"{r.value:.3f}", axis=1))
     table = bench.pivot_table(index=["suite", "task", "metric"], columns="model", values="cell", aggfunc="first", sort=False)
-    return table.reindex(columns=[m for m in order if m in table.columns])
+    table = table.reindex(columns=[m for m in order if m in table.columns]).reset_index()
+    table.columns.name = None
+    return table.rename(columns={"suite": "benchmark", "task": "group"})
