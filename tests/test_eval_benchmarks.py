@@ -487,18 +487,13 @@ def test_oracle_scores_one_and_adversary_zero_through_lm_eval(mode, mb_dir, tb_d
 
 
 @pytest.fixture(scope="session")
-def tiny_lm(tmp_path_factory):
+def tiny_lm(tiny_model_dir):
     """The project's 0.4M-parameter random Llama (ChatML template), loaded once into lm-eval's HFLM."""
     from lm_eval.models.huggingface import HFLM
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from humanllm.models.config import TinyModelSpec
-    from humanllm.models.tiny import build_tiny_model
-
-    folder = tmp_path_factory.mktemp("tiny-model")
-    build_tiny_model(TinyModelSpec(), folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype="float32").eval()
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir, dtype="float32").eval()
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     return HFLM(pretrained=model, tokenizer=tokenizer, batch_size=16, device="cpu")
 
 

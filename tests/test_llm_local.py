@@ -15,13 +15,10 @@ from pydantic import BaseModel
 
 from humanllm.llm import LLMConfig, LLMRequest, make_backend
 from humanllm.llm.structured import json_schema, with_schema_hint
+from humanllm.models.tiny import CHATML_TEMPLATE as CHAT_TEMPLATE
+from humanllm.models.tiny import SPECIAL_TOKENS as SPECIALS
 
 ANSWER = '{"label": "yes"}'
-SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
-CHAT_TEMPLATE = (
-    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
-    "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
 TOPICS = ["a rainy day", "my first job", "baking bread", "a long hike", "the city bus", "jazz records", "a chess club"]
 
 

@@ -84,14 +84,9 @@ def check_benchmark_data(cfg: Any) -> None:
     """Fail before any model loads when an enabled benchmark has no data (the error says how to get it)."""
     e = cfg.eval
     if e.motivebench.enabled:
-        from humanllm.evaluate.benchmarks.motivebench import resolve_data_dir, subset_file
+        from humanllm.evaluate.benchmarks.motivebench import checked_data_dir
 
-        root = resolve_data_dir(e.data.motivebench)
-        for subset in e.motivebench.subsets:
-            if not subset_file(root, subset).is_file():
-                from humanllm.evaluate.benchmarks.errors import missing_data
-
-                raise missing_data("motivebench", e.data.motivebench, f"no {subset}/{subset}_questions.json")
+        checked_data_dir(e.data.motivebench, e.motivebench.subsets)
     if e.tombench.enabled:
         from humanllm.evaluate.benchmarks.tombench import data_files
 

@@ -74,6 +74,15 @@ def subset_file(data_dir: Path, subset: str) -> Path:
     return data_dir / subset / f"{subset}_questions.json"
 
 
+def checked_data_dir(spec: str | Path | None, subsets: list[str]) -> Path:
+    """The data folder, after checking every wanted subset file is there (fail fast, before a model runs)."""
+    root = resolve_data_dir(spec)
+    for subset in subsets:
+        if not subset_file(root, subset).is_file():
+            raise missing_data("motivebench", spec, f"no {subset}/{subset}_questions.json")
+    return root
+
+
 def _parse_record(rec: Any, subset: str, where: str) -> list[MotiveQuestion]:
     if not isinstance(rec, dict) or "idx" not in rec:
         raise BenchmarkDataInvalid(f"{where}: expected an object with an 'idx' key")

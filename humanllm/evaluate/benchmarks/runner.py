@@ -17,7 +17,6 @@ from typing import Any
 import pandas as pd
 
 from humanllm.evaluate.benchmarks import motivebench, tombench
-from humanllm.evaluate.benchmarks.errors import missing_data
 from humanllm.evaluate.benchmarks.orderings import LETTERS, original_index, parse_answer_letter
 from humanllm.evaluate.benchmarks.result import BenchmarkResult
 from humanllm.evaluate.config import BootstrapConfig, MotiveBenchConfig, ToMBenchConfig
@@ -127,10 +126,7 @@ def run_motivebench(
 
     `seed` fixes the orderings (and lm-eval's seeds): keep it the same for models you compare.
     """
-    root = motivebench.resolve_data_dir(data_dir)
-    for subset in cfg.subsets:  # fail fast, before the model runs
-        if not motivebench.subset_file(root, subset).is_file():
-            raise missing_data("motivebench", data_dir, f"no {subset}/{subset}_questions.json")
+    root = motivebench.checked_data_dir(data_dir, cfg.subsets)
     suffix = "" if cfg.mode == "loglikelihood" else "_gen"
     tasks = [f"motivebench_{s.lower()}{suffix}" for s in cfg.subsets]
     metadata = {"motivebench_dir": str(root), "motivebench_orderings": cfg.orderings,
