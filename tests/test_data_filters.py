@@ -31,8 +31,11 @@ SAMPLE_YAML = Path(__file__).resolve().parent.parent / "conf" / "data" / "sample
 PLATFORMS = ["reddit", "twitter", "blogger", "amazon"]
 
 
-def sample_config(**changes) -> DataConfig:
+def sample_config(rules: str = "ours", **changes) -> DataConfig:
+    """conf/data/sample.yaml with the conf/data/rules/<rules>.yaml preset, as Hydra composes them."""
     raw = yaml.safe_load(SAMPLE_YAML.read_text())
+    raw.pop("defaults")
+    raw.update(yaml.safe_load((SAMPLE_YAML.parent / "rules" / f"{rules}.yaml").read_text()))
     for dotted, value in changes.items():
         node = raw
         *parents, leaf = dotted.split("__")

@@ -135,7 +135,12 @@ def test_sample_sources_point_at_the_written_files(sample):
 
 
 def test_conf_files_validate():
-    sample_cfg = DataConfig.model_validate(yaml.safe_load((CONF / "sample.yaml").read_text()))
-    assert sample_cfg.sample is not None and sample_cfg.filters.reddit.min_posts == 6
-    real = DataConfig.model_validate(yaml.safe_load((CONF / "real.yaml").read_text()))
-    assert real.sample is None and real.platforms() == ["reddit", "twitter", "blogger", "amazon"]
+    from humanllm.config import load_config
+
+    for rules in ("ours", "paper"):
+        sample_cfg = load_config([f"data/rules={rules}"]).data
+        assert sample_cfg.sample is not None and sample_cfg.filters.reddit.min_posts == 6
+        assert sample_cfg.rules == rules and sample_cfg.dedup.enabled is (rules == "ours")
+        real = load_config(["data=real", f"data/rules={rules}"]).data
+        assert real.sample is None and real.platforms() == ["reddit", "twitter", "blogger", "amazon"]
+        assert real.filters.amazon.min_user_reviews == {"ours": 6, "paper": 8}[rules]

@@ -9,6 +9,7 @@ from collections import Counter
 
 from humanllm.data.candidate import Candidate
 from humanllm.data.config import FiltersConfig
+from humanllm.data.core import amazon_activity
 from humanllm.data.rules import Decisions
 from humanllm.io import stable_hash
 
@@ -17,8 +18,7 @@ COUNTED = {"reddit": "submission", "twitter": "tweet", "blogger": "blog_post", "
 
 
 def _min_posts(platform: str, f: FiltersConfig) -> int:
-    return {"reddit": f.reddit.min_posts, "twitter": f.twitter.min_posts, "blogger": f.blogger.min_posts,
-            "amazon": f.amazon.min_user_reviews}[platform]
+    return {"reddit": f.reddit.min_posts, "twitter": f.twitter.min_posts, "blogger": f.blogger.min_posts}[platform]
 
 
 def _drop_users(cands: list[Candidate], kept_users: set[str], reason: str, other_reason: str,
@@ -34,22 +34,15 @@ def _drop_users(cands: list[Candidate], kept_users: set[str], reason: str, other
 
 
 def activity_filter(cands: list[Candidate], platform: str, f: FiltersConfig) -> Decisions:
-    """Amazon: items with too few reviews first; then every platform: users with too few posts."""
-    out: Decisions = {}
+    """Amazon: item and user review thresholds (data/core.py); other platforms: users with too few posts."""
     if platform == "amazon":
-        per_item = Counter(c.post.meta["parent_asin"] for c in cands if c.kind == "review" and c.post)
-        for c in cands:
-            if c.kind == "review" and c.post and per_item[c.post.meta["parent_asin"]] < f.amazon.min_item_reviews:
-                n = per_item[c.post.meta["parent_asin"]]
-                out[c.record_id] = ("item_below_min_reviews", f"{n} < {f.amazon.min_item_reviews} reviews")
-        cands = [c for c in cands if c.record_id not in out]
+        return amazon_activity(cands, f.amazon)
     kind, need = COUNTED[platform], _min_posts(platform, f)
     counts = Counter(c.author for c in cands if c.kind == kind)
     authors = {c.author for c in cands if c.author is not None}
     kept = {a for a in authors if counts[a] >= need}
-    reason = "user_below_min_reviews" if platform == "amazon" else "user_below_min_posts"
-    out.update(_drop_users(cands, kept, reason, "user_not_kept", {a: f"{counts[a]} < {need}" for a in authors - kept}))
-    return out
+    return _drop_users(cands, kept, "user_below_min_posts", "user_not_kept",
+                       {a: f"{counts[a]} < {need}" for a in authors - kept})
 
 
 def cap_users(cands: list[Candidate], max_users: int | None, seed: int) -> Decisions:

@@ -74,6 +74,18 @@ def assemble(kept: list[Candidate], scrub: Scrubber) -> tuple[list[UserRecord], 
     return users, sorted(items, key=lambda i: i.item_id)
 
 
+def quoted_threads(loaded: Loaded, kept: list[Candidate], user_ids: set[str], scrub: Scrubber) -> list[Thread]:
+    """The threads that kept comments reply to (scrubbed), each with its author's corpus user id if kept."""
+    linked = {c.post.meta["link_id"] for c in kept if c.kind == "comment" and c.post is not None}
+    out = []
+    for tid in sorted(linked & set(loaded.threads)):
+        t = loaded.threads[tid]
+        uid = f"{loaded.platform}:{t.author}"
+        out.append(t.model_copy(update={"title": scrub(t.title), "text": scrub(t.text),
+                                        "author_user_id": uid if uid in user_ids else None}))
+    return out
+
+
 def _check_written(platform: str, kept: list[Candidate], users: list[UserRecord], items: list[Item]) -> None:
     profiles = sum(1 for c in kept if c.kind == "profile")
     written = sum(len(u.posts) for u in users) + len(items) + profiles
@@ -95,8 +107,7 @@ def build_corpus(cfg: DataConfig, sources: SourcesConfig, out: Path, seed: int, 
         scrub = Scrubber(cfg.pii, {c.author for c in loaded.candidates if c.author})
         p_users, p_items = assemble(kept, scrub)
         _check_written(platform, kept, p_users, p_items)
-        p_threads = [t.model_copy(update={"title": scrub(t.title), "text": scrub(t.text)})
-                     for _, t in sorted(loaded.threads.items())]
+        p_threads = quoted_threads(loaded, kept, {u.user_id for u in p_users}, scrub)
         kept_all += kept
         users += p_users
         items += p_items

@@ -1,7 +1,8 @@
 """`data/` config group: where raw logs come from (sample generator or real dumps) and every filter.
 
-Defaults follow the paper's rule filters (PAPER.md); the Amazon activity thresholds, comment rules,
-dedup and PII settings are ours (the paper gives no numbers for them).
+The filter and dedup values come from a rule preset, `conf/data/rules/{ours,paper}.yaml` (`data/rules=paper`):
+`paper` follows the authors' released filter scripts, `ours` is this project's earlier rule set. The
+Python defaults below are the `ours` values; docs/fidelity.md says where the two differ and why.
 """
 
 from __future__ import annotations
@@ -80,6 +81,7 @@ class AuthorRules(StrictModel):
     deleted_authors: list[str] = Field(default_factory=lambda: ["[deleted]", "[removed]"])
     bot_authors: list[str] = Field(default_factory=lambda: ["AutoModerator"])
     bot_pattern: str | None = r"(?i)bot$"  # regex on the author name; null: list only
+    bot_substrings: list[str] = Field(default_factory=list)  # case-insensitive parts of a name (the official list)
 
     @field_validator("bot_pattern")
     @classmethod
@@ -97,7 +99,8 @@ class RedditFilter(StrictModel):
     min_chars: int = Field(300, ge=0)  # title + text
     min_score: int = 2  # kept when score >= min_score OR num_comments >= min_comments
     min_comments: int = Field(2, ge=0)
-    drop_distinguished: bool = True
+    drop_distinguished: bool | list[str] = True  # true: any value; a list: only these (e.g. [moderator, admin])
+    question_max_words: int | None = Field(None, ge=1)  # drop a selftext under this many words ending in "?"
     min_posts: int = Field(6, ge=1)  # qualifying submissions per user
     authors: AuthorRules = Field(default_factory=AuthorRules)
 
@@ -108,7 +111,9 @@ class CommentFilter(StrictModel):
     enabled: bool = True
     min_chars: int = Field(20, ge=0)
     require_thread: bool = True  # the link_id submission must be in the loaded submissions
-    drop_distinguished: bool = True
+    thread_must_pass_rules: bool = False  # ... and must itself pass the submission rules
+    top_level_only: bool = False  # parent_id == link_id: a reply to the submission, not to a comment
+    drop_distinguished: bool | list[str] = True
 
 
 class CorporateRules(StrictModel):
@@ -128,6 +133,15 @@ class CorporateRules(StrictModel):
         "giveaway", "free shipping",
     ])
     max_promo_share: float = Field(0.3, ge=0, le=1)  # more promo tweets than this share: corporate
+    description_words: list[str] = Field(default_factory=list)  # whole lower-cased words of the description
+    description_exact: list[str] = Field(default_factory=list)  # case-sensitive parts ("Inc.", "LLC")
+
+
+class AdTweetRules(StrictModel):
+    """Advertising tweets, dropped one by one (the official rule): any keyword inside the lower-cased tweet."""
+
+    enabled: bool = False
+    keywords: list[str] = Field(default_factory=list)
 
 
 class TwitterFilter(StrictModel):
@@ -135,6 +149,7 @@ class TwitterFilter(StrictModel):
     min_posts: int = Field(6, ge=1)  # the paper: users with > 5 tweets
     drop_retweets: bool = True  # "RT @..."
     corporate: CorporateRules = Field(default_factory=CorporateRules)
+    ad_tweets: AdTweetRules = Field(default_factory=AdTweetRules)
 
 
 class BloggerFilter(StrictModel):
@@ -144,9 +159,17 @@ class BloggerFilter(StrictModel):
 
 class AmazonFilter(StrictModel):
     min_chars: int = Field(1, ge=0)  # review title + text
+    min_text_words: int = Field(0, ge=0)  # words in the review text (the official rule: > 5, i.e. 6)
+    require_rating: bool = False  # a review without a rating is dropped
     require_item_in_catalog: bool = True  # item selection needs the item's title
+    dedup_titles: bool = False  # an item whose lower-cased title an earlier item has is dropped
+    dedup_user_item: bool = False  # a user's later reviews of an item they already reviewed are dropped
+    top_item_share: float | None = Field(None, gt=0, le=1)  # keep only this most-reviewed share of items
     min_item_reviews: int = Field(5, ge=1)  # applied first, on reviews that passed the rules
     min_user_reviews: int = Field(6, ge=1)  # then per user: 1 target + >= 5 history items
+    iterative_core: bool = False  # repeat the item and user thresholds until nothing changes
+    per_category: bool = False  # count users and items within each category, as separate datasets
+    catalog_core_only: bool = False  # drop catalog items left without a kept review
 
 
 class FiltersConfig(StrictModel):
@@ -177,19 +200,23 @@ class DedupConfig(StrictModel):
 
 
 class PiiConfig(StrictModel):
-    """Placeholders for personal data in kept text: [EMAIL], [PHONE], [URL], [USER]."""
+    """Placeholders for personal data in kept text: [EMAIL], [PHONE], [URL], [USER], [ADDRESS], [NAME]."""
 
     enabled: bool = True
-    emails: bool = True
+    emails: bool = True  # also obfuscated: "jane [at] mail [dot] com"
     phones: bool = True
     urls: bool = True
     handles: bool = True  # @name and u/name
+    usernames: bool = True  # after a cue: "username: x", "IG: x", "my gamertag is x"
+    addresses: bool = True  # street addresses (+ unit, city, state, ZIP / UK postcode) and PO boxes
+    names: bool = True  # the name after "my name is", "call me", ...
     known_authors: bool = True  # handle-like names of authors seen in the same platform's dump
     known_author_min_len: int = Field(4, ge=1)
 
 
 class DataConfig(StrictModel):
     name: str
+    rules: Literal["ours", "paper"] = "ours"  # the preset the filters and dedup came from (data/rules=...)
     sample: SampleConfig | None = None  # set: generate the raw sample; null: read `sources`
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     filters: FiltersConfig = Field(default_factory=FiltersConfig)

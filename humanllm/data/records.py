@@ -50,12 +50,18 @@ class Item(BaseModel):
 
 
 class Thread(BaseModel):
-    """A Reddit submission that comments reply to (context for personalized commenting)."""
+    """A Reddit submission that a kept comment replies to (context for personalized commenting).
+
+    `author_user_id` is set when the submission's author is a kept corpus user: their text is then
+    that user's, and a task that quotes the thread in a training example must check the user's split.
+    None means the author is no corpus user (non-user text, safe to quote anywhere).
+    """
 
     thread_id: str  # the submission's fullname, e.g. "t3_abc123" (what comments' link_id holds)
     title: str
     text: str
     author: str
+    author_user_id: str | None = None
     subreddit_id: str | None = None
 
 

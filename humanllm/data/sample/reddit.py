@@ -59,6 +59,10 @@ def _defective_posts(r: random.Random, users: list[Persona], posts: dict[str, li
                                    domain="youtube.com"))
         if i % 4 == 2:
             out.append(_submission(r, p.handle, topic, title(p, r, topic), "[removed]", clock.next()))
+        if i % 4 == 3:  # long title, question-only body: the paper's question-only rule drops it
+            long_title = " / ".join(title(p, r, topic) for _ in range(6))[:290]
+            out.append(_submission(r, p.handle, topic, long_title, "Has anyone else run into this lately?",
+                                   clock.next(), score=12, num_comments=5))
         if i % 5 == 3:
             out.append(_submission(r, p.handle, topic, "Subreddit rules reminder", compose(p, r, topic), clock.next(),
                                    distinguished="moderator"))
@@ -81,6 +85,7 @@ def write_reddit(folder: Path, r: random.Random, n_users: int, defects: bool) ->
     posts.update({p.handle: _user_posts(r, p, r.randint(1, 3), clock) for p in background})
     posts.update({p.handle: _user_posts(r, p, 5, clock) for p in near_miss})
     subs = [s for ps in posts.values() for s in ps]
+    good = list(subs)  # posts that pass every submission rule (both presets)
     if defects and users:
         extra = pii_sentence(users[2 % len(users)], r, f"u/{users[0].handle}") + \
             f" Shout-out to {users[-1].handle} &amp; the crew, it&#39;s been a blast &gt;_&lt;."
@@ -107,31 +112,36 @@ def write_reddit(folder: Path, r: random.Random, n_users: int, defects: bool) ->
         lines.insert(12, jline({k: v for k, v in subs[11].items() if k != "author"} | {"id": nid, "name": f"t3_{nid}"}))
         lines.insert(15, b"[]\n")
     n_subs = write_lines(folder / "submissions.jsonl", lines)
-    n_comments = write_lines(folder / "comments.jsonl", _comments(r, users, background, subs, clock, defects))
+    n_comments = write_lines(folder / "comments.jsonl", _comments(r, users, background, subs, good, clock, defects))
     return {"submissions": n_subs, "comments": n_comments}
 
 
-def _comments(r: random.Random, users: list[Persona], background: list[Persona], subs: list[dict], clock: Clock,
-              defects: bool) -> list[bytes]:
-    """Users' comments on other people's threads (replying in-thread), plus the defects comments have."""
+def _comments(r: random.Random, users: list[Persona], background: list[Persona], subs: list[dict], good: list[dict],
+              clock: Clock, defects: bool) -> list[bytes]:
+    """Users' comments on other people's rule-passing threads (mostly top-level, one reply to a comment each),
+    plus the defects comments have."""
     threads = [s for s in subs if s["author"] != "[deleted]"]
     topic_of = {t.community: name for name, t in TOPICS.items()}
     last_in_thread: dict[str, str] = {}
     out: list[dict] = []
 
-    def add(author: str, th: dict, body: str, **kw: Any) -> None:
-        c = _comment(r, author, th, body, clock.next(), last_in_thread.get(th["name"]), **kw)
+    def add(author: str, th: dict, body: str, nested: bool = True, **kw: Any) -> None:
+        c = _comment(r, author, th, body, clock.next(), last_in_thread.get(th["name"]) if nested else None, **kw)
         last_in_thread[th["name"]] = f"t1_{c['id']}"
         out.append(c)
 
     for i, p in enumerate(users):
-        others = [s for s in threads if s["author"] != p.handle]
-        for j in range(r.randint(5, 8)):
+        others = [s for s in good if s["author"] != p.handle]
+        for j in range(r.randint(6, 8)):
             th = r.choice(others)
-            body = comment(p, r, topic_of.get(th["subreddit"], p.topics[0]))
+            topic = topic_of.get(th["subreddit"], p.topics[0])
+            body = comment(p, r, topic)
+            if j != 2:  # long enough for the paper's 200 characters; comment 2 stays short and nested
+                while len(body) < 220:
+                    body += " " + comment(p, r, topic)
             if j == 0 and defects:
                 body = f"Agree with {users[(i + 1) % len(users)].handle} here. " + body
-            add(p.handle, th, body)
+            add(p.handle, th, body, nested=j == 2)
         if defects:
             add(p.handle, r.choice(others), r.choice(["lol", "This.", "same"]))
     if defects and users:
@@ -142,6 +152,13 @@ def _comments(r: random.Random, users: list[Persona], background: list[Persona],
         add("AutoModerator", th, "Your comment was removed: please read the rules in the sidebar.", distinguished="moderator")
         add(u.handle, th, comment(u, r), distinguished="moderator")
         add(u.handle, {**th, "name": "t3_zzzzzz", "id": "zzzzzz"}, comment(u, r))
+        long_body = " ".join(comment(u, r) for _ in range(3))
+        add(u.handle, r.choice(good), long_body, nested=True)  # a long reply to a comment (not top-level)
+        add(u.handle, r.choice(good), long_body + " Seconded.", nested=False)
+        add(u.handle, r.choice(good), long_body + " Agreed.", nested=False)
+        questions = [s for s in subs if s["selftext"] == "Has anyone else run into this lately?"]
+        for q in questions[:2]:  # long top-level comments on a thread that fails the paper's rules
+            add(users[1 % len(users)].handle, q, " ".join(comment(users[1 % len(users)], r) for _ in range(3)), nested=False)
         out.append(dict(out[1], id=base36(r, 7), created_utc=clock.next()))  # the same comment posted twice
     out.sort(key=lambda c: c["created_utc"])
     lines = [jline(c) for c in out]

@@ -20,9 +20,9 @@ CORPORATE = [
     ("GadgetHubDeals", "Gadgets, gizmos and more. New arrivals every week!", False, 8_100),
 ]
 PROMO = ("Big news for the weekend! Use code SAVE20 for 20% off every bag of our house blend, plus free shipping on "
-         "orders over $30. Limited time only, so do not wait. Our roasters have been working overtime to get the new "
-         "single origin ready for you and we think you are going to love it. Shop now at the link in bio and tell a "
-         "friend, because sharing is caring and caffeine is life.")
+         "orders over $30. A discount like this is a limited time thing, so do not wait. Our roasters have been "
+         "working overtime to get the new single origin ready for you and we think you are going to love it. Shop "
+         "now at the link in bio and tell a friend, because sharing is caring and caffeine is life.")
 
 
 def _date(t: int) -> str:
@@ -54,6 +54,8 @@ def write_twitter(folder: Path, r: random.Random, n_users: int, defects: bool) -
             tweets.append(_tweet(r, p.handle, _long(p, r), clock.next()))
         if defects:
             tweets.append(_tweet(r, p.handle, f"Long day at {p.workplace}. {p.catchphrase.capitalize()}.", clock.next()))
+            if p is users[0]:  # a person's own advertising tweet (the paper's rule drops it, not the user)
+                tweets.append(_tweet(r, p.handle, _long(p, r) + " My shop has a sale on this week, order now!", clock.next()))
             other = r.choice(users)
             tweets.append(_tweet(r, p.handle, f"RT @{other.handle}: {_long(other, r)}", clock.next()))
     for p in near_miss:
