@@ -47,7 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "and plots next to it. Loads no model."),
     "bench": ("run a benchmark (results under results/bench/)",
               "Benchmarks: `humanllm bench synthesis` measures LLM-backend throughput and cache reuse against "
-              "a loopback test server."),
+              "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall per category and "
+              "precision on a planted set."),
     "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
               "`humanllm fetch benchmarks [dest]` downloads both benchmarks in their official layouts."),
 }
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis"], help="which benchmark to run")
+            p.add_argument("benchmark", choices=["synthesis", "pii"], help="which benchmark to run")
         if name == "fetch":
             p.add_argument("what", choices=["benchmarks"], help="what to download")
             p.add_argument("dest", nargs="?", default="data/benchmarks", help="destination folder")

@@ -87,9 +87,18 @@ def cmd_report(cfg: RootConfig, args: argparse.Namespace) -> None:
 
 
 def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
+    out = Path("results/bench").resolve()
+    if args.benchmark == "pii":
+        from humanllm.bench.pii import RESULT_FILE, run_pii_bench
+
+        result = run_pii_bench(out)
+        print(f"PII recall per category: {result['recall']}\noverall recall {result['recall_overall']}, "
+              f"precision {result['precision']}, PII-free sentences unchanged {result['clean_unchanged']}; "
+              f"hand-written set: recall {result['hand_written']['recall_overall']}, "
+              f"precision {result['hand_written']['precision']}\n→ {out / RESULT_FILE}")
+        return
     from humanllm.bench.synthesis import run_synthesis_bench
 
-    out = Path("results/bench").resolve()
     result = run_synthesis_bench(out)
     print(result)
 
