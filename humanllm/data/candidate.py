@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,6 +12,16 @@ from humanllm.data.records import Item, Platform, Post, Rejected, Thread
 
 # Raw record kinds: the Post kinds, plus Amazon catalog rows and Twitter user-table rows.
 KINDS = ("submission", "comment", "tweet", "blog_post", "review", "item", "profile")
+MAX_TEXT_CHARS = 200_000  # longer than any real post we know of (Reddit selftext caps at 40,000): a broken record
+FUTURE_SLACK_S = 86_400  # a timestamp more than a day after the build is not a real post time
+
+
+class BadRecord(ValueError):
+    """A raw record whose fields cannot be what the schema says (raised by builders, quarantined by loaders)."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason, self.detail = reason, detail
 
 
 @dataclass
@@ -61,7 +72,12 @@ class Loaded:
                                              source_file=str(path), line=line, user_id=uid, detail=detail)))
 
     def add(self, cand: Candidate, seen: set[str]) -> None:
-        """Keep a candidate unless its id was already loaded (dumps repeat records): then reject it."""
+        """Keep a candidate unless its id was already loaded (dumps repeat records) or its text is enormous."""
+        if len(cand.text) > MAX_TEXT_CHARS:
+            self.fail(cand.kind, Path(cand.source_file), cand.line, "text_too_long",
+                      f"{len(cand.text)} > {MAX_TEXT_CHARS} chars", record_id=f"{cand.record_id}@{cand.source_file}:{cand.line}",
+                      author=cand.author)
+            return
         if cand.record_id in seen:
             self.fail(cand.kind, Path(cand.source_file), cand.line, "duplicate_id",
                       f"{cand.record_id} already loaded", record_id=f"{cand.record_id}@{cand.source_file}:{cand.line}",
@@ -85,6 +101,48 @@ def as_int(value: Any) -> int | None:
         return int(float(value))
     except (TypeError, ValueError):
         return None
+
+
+def number(rec: dict[str, Any], key: str) -> float | None:
+    """A numeric field that may come as a number or a numeric string; absent → None; anything else → BadRecord."""
+    value = rec.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise BadRecord("bad_number", f"{key} is {type(value).__name__} {value!r:.40}")
+    try:
+        out = float(value)
+    except ValueError:
+        raise BadRecord("bad_number", f"{key}={value!r:.40}") from None
+    if out != out or out in (float("inf"), float("-inf")):
+        raise BadRecord("bad_number", f"{key}={value!r:.40}")
+    return out
+
+
+def text(rec: dict[str, Any], key: str) -> str | None:
+    """A text field: a string (numbers are written out); a list, object or boolean → BadRecord('wrong_type')."""
+    value = rec.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise BadRecord("wrong_type", f"{key} is {type(value).__name__}, not text")
+    return str(value)
+
+
+def post_time(rec: dict[str, Any], key: str) -> int | None:
+    """Unix seconds of a post-time field (number, numeric string or ISO date); unreadable or future → BadRecord."""
+    value = rec.get(key)
+    if value is None or value == "":
+        return None
+    try:
+        seconds = to_unix(number(rec, key))
+    except BadRecord:
+        seconds = to_unix(value) if isinstance(value, str) else None
+    if seconds is None:
+        raise BadRecord("bad_timestamp", f"{key}={value!r:.40}")
+    if seconds > time.time() + FUTURE_SLACK_S:
+        raise BadRecord("future_timestamp", f"{key}={value!r:.40} is after the build")
+    return seconds
 
 
 def as_bool(value: Any) -> bool:

@@ -10,6 +10,7 @@ _TAG = re.compile(r"</?(?:b|i|u|em|strong|a|span|div|font)(?:\s[^<>]*)?>", re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n\s*\n+")
 _SURROGATES = re.compile(r"[\udc80-\udcff]+")
+_INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD = re.compile(r"\w+")
 
 
@@ -33,7 +34,8 @@ def repair_surrogates(text: str) -> str:
 
 
 def clean_text(text: object) -> str:
-    """Unescape HTML entities (twice: dumps hold `&amp;amp;`), turn <br> into newlines, tidy spaces."""
+    """Unescape HTML entities (twice: dumps hold `&amp;amp;`), drop invisible characters, turn <br> into
+    newlines, strip inline tags, tidy spaces."""
     if text is None:
         return ""
     s = repair_surrogates(str(text))
@@ -41,6 +43,7 @@ def clean_text(text: object) -> str:
         if "&" not in s:
             break
         s = html.unescape(s)
+    s = _INVISIBLE.sub("", s)  # zero-width, direction marks, BOM and control characters (tabs and newlines stay)
     s = _BR.sub("\n", s)
     s = _TAG.sub("", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from humanllm.data.candidate import Candidate, Loaded, as_bool, as_int, to_unix
+from humanllm.data.candidate import Candidate, Loaded, as_bool, number, post_time, text
 from humanllm.data.config import AmazonCategory
 from humanllm.data.loaders.rows import load_rows
 from humanllm.data.rawio import expand, read_table
@@ -29,25 +29,25 @@ def _texts(value: Any) -> list[str]:
 
 def _item(category: str | None):
     def build(rec: dict[str, Any], path: Path, line: int) -> Candidate:
-        asin = str(rec["parent_asin"])
+        asin = str(text(rec, "parent_asin"))
         meta = {k: rec.get(k) for k in ITEM_FIELDS if rec.get(k) not in (None, "", [], {})}
         meta["features"] = _texts(rec.get("features"))
         meta["description"] = _texts(rec.get("description"))
-        item = Item(item_id=asin, title=clean_text(rec.get("title")), category=category or category_of(path), meta=meta)
+        item = Item(item_id=asin, title=clean_text(text(rec, "title")), category=category or category_of(path), meta=meta)
         return Candidate(f"amazon:item:{asin}", "amazon", "item", None, str(path), line, item=item)
     return build
 
 
 def _review(category: str | None):
     def build(rec: dict[str, Any], path: Path, line: int) -> Candidate:
-        user = str(rec["user_id"])
-        parent = str(rec.get("parent_asin") or rec["asin"])
-        ts = to_unix(as_int(rec.get("timestamp")))
+        user = str(text(rec, "user_id"))
+        parent = str(text(rec, "parent_asin") or text(rec, "asin"))
+        ts = post_time(rec, "timestamp")
         post = Post(
             post_id=f"amazon:{user}:{parent}:{rec.get('timestamp')}", platform="amazon", kind="review", author=user,
-            title=clean_text(rec.get("title")) or None, text=clean_text(rec.get("text")), created_at=ts,
-            meta={"asin": rec.get("asin"), "parent_asin": parent, "rating": rec.get("rating"),
-                  "helpful_vote": as_int(rec.get("helpful_vote")) or 0,
+            title=clean_text(text(rec, "title")) or None, text=clean_text(text(rec, "text")), created_at=ts,
+            meta={"asin": rec.get("asin"), "parent_asin": parent, "rating": number(rec, "rating"),
+                  "helpful_vote": int(number(rec, "helpful_vote") or 0),
                   "verified_purchase": as_bool(rec.get("verified_purchase")),
                   "category": category or category_of(path)},
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from humanllm.data.candidate import Candidate, Loaded, as_bool, as_int
+from humanllm.data.candidate import Candidate, Loaded, as_bool, number, post_time, text
 from humanllm.data.config import RedditSource
 from humanllm.data.loaders.rows import load_rows
 from humanllm.data.rawio import expand, read_table
@@ -17,14 +17,14 @@ COMMENT_REQUIRED = ("id", "author", "body", "link_id")
 
 
 def _submission(rec: dict[str, Any], path: Path, line: int) -> Candidate:
-    sid = str(rec["id"]).removeprefix("t3_")
+    sid = str(text(rec, "id")).removeprefix("t3_")
     post = Post(
-        post_id=f"reddit:t3_{sid}", platform="reddit", kind="submission", author=str(rec["author"]),
-        title=clean_text(rec.get("title")), text=clean_text(rec.get("selftext")),
-        created_at=as_int(rec.get("created_utc")),
+        post_id=f"reddit:t3_{sid}", platform="reddit", kind="submission", author=str(text(rec, "author")),
+        title=clean_text(text(rec, "title")), text=clean_text(text(rec, "selftext")),
+        created_at=post_time(rec, "created_utc"),
         meta={
             "subreddit_id": rec.get("subreddit_id"), "subreddit": rec.get("subreddit"),
-            "score": as_int(rec.get("score")) or 0, "num_comments": as_int(rec.get("num_comments")) or 0,
+            "score": int(number(rec, "score") or 0), "num_comments": int(number(rec, "num_comments") or 0),
             "is_self": as_bool(rec.get("is_self")), "domain": rec.get("domain"),
             "distinguished": rec.get("distinguished"),
         },
@@ -32,15 +32,23 @@ def _submission(rec: dict[str, Any], path: Path, line: int) -> Candidate:
     return Candidate(post.post_id, "reddit", "submission", post.author, str(path), line, post=post)
 
 
+def fullname(value: str | None, default_prefix: str | None) -> str | None:
+    """Pushshift writes link_id/parent_id as fullnames ("t3_abc"); some exports drop the prefix.
+    A bare id gets `default_prefix` (parent_id has none: it may be a submission or a comment)."""
+    if value is None or value.startswith(("t1_", "t3_")) or default_prefix is None:
+        return value
+    return default_prefix + value
+
+
 def _comment(rec: dict[str, Any], path: Path, line: int) -> Candidate:
-    cid = str(rec["id"]).removeprefix("t1_")
+    cid = str(text(rec, "id")).removeprefix("t1_")
     post = Post(
-        post_id=f"reddit:t1_{cid}", platform="reddit", kind="comment", author=str(rec["author"]),
-        text=clean_text(rec.get("body")), created_at=as_int(rec.get("created_utc")),
+        post_id=f"reddit:t1_{cid}", platform="reddit", kind="comment", author=str(text(rec, "author")),
+        text=clean_text(text(rec, "body")), created_at=post_time(rec, "created_utc"),
         meta={
-            "link_id": str(rec["link_id"]), "parent_id": rec.get("parent_id"),
-            "subreddit_id": rec.get("subreddit_id"), "score": as_int(rec.get("score")) or 0,
-            "permalink": rec.get("permalink"), "controversiality": as_int(rec.get("controversiality")) or 0,
+            "link_id": fullname(text(rec, "link_id"), "t3_"), "parent_id": fullname(text(rec, "parent_id"), None),
+            "subreddit_id": rec.get("subreddit_id"), "score": int(number(rec, "score") or 0),
+            "permalink": rec.get("permalink"), "controversiality": int(number(rec, "controversiality") or 0),
             "distinguished": rec.get("distinguished"),
         },
     )

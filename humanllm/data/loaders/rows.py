@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from humanllm.data.candidate import Candidate, Loaded, split_error
+from humanllm.data.candidate import BadRecord, Candidate, Loaded, split_error
 from humanllm.data.rawio import RawRow, progress
 
 Build = Callable[[dict[str, Any], Path, int], Candidate]
@@ -14,7 +14,8 @@ Build = Callable[[dict[str, Any], Path, int], Candidate]
 def load_rows(out: Loaded, kind: str, files: Iterable[Path], read: Callable[[Path], Iterator[RawRow]],
               required: tuple[str, ...], author_field: str, build: Build, show: bool,
               seen: set[str] | None = None) -> None:
-    """Parse every row of `files`: bad rows and rows missing a required field become parse failures.
+    """Parse every row of `files`: bad rows, rows missing a required field and rows the builder refuses
+    (`BadRecord`: wrong types, bad numbers or timestamps) become parse failures with their reason.
 
     `seen` holds the record ids loaded so far (pass one set to several calls to catch repeats across them).
     """
@@ -30,4 +31,11 @@ def load_rows(out: Loaded, kind: str, files: Iterable[Path], read: Callable[[Pat
                 out.fail(kind, path, row.line, "missing_field", ", ".join(missing),
                          author=str(author) if author not in (None, "") else None)
                 continue
-            out.add(build(row.data, path, row.line), seen)
+            try:
+                cand = build(row.data, path, row.line)
+            except BadRecord as e:
+                author = row.data.get(author_field)
+                out.fail(kind, path, row.line, e.reason, e.detail,
+                         author=str(author) if isinstance(author, (str, int)) and author != "" else None)
+                continue
+            out.add(cand, seen)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from humanllm.data.candidate import Candidate, Loaded, as_bool, as_int, to_unix
+from humanllm.data.candidate import Candidate, Loaded, as_bool, number, post_time, text
 from humanllm.data.config import TwitterSource
 from humanllm.data.loaders.rows import load_rows
 from humanllm.data.rawio import expand, read_table
@@ -15,9 +15,9 @@ from humanllm.data.text import clean_text
 
 def _tweet(rec: dict[str, Any], path: Path, line: int) -> Candidate:
     post = Post(
-        post_id=f"twitter:{rec['id']}", platform="twitter", kind="tweet", author=str(rec["user"]),
-        text=clean_text(rec.get("tweet")), created_at=to_unix(rec.get("date")),
-        meta={k: as_int(rec.get(k)) or 0 for k in ("likes", "retweets", "replies", "quotes")},
+        post_id=f"twitter:{text(rec, 'id')}", platform="twitter", kind="tweet", author=str(text(rec, "user")),
+        text=clean_text(text(rec, "tweet")), created_at=post_time(rec, "date"),
+        meta={k: int(number(rec, k) or 0) for k in ("likes", "retweets", "replies", "quotes")},
     )
     return Candidate(post.post_id, "twitter", "tweet", post.author, str(path), line, post=post)
 
@@ -26,11 +26,11 @@ def _profile(rec: dict[str, Any], path: Path, line: int) -> Candidate:
     profile = {
         "native_id": None if rec.get("id") is None else str(rec.get("id")),
         "verified": as_bool(rec.get("verified")),
-        "followers": as_int(rec.get("followers")) or 0,
-        "description": clean_text(rec.get("description")),
-        "location": clean_text(rec.get("location")),
+        "followers": int(number(rec, "followers") or 0),
+        "description": clean_text(text(rec, "description")),
+        "location": clean_text(text(rec, "location")),
     }
-    user = str(rec["user"])
+    user = str(text(rec, "user"))
     return Candidate(f"twitter:@{user}", "twitter", "profile", user, str(path), line, attributes=profile)
 
 
