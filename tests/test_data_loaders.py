@@ -179,3 +179,31 @@ def test_benchmark_files_are_refused_as_training_input(tmp_path):
         build_corpus(cfg, cfg.sources, tmp_path, seed=0)
     with pytest.raises(BenchmarkAsTrainingData):
         load_platform("reddit", SourcesConfig(reddit=RedditSource(submissions=[str(tmp_path / "*.json")])))
+
+
+def test_pushshift_field_variants(tmp_path):
+    """Field shapes seen across Pushshift dumps and their HF exports: created_utc as int, float or string;
+    ids with and without the t3_ prefix; no selftext on link posts; is_self as a string; edited as a float."""
+    from humanllm.data.loaders.reddit import load_reddit
+
+    subs = [
+        {"id": "abc", "author": "u1", "title": "T1", "selftext": "body", "created_utc": 1546300800, "is_self": True},
+        {"id": "t3_def", "author": "u1", "title": "T2", "selftext": "body", "created_utc": "1546300801", "is_self": "True"},
+        {"id": "ghi", "author": "u1", "title": "Link", "created_utc": 1546300802.0, "is_self": "False",
+         "url": "https://example.com", "edited": 1546309999.0, "score": "7"},
+    ]
+    comments = [
+        {"id": "c1", "author": "u2", "body": "top", "link_id": "t3_abc", "parent_id": "t3_abc", "created_utc": "1546300900"},
+        {"id": "t1_c2", "author": "u2", "body": "reply", "link_id": "t3_def", "parent_id": "t1_c1", "created_utc": 1546300901.5},
+    ]
+    (tmp_path / "s.jsonl").write_text("".join(json.dumps(s) + "\n" for s in subs))
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(c) + "\n" for c in comments))
+    out = load_reddit(RedditSource(submissions=[str(tmp_path / "s.jsonl")], comments=[str(tmp_path / "c.jsonl")]))
+    assert not out.failures
+    posts = {c.record_id: c.post for c in out.candidates}
+    assert set(out.threads) == {"t3_abc", "t3_def", "t3_ghi"}
+    assert [posts[f"reddit:t3_{i}"].created_at for i in ("abc", "def", "ghi")] == [1546300800, 1546300801, 1546300802]
+    assert posts["reddit:t3_ghi"].text == "" and posts["reddit:t3_ghi"].meta["is_self"] is False
+    assert posts["reddit:t3_def"].meta["is_self"] is True and posts["reddit:t3_ghi"].meta["score"] == 7
+    assert posts["reddit:t1_c2"].meta["parent_id"] == "t1_c1" and posts["reddit:t1_c2"].created_at == 1546300901
+    assert posts["reddit:t1_c1"].meta["link_id"] == posts["reddit:t1_c1"].meta["parent_id"] == "t3_abc"
