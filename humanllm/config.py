@@ -46,6 +46,15 @@ class RootConfig(StrictModel):
     eval: EvalConfig
     tracker: TrackerConfig
 
+    def preflight(self) -> None:
+        """Cross-group contradictions, API keys and benchmark folders: run before any stage (not on load, so
+        every group option still composes alone). Raises ConfigError with one `key: problem` line each."""
+        from humanllm.config_checks import contradictions, environment_problems
+
+        problems = contradictions(self) + environment_problems(self)
+        if problems:
+            raise ConfigError("\n".join(problems))
+
     @property
     def artifacts_dir(self) -> Path:
         return Path(self.paths.artifacts).expanduser().resolve()

@@ -1,0 +1,73 @@
+"""Checks across config groups: contradictions no single group can see, found before any stage runs.
+
+`contradictions` is pure (RootConfig's validator runs it on every load); `environment_problems` also
+reads the environment and the file system (the CLI runs it before any stage, not for `--cfg`). Each
+problem is one line `<key>: <what is wrong and how to fix it>`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+# Hosts that never serve without a key (a cluster's own vLLM may well run without one).
+KEYED_HOSTS = ("api.openai.com", "openai.azure.com", "api.together.xyz", "api.groq.com", "openrouter.ai")
+
+
+def llm_endpoints(cfg: Any) -> list[tuple[str, Any]]:
+    """The (config key, LLMConfig) pairs this run will call: curation, its judge, the eval judge."""
+    needs_curation = cfg.synthesis.mode != "raw"
+    endpoints = [("llm", cfg.llm)] if needs_curation or cfg.eval.judge.enabled else []
+    judge = getattr(cfg, "judge_llm", None)
+    if judge is not None and needs_curation:
+        endpoints.append(("judge_llm", judge))
+    return endpoints
+
+
+def contradictions(cfg: Any) -> list[str]:
+    from humanllm.tasks.registry import task_family
+
+    problems = []
+    if cfg.synthesis.mode == "raw":
+        curated = [name for name in cfg.mixture.tasks if task_family(name).needs_curated]
+        for name in curated:
+            problems.append(f"mixture.tasks.{name}: needs curated records, but synthesis=raw runs no LLM curation "
+                            f"(mixture={cfg.mixture.name}): use synthesis=structured|no_qc|strict|paper, "
+                            "or a mixture without it")
+    else:
+        data_platforms = set(cfg.data.platforms())
+        if not set(cfg.synthesis.platforms) & data_platforms:
+            problems.append(f"synthesis.platforms: {sorted(cfg.synthesis.platforms)} has no platform the data "
+                            f"provides ({sorted(data_platforms)}); curation would see no user")
+    for key, llm in llm_endpoints(cfg):
+        host = urlparse(llm.base_url or "").hostname or ""
+        if llm.backend == "openai" and llm.api_key_env is None and host.endswith(KEYED_HOSTS):
+            problems.append(f"{key}.api_key_env: {llm.base_url} needs an API key: name the environment variable "
+                            f"that holds it ({key}.api_key_env=OPENAI_API_KEY); the key itself never goes in a config")
+    if cfg.eval.backend == "vllm" and cfg.eval.device == "cpu":
+        problems.append("eval.backend: vllm needs a GPU, but eval.device=cpu: use eval.backend=hf or eval.device=cuda")
+    if cfg.train.bf16 and cfg.model.dtype == "float16":
+        problems.append("train.bf16: bf16 mixed precision on a model loaded in float16 (model.dtype): "
+                        "set model.dtype=bfloat16 or train.bf16=false")
+    return problems
+
+
+def environment_problems(cfg: Any) -> list[str]:
+    problems = []
+    for key, llm in llm_endpoints(cfg):
+        if llm.backend == "openai" and llm.api_key_env and not os.environ.get(llm.api_key_env):
+            problems.append(f"{key}.api_key_env: environment variable {llm.api_key_env} is not set "
+                            f"(the server at {llm.base_url} needs an API key; synthesis={cfg.synthesis.mode})")
+    e = cfg.eval
+    for bench, enabled, folder in (("motivebench", e.motivebench.enabled, e.data.motivebench),
+                                   ("tombench", e.tombench.enabled, e.data.tombench)):
+        if not enabled or e.model_path is None and not e.targets:
+            continue
+        if folder is None:
+            problems.append(f"eval.data.{bench}: eval={e.name} runs {bench} but no data folder is set: "
+                            f"`humanllm fetch benchmarks`, then eval.data.{bench}=<folder> (or eval.{bench}.enabled=false)")
+        elif not Path(folder).expanduser().is_dir():
+            problems.append(f"eval.data.{bench}: no folder at {folder}")
+    return problems
