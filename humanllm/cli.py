@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
         print(yaml.safe_dump(redact(cfg.model_dump(mode="json")), sort_keys=False, allow_unicode=True))
         return 0
     if args.command not in ("report", "bench", "fetch"):
-        cfg.preflight()
+        cfg.preflight(evaluates=args.command in ("eval", "pipeline"))
     from humanllm.pipeline import commands
 
     handler: Callable = getattr(commands, f"cmd_{args.command}")

@@ -46,12 +46,12 @@ class RootConfig(StrictModel):
     eval: EvalConfig
     tracker: TrackerConfig
 
-    def preflight(self) -> None:
-        """Cross-group contradictions, API keys and benchmark folders: run before any stage (not on load, so
-        every group option still composes alone). Raises ConfigError with one `key: problem` line each."""
+    def preflight(self, evaluates: bool = True) -> None:
+        """Cross-group contradictions, API keys and (when `evaluates`) benchmark folders: run before any stage
+        (not on load, so every group option still composes alone). Raises ConfigError, one `key: problem` a line."""
         from humanllm.config_checks import contradictions, environment_problems
 
-        problems = contradictions(self) + environment_problems(self)
+        problems = contradictions(self) + environment_problems(self, evaluates)
         if problems:
             raise ConfigError("\n".join(problems))
 

@@ -54,7 +54,7 @@ def contradictions(cfg: Any) -> list[str]:
     return problems
 
 
-def environment_problems(cfg: Any) -> list[str]:
+def environment_problems(cfg: Any, evaluates: bool = True) -> list[str]:
     problems = []
     for key, llm in llm_endpoints(cfg):
         if llm.backend == "openai" and llm.api_key_env and not os.environ.get(llm.api_key_env):
@@ -63,7 +63,7 @@ def environment_problems(cfg: Any) -> list[str]:
     e = cfg.eval
     for bench, enabled, folder in (("motivebench", e.motivebench.enabled, e.data.motivebench),
                                    ("tombench", e.tombench.enabled, e.data.tombench)):
-        if not enabled or e.model_path is None and not e.targets:
+        if not (evaluates and enabled):
             continue
         if folder is None:
             problems.append(f"eval.data.{bench}: eval={e.name} runs {bench} but no data folder is set: "
