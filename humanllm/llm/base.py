@@ -59,6 +59,11 @@ class LLMBackend(ABC):
 
     @property
     @abstractmethod
+    def endpoint(self) -> str:
+        """Where replies come from (a server URL, a model folder): part of the cache key."""
+
+    @property
+    @abstractmethod
     def output_mode(self) -> str:
         """How structured output is obtained (part of the cache key)."""
 
@@ -130,7 +135,7 @@ class LLMBackend(ABC):
         """Get a reply for each pending request's call; returns those that should be repaired."""
         by_key: dict[str, list[_Pending]] = {}
         for p in pending:
-            by_key.setdefault(call_key(self.kind, self.model_id, self.output_mode, p.call), []).append(p)
+            by_key.setdefault(call_key(self.kind, self.endpoint, self.model_id, self.output_mode, p.call), []).append(p)
         to_repair: list[_Pending] = []
 
         def on_reply(key: str, reply: Completion) -> None:

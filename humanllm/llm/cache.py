@@ -31,9 +31,11 @@ CREATE TABLE IF NOT EXISTS replies (
 """
 
 
-def call_key(backend: str, model: str, mode: str, call: Call) -> str:
-    """Cache key: backend, model, structured-output mode, full messages, schema and generation parameters."""
-    return stable_hash({"backend": backend, "model": model, "mode": mode, "call": _call_dict(call)}, length=32)
+def call_key(backend: str, endpoint: str, model: str, mode: str, call: Call) -> str:
+    """Cache key: backend, endpoint (server URL or local model folder), model, structured-output mode, full
+    messages, schema and generation parameters. Two servers that both call their model "smollm2" share nothing."""
+    return stable_hash({"backend": backend, "endpoint": endpoint, "model": model, "mode": mode,
+                        "call": _call_dict(call)}, length=32)
 
 
 def _call_dict(call: Call) -> dict:

@@ -43,6 +43,10 @@ class LocalBackend(LLMBackend):
         return self.model_path
 
     @property
+    def endpoint(self) -> str:
+        return self.model_path
+
+    @property
     def output_mode(self) -> str:
         return "prompt"
 

@@ -57,6 +57,10 @@ class OpenAIBackend(LLMBackend):
         return self.cfg.model or ""
 
     @property
+    def endpoint(self) -> str:
+        return (self.cfg.base_url or "").rstrip("/")
+
+    @property
     def output_mode(self) -> str:
         return self.cfg.structured_output
 
