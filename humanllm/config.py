@@ -40,6 +40,7 @@ class RootConfig(StrictModel):
     data: DataConfig
     synthesis: SynthesisConfig
     llm: LLMConfig
+    judge_llm: LLMConfig | None = None  # the curation judge's endpoint; None: the same as llm
     mixture: MixtureConfig
     train: TrainConfig
     merge: MergeConfig

@@ -7,9 +7,13 @@ from typing import TYPE_CHECKING
 
 from humanllm.curate.config import CleanConfig, SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel
+from humanllm.curate import paper_prompts
+from humanllm.curate.paper_schemas import PaperClean
 from humanllm.curate.prompts import clean_messages
 from humanllm.curate.records import CleanedPost, RejectedRecord, raw_snippet
 from humanllm.curate.schemas import PostRewrite, PostTags
+
+Tags = PostTags | PostRewrite | PaperClean
 from humanllm.data.records import Post
 from humanllm.llm.types import LLMRequest, LLMResult
 
@@ -25,21 +29,21 @@ class CleanOutcome:
     rejected: list[RejectedRecord] = field(default_factory=list)
 
 
-def _cleaned(user_id: str, post: Post, tags: PostTags | PostRewrite | None) -> CleanedPost:
-    rewritten = isinstance(tags, PostRewrite)
+def _cleaned(user_id: str, post: Post, tags: Tags | None) -> CleanedPost:
+    rewritten = isinstance(tags, (PostRewrite, PaperClean))
     return CleanedPost(
         post_id=post.post_id, user_id=user_id, platform=post.platform, kind=post.kind,
         text=tags.text if rewritten else post.text, title=post.title, rewritten=rewritten,
-        usable=tags.usable if tags else None, unsafe=tags.unsafe if tags else None,
+        usable=getattr(tags, "usable", None), unsafe=tags.unsafe if tags else None,
         social_event=tags.social_event if tags else None,
     )
 
 
-def rule_reason(tags: PostTags | PostRewrite, cfg: CleanConfig) -> str | None:
-    """Why the clean rules drop a tagged post, or None to keep it."""
+def rule_reason(tags: Tags, cfg: CleanConfig) -> str | None:
+    """Why the clean rules drop a tagged post, or None to keep it (the paper's tags have no `usable`)."""
     if cfg.reject_unsafe and tags.unsafe:
         return "clean_unsafe"
-    if cfg.reject_unusable and not tags.usable:
+    if cfg.reject_unusable and not getattr(tags, "usable", True):
         return "clean_unusable"
     if cfg.require_social_event and not tags.social_event:
         return "clean_no_social_event"
@@ -47,12 +51,15 @@ def rule_reason(tags: PostTags | PostRewrite, cfg: CleanConfig) -> str | None:
 
 
 def clean_requests(posts: dict[str, list[Post]], cfg: SynthesisConfig, default_max_tokens: int) -> list[LLMRequest]:
-    c = cfg.clean
-    schema = PostRewrite if c.rewrite else PostTags
+    c, chars = cfg.clean, cfg.posts.max_chars
+    schema = PaperClean if c.prompt == "paper" else PostRewrite if c.rewrite else PostTags
     max_tokens = c.max_tokens or (default_max_tokens if c.rewrite else TAG_MAX_TOKENS)
+
+    def messages(text: str) -> list:
+        return paper_prompts.clean_messages(text, chars) if c.prompt == "paper" else clean_messages(text, c.rewrite, chars)
+
     return [
-        LLMRequest(f"clean:{p.post_id}", clean_messages(p.text, c.rewrite, cfg.posts.max_chars), schema=schema,
-                   max_tokens=max_tokens, metadata={"user_id": uid})
+        LLMRequest(f"clean:{p.post_id}", messages(p.text), schema=schema, max_tokens=max_tokens, metadata={"user_id": uid})
         for uid, user_posts in posts.items() for p in user_posts
     ]
 
@@ -72,7 +79,7 @@ def apply_clean(posts: dict[str, list[Post]], results: dict[str, LLMResult], cfg
                                                        raw=raw_snippet(res.raw)))
                 continue
             tags = res.value
-            assert isinstance(tags, (PostTags, PostRewrite))
+            assert isinstance(tags, (PostTags, PostRewrite, PaperClean))
             reason = rule_reason(tags, cfg)
             if reason is None:
                 kept.append(_cleaned(uid, p, tags))

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping
 
-from humanllm.curate.config import JUDGE_METRICS, JudgeConfig, SynthesisConfig
+from humanllm.curate import paper_prompts
+from humanllm.curate.config import JUDGE_METRICS, PAPER_JUDGED, JudgeConfig, SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel
 from humanllm.curate.prompts import judge_messages, posts_block
 from humanllm.curate.records import (
-    CleanedPost, CuratedRecord, Profile, RejectedRecord, Scenario, SocialQA, Style, raw_snippet,
+    CleanedPost, CuratedRecord, LongScenario, Persona, Profile, ProfileParagraph, RejectedRecord, Scenario,
+    ScenarioQA, SocialQA, Stories, Style, raw_snippet,
 )
 from humanllm.curate.schemas import judge_schema
 from humanllm.llm.types import LLMRequest
@@ -24,14 +26,26 @@ if TYPE_CHECKING:
 COMMON_FIELDS = {"record_id", "kind", "user_id", "platform", "source_post_ids", "judge_scores"}
 
 
-def failed_metrics(scores: Mapping[str, int], kind: str, cfg: JudgeConfig) -> list[str]:
-    """The metrics under their minimum, overall first then the kind's order; empty means keep."""
+def failed_metrics(scores: Mapping[str, int], kind: str, cfg: JudgeConfig, variant: str | None = None) -> list[str]:
+    """The metrics under their minimum (per `cfg.rule`), overall first then the kind's order; empty means keep."""
+    rule = cfg.rule(kind, variant)
     order = ["overall"] + [m for m in JUDGE_METRICS[kind] if m != "overall"]
-    return [m for m in order if m in scores and scores[m] < cfg.minimum(m)]
+    return [m for m in order if m in rule and m in scores and scores[m] < rule[m]]
 
 
 def record_text(rec: CuratedRecord, scenarios: Mapping[str, Scenario]) -> str:
     """How a record is shown to the judge."""
+    if isinstance(rec, Persona):
+        return rec.persona
+    if isinstance(rec, ProfileParagraph):
+        return rec.profile
+    if isinstance(rec, Stories):
+        return "\n\n".join(f"Story {i + 1} ({s.summary}):\n{s.content}" for i, s in enumerate(rec.stories))
+    if isinstance(rec, LongScenario):
+        return "Characters:\n" + "\n".join(f"- {c}" for c in rec.characters) + (
+            f"\nSummary: {rec.summary}\nScenario: {rec.scenario}")
+    if isinstance(rec, ScenarioQA):
+        return f"Scenario: {rec.scenario}\nQuestion: {rec.question}\nAnswer: {rec.answer}"
     if isinstance(rec, Profile):
         return f"Summary: {rec.summary}\nTraits: {rec.traits}\nInterests: {rec.interests}"
     if isinstance(rec, Style):
@@ -47,7 +61,8 @@ def record_text(rec: CuratedRecord, scenarios: Mapping[str, Scenario]) -> str:
 def judge_request(rec: CuratedRecord, posts: Mapping[str, CleanedPost], scenarios: Mapping[str, Scenario],
                   max_chars: int, max_tokens: int) -> LLMRequest:
     source = posts_block([posts[i].text for i in rec.source_post_ids if i in posts], max_chars)
-    messages = judge_messages(rec.kind, source, record_text(rec, scenarios))
+    make = paper_prompts.judge_messages if rec.kind in PAPER_JUDGED else judge_messages
+    messages = make(rec.kind, source, record_text(rec, scenarios))
     return LLMRequest(f"judge:{rec.record_id}", messages, schema=judge_schema(rec.kind), max_tokens=max_tokens)
 
 
@@ -74,7 +89,7 @@ def run_judge(backend: LLMBackend, records: list[CuratedRecord], kinds: list[str
                                            raw=raw_snippet(res.raw)))
             continue
         scores = {k: int(v) for k, v in res.value.model_dump().items()}  # type: ignore[union-attr]
-        failed = failed_metrics(scores, rec.kind, cfg.judge)
+        failed = failed_metrics(scores, rec.kind, cfg.judge, getattr(rec, "variant", None))
         if failed:
             rejected.append(RejectedRecord(**base, reason=f"judge_below_threshold:{failed[0]}", judge_scores=scores,
                                            failed_metrics=failed))

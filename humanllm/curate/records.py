@@ -18,7 +18,11 @@ from humanllm.data.records import Platform, PostKind
 from humanllm.io import read_jsonl
 
 FILES = {"posts": "posts.jsonl", "profile": "profiles.jsonl", "style": "styles.jsonl",
-         "scenario": "scenarios.jsonl", "social_qa": "social_qa.jsonl", "rejected": "rejected.jsonl"}
+         "scenario": "scenarios.jsonl", "social_qa": "social_qa.jsonl", "rejected": "rejected.jsonl",
+         "persona": "personas.jsonl", "profile_paragraph": "profile_paragraphs.jsonl", "stories": "stories.jsonl",
+         "long_scenario": "long_scenarios.jsonl", "scenario_qa": "scenario_qa.jsonl",
+         "post_summary": "post_summaries.jsonl"}
+CLEANED_CORPUS = "corpus"  # the corpus with cleaned text: what every task family reads when synthesis is not raw
 
 
 class CleanedPost(BaseModel):
@@ -87,8 +91,62 @@ class SocialQA(CuratedRecord):
     answer: str
 
 
+class Persona(CuratedRecord):
+    """mode=paper: a short persona paragraph (at most 100 words asked) from all the user's kept posts."""
+
+    kind: Literal["persona"] = "persona"
+    persona: str
+
+
+class ProfileParagraph(CuratedRecord):
+    """mode=paper: a profile paragraph (100-400 words asked) from all the user's kept posts."""
+
+    kind: Literal["profile_paragraph"] = "profile_paragraph"
+    profile: str
+
+
+class Story(BaseModel):
+    summary: str
+    content: str
+
+
+class Stories(CuratedRecord):
+    """mode=paper: the user's life stories in time order, each {summary, content}."""
+
+    kind: Literal["stories"] = "stories"
+    stories: list[Story]
+
+
+class LongScenario(CuratedRecord):
+    """mode=paper: one post as characters + a one-line summary + a long third-person scenario."""
+
+    kind: Literal["long_scenario"] = "long_scenario"
+    characters: list[str]
+    summary: str
+    scenario: str
+
+
+class ScenarioQA(CuratedRecord):
+    """mode=paper: scenario, question and answer written together from one post (one variant's prompt)."""
+
+    kind: Literal["scenario_qa"] = "scenario_qa"
+    variant: QAVariant
+    scenario: str
+    question: str
+    answer: str
+
+
+class PostSummary(CuratedRecord):
+    """mode=paper: a one-or-two-sentence objective summary of one post (the writing-imitation topic)."""
+
+    kind: Literal["post_summary"] = "post_summary"
+    summary: str
+
+
 RECORD_MODELS: dict[str, type[CuratedRecord]] = {
     "profile": Profile, "style": Style, "scenario": Scenario, "social_qa": SocialQA,
+    "persona": Persona, "profile_paragraph": ProfileParagraph, "stories": Stories,
+    "long_scenario": LongScenario, "scenario_qa": ScenarioQA, "post_summary": PostSummary,
 }
 
 
@@ -121,6 +179,23 @@ class CuratedSet:
     styles: dict[str, Style] = field(default_factory=dict)  # by user_id
     scenarios: list[Scenario] = field(default_factory=list)
     social_qa: list[SocialQA] = field(default_factory=list)
+    # mode=paper records
+    personas: dict[str, Persona] = field(default_factory=dict)  # by user_id
+    profile_paragraphs: dict[str, ProfileParagraph] = field(default_factory=dict)  # by user_id
+    stories: dict[str, Stories] = field(default_factory=dict)  # by user_id
+    long_scenarios: list[LongScenario] = field(default_factory=list)
+    scenario_qa: list[ScenarioQA] = field(default_factory=list)
+    post_summaries: dict[str, PostSummary] = field(default_factory=dict)  # by the post's id
+
+    @property
+    def paper(self) -> bool:
+        """True when the records are in the official code's format (synthesis mode=paper)."""
+        return bool(self.personas or self.profile_paragraphs or self.stories or self.long_scenarios or self.scenario_qa)
+
+    def user_descriptions(self, user_id: str) -> list[str]:
+        """The kept persona and profile paragraph of a user (the official 'user description' pool)."""
+        found = [self.personas.get(user_id), self.profile_paragraphs.get(user_id)]
+        return [r.persona if isinstance(r, Persona) else r.profile for r in found if r is not None]
 
     def __post_init__(self) -> None:
         self._scenario_index = {s.record_id: s for s in self.scenarios}
@@ -149,7 +224,21 @@ def load_curated(path: str | Path) -> CuratedSet:
         styles={s.user_id: s for s in read("style")},
         scenarios=read("scenario"),
         social_qa=read("social_qa"),
+        personas={p.user_id: p for p in read("persona")},
+        profile_paragraphs={p.user_id: p for p in read("profile_paragraph")},
+        stories={s.user_id: s for s in read("stories")},
+        long_scenarios=read("long_scenario"),
+        scenario_qa=read("scenario_qa"),
+        post_summaries={s.source_post_ids[0]: s for s in read("post_summary")},
     )
+
+
+def cleaned_corpus_path(curated_path: str | Path) -> Path:
+    """The cleaned corpus inside a curated artifact: open it with humanllm.data.records.Corpus."""
+    path = Path(curated_path) / CLEANED_CORPUS
+    if not (path / "users.jsonl").is_file():
+        raise FileNotFoundError(f"{path}: no cleaned corpus here (is {curated_path} a curated artifact folder?)")
+    return path
 
 
 def load_rejected(path: str | Path) -> list[RejectedRecord]:

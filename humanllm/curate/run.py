@@ -2,10 +2,12 @@
 
 Social QA is written for every scenario that came back valid, judged on its own, and kept only if its
 scenario passed QC too (a task example needs both): otherwise it is rejected as `scenario_rejected`.
+mode=paper writes the official records in one round (its QA carries its own scenario), then judges them.
 
-Writes posts.jsonl, profiles.jsonl, styles.jsonl, scenarios.jsonl, social_qa.jsonl (kept records),
-rejected.jsonl (every dropped user, post and record with its reason), curation_funnel.csv/.md and
-judge_scores.png (histograms); returns the counts for the manifest.
+Writes posts.jsonl and one file per record kind (kept records), corpus/ (the cleaned corpus every task
+family reads), rejected.jsonl (every dropped user, post and record with its reason),
+curation_funnel.csv/.md and judge_scores.png (histograms); returns the counts for the manifest.
+A separate `judge_backend` (llm config `judge_llm`) scores the records when given.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from humanllm.curate.clean import run_clean
+from humanllm.curate.cleaned_corpus import write_cleaned_corpus
 from humanllm.curate.config import SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel, FunnelMismatch
 from humanllm.curate.judge import run_judge
 from humanllm.curate.plots import score_histograms
+from humanllm.curate.paper_synthesize import plan_paper_records
 from humanllm.curate.records import FILES, CuratedRecord, RejectedRecord, Scenario
 from humanllm.curate.select import select
 from humanllm.curate.synthesize import Plan, plan_social_qa, plan_user_records, run_plan
@@ -33,12 +37,13 @@ log = logging.getLogger(__name__)
 ROUND_1 = ("profile", "style", "scenario")
 
 
-def _round(backend: LLMBackend, plan: Plan, kinds: list[str], lookups: dict[str, Any], cfg: SynthesisConfig,
-           funnel: CurationFunnel, progress: bool) -> tuple[list[CuratedRecord], list[CuratedRecord], list[RejectedRecord]]:
-    """Synthesize a plan's records, then judge them (lookups: posts and scenarios by id).
+def _round(backends: tuple[LLMBackend, LLMBackend], plan: Plan, kinds: list[str], lookups: dict[str, Any],
+           cfg: SynthesisConfig, funnel: CurationFunnel,
+           progress: bool) -> tuple[list[CuratedRecord], list[CuratedRecord], list[RejectedRecord]]:
+    """Synthesize a plan's records (backends[0]), then judge them (backends[1]; lookups: posts and scenarios by id).
     Returns (written: every valid record, kept: those that passed the judge, rejected)."""
-    written, failed = run_plan(backend, plan, kinds, funnel, progress)
-    kept, judged_out = run_judge(backend, written, kinds, lookups["posts"], lookups["scenarios"], cfg, funnel, progress)
+    written, failed = run_plan(backends[0], plan, kinds, funnel, progress)
+    kept, judged_out = run_judge(backends[1], written, kinds, lookups["posts"], lookups["scenarios"], cfg, funnel, progress)
     return written, kept, failed + judged_out
 
 
@@ -63,8 +68,9 @@ def _check_accounted(planned: set[str], kept: list[CuratedRecord], rejected: lis
 
 
 def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out: Path, seed: int,
-                  progress: bool = True) -> dict[str, Any]:
+                  progress: bool = True, judge_backend: LLMBackend | None = None) -> dict[str, Any]:
     """Run every enabled curation step on `corpus`, write the records into `out`, return the counts."""
+    backends = (backend, judge_backend or backend)
     funnel = CurationFunnel()
     sel = select(corpus.users, cfg, seed, funnel)
     cleaned = run_clean(backend, sel.posts, cfg, funnel, progress)
@@ -72,24 +78,27 @@ def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out
     rejected: list[RejectedRecord] = sel.rejected + cleaned.rejected
     lookups: dict[str, Any] = {"posts": posts, "scenarios": {}}
 
-    kinds = [k for k in ROUND_1 if getattr(cfg, k).enabled]
-    plan = plan_user_records(cleaned.kept, cfg)
+    paper = cfg.mode == "paper"
+    kinds = list(cfg.paper.kinds) if paper else [k for k in ROUND_1 if getattr(cfg, k).enabled]
+    plan = plan_paper_records(cleaned.kept, cfg) if paper else plan_user_records(cleaned.kept, cfg)
     planned = {d.record_id for d in plan.drafts} | {r.record_id for r in plan.rejected}
-    written, kept, dropped = _round(backend, plan, kinds, lookups, cfg, funnel, progress)
+    written, kept, dropped = _round(backends, plan, kinds, lookups, cfg, funnel, progress)
     rejected += dropped
-    if cfg.social_qa.enabled:
+    if not paper and cfg.social_qa.enabled:
         scenarios = [r for r in written if isinstance(r, Scenario)]
         lookups["scenarios"] = {s.record_id: s for s in scenarios}
         qa_plan = plan_social_qa(scenarios, posts, cfg)
         planned |= {d.record_id for d in qa_plan.drafts} | {r.record_id for r in qa_plan.rejected}
-        _, qa_kept, qa_dropped = _round(backend, qa_plan, ["social_qa"], lookups, cfg, funnel, progress)
+        _, qa_kept, qa_dropped = _round(backends, qa_plan, ["social_qa"], lookups, cfg, funnel, progress)
         qa_linked, orphans = _link_social_qa(qa_kept, {r.record_id for r in kept if isinstance(r, Scenario)}, funnel)
         kept += qa_linked
         rejected += qa_dropped + orphans
     _check_accounted(planned, kept, rejected)
 
     write_jsonl(out / FILES["posts"], [p for ps in cleaned.kept.values() for p in ps])
-    for kind in ("profile", "style", "scenario", "social_qa"):
+    cleaned_ids = {p.post_id for ps in sel.posts.values() for p in ps}
+    corpus_counts = write_cleaned_corpus(corpus, posts, cleaned_ids, out, unselected_raw=cfg.unselected_posts == "raw")
+    for kind in cfg.enabled_kinds():
         write_jsonl(out / FILES[kind], [r for r in kept if r.kind == kind])
     write_jsonl(out / FILES["rejected"], rejected)
     funnel.write(out)
@@ -101,7 +110,8 @@ def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out
         if rj.judge_scores:
             scores.setdefault(rj.kind, []).append((rj.judge_scores, False))
     plots = score_histograms(scores, out)
-    counts = summary_counts(funnel, kept, rejected, backend, plots)
+    counts = summary_counts(funnel, kept, rejected, backends, plots, cfg.enabled_kinds())
+    counts["cleaned_corpus"] = corpus_counts
     log.info("curated %d users: kept %s, rejected %d", counts["users"], counts["kept"], counts["rejected"])
     return counts
 
@@ -111,11 +121,11 @@ def _rate(num: int, den: int) -> float | None:
 
 
 def summary_counts(funnel: CurationFunnel, kept: list[CuratedRecord], rejected: list[RejectedRecord],
-                   backend: LLMBackend, plots: list[str]) -> dict[str, Any]:
+                   backends: tuple[LLMBackend, LLMBackend], plots: list[str], kinds: list[str]) -> dict[str, Any]:
     """Manifest counts: kept per kind, validity and keep rates, the funnel and the LLM accounting."""
     rows = {(r["stage"], r["kind"]): r for r in funnel.as_dicts()}
     per_kind: dict[str, Any] = {}
-    for kind in ("profile", "style", "scenario", "social_qa"):
+    for kind in kinds:
         syn, jud = rows.get(("synthesize", kind)), rows.get(("judge", kind))
         if syn is None:
             continue
@@ -134,6 +144,7 @@ def summary_counts(funnel: CurationFunnel, kept: list[CuratedRecord], rejected: 
         "rejected": len(rejected),
         "rejected_by_reason": dict(sorted(Counter(r.reason for r in rejected).items())),
         "funnel": funnel.as_dicts(),
-        "llm": backend.accounting(),
+        "llm": {**backends[0].accounting(), **({"judge": backends[1].accounting("judge")}
+                                                if backends[1] is not backends[0] else {})},
         "plots": plots,
     }

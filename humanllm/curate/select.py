@@ -54,7 +54,7 @@ def select(users: list[UserRecord], cfg: SynthesisConfig, seed: int, funnel: Cur
     for u in out.users:
         n_posts += len(u.posts)
         eligible = [p for p in u.posts if p.kind in kinds]
-        chosen = eligible[-cfg.posts.per_user:]
+        chosen = eligible if cfg.posts.per_user is None else eligible[-cfg.posts.per_user:]
         chosen_ids = {p.post_id for p in chosen}
         out.posts[u.user_id] = chosen
         for p in u.posts:

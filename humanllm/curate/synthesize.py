@@ -13,6 +13,7 @@ from humanllm.curate.config import SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel
 from humanllm.curate.prompts import profile_messages, qa_messages, scenario_messages, style_messages
 from humanllm.curate.records import RECORD_MODELS, CleanedPost, CuratedRecord, RejectedRecord, Scenario, raw_snippet
+from humanllm.curate.paper_schemas import PAPER_DRAFTS
 from humanllm.curate.schemas import DRAFTS
 from humanllm.llm.types import LLMRequest
 
@@ -40,13 +41,13 @@ class Plan:
 
     def draft(self, record_id: str, kind: str, posts: list[CleanedPost], messages: list[dict[str, str]],
               max_tokens: int, **extra: Any) -> None:
-        req = LLMRequest(record_id, messages, schema=DRAFTS[kind], max_tokens=max_tokens)
+        req = LLMRequest(record_id, messages, schema={**DRAFTS, **PAPER_DRAFTS}[kind], max_tokens=max_tokens)
         p = posts[0]
         self.drafts.append(Draft(record_id, kind, p.user_id, p.platform, [x.post_id for x in posts], req, extra))
 
-    def impossible(self, record_id: str, kind: str, user_id: str) -> None:
+    def impossible(self, record_id: str, kind: str, user_id: str, reason: str = "no_source_posts") -> None:
         self.rejected.append(RejectedRecord(record_id=record_id, kind=kind, user_id=user_id, stage="synthesize",
-                                            reason="no_source_posts"))
+                                            reason=reason))
 
 
 def scenario_sources(posts: list[CleanedPost], n: int, prefer_social: bool) -> list[CleanedPost]:

@@ -2,7 +2,9 @@
 
 `ScoringServer` is humanllm.llm.testing.FaultServer (faults, latency, counters) answering judge
 requests (a schema of integer metrics with `overall`) with scores from `scores(metrics, salt)`,
-and every other structured request with deterministic schema-valid JSON, as FaultServer does.
+and every other structured request with deterministic schema-valid JSON, as FaultServer does, except:
+the paper's clean tags (never unsafe; one post in five not a social event, by a hash of the post) and
+story lists (four stories, so the story tasks have a past and a future).
 """
 
 from __future__ import annotations
@@ -46,11 +48,19 @@ class ScoringServer(FaultServer):
 
     def _content(self, body: Mapping[str, Any]) -> str:  # type: ignore[override]
         schema = schema_of(body)
-        if not is_judge_schema(schema):
-            return FaultServer._content(body)
         # the first user message holds the record (a repair re-ask appends to the same conversation)
         record = next((str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"), "")
-        return json.dumps(self.scorer(list(schema["properties"]), record))
+        props = set((schema or {}).get("properties", {}))
+        if is_judge_schema(schema):
+            return json.dumps(self.scorer(list(schema["properties"]), record))
+        reply = json.loads(FaultServer._content(body)) if schema else None
+        h = int(hashlib.sha256(record.encode()).hexdigest()[:8], 16)
+        if props == {"text", "unsafe", "social_event"}:
+            reply.update(unsafe=False, social_event=h % 5 != 0)
+        elif props == {"stories"}:
+            reply["stories"] = [{"summary": f"story {i} summary {h % 97}", "content": f"story {i} content {h:x}"}
+                                for i in range(4)]
+        return json.dumps(reply) if schema else FaultServer._content(body)
 
 
 POST_TEMPLATES = (
