@@ -6,6 +6,7 @@ vLLM backend and generates through the same vLLM engine.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -13,11 +14,26 @@ from humanllm.evaluate.generate import generate_replies
 from humanllm.models.registry import load_model, load_tokenizer, pick_device
 
 
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model already in memory (e.g. an in-memory merge at ratio α), evaluated as is, never reloaded."""
+
+    name: str
+    model: Any
+    tokenizer: Any
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class HFEvalModel:
-    def __init__(self, location: str, ctx: Any):
+    def __init__(self, location: "str | LoadedModel", ctx: Any):
         cfg = ctx.cfg
         self.ctx = ctx
         self.device = pick_device(cfg.eval.device)
+        if isinstance(location, LoadedModel):
+            self.tok, self.model = location.tokenizer, location.model.to(self.device).eval()
+            return
         self.tok = load_tokenizer(location, cfg.model)
         self.model = load_model(location, cfg.model, device=self.device,
                                 dtype="float32" if self.device == "cpu" else None)
@@ -60,5 +76,8 @@ class VLLMEvalModel:
         return [o.outputs[0].text.strip() for o in outputs]
 
 
-def load_eval_model(location: str, ctx: Any) -> HFEvalModel | VLLMEvalModel:
-    return VLLMEvalModel(location, ctx) if ctx.cfg.eval.backend == "vllm" else HFEvalModel(location, ctx)
+def load_eval_model(location: "str | LoadedModel", ctx: Any) -> HFEvalModel | VLLMEvalModel:
+    """A folder goes to the configured backend; an in-memory model is scored with the hf backend."""
+    if isinstance(location, LoadedModel) or ctx.cfg.eval.backend != "vllm":
+        return HFEvalModel(location, ctx)
+    return VLLMEvalModel(location, ctx)
