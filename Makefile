@@ -42,6 +42,8 @@ demo-synthesis: setup-server
 	$(BIN)/humanllm pipeline experiment=demo_synthesis
 
 test: setup-server
+	@# PostgreSQL on 127.0.0.1 for the multi-worker study tests (Debian package; fails loudly if it cannot start)
+	scripts/postgres.sh start
 	$(BIN)/python -m pytest
 
 test-fast: setup
