@@ -1,0 +1,34 @@
+"""Each run keeps its composed config and its overrides next to its results, as Hydra's `.hydra/` does.
+
+`<results>/.hydra/config.yaml` is the fully composed, resolved config (a conf folder of its own):
+`humanllm pipeline --config-dir <results>/.hydra` re-creates the run; `overrides.yaml` lists the
+command-line overrides and `command.txt` the command that produced it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from humanllm.config import compose
+
+
+def reproduce_command(command: str, overrides: Sequence[str]) -> str:
+    return " ".join(["humanllm", command, *(shlex.quote(o) for o in overrides)])
+
+
+def write_run_record(results_dir: Path, command: str, overrides: Sequence[str],
+                     config_dir: str | Path | None = None) -> Path:
+    """Write `.hydra/{config,overrides}.yaml` and `command.txt` under `results_dir`; returns the folder."""
+    folder = Path(results_dir) / ".hydra"
+    folder.mkdir(parents=True, exist_ok=True)
+    composed = compose(overrides, config_dir)
+    (folder / "config.yaml").write_text(yaml.safe_dump(composed, sort_keys=False, allow_unicode=True))
+    (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides), allow_unicode=True))
+    (folder / "command.txt").write_text(
+        reproduce_command(command, overrides) + "\n"
+        + f"humanllm {command} --config-dir {shlex.quote(str(folder.resolve()))}\n")
+    return folder

@@ -1,0 +1,201 @@
+"""`humanllm report sweep=<name>`: the trial table, the best trial with a CI, Pareto and α-curve plots.
+
+Reads the study (storage recorded in `results/sweeps/<name>/sweep.json`) and each trial's evaluation;
+loads no model. Rows are sorted by parameter values, so a resumed sweep gives the same table as an
+uninterrupted one. Writes trials.{md,csv,tex}, best.md, pareto.png / alpha_curve.png, and logs one W&B
+summary run per sweep (group = sweep name) with the table and the plots.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from humanllm.io import read_jsonl, stable_hash
+
+log = logging.getLogger("humanllm")
+ALPHA_KEY = "merge.ratios"
+
+
+def trials_frame(study: Any) -> pd.DataFrame:
+    """One row per COMPLETE trial: parameters, objectives, every metric; sorted by parameters."""
+    from optuna.trial import TrialState
+
+    names = study.user_attrs.get("objectives") or [f"objective_{i}" for i in range(len(study.directions))]
+    rows = []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+        row: dict[str, Any] = {"trial": t.number, **{f"param:{k}": v for k, v in t.params.items()}}
+        row.update(dict(zip(names, t.values)))
+        row.update({f"metric:{k}": v for k, v in sorted(t.user_attrs.get("metrics", {}).items())})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    params = [c for c in frame.columns if c.startswith("param:")]
+    return frame.sort_values(params, key=lambda s: s.astype(str) if s.dtype == object else s).reset_index(drop=True)
+
+
+def _items(results_dir: Path, kind: str) -> pd.DataFrame:
+    index = json.loads((results_dir / "evaluations.json").read_text())
+    ev = next(e for e in index["evaluations"] if e["kind"] == kind)
+    return pd.DataFrame(list(read_jsonl(Path(ev["eval_path"]) / "items.jsonl")))
+
+
+def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 1000, seed: int = 0) -> tuple[float, float] | None:
+    """Bootstrap CI of one objective over the evaluation's items (paired against base when relative)."""
+    from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
+
+    suite, task, metric = objective["metric"].split("/", 2)
+    results_dir = Path(trial.user_attrs["results_dir"])
+
+    def values(kind: str) -> pd.Series:
+        items = _items(results_dir, kind)
+        if items.empty:
+            return pd.Series(dtype=float)
+        sel = items[(items.suite == suite) & (items.task == task) & (items.metric == metric)]
+        return sel.set_index("item_id").value.sort_index()
+
+    merged = values("merged")
+    if len(merged) < 2:
+        return None
+    if objective["relative_to"] == "base":
+        base = values("base").reindex(merged.index)
+        if base.isna().any():
+            return None
+        d = paired_bootstrap_diff(base.to_numpy(), merged.to_numpy(), samples, 0.95, seed)
+        return d.low, d.high
+    ci = bootstrap_ci(merged.to_numpy(), samples, 0.95, seed)
+    return ci.low, ci.high
+
+
+def _best_markdown(study: Any, spec: dict[str, Any]) -> str:
+    objectives = spec["objectives"]
+    lines = [f"# Best trial{'s (Pareto front)' if len(objectives) > 1 else ''} of sweep {study.study_name}\n"]
+    for t in study.best_trials:
+        lines.append(f"## trial {t.number}: " + ", ".join(f"{k}={v}" for k, v in t.params.items()))
+        for o, v in zip(objectives, t.values):
+            ci = objective_interval(t, o)
+            rel = " − base" if o["relative_to"] == "base" else ""
+            span = f" [95% CI {ci[0]:.4g}, {ci[1]:.4g}]" if ci else ""
+            lines.append(f"- {o['name']} ({o['direction']}; {o['metric']}{rel}): {v:.4g}{span}")
+        overrides = [o for o in t.user_attrs.get("overrides", []) if not o.startswith("paths.results=")]
+        lines.append("\nReproduce:\n\n```bash\nhumanllm pipeline " + " ".join(shlex.quote(o) for o in overrides)
+                     + f"\n# or exactly this run's config:\nhumanllm pipeline --config-dir "
+                     + shlex.quote(str(Path(t.user_attrs["results_dir"]) / ".hydra")) + "\n```\n")
+    return "\n".join(lines) + "\n"
+
+
+def plot_alpha_curve(frame: pd.DataFrame, objectives: list[str], out: Path) -> bool:
+    """Each objective against α, one line per value of the other parameters."""
+    col = f"param:{ALPHA_KEY}"
+    if col not in frame:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    others = [c for c in frame.columns if c.startswith("param:") and c != col]
+    fig, axes = plt.subplots(1, len(objectives), figsize=(4.5 * len(objectives), 3.4), squeeze=False)
+    for ax, name in zip(axes.flat, objectives):
+        groups = frame.groupby(others) if others else [((), frame)]
+        for key, d in groups:
+            d = d.sort_values(col)
+            label = ", ".join(f"{c[6:]}={v}" for c, v in zip(others, key if isinstance(key, tuple) else (key,)))
+            ax.plot(d[col], d[name], marker="o", label=label or None)
+        ax.set_xlabel("α (weight of the fine-tuned model)")
+        ax.set_title(name, fontsize=9)
+        ax.grid(alpha=0.3)
+        if others:
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def plot_pareto(frame: pd.DataFrame, study: Any, objectives: list[str], out: Path) -> bool:
+    if len(objectives) < 2:
+        return False
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x, y = objectives[:2]
+    front = frame[frame.trial.isin({t.number for t in study.best_trials})].sort_values(x)
+    fig, ax = plt.subplots(figsize=(5, 4))
+    ax.scatter(frame[x], frame[y], color="0.6", label="trials")
+    ax.plot(front[x], front[y], marker="o", color="C3", label="Pareto front")
+    for _, r in frame.iterrows():
+        ax.annotate(str(int(r.trial)), (r[x], r[y]), textcoords="offset points", xytext=(3, 3), fontsize=7)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def write_sweep_report(folder: Path, storage: str | None = None) -> dict[str, Path]:
+    """Write the sweep's report files into its folder; returns their paths."""
+    import optuna
+
+    from humanllm.sweep.command import sweep_record
+    from humanllm.sweep.storage import open_storage
+
+    record = sweep_record(folder)
+    url = storage or record["storage"]
+    if "***" in url:
+        raise ValueError(f"{folder}/sweep.json records the storage without its password: pass --storage URL")
+    study = optuna.load_study(study_name=record["name"], storage=open_storage(url, 0))
+    spec = record["spec"]
+    names = [o["name"] for o in spec["objectives"]]
+    frame = trials_frame(study)
+    files = {"table_md": folder / "trials.md", "table_csv": folder / "trials.csv", "table_tex": folder / "trials.tex",
+             "best_md": folder / "best.md"}
+    header = f"# Sweep {record['name']}: {len(frame)} complete trials\n\nObjectives: " + ", ".join(
+        f"{o['name']} = {o['metric']}{' − base' if o['relative_to'] == 'base' else ''} ({o['direction']})"
+        for o in spec["objectives"]) + "\n\n"
+    shown = frame[[c for c in frame.columns if not c.startswith("metric:")]] if not frame.empty else frame
+    files["table_md"].write_text(header + (shown.to_markdown(index=False, floatfmt=".4g") if not frame.empty else "_(no rows)_") + "\n")
+    frame.to_csv(files["table_csv"], index=False, float_format="%.6g")
+    files["table_tex"].write_text(shown.style.hide(axis="index").format(precision=4).to_latex(hrules=True)
+                                  if not frame.empty else "")
+    files["best_md"].write_text(_best_markdown(study, spec) if not frame.empty else "no complete trial yet\n")
+    if not frame.empty and plot_alpha_curve(frame, names, folder / "alpha_curve.png"):
+        files["alpha_curve"] = folder / "alpha_curve.png"
+    if not frame.empty and plot_pareto(frame, study, names, folder / "pareto.png"):
+        files["pareto"] = folder / "pareto.png"
+    _track(record, folder, frame, files)
+    return files
+
+
+def _track(record: dict[str, Any], folder: Path, frame: pd.DataFrame, files: dict[str, Path]) -> None:
+    """One W&B summary run per sweep, logged again only when the table changed."""
+    from humanllm.config import load_config
+
+    cfg = load_config([*record["spec"]["overrides"], *record["extra_overrides"]], record.get("config_dir"))
+    digest = stable_hash(frame.to_dict("records"))
+    marker = folder / ".wandb_summary_logged"
+    if cfg.tracker.kind == "none" or frame.empty or (marker.is_file() and marker.read_text() == digest):
+        return
+    import wandb
+
+    from humanllm.tracking import Tracker
+
+    tracker_cfg = cfg.tracker.model_copy(update={"group": record["name"]})
+    with Tracker(tracker_cfg, folder / "wandb").run(f"{record['name']}-summary", "sweep", record["spec"]) as run:
+        run.table("trials", frame)
+        images = {k: wandb.Image(str(files[k])) for k in ("alpha_curve", "pareto") if k in files}
+        if images:
+            run.log(images)
+        run.summary({"complete_trials": len(frame)})
+    marker.write_text(digest)

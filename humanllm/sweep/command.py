@@ -1,0 +1,128 @@
+"""`humanllm sweep <spec> [overrides] [--workers N] [--storage URL] [--dashboard]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from humanllm.io import read_json, write_json
+from humanllm.sweep.spec import SweepSpec, load_spec
+
+log = logging.getLogger("humanllm")
+DEFAULT_OUT = "results/sweeps"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", help="a sweep spec, e.g. sweeps/merge_ratio.yaml")
+    p.add_argument("--workers", type=int, default=1, help="local worker processes on the one study (default 1)")
+    p.add_argument("--storage", default=None,
+                   help="study storage: a SQLAlchemy URL (sqlite:///s.db, postgresql+psycopg://u@h/db) "
+                        "or a journal file; default <out>/<name>/study.journal")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"sweep folders live here (default {DEFAULT_OUT})")
+    p.add_argument("--dashboard", nargs="?", const=8080, type=int, default=None, metavar="PORT",
+                   help="serve optuna-dashboard on 127.0.0.1:PORT (default 8080) during and after the sweep")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a process started by --workers
+
+
+def public_url(url: str) -> str:
+    """The storage URL without its password (what the sweep folder records)."""
+    if "://" not in url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sweep_dir(out: str | Path, name: str) -> Path:
+    return (Path(out) / name).resolve()
+
+
+def _worker_command(args: argparse.Namespace, url: str) -> list[str]:
+    cmd = [sys.executable, "-m", "humanllm.cli", "sweep", args.spec, *args.overrides,
+           "--storage", url, "--out", args.out, "--worker"]
+    return cmd + (["--config-dir", args.config_dir] if args.config_dir else [])
+
+
+def _spawn_workers(args: argparse.Namespace, url: str) -> None:
+    procs = [subprocess.Popen(_worker_command(args, url)) for _ in range(args.workers)]
+    codes = [p.wait() for p in procs]
+    bad = [c for c in codes if c != 0]
+    if bad:
+        raise RuntimeError(f"{len(bad)} of {len(procs)} workers failed (exit codes {codes}); rerun to resume")
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from humanllm.sweep.driver import open_study, run_worker
+    from humanllm.sweep.overrides import OverrideBuilder
+    from humanllm.sweep.storage import open_storage, storage_url
+
+    spec = load_spec(args.spec)
+    folder = sweep_dir(args.out, spec.name)
+    builder = OverrideBuilder(spec, args.overrides, args.config_dir)
+    if not args.worker:
+        builder.check_values()
+    url = storage_url(args.storage, folder)
+    study = open_study(spec, open_storage(url, spec.max_retries))
+    if args.worker:
+        run_worker(spec, study, builder, folder, args.config_dir)
+        return 0
+    write_json(folder / "sweep.json", {"name": spec.name, "spec_file": str(Path(args.spec).resolve()),
+                                       "spec": spec.model_dump(mode="json"), "extra_overrides": list(args.overrides),
+                                       "storage": public_url(url), "config_dir": args.config_dir})
+    dashboard = None
+    if args.dashboard is not None:
+        from humanllm.sweep.dashboard import Dashboard
+
+        dashboard = Dashboard(study._storage, args.dashboard).__enter__()
+        print(f"optuna-dashboard: {dashboard.url}", flush=True)
+    t0 = time.perf_counter()
+    try:
+        if args.workers > 1:
+            _spawn_workers(args, url)
+        else:
+            run_worker(spec, study, builder, folder, args.config_dir)
+        _finish(spec, study, folder, url, time.perf_counter() - t0)
+        if dashboard is not None:
+            print(f"optuna-dashboard still serving {dashboard.url} (Ctrl-C to stop)", flush=True)
+            dashboard.thread.join()
+    finally:
+        if dashboard is not None:
+            dashboard.__exit__(None, None, None)
+    return 0
+
+
+def _finish(spec: SweepSpec, study: object, folder: Path, url: str, seconds: float) -> None:
+    from optuna.trial import TrialState
+
+    from humanllm.report.sweep import write_sweep_report
+
+    complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))  # type: ignore[attr-defined]
+    files = write_sweep_report(folder, storage=url)
+    print(Path(files["table_md"]).read_text())
+    print(f"{complete}/{spec.total_trials} trials complete in {seconds:.1f}s; sweep folder {folder}")
+    if complete < spec.total_trials:
+        print("some trials are still running elsewhere or failed; rerun the same command to finish", file=sys.stderr)
+
+
+def sweep_record(folder: Path) -> dict:
+    path = folder / "sweep.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run `humanllm sweep sweeps/<name>.yaml` first")
+    return read_json(path)
+
+
+def report_sweep(name: str, out: str | Path = DEFAULT_OUT, storage: str | None = None) -> int:
+    """`humanllm report sweep=NAME`: NAME is a sweep under `out` or a sweep folder."""
+    from humanllm.report.sweep import write_sweep_report
+
+    folder = Path(name) if (Path(name) / "sweep.json").is_file() else sweep_dir(out, name)
+    files = write_sweep_report(folder, storage=storage)
+    print(Path(files["table_md"]).read_text())
+    print(Path(files["best_md"]).read_text())
+    for key, path in files.items():
+        print(f"{key:<11} {path}")
+    return 0

@@ -1,0 +1,77 @@
+"""From a trial's parameter values to Hydra overrides, checked against the composed config tree."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from humanllm.config import GROUPS, compose, load_config
+from humanllm.schema import ConfigError
+from humanllm.sweep.spec import SweepSpec
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_text(v) for v in value) + "]"
+    return str(value)
+
+
+def _lookup(tree: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def merge_overrides(base: Sequence[str], extra: Sequence[str]) -> list[str]:
+    """`base` then `extra`, where an extra override replaces a base one for the same key."""
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in extra}
+    return [o for o in base if o.split("=", 1)[0].lstrip("+~") not in keys] + list(extra)
+
+
+class OverrideBuilder:
+    """Knows which swept keys are groups and which hold lists (a scalar α becomes `merge.ratios=[α]`)."""
+
+    def __init__(self, spec: SweepSpec, extra: Sequence[str] = (), config_dir: str | None = None):
+        self.spec = spec
+        self.base = merge_overrides(spec.overrides, extra)
+        self.config_dir = config_dir
+        tree = compose(self.base, config_dir)
+        self.list_keys: set[str] = set()
+        for key in spec.params:
+            if key in GROUPS:
+                continue
+            found, value = _lookup(tree, key)
+            if not found:
+                raise ConfigError(f"params.{key}: unknown config key (not in the composed config)")
+            if isinstance(value, list):
+                self.list_keys.add(key)
+
+    def param_overrides(self, params: Mapping[str, Any]) -> list[str]:
+        out = []
+        for key in self.spec.params:
+            if key not in params:
+                continue
+            value = params[key]
+            if key in self.list_keys and not isinstance(value, (list, tuple)):
+                value = [value]
+            out.append(f"{key}={_text(value)}")
+        return out
+
+    def trial_overrides(self, params: Mapping[str, Any]) -> list[str]:
+        return [*self.base, *self.param_overrides(params)]
+
+    def check_values(self) -> None:
+        """Compose and validate the config once per distinct value of each parameter (fails in seconds)."""
+        for key, p in self.spec.params.items():
+            values = p.grid if p.grid is not None else p.choices if p.choices is not None else [p.low, p.high]
+            for v in values:
+                if p.kind == "range" and p.type == "int":
+                    v = int(v)
+                try:
+                    load_config(self.trial_overrides({key: v}), self.config_dir)
+                except ConfigError as e:
+                    raise ConfigError(f"params.{key}={_text(v)}:\n{e}") from None

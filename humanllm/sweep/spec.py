@@ -1,0 +1,147 @@
+"""A sweep spec (`sweeps/*.yaml`): base overrides, a search space over config keys, objectives, sampler.
+
+Validated up front like every config: a bad key fails naming the file and the key. Each search-space
+entry is a config key (`train.learning_rate`) or a group (`merge`, `synthesis`); the trial sets it with
+a Hydra override, so any key the config tree has can be swept.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, model_validator
+
+from humanllm.schema import ConfigError, StrictModel, at, validate
+
+Scalar = bool | int | float | str
+
+
+class ParamSpec(StrictModel):
+    """One dimension: `grid` (enumerated in order), `choices` (categorical), or a `low`..`high` range."""
+
+    grid: list[Scalar] | None = None
+    choices: list[Scalar] | None = None
+    low: float | None = None
+    high: float | None = None
+    type: Literal["float", "int"] = "float"
+    log: bool = False
+    step: float | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "ParamSpec":
+        kinds = [k for k in ("grid", "choices") if getattr(self, k) is not None]
+        ranged = self.low is not None or self.high is not None
+        if len(kinds) + ranged != 1:
+            raise ValueError("give exactly one of grid, choices, or low/high")
+        for k in kinds:
+            values = getattr(self, k)
+            if not values:
+                raise at(k, "give at least one value")
+            if len({repr(v) for v in values}) != len(values):
+                raise at(k, f"duplicate values in {values}")
+        if ranged:
+            if self.low is None or self.high is None:
+                raise at("high" if self.high is None else "low", "a range needs both low and high")
+            if not self.low < self.high:
+                raise at("high", f"must be greater than low ({self.low})")
+            if self.log and self.low <= 0:
+                raise at("low", "a log range needs low > 0")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "grid" if self.grid is not None else "choices" if self.choices is not None else "range"
+
+
+class ObjectiveSpec(StrictModel):
+    """A metric of the trial's merged model, optionally minus the base model's score on the same items."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    metric: str  # a key of scores.json, e.g. general/english/bits_per_byte
+    relative_to: Literal["base", "none"] = "none"
+    direction: Literal["maximize", "minimize"]
+
+
+class SamplerSpec(StrictModel):
+    kind: Literal["auto", "tpe", "random", "nsga2"] = "auto"  # auto: NSGA-II for several objectives, else TPE
+    seed: int = 0
+
+
+class PrunerSpec(StrictModel):
+    kind: Literal["none", "median"] = "none"
+
+
+class SweepSpec(StrictModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    overrides: list[str] = Field(default_factory=list)  # base Hydra overrides of every trial
+    params: dict[str, ParamSpec]
+    objectives: list[ObjectiveSpec]
+    n_trials: int | None = Field(None, gt=0)  # grid sweeps: the grid's size (may be omitted)
+    sampler: SamplerSpec = Field(default_factory=SamplerSpec)
+    pruner: PrunerSpec = Field(default_factory=PrunerSpec)
+    in_memory_merge: bool = True  # linear / task_arithmetic trials merge in memory (no checkpoint per α)
+    max_retries: int = Field(2, ge=0)  # a trial whose worker died is retried this many times
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "SweepSpec":
+        if not self.params:
+            raise at("params", "give at least one parameter to sweep")
+        for key in self.params:
+            if not key or any(c in key for c in " =,[]"):
+                raise at(f"params.{key}", "must be a config key such as train.learning_rate or a group such as merge")
+        if not self.objectives:
+            raise at("objectives", "give at least one objective")
+        names = [o.name for o in self.objectives]
+        if len(set(names)) != len(names):
+            raise at("objectives", f"duplicate objective names in {names}")
+        grid = self.grid_points()
+        if grid:
+            if self.n_trials is not None and self.n_trials != len(grid):
+                raise at("n_trials", f"the grid has {len(grid)} points; set n_trials to {len(grid)} or omit it")
+        elif self.n_trials is None:
+            raise at("n_trials", "required when no parameter is a grid")
+        return self
+
+    @property
+    def grid_keys(self) -> list[str]:
+        return [k for k, p in self.params.items() if p.kind == "grid"]
+
+    def grid_points(self) -> list[dict[str, Scalar]]:
+        """Every grid combination in a fixed order (spec order, first key slowest)."""
+        keys = self.grid_keys
+        if not keys:
+            return []
+        return [dict(zip(keys, combo)) for combo in itertools.product(*(self.params[k].grid for k in keys))]
+
+    @property
+    def total_trials(self) -> int:
+        return len(self.grid_points()) or int(self.n_trials or 0)
+
+    @property
+    def directions(self) -> list[str]:
+        return [o.direction for o in self.objectives]
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep spec; errors name the file and the key."""
+    path = Path(path)
+    if not path.is_file():
+        known = sorted(p.name for p in Path("sweeps").glob("*.yaml")) if Path("sweeps").is_dir() else []
+        raise ConfigError(f"{path}: no such sweep spec" + (f" (sweeps/ has: {', '.join(known)})" if known else ""))
+    try:
+        data: Any = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: invalid YAML ({getattr(e, 'problem', e)})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a sweep spec is a mapping (name, overrides, params, objectives, ...)")
+    data.setdefault("name", path.stem)
+    try:
+        return validate(SweepSpec, data)
+    except ConfigError as e:
+        raise ConfigError(f"{path}:\n{e}") from None

@@ -1,0 +1,141 @@
+"""One trial: compose its config, run the flow (reusing every finished stage), score base and merged.
+
+Linear / task-arithmetic trials merge in memory: base and fine-tuned weights are loaded once per
+process (per SFT model) and θ(α) is written into one loaded model, which lm-eval scores as an object.
+Its evaluation is cached under a fingerprint of the merged tensors (`mem-…`, see
+`humanllm.merge.inmemory.state_fingerprint`), so a rerun of the same α is a cache hit. Other methods
+go through mergekit and the flow's own merge and eval stages.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from humanllm.config import RootConfig, load_config
+from humanllm.evaluate.backends import LoadedModel
+from humanllm.evaluate.runner import EvalTarget, check_benchmark_data, eval_stage_config, evaluate_model, read_scores, run_eval
+from humanllm.merge.inmemory import IN_MEMORY_METHODS, InMemoryMerger
+from humanllm.pipeline import flow
+from humanllm.pipeline.context import RunContext
+from humanllm.pipeline.run_record import write_run_record
+from humanllm.schema import ConfigError
+from humanllm.store import Artifact
+from humanllm.sweep.spec import ObjectiveSpec, SweepSpec
+
+log = logging.getLogger("humanllm")
+
+
+@dataclass
+class TrialOutcome:
+    values: list[float]
+    merged: dict[str, float]
+    base: dict[str, float]
+    artifact_keys: dict[str, Any]
+    results_dir: Path
+    built: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+
+
+def objective_values(objectives: list[ObjectiveSpec], merged: Mapping[str, float], base: Mapping[str, float]) -> list[float]:
+    """Each objective's value; a metric the evaluation did not produce is an error naming it."""
+    values = []
+    for o in objectives:
+        if o.metric not in merged:
+            raise ConfigError(f"objectives.{o.name}.metric: '{o.metric}' is not a score of this evaluation. "
+                              f"Scores: {', '.join(sorted(merged))}")
+        values.append(float(merged[o.metric] - base[o.metric]) if o.relative_to == "base" else float(merged[o.metric]))
+    return values
+
+
+class TrialRunner:
+    """Runs trials in this process, keeping the in-memory merger of the last SFT model."""
+
+    def __init__(self, spec: SweepSpec, sweep_dir: Path, config_dir: str | None = None):
+        self.spec = spec
+        self.sweep_dir = sweep_dir
+        self.config_dir = config_dir
+        self._merger: tuple[tuple[str, str], InMemoryMerger] | None = None
+
+    def trial_overrides(self, number: int, param_overrides: list[str]) -> list[str]:
+        return [*param_overrides, f"experiment_name={self.spec.name}",
+                f"paths.results={self.sweep_dir / 'trials' / f'{number:04d}'}",
+                f"++tracker.group={self.spec.name}", "eval.targets=[base,merged]"]
+
+    def run(self, number: int, overrides: list[str], params: Mapping[str, Any]) -> TrialOutcome:
+        cfg = load_config(overrides, self.config_dir)
+        if len(cfg.merge.ratios) != 1:
+            raise ConfigError(f"merge.ratios: a trial scores one merged model; got {cfg.merge.ratios} "
+                              f"(sweep α as a parameter or set one ratio in the overrides)")
+        write_run_record(cfg.results_dir, "pipeline", overrides, self.config_dir)
+        ctx = RunContext.from_config(cfg)
+        state = flow.FlowState()
+        check_benchmark_data(cfg)
+        if self._in_memory(cfg):
+            self._evaluate_in_memory(ctx, state)
+        else:
+            flow.run_eval_stage(ctx, state)
+        base_art = next(a for t, a in state.evaluations if t.kind == "base")
+        merged_target, merged_art = next((t, a) for t, a in state.evaluations if t.kind == "merged")
+        base, merged = read_scores(base_art)["scores"], read_scores(merged_art)["scores"]
+        values = objective_values(self.spec.objectives, merged, base)
+        keys = {"base_model": state.base.key if state.base else None, "sft": state.sft.key if state.sft else None,
+                "merge": state.merges[merged_target.alpha].key if state.merges else None,
+                "eval_base": base_art.key, "eval_merged": merged_art.key,
+                "tasks": {n: a.key for n, a in sorted(state.tasks.items())}}
+        outcome = TrialOutcome(values, merged, base, keys, cfg.results_dir, list(ctx.built), list(ctx.reused))
+        self._track(ctx, cfg, number, overrides, params, outcome, merged_art)
+        return outcome
+
+    def _in_memory(self, cfg: RootConfig) -> bool:
+        return (self.spec.in_memory_merge and cfg.merge.method in IN_MEMORY_METHODS and cfg.eval.backend == "hf"
+                and not cfg.eval.judge.enabled and cfg.eval.model_path is None)
+
+    def _merger_for(self, base_dir: str, sft: Artifact, cfg: RootConfig) -> InMemoryMerger:
+        from humanllm.models.registry import pick_device
+
+        key = (base_dir, str(sft.path))
+        if self._merger is None or self._merger[0] != key:
+            self._merger = None  # free the previous pair before loading the next
+            self._merger = (key, InMemoryMerger(base_dir, sft.path, cfg.model, device=pick_device(cfg.eval.device)))
+        return self._merger[1]
+
+    def _evaluate_in_memory(self, ctx: RunContext, state: flow.FlowState) -> None:
+        cfg = ctx.cfg
+        flow.run_train_stage(ctx, state)
+        base_target = EvalTarget("base", "base", state.base.location, alpha=0.0)
+        state.evaluations = [(base_target, run_eval(ctx, base_target, state.tasks))]
+        alpha = cfg.merge.ratios[0]
+        merger = self._merger_for(state.base.location, state.sft, cfg)
+        fingerprint = merger.apply(cfg.merge.method, alpha)
+        model = LoadedModel(f"in-memory {cfg.merge.method} α={alpha:g} ({fingerprint})", merger.model, merger.tokenizer)
+        target = EvalTarget(f"merged α={alpha:g}", "merged", model, alpha=alpha)  # type: ignore[arg-type]
+        inputs = {"model_weights": fingerprint, **{f"test:{n}": a.key for n, a in sorted(state.tasks.items())}}
+        art = ctx.stage("eval", eval_stage_config(cfg), inputs,
+                        lambda b: evaluate_model(ctx, target, state.tasks, b), seed=cfg.seed, label=target.label)
+        state.evaluations.append((target, art))
+        flow.write_evaluations_index(ctx, state)
+
+    def _track(self, ctx: RunContext, cfg: RootConfig, number: int, overrides: list[str], params: Mapping[str, Any],
+               outcome: TrialOutcome, merged_art: Artifact) -> None:
+        """One W&B run per trial (group = sweep): full config, keys, every metric as a summary value."""
+        import pandas as pd
+
+        from humanllm.io import read_jsonl
+
+        config = {**cfg.model_dump(mode="json"), "sweep": {"name": self.spec.name, "trial": number,
+                  "params": dict(params), "overrides": overrides, "artifact_keys": outcome.artifact_keys}}
+        with ctx.tracker.run(f"{self.spec.name}-trial-{number}", "trial", config) as run:
+            summary = {**outcome.merged, **{f"base/{k}": v for k, v in outcome.base.items()},
+                       **{f"delta/{k}": outcome.merged[k] - v for k, v in outcome.base.items() if k in outcome.merged},
+                       **{f"objective/{o.name}": v for o, v in zip(self.spec.objectives, outcome.values)},
+                       **{f"param/{k}": v for k, v in params.items()}, "trial": number}
+            run.summary(summary)
+            rows = [{"metric": k, "base": outcome.base.get(k), "merged": v,
+                     "delta": v - outcome.base[k] if k in outcome.base else None} for k, v in sorted(outcome.merged.items())]
+            run.table("per_task", pd.DataFrame(rows))
+            items = list(read_jsonl(merged_art.path / "items.jsonl")) if (merged_art.path / "items.jsonl").is_file() else []
+            if items:
+                run.table("eval_samples", pd.DataFrame(items[:500]).astype(str))
