@@ -97,6 +97,7 @@ class JudgeConfig(StrictModel):
     metric_min: int = Field(8, ge=1, le=10)
     per_metric: dict[str, int] = Field(default_factory=dict)  # overrides, e.g. {leakage: 7}
     per_kind: dict[str, dict[str, int]] = Field(default_factory=dict)  # e.g. {persona: {coverage: 7, overall: 8, ...}}
+    explain: bool = False  # ask for a short explanation before the scores (the official judge's order)
     max_tokens: int = Field(96, ge=16)
 
     @model_validator(mode="after")

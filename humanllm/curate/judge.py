@@ -59,11 +59,12 @@ def record_text(rec: CuratedRecord, scenarios: Mapping[str, Scenario]) -> str:
 
 
 def judge_request(rec: CuratedRecord, posts: Mapping[str, CleanedPost], scenarios: Mapping[str, Scenario],
-                  max_chars: int, max_tokens: int) -> LLMRequest:
+                  max_chars: int, max_tokens: int, explain: bool = False) -> LLMRequest:
     source = posts_block([posts[i].text for i in rec.source_post_ids if i in posts], max_chars)
     make = paper_prompts.judge_messages if rec.kind in PAPER_JUDGED else judge_messages
     messages = make(rec.kind, source, record_text(rec, scenarios))
-    return LLMRequest(f"judge:{rec.record_id}", messages, schema=judge_schema(rec.kind), max_tokens=max_tokens)
+    schema = judge_schema(rec.kind, explain)
+    return LLMRequest(f"judge:{rec.record_id}", messages, schema=schema, max_tokens=max_tokens)
 
 
 def content(rec: CuratedRecord) -> dict:
@@ -79,7 +80,8 @@ def run_judge(backend: LLMBackend, records: list[CuratedRecord], kinds: list[str
     to_judge = [r for r in records if cfg.judged(r.kind)]
     kept = [r for r in records if not cfg.judged(r.kind)]
     rejected: list[RejectedRecord] = []
-    requests = [judge_request(r, posts, scenarios, cfg.posts.max_chars, cfg.judge.max_tokens) for r in to_judge]
+    jc = cfg.judge
+    requests = [judge_request(r, posts, scenarios, cfg.posts.max_chars, jc.max_tokens, jc.explain) for r in to_judge]
     results = backend.run(requests, progress=progress, stage="judge") if requests else []
     for rec, res in zip(to_judge, results):
         base = {"record_id": rec.record_id, "kind": rec.kind, "user_id": rec.user_id, "stage": "judge",
@@ -88,11 +90,12 @@ def run_judge(backend: LLMBackend, records: list[CuratedRecord], kinds: list[str
             rejected.append(RejectedRecord(**base, reason=f"judge_failed:{res.reason}", detail=res.error,
                                            raw=raw_snippet(res.raw)))
             continue
-        scores = {k: int(v) for k, v in res.value.model_dump().items()}  # type: ignore[union-attr]
+        reply = res.value.model_dump()  # type: ignore[union-attr]
+        scores = {m: int(reply[m]) for m in JUDGE_METRICS[rec.kind]}
         failed = failed_metrics(scores, rec.kind, cfg.judge, getattr(rec, "variant", None))
         if failed:
             rejected.append(RejectedRecord(**base, reason=f"judge_below_threshold:{failed[0]}", judge_scores=scores,
-                                           failed_metrics=failed))
+                                           failed_metrics=failed, detail=reply.get("explanation")))
         else:
             kept.append(rec.model_copy(update={"judge_scores": scores}))
     for kind in (k for k in kinds if cfg.judged(k)):

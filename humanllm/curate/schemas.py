@@ -91,8 +91,10 @@ class Score(IntEnum):
 
 
 @lru_cache(maxsize=None)
-def judge_schema(kind: str) -> type[LLMOutput]:
-    """The judge's reply for one record kind: an integer 1-10 per metric (built once per kind)."""
-    fields: dict[str, Any] = {m: (Score, ...) for m in JUDGE_METRICS[kind]}
-    name = "".join(p.title() for p in kind.split("_")) + "Scores"
+def judge_schema(kind: str, explain: bool = False) -> type[LLMOutput]:
+    """The judge's reply for one record kind: an integer 1-10 per metric (built once per kind), after a
+    short `explanation` when `explain` (the official judge reasons first, then scores)."""
+    fields: dict[str, Any] = {"explanation": (Text, ...)} if explain else {}
+    fields.update({m: (Score, ...) for m in JUDGE_METRICS[kind]})
+    name = "".join(p.title() for p in kind.split("_")) + ("ExplainedScores" if explain else "Scores")
     return create_model(name, __base__=LLMOutput, **fields)

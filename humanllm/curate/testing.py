@@ -52,7 +52,9 @@ class ScoringServer(FaultServer):
         record = next((str(m.get("content", "")) for m in body.get("messages", []) if m.get("role") == "user"), "")
         props = set((schema or {}).get("properties", {}))
         if is_judge_schema(schema):
-            return json.dumps(self.scorer(list(schema["properties"]), record))
+            metrics = [m for m in schema["properties"] if m != "explanation"]
+            explained = {"explanation": f"judged {record[:40]}"} if "explanation" in props else {}
+            return json.dumps({**explained, **self.scorer(metrics, record)})
         reply = json.loads(FaultServer._content(body)) if schema else None
         h = int(hashlib.sha256(record.encode()).hexdigest()[:8], 16)
         if props == {"text", "unsafe", "social_event"}:
