@@ -38,7 +38,8 @@ def test_every_task_builds_chat_records_split_by_user(built):
         assert train and test, name
         for e in train + test:
             roles = [m["role"] for m in e.messages]
-            assert roles == ["system", "user", "assistant"] and all(m["content"].strip() for m in e.messages)
+            assert roles == ["user", "assistant"], "paper format: no system message, as the official data"
+            assert all(m["content"].strip() for m in e.messages) and e.meta["format"] == "paper"
         train_users, test_users_ = {e.user_id for e in train}, {e.user_id for e in test}
         assert not train_users & test_users_, name
         all_test_users |= test_users_
@@ -58,20 +59,23 @@ def test_split_is_stratified_and_deterministic(built):
     assert set(per_platform) == {"reddit", "twitter", "blogger", "amazon"}
 
 
-def test_item_selection_has_one_true_item_among_unseen_candidates(built):
+def test_item_selection_has_one_true_item_among_unseen_same_category_candidates(built):
     cfg, ctx, state = built
     corpus = Corpus(state.corpus.path)
     users = {u.user_id: u for u in corpus.users}
-    titles = {i.item_id: i.title for i in corpus.items.values()}
-    for e in load_examples(state.tasks["item_selection"], "train"):
-        cands = e.meta["candidate_titles"]
-        assert len(cands) == 20 and len(set(cands)) == 20
-        assert e.reference == e.meta["answer_title"] and cands.count(e.reference) == 1
-        reviewed = {titles[p.meta["parent_asin"]] for p in users[e.user_id].posts if p.meta.get("parent_asin") in titles}
-        negatives = set(cands) - {e.reference}
+    art = state.tasks["item_selection"]
+    examples = load_examples(art, "train") + load_examples(art, "test")
+    assert examples
+    for e in examples:
+        cands, ids = e.meta["candidate_titles"], e.meta["candidate_ids"]
+        assert len(cands) == 20 and len({c.casefold() for c in cands}) == 20
+        assert e.reference == e.meta["answer_title"] == cands[e.meta["true_index"]]
+        assert {corpus.items[i].category for i in ids} == {e.meta["category"]}
+        reviewed = {p.meta.get("parent_asin") for p in users[e.user_id].posts}
+        negatives = set(ids) - {ids[e.meta["true_index"]]}
         assert not negatives & reviewed, "a negative candidate was an item the user reviewed"
-        history = e.messages[1]["content"].split("Candidates:")[0]
-        assert e.reference not in history
+        assert e.reference not in e.meta["history_titles"] and 1 <= len(e.meta["history_titles"]) <= 30
+        assert all(f"Candidate {i + 1}: {t}" in e.messages[0]["content"] for i, t in enumerate(cands))
 
 
 def test_commenting_uses_the_thread_the_comment_replied_to(built):
@@ -79,7 +83,7 @@ def test_commenting_uses_the_thread_the_comment_replied_to(built):
     corpus = Corpus(state.corpus.path)
     for e in load_examples(state.tasks["personalized_commenting"], "train"):
         thread = corpus.threads[e.meta["thread_id"]]
-        assert thread.title in e.messages[1]["content"]
+        assert thread.title in e.prompt[-1]["content"] and thread.text[:200] in e.prompt[-1]["content"]
 
 
 def test_caps_limit_each_split(tmp_path):

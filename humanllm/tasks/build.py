@@ -14,12 +14,12 @@ from typing import Any
 from humanllm.data.records import Corpus, UserRecord
 from humanllm.io import read_jsonl, write_jsonl
 from humanllm.store import Artifact, BuildContext
-from humanllm.tasks.base import TaskExample, TaskInputs
+from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
 from humanllm.tasks.config import SplitConfig, TaskSpec
 from humanllm.tasks.registry import task_family, validate_params
 
 log = logging.getLogger(__name__)
-STAGE_VERSION = 1
+STAGE_VERSION = 2
 
 
 def _rank(user_id: str, seed: int) -> str:
@@ -42,10 +42,28 @@ def held_out_users(users: list[UserRecord], split: SplitConfig) -> set[str]:
     return chosen
 
 
+def _per_platform(examples: list[TaskExample]) -> dict[str, int]:
+    return dict(sorted(Counter(e.user_id.split(":", 1)[0] for e in examples).items()))
+
+
 def _cap(examples: list[TaskExample], limit: int | None, rng: random.Random) -> list[TaskExample]:
     if limit is None or len(examples) <= limit:
         return examples
     return sorted(rng.sample(examples, limit), key=lambda e: e.example_id)
+
+
+def split_by_user(examples: list[TaskExample], held_out: set[str]) -> tuple[list[TaskExample], list[TaskExample], list[Skipped]]:
+    """(train, test, dropped): test = held-out users' examples; a training example that quotes a
+    held-out user's text (e.g. a thread they wrote) is dropped, so no held-out text reaches training."""
+    train, test, dropped = [], [], []
+    for e in examples:
+        if e.user_id in held_out:
+            test.append(e)
+        elif held_out.intersection(e.quoted_users):
+            dropped.append(Skipped(key=e.example_id, task=e.task, user_id=e.user_id, reason="quotes_held_out_user"))
+        else:
+            train.append(e)
+    return train, test, dropped
 
 
 def _to_rows(examples: list[TaskExample]) -> list[dict[str, Any]]:
@@ -57,24 +75,30 @@ def _to_rows(examples: list[TaskExample]) -> list[dict[str, Any]]:
 
 
 def build_task(name: str, spec: TaskSpec, split: SplitConfig, inputs: TaskInputs, bctx: BuildContext) -> None:
-    """Generate, split and cap one task family into `bctx.path`."""
+    """Generate, split and cap one task family into `bctx.path`.
+
+    Counts reconcile: examples = train + test + dropped_by_cap_* + dropped_quotes_held_out_user, and
+    skipped.jsonl lists every example not made (or dropped by the split) with its reason.
+    """
     from datasets import Dataset, DatasetDict
 
     family = task_family(name)
     params = validate_params(name, spec.params)
     rng = random.Random(f"{split.seed}:{name}")
     with bctx.timed("generate"):
-        examples = sorted(family.examples(inputs, params, rng), key=lambda e: e.example_id)
+        made = list(family.examples(inputs, params, rng))
+    examples = sorted((m for m in made if isinstance(m, TaskExample)), key=lambda e: e.example_id)
     ids = Counter(e.example_id for e in examples)
     dupes = [i for i, c in ids.items() if c > 1]
     if dupes:
         raise RuntimeError(f"task {name}: duplicate example ids, e.g. {dupes[:3]}")
     held_out = held_out_users(inputs.corpus.users, split)
-    train = [e for e in examples if e.user_id not in held_out]
-    test = [e for e in examples if e.user_id in held_out]
+    train, test, dropped = split_by_user(examples, held_out)
+    skipped = sorted([m for m in made if isinstance(m, Skipped)] + dropped, key=lambda k: (k.key, k.reason))
     train_c, test_c = _cap(train, spec.max_train, rng), _cap(test, spec.max_test, rng)
     write_jsonl(bctx.path / "train.jsonl", train_c)
     write_jsonl(bctx.path / "test.jsonl", test_c)
+    write_jsonl(bctx.path / "skipped.jsonl", skipped)
     DatasetDict({"train": Dataset.from_list(_to_rows(train_c)), "test": Dataset.from_list(_to_rows(test_c))}).save_to_disk(
         str(bctx.path / "dataset")
     )
@@ -82,9 +106,26 @@ def build_task(name: str, spec: TaskSpec, split: SplitConfig, inputs: TaskInputs
         "examples": len(examples), "train": len(train_c), "test": len(test_c),
         "dropped_by_cap_train": len(train) - len(train_c), "dropped_by_cap_test": len(test) - len(test_c),
         "train_users": len({e.user_id for e in train_c}), "test_users": len({e.user_id for e in test_c}),
+        "dropped_quotes_held_out_user": len(dropped), "skipped": len(skipped),
+        "skipped_by_reason": dict(sorted(Counter(k.reason for k in skipped).items())),
+        "train_per_platform": _per_platform(train_c), "test_per_platform": _per_platform(test_c),
     })
     if not examples:
         log.warning("task %s produced no examples from this corpus", name)
+
+
+def load_task_inputs(corpus_dir: Path, curated_dir: Path | None) -> TaskInputs:
+    """The corpus, or with curation its cleaned corpus (what every family reads then) and the records."""
+    if curated_dir is None:
+        return TaskInputs(Corpus(corpus_dir))
+    from humanllm.curate.records import cleaned_corpus_path, load_curated
+
+    try:
+        cleaned = cleaned_corpus_path(curated_dir)
+    except FileNotFoundError as e:
+        log.warning("%s: the raw-text task families read the raw corpus", e)
+        cleaned = Path(corpus_dir)
+    return TaskInputs(Corpus(cleaned), load_curated(curated_dir))
 
 
 def run_tasks(ctx: Any, corpus: Artifact, curated: Artifact | None = None) -> dict[str, Artifact]:
@@ -95,12 +136,7 @@ def run_tasks(ctx: Any, corpus: Artifact, curated: Artifact | None = None) -> di
 
     def task_inputs() -> TaskInputs:
         if "x" not in loaded:
-            extra = None
-            if curated is not None:
-                from humanllm.curate.records import load_curated
-
-                extra = load_curated(curated.path)
-            loaded["x"] = TaskInputs(Corpus(corpus.path), extra)
+            loaded["x"] = load_task_inputs(corpus.path, curated.path if curated is not None else None)
         return loaded["x"]
 
     out = {}
