@@ -15,13 +15,14 @@ from pydantic import BaseModel, Field
 
 from humanllm.curate.config import QAVariant
 from humanllm.data.records import Platform, PostKind
-from humanllm.io import read_jsonl
+from humanllm.io import read_json, read_jsonl
 
 FILES = {"posts": "posts.jsonl", "profile": "profiles.jsonl", "style": "styles.jsonl",
          "scenario": "scenarios.jsonl", "social_qa": "social_qa.jsonl", "rejected": "rejected.jsonl",
          "persona": "personas.jsonl", "profile_paragraph": "profile_paragraphs.jsonl", "stories": "stories.jsonl",
          "long_scenario": "long_scenarios.jsonl", "scenario_qa": "scenario_qa.jsonl",
          "post_summary": "post_summaries.jsonl"}
+FORMAT_FILE = "records_format.json"  # {"mode": "structured" | "paper"}: which record design the artifact holds
 CLEANED_CORPUS = "corpus"  # the corpus with cleaned text: what every task family reads when synthesis is not raw
 
 
@@ -186,11 +187,12 @@ class CuratedSet:
     long_scenarios: list[LongScenario] = field(default_factory=list)
     scenario_qa: list[ScenarioQA] = field(default_factory=list)
     post_summaries: dict[str, PostSummary] = field(default_factory=dict)  # by the post's id
+    mode: str = "structured"  # the synthesis mode that wrote the records
 
     @property
     def paper(self) -> bool:
         """True when the records are in the official code's format (synthesis mode=paper)."""
-        return bool(self.personas or self.profile_paragraphs or self.stories or self.long_scenarios or self.scenario_qa)
+        return self.mode == "paper"
 
     def user_descriptions(self, user_id: str) -> list[str]:
         """The kept persona and profile paragraph of a user (the official 'user description' pool)."""
@@ -230,6 +232,7 @@ def load_curated(path: str | Path) -> CuratedSet:
         long_scenarios=read("long_scenario"),
         scenario_qa=read("scenario_qa"),
         post_summaries={s.source_post_ids[0]: s for s in read("post_summary")},
+        mode=read_json(path / FORMAT_FILE)["mode"] if (path / FORMAT_FILE).is_file() else "structured",
     )
 
 

@@ -24,11 +24,11 @@ from humanllm.curate.funnel import CurationFunnel, FunnelMismatch
 from humanllm.curate.judge import run_judge
 from humanllm.curate.plots import score_histograms
 from humanllm.curate.paper_synthesize import plan_paper_records
-from humanllm.curate.records import FILES, CuratedRecord, RejectedRecord, Scenario
+from humanllm.curate.records import FILES, FORMAT_FILE, CuratedRecord, RejectedRecord, Scenario
 from humanllm.curate.select import select
 from humanllm.curate.synthesize import Plan, plan_social_qa, plan_user_records, run_plan
 from humanllm.data.records import Corpus
-from humanllm.io import write_jsonl
+from humanllm.io import write_json, write_jsonl
 
 if TYPE_CHECKING:
     from humanllm.llm.base import LLMBackend
@@ -95,6 +95,7 @@ def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out
         rejected += qa_dropped + orphans
     _check_accounted(planned, kept, rejected)
 
+    write_json(out / FORMAT_FILE, {"mode": cfg.mode})
     write_jsonl(out / FILES["posts"], [p for ps in cleaned.kept.values() for p in ps])
     cleaned_ids = {p.post_id for ps in sel.posts.values() for p in ps}
     corpus_counts = write_cleaned_corpus(corpus, posts, cleaned_ids, out, unselected_raw=cfg.unselected_posts == "raw")
