@@ -50,7 +50,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall per category and "
               "precision on a planted set."),
     "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
-              "`humanllm fetch benchmarks [dest]` downloads both benchmarks in their official layouts."),
+              "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
+              "`humanllm fetch general [dest]` gets BIG-bench's task.json files from PyPI (bigbench==1.0.0)."),
 }
 
 
@@ -96,9 +97,10 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis", "pii"], help="which benchmark to run")
+            p.add_argument("benchmark", choices=["synthesis", "pii", "eval"], help="which benchmark to run")
         if name == "fetch":
-            p.add_argument("what", choices=["benchmarks"], help="what to download")
+            p.add_argument("what", choices=["benchmarks", "general"],
+                           help="benchmarks: MotiveBench + ToMBench; general: BIG-bench task files (PyPI)")
             p.add_argument("dest", nargs="?", default="data/benchmarks", help="destination folder")
         p.add_argument("overrides", nargs="*", metavar="override", help="Hydra overrides (key=value, group=option)")
         p.add_argument("--cfg", action="store_true", help="print the composed, validated config and exit")
@@ -149,6 +151,11 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"humanllm {args.command}: error: {e}", file=sys.stderr)
         return 1
+    except Exception as e:  # errors that carry their own exit code end with their message, not a traceback
+        if getattr(e, "exit_code", None) is None or args.verbose:
+            raise
+        print(f"humanllm {args.command}: {e}", file=sys.stderr)
+        return int(e.exit_code)
     except KeyboardInterrupt:
         print("interrupted; finished stages are kept and will be reused", file=sys.stderr)
         return 130

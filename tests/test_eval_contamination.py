@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from humanllm.evaluate.benchmarks import write_motivebench_fixture, write_tombench_fixture
+from humanllm.evaluate.benchmarks import benchmarks, write_motivebench_fixture, write_tombench_fixture
+from humanllm.evaluate.config import EvalConfig
 from humanllm.evaluate.contamination import (
     BenchmarkText,
     contamination_report,
     iter_ngrams,
-    motivebench_texts,
-    tombench_texts,
     words,
 )
 
@@ -18,6 +17,12 @@ UNRELATED = (
     "I bought this blender last spring and it still works well. The motor is loud but the jar is sturdy, "
     "and cleaning takes two minutes. Would buy again for the price, although the lid could seal better."
 )
+
+
+def benchmark_texts(name: str, folder) -> list[BenchmarkText]:
+    """The texts a registered benchmark declares for the contamination check."""
+    e = EvalConfig.model_validate({"name": "t", name: {"enabled": True}, "data": {name: str(folder)}})
+    return benchmarks()[name].contamination_texts(e)
 
 
 def test_words_and_ngrams():
@@ -28,7 +33,7 @@ def test_words_and_ngrams():
 
 
 def test_copied_item_is_flagged_and_unrelated_is_not(tmp_path):
-    items = motivebench_texts(write_motivebench_fixture(tmp_path / "mb", 2))
+    items = benchmark_texts("motivebench", write_motivebench_fixture(tmp_path / "mb", 2))
     assert len(items) == 3 * 2 * 3 and {it.group for it in items} == {"Persona", "Amazon", "Blog"}
     copied = items[4]
     corpus = iter(["An ordinary post.\n" + copied.text.upper() + "\nThanks for reading!", UNRELATED])  # streamed once
@@ -57,9 +62,9 @@ def test_partial_copy_ratio_and_threshold():
 
 
 def test_chinese_tombench_items_match_on_characters(tmp_path):
-    items = tombench_texts(write_tombench_fixture(tmp_path / "tb"))
+    items = benchmark_texts("tombench", write_tombench_fixture(tmp_path / "tb"))
     assert len(items) == 16 and items[0].item_id.startswith("en:")
-    zh = [it for it in items if it.item_id == "zh:False Belief Task/1"][0]
+    zh = [it for it in items if it.item_id == "zh:False Belief Task.jsonl:1"][0]
     report = contamination_report(["网上看到的故事：" + zh.text], items, n=13, threshold=0.8)
     flagged = set(report.flagged()["item_id"])
     assert zh.item_id in flagged and not any(i.startswith("en:") for i in flagged)

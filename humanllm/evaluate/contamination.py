@@ -40,29 +40,6 @@ def iter_ngrams(text: str, n: int) -> Iterator[tuple[str, ...]]:
     return (tuple(w[i : i + n]) for i in range(len(w) - n + 1))
 
 
-def motivebench_texts(data_dir: str | Path, subsets: Iterable[str] | None = None) -> list[BenchmarkText]:
-    """Question (scenario included) plus its option texts, one entry per question."""
-    from humanllm.evaluate.benchmarks import motivebench
-
-    out = []
-    for subset in subsets or motivebench.SUBSETS:
-        for q in motivebench.load_questions(data_dir, subset):
-            out.append(BenchmarkText("motivebench", subset, q.item_id, "\n".join([q.question, *q.options])))
-    return out
-
-
-def tombench_texts(data_dir: str | Path, languages: Iterable[str] = ("en", "zh")) -> list[BenchmarkText]:
-    """Story, question and options, one entry per item and language."""
-    from humanllm.evaluate.benchmarks import tombench
-
-    out = []
-    for lang in languages:
-        for it in tombench.load_items(data_dir, lang):
-            text = "\n".join([it.story, it.question, *it.options])
-            out.append(BenchmarkText("tombench", it.task, f"{lang}:{it.item_id}", text))
-    return out
-
-
 @dataclass
 class ContaminationReport:
     items: pd.DataFrame  # benchmark, group, item_id, n_ngrams, n_overlap, overlap, flagged

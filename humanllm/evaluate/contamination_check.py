@@ -1,7 +1,7 @@
 """The contamination check of a pipeline run: its corpus and SFT data against the benchmark items.
 
 MotiveBench's Amazon and Blog subsets come from the same raw sources as our training data, so every
-run that scores MotiveBench or ToMBench also reports, per item, the share of its word n-grams found in
+run that scores a benchmark declaring `checks_contamination` (MotiveBench, ToMBench) also reports, per item, the share of its word n-grams found in
 the training texts, and flags items over the threshold.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from humanllm.data.records import Corpus
-from humanllm.evaluate.contamination import contamination_report, motivebench_texts, tombench_texts
+from humanllm.evaluate.contamination import contamination_report
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.build import load_examples
 
@@ -27,21 +27,25 @@ def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str
             yield "\n".join(m["content"] for m in example.messages)
 
 
+def checked_benchmarks(e: Any) -> list[Any]:
+    """Enabled registered benchmarks that declare text for the contamination check."""
+    from humanllm.evaluate.benchmarks import enabled_benchmarks
+
+    return [b for b in enabled_benchmarks(e) if b.checks_contamination]
+
+
 def run_contamination(ctx: Any, corpus: Artifact, tasks: dict[str, Artifact]) -> Artifact | None:
     """Build (or reuse) the overlap report; None when no benchmark runs or the check is off."""
     e = ctx.cfg.eval
-    if not e.contamination.enabled or not (e.motivebench.enabled or e.tombench.enabled):
+    if not e.contamination.enabled or not checked_benchmarks(e):
         return None
-    stage_cfg = {"contamination": e.contamination.model_dump(), "motivebench": e.data.motivebench if e.motivebench.enabled else None,
-                 "tombench": e.data.tombench if e.tombench.enabled else None, "languages": e.tombench.languages}
+    stage_cfg = {"contamination": e.contamination.model_dump(),
+                 **{b.name: {"data": b.data_dir(e), "settings": b.config(e).model_dump(mode="json")}
+                    for b in checked_benchmarks(e)}}
     inputs = {"corpus": corpus.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
 
     def produce(bctx: BuildContext) -> None:
-        items = []
-        if e.motivebench.enabled:
-            items += motivebench_texts(e.data.motivebench, e.motivebench.subsets)
-        if e.tombench.enabled:
-            items += tombench_texts(e.data.tombench, e.tombench.languages)
+        items = [text for b in checked_benchmarks(e) for text in b.contamination_texts(e)]
         report = contamination_report(training_texts(corpus, tasks), items, e.contamination.n, e.contamination.threshold)
         report.items.to_csv(bctx.path / "items.csv", index=False)
         report.summary.to_csv(bctx.path / "summary.csv", index=False)

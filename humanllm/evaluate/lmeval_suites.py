@@ -1,5 +1,8 @@
 """Suites run through lm-eval on the already-loaded model: the offline English perplexity proxy,
-standard lm-eval tasks (when their data is available), MotiveBench and ToMBench."""
+standard lm-eval tasks (when their data is reachable) and every enabled registered benchmark.
+
+A suite that fails is recorded with its real cause (exception type and message) and the others still
+run; the caller decides what a failure means (the eval stage refuses to publish a partial result)."""
 
 from __future__ import annotations
 
@@ -42,60 +45,60 @@ def english_perplexity(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[s
     return scores, items
 
 
-def standard_tasks(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[str, Any]], list[str]]:
-    """lm-eval's own tasks (mmlu, arc_challenge, …). Missing data is reported, never silently skipped."""
+def standard_tasks(ctx: Any, lm: Any, task: str) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """One of lm-eval's own tasks (mmlu, arc_challenge, ...); raises whatever keeps it from scoring."""
     from lm_eval.tasks import TaskManager
 
     c = ctx.cfg.eval.lm_eval
     scores: dict[str, float] = {}
     items: list[dict[str, Any]] = []
-    notes: list[str] = []
-    tm = TaskManager()
-    for task in c.tasks:
-        try:
-            res = _evaluate(lm, [task], tm, ctx.cfg.seed, limit=c.limit, num_fewshot=c.num_fewshot,
-                            apply_chat_template=c.apply_chat_template)
-        except Exception as e:  # noqa: BLE001 - any failure to get the data is reported as such
-            reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-            notes.append(f"lm-eval task '{task}' NOT SCORED: its data is not available here ({reason}). "
-                         f"Run once online or set HF_DATASETS_CACHE to a cache holding it.")
-            continue
-        for sub, metrics in res["results"].items():
-            for name, value in metrics.items():
-                if isinstance(value, (int, float)) and not name.endswith("_stderr,none") and name != "alias":
-                    scores[f"general/{sub}/{name.split(',')[0]}"] = float(value)
-        for sub, samples in res.get("samples", {}).items():
-            for s in samples:
-                for metric in ("acc", "exact_match", "acc_norm"):
-                    if isinstance(s.get(metric), (int, float)):
-                        items.append({"suite": "general", "task": sub, "metric": metric,
-                                      "item_id": str(s["doc_id"]), "value": float(s[metric])})
-    return scores, items, notes
+    res = _evaluate(lm, [task], TaskManager(), ctx.cfg.seed, limit=c.limit, num_fewshot=c.num_fewshot,
+                    apply_chat_template=c.apply_chat_template)
+    for sub, metrics in res["results"].items():
+        for name, value in metrics.items():
+            if isinstance(value, (int, float)) and not name.endswith("_stderr,none") and name != "alias":
+                scores[f"general/{sub}/{name.split(',')[0]}"] = float(value)
+    for sub, samples in res.get("samples", {}).items():
+        for s in samples:
+            for metric in ("acc", "exact_match", "acc_norm"):
+                if isinstance(s.get(metric), (int, float)):
+                    items.append({"suite": "general", "task": sub, "metric": metric,
+                                  "item_id": str(s["doc_id"]), "value": float(s[metric])})
+    return scores, items
 
 
-def run_general_suites(ctx: Any, model: Any, out_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]], list[str]]:
-    """Every lm-eval based suite the eval config enables, sharing the evaluation backend's lm-eval LM."""
+def failure_cause(err: BaseException) -> str:
+    """`Type: first line of the message` (e.g. "ModuleNotFoundError: No module named 'langdetect'")."""
+    first = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
+def run_general_suites(ctx: Any, model: Any, out_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]], dict[str, str]]:
+    """(scores, items, failures) of every lm-eval based suite the eval config enables; failures maps each
+    requested suite that did not score to its cause."""
+    from humanllm.evaluate.social import benchmark_suites, run_registered_benchmark
+
     e = ctx.cfg.eval
+    suites: dict[str, Any] = {}
+    if e.perplexity.enabled:
+        suites["perplexity"] = lambda lm: english_perplexity(ctx, lm)
+    for task in e.lm_eval.tasks:
+        suites[f"lm_eval:{task}"] = lambda lm, task=task: standard_tasks(ctx, lm, task)
+    for name in benchmark_suites(ctx):
+        suites[name] = lambda lm, name=name: run_registered_benchmark(ctx, name, lm, out_dir)
     scores: dict[str, float] = {}
     items: list[dict[str, Any]] = []
-    notes: list[str] = []
-    wanted = e.perplexity.enabled or e.lm_eval.tasks or e.motivebench.enabled or e.tombench.enabled
-    if not wanted:
-        return scores, items, notes
+    failures: dict[str, str] = {}
+    if not suites:
+        return scores, items, failures
     lm = model.lm
-    if e.perplexity.enabled:
-        s, i = english_perplexity(ctx, lm)
+    for name, run in suites.items():
+        try:
+            s, i = run(lm)
+        except Exception as err:  # noqa: BLE001 - every failure is reported with its cause, none is hidden
+            log.error("suite %s failed: %s", name, failure_cause(err), exc_info=log.isEnabledFor(logging.DEBUG))
+            failures[name] = failure_cause(err)
+            continue
         scores.update(s)
         items.extend(i)
-    if e.lm_eval.tasks:
-        s, i, n = standard_tasks(ctx, lm)
-        scores.update(s)
-        items.extend(i)
-        notes.extend(n)
-    if e.motivebench.enabled or e.tombench.enabled:
-        from humanllm.evaluate.social import run_social_benchmarks
-
-        s, i = run_social_benchmarks(ctx, lm, out_dir)
-        scores.update(s)
-        items.extend(i)
-    return scores, items, notes
+    return scores, items, failures

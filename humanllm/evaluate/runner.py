@@ -58,10 +58,11 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
         scores.update(s)
         items.extend(i)
     with bctx.timed("general"):
-        s, i, n = run_general_suites(ctx, model, bctx.path)
+        s, i, failures = run_general_suites(ctx, model, bctx.path)
     scores.update(s)
     items.extend(i)
-    notes.extend(n)
+    if failures:  # a partial result is never published as finished: the next run tries again
+        raise SuitesFailed(target.label, failures, scored=sorted({k.split("/", 1)[0] for k in s}))
     with ctx.tracker.run(f"eval-{target.label}", "eval", {"target": target.label, **cfg.model_dump(mode="json")}) as run:
         run.summary(scores)
         if items:
@@ -70,7 +71,9 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
             run.table("eval_items", pd.DataFrame(items))
     from humanllm.evaluate.social import headline_keys
 
-    benchmark_keys = [k for k in scores if k.split("/", 1)[0] in ("motivebench", "tombench")]
+    from humanllm.evaluate.benchmarks import benchmarks
+
+    benchmark_keys = [k for k in scores if k.split("/", 1)[0] in benchmarks()]
     headline = [k for k in scores if k not in benchmark_keys] + headline_keys(scores)
     write_json(bctx.path / "scores.json", {"model": target.label, "scores": scores, "headline": headline, "notes": notes})
     write_jsonl(bctx.path / "items.jsonl", items)
@@ -80,17 +83,26 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
         log.warning("%s: %s", target.label, note)
 
 
+class SuitesFailed(RuntimeError):
+    """Requested eval suites did not score; the message gives each one's real cause (CLI exit code 3)."""
+
+    exit_code = 3
+
+    def __init__(self, label: str, failures: dict[str, str], scored: list[str]):
+        lines = [f"  {suite}: {cause}" for suite, cause in failures.items()]
+        done = f"scored: {', '.join(scored)}" if scored else "no requested suite scored"
+        super().__init__(f"{label}: {len(failures)} requested eval suite(s) failed ({done}); "
+                         "the evaluation is not cached:\n" + "\n".join(lines))
+        self.failures = failures
+
+
 def check_benchmark_data(cfg: Any) -> None:
-    """Fail before any model loads when an enabled benchmark has no data (the error says how to get it)."""
-    e = cfg.eval
-    if e.motivebench.enabled:
-        from humanllm.evaluate.benchmarks.motivebench import checked_data_dir
+    """Read all requested benchmark data before any model loads: missing data raises (naming
+    eval.data.<benchmark>); each malformed item is logged as `file:line: what, action` and never aborts."""
+    from humanllm.evaluate.benchmarks import preflight
 
-        checked_data_dir(e.data.motivebench, e.motivebench.subsets)
-    if e.tombench.enabled:
-        from humanllm.evaluate.benchmarks.tombench import data_files
-
-        data_files(e.data.tombench)
+    report = preflight(cfg.eval)
+    (log.warning if any(report.issues.values()) else log.info)("%s", report.text())
 
 
 def run_eval(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact]) -> Artifact:

@@ -1,7 +1,8 @@
-"""MotiveBench and ToMBench on the loaded model, flattened into the eval artifact's scores and items.
+"""Every registered benchmark that the eval config enables (MotiveBench, ToMBench, BIG-bench, ...), run on the
+loaded model and flattened into the eval artifact's scores and items.
 
 Score keys are `<benchmark>/<group>/<metric>` with the group's columns joined by dots, e.g.
-`motivebench/Persona.motivation/accuracy` or `tombench/en.ability.Belief/accuracy`.
+`motivebench/Persona.motivation/accuracy`, `tombench/en.ability.Belief/accuracy`, `bigbench/navigate/accuracy`.
 """
 
 from __future__ import annotations
@@ -9,55 +10,38 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from humanllm.evaluate.benchmarks import run_motivebench, run_tombench
+from humanllm.evaluate.benchmarks import BenchmarkResult, benchmarks, enabled_benchmarks, run_benchmark
 
 
-def _flatten(result: Any, suite: str, metric_col: str | None) -> tuple[dict[str, float], list[dict[str, Any]]]:
+def flatten(result: BenchmarkResult) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    metric_col = "metric" if "metric" in result.group_cols else None
     groups = [c for c in result.group_cols if c != metric_col]
 
     def names(row: Any) -> tuple[str, str]:
-        task = ".".join(str(row[c]) for c in groups)
-        return task, (str(row[metric_col]) if metric_col else "accuracy")
+        return ".".join(str(row[c]) for c in groups), (str(row[metric_col]) if metric_col else "accuracy")
 
     scores = {}
     for _, row in result.summary.iterrows():
         task, metric = names(row)
-        scores[f"{suite}/{task}/{metric}"] = float(row["estimate"])
+        scores[f"{result.name}/{task}/{metric}"] = float(row["estimate"])
     items = []
     for _, row in result.units.iterrows():
         task, metric = names(row)
-        items.append({"suite": suite, "task": task, "metric": metric, "item_id": str(row["unit_id"]),
-                      "value": float(row["score"])})
+        items.append({"suite": result.name, "task": task, "metric": metric, "item_id": str(row["unit_id"]),
+                      "value": float(row["score"])})  # fmt: skip
     return scores, items
 
 
 def headline_keys(scores: dict[str, float]) -> list[str]:
-    """The few benchmark numbers the main table shows (the rest go to benchmarks.md)."""
-    keep = []
-    for key in scores:
-        suite, task, _ = key.split("/", 2)
-        if suite == "motivebench" and task.endswith(".all"):
-            keep.append(key)
-        elif suite == "tombench" and task.endswith("all.all"):
-            keep.append(key)
-    return keep
+    """The benchmark numbers the main table shows (each benchmark says which; the rest go to benchmarks.md)."""
+    return [k for b in benchmarks().values() for k in b.headline(scores)]
 
 
-def run_social_benchmarks(ctx: Any, lm: Any, out_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]]]:
+def benchmark_suites(ctx: Any) -> list[str]:
+    return [b.name for b in enabled_benchmarks(ctx.cfg.eval)]
+
+
+def run_registered_benchmark(ctx: Any, name: str, lm: Any, out_dir: Path) -> tuple[dict[str, float], list[dict]]:
     e = ctx.cfg.eval
-    chat = e.lm_eval.apply_chat_template
-    scores: dict[str, float] = {}
-    items: list[dict[str, Any]] = []
-    if e.motivebench.enabled:
-        res = run_motivebench(lm, e.motivebench, e.data.motivebench, out_dir / "motivebench", chat,
-                              bootstrap=e.bootstrap, seed=ctx.cfg.seed)
-        s, i = _flatten(res, "motivebench", "metric")
-        scores.update(s)
-        items.extend(i)
-    if e.tombench.enabled:
-        res = run_tombench(lm, e.tombench, e.data.tombench, out_dir / "tombench", chat,
-                           bootstrap=e.bootstrap, seed=ctx.cfg.seed)
-        s, i = _flatten(res, "tombench", None)
-        scores.update(s)
-        items.extend(i)
-    return scores, items
+    result = run_benchmark(benchmarks()[name], lm, e, out_dir / name, e.lm_eval.apply_chat_template, seed=ctx.cfg.seed)
+    return flatten(result)

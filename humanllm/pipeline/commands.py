@@ -97,6 +97,11 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
               f"hand-written set: recall {result['hand_written']['recall_overall']}, "
               f"precision {result['hand_written']['precision']}\n→ {out / RESULT_FILE}")
         return
+    if args.benchmark == "eval":
+        from humanllm.bench.eval import run_eval_bench
+
+        print(run_eval_bench(cfg, out))
+        return
     from humanllm.bench.synthesis import run_synthesis_bench
 
     result = run_synthesis_bench(out)
@@ -107,5 +112,6 @@ def cmd_fetch(cfg: RootConfig, args: argparse.Namespace) -> None:
     from humanllm.evaluate.benchmarks.fetch import fetch_benchmarks
 
     dest = Path(args.dest).resolve()
-    fetch_benchmarks(dest)
-    print(f"benchmarks in {dest}; use eval.data.motivebench={dest}/MotiveBench eval.data.tombench={dest}/ToMBench")
+    which = ("bigbench",) if args.what == "general" else ("motivebench", "tombench")
+    folders = fetch_benchmarks(dest, which)
+    print("downloaded; use these overrides:\n  " + " ".join(f"eval.data.{n}={p}" for n, p in folders.items()))

@@ -104,7 +104,9 @@ def run_eval_stage(ctx: RunContext, state: FlowState) -> FlowState:
     """Score every target and record the evaluations index under results/<experiment>/."""
     e = ctx.cfg.eval
     check_benchmark_data(ctx.cfg)
-    contamination = e.contamination.enabled and (e.motivebench.enabled or e.tombench.enabled)
+    from humanllm.evaluate.contamination_check import checked_benchmarks
+
+    contamination = e.contamination.enabled and bool(checked_benchmarks(e))
     if (e.indomain.enabled or contamination) and not state.tasks:
         run_task_stage(ctx, state)
     targets = eval_targets(ctx, state)

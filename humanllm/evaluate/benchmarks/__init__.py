@@ -1,28 +1,36 @@
-"""MotiveBench and ToMBench as lm-eval tasks (evals/), with option-order robustness and bootstrap CIs.
+"""Benchmarks behind one registry: MotiveBench, ToMBench and BIG-bench (registry.py says how to add one).
 
 Public API:
-    run_motivebench(lm, cfg, data_dir, out_dir, apply_chat_template) -> BenchmarkResult
-    run_tombench(lm, cfg, data_dir, out_dir, apply_chat_template) -> BenchmarkResult
+    benchmarks() -> {name: Benchmark}; enabled_benchmarks(eval_cfg) -> [Benchmark]
+    preflight(eval_cfg) -> PreflightReport   (reads all requested data before any model loads)
+    run_benchmark(bench, lm, eval_cfg, out_dir, apply_chat_template, seed) -> BenchmarkResult
     compare(result_a, result_b) -> DataFrame of paired bootstrap differences (b - a)
-    fetch_benchmarks(dest) -> {"motivebench": Path, "tombench": Path}   (online only)
-    write_motivebench_fixture(dest), write_tombench_fixture(dest)      (tiny official-schema data)
+    fetch_benchmarks(dest, which) -> {name: Path}   (online only)
+    write_motivebench_fixture(dest, quirks=...), write_tombench_fixture(dest, quirks=...)
 """
 
 from humanllm.evaluate.benchmarks.errors import BenchmarkDataInvalid, BenchmarkDataMissing
 from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
 from humanllm.evaluate.benchmarks.fixtures import write_motivebench_fixture, write_tombench_fixture
+from humanllm.evaluate.benchmarks.preflight import PreflightReport, preflight
+from humanllm.evaluate.benchmarks.registry import Benchmark, benchmarks, enabled_benchmarks, register
 from humanllm.evaluate.benchmarks.result import BenchmarkResult, compare
-from humanllm.evaluate.benchmarks.runner import run_motivebench, run_tombench
+from humanllm.evaluate.benchmarks.runner import run_benchmark
 
 __all__ = [
+    "Benchmark",
     "BenchmarkDataInvalid",
     "BenchmarkDataMissing",
     "BenchmarkFetchError",
     "BenchmarkResult",
+    "PreflightReport",
+    "benchmarks",
     "compare",
+    "enabled_benchmarks",
     "fetch_benchmarks",
-    "run_motivebench",
-    "run_tombench",
+    "preflight",
+    "register",
+    "run_benchmark",
     "write_motivebench_fixture",
     "write_tombench_fixture",
 ]

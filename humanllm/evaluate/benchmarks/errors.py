@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 _LAYOUT = {
-    "motivebench": "Persona/, Amazon/, Blog/ each with <Subset>_questions.json "
-    "(or 'hf:chicosirius/MotiveBench' when online)",
+    "motivebench": "Persona/, Amazon/, Blog/ each with <Subset>_questions.json",
     "tombench": "data/*.jsonl or the *.jsonl files themselves (github.com/zhchen18/ToMBench)",
+    "bigbench": "<task>/task.json files (BIG-bench's benchmark_tasks/)",
 }
+_FETCH = {"bigbench": "humanllm fetch general"}
 
 
 class BenchmarkDataMissing(FileNotFoundError):
@@ -25,5 +26,6 @@ def missing_data(benchmark: str, data_dir: str | Path | None, detail: str = "") 
     return BenchmarkDataMissing(
         f"{benchmark} data not found: eval.data.{benchmark} {where}. "
         f"Set eval.data.{benchmark}=<folder holding {_LAYOUT[benchmark]}>, "
-        f"or download it with `humanllm fetch benchmarks` (needs internet) and point the key at the result."
+        f"or download it with `{_FETCH.get(benchmark, 'humanllm fetch benchmarks')}` (needs internet) and point the "
+        "key at the result."
     )

@@ -18,7 +18,9 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from humanllm.evaluate.benchmarks.motivebench import HF_DATASET, SUBSETS, subset_file
+from humanllm.evaluate.benchmarks.evals_module import evals_module
+
+HF_DATASET = "chicosirius/MotiveBench"
 
 TOMBENCH_REPO = "zhchen18/ToMBench"
 TOMBENCH_FILES = (
@@ -31,8 +33,18 @@ TOMBENCH_FILES = (
 TIMEOUT_S = 60
 
 
+def subset_file(root: Path, subset: str) -> Path:
+    return evals_module("motivebench").subset_file(root, subset)
+
+
+SUBSETS = ("Persona", "Amazon", "Blog")
+
+
 class BenchmarkFetchError(RuntimeError):
-    """A benchmark could not be downloaded (offline, blocked, or the source changed)."""
+    """A benchmark could not be downloaded (offline, blocked, or the source changed); the CLI prints the
+    message and exits 1."""
+
+    exit_code = 1
 
 
 def _offline_hint(benchmark: str, source: str, err: BaseException) -> BenchmarkFetchError:
@@ -129,9 +141,11 @@ def fetch_motivebench(dest: str | Path) -> Path:
 
 
 def fetch_benchmarks(dest: str | Path, which: tuple[str, ...] = ("motivebench", "tombench")) -> dict[str, Path]:
-    """Download each benchmark in `which` into `dest`/<name>; returns the folders to put in eval.data."""
-    fetchers = {"motivebench": fetch_motivebench, "tombench": fetch_tombench}
-    unknown = set(which) - set(fetchers)
+    """Download each registered benchmark in `which` into `dest`/<name>; returns the folders for eval.data."""
+    from humanllm.evaluate.benchmarks.registry import benchmarks
+
+    known = benchmarks()
+    unknown = set(which) - set(known)
     if unknown:
-        raise ValueError(f"unknown benchmarks {sorted(unknown)} (choose from {sorted(fetchers)})")
-    return {name: fetchers[name](Path(dest) / name) for name in which}
+        raise ValueError(f"unknown benchmarks {sorted(unknown)} (choose from {sorted(known)})")
+    return {name: known[name].fetch(Path(dest) / name) for name in which}

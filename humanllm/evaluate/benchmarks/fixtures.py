@@ -4,6 +4,11 @@ MotiveBench: Persona/, Amazon/, Blog/ with `<Subset>_questions.json` (6 labelled
 ToMBench: data/*.jsonl with the bilingual keys (newlines inside some keys), 4-option items and 2-option
 items whose unused options are null or NaN (the official files use both spellings of "missing"),
 Chinese option labels written "A. " or "A: ", and one multi-ability string.
+
+With quirks=True each file also holds the official release's oddities, on known lines (QUIRK_LINES):
+answers written "A." and "A. ", options labelled "A.x" or unlabelled, an extra key, zh/en option counts
+that differ, and items the pre-flight must exclude (an answer with no option, a line of invalid JSON);
+MotiveBench gets an answer written "D. ", unlabelled options and a question with a NaN option.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from humanllm.evaluate.benchmarks.motivebench import SUBSETS
+SUBSETS = ("Persona", "Amazon", "Blog")
 
 _PEOPLE = ["Maya, a nurse", "Tom, a retired teacher", "Lena, a graduate student", "Omar, a bakery owner",
            "Iris, a software engineer"]  # fmt: skip
@@ -60,11 +65,22 @@ def motivebench_record(idx: int, subset: str) -> dict:
     }
 
 
-def write_motivebench_fixture(dest: str | Path, scenarios_per_subset: int = 3) -> Path:
+def motivebench_quirk_record(idx: int) -> dict:
+    """A Persona record with an answer written like 'D. ', unlabelled options (question 2) and a NaN option (question 3)."""
+    rec = motivebench_record(idx, "Persona")
+    rec["Correct Answer 1"] = f"{rec['Correct Answer 1']}. "
+    rec["Options 2"] = [o.split(". ", 1)[1] for o in rec["Options 2"]]
+    rec["Options 3"] = rec["Options 3"][:5] + [_NAN]
+    return rec
+
+
+def write_motivebench_fixture(dest: str | Path, scenarios_per_subset: int = 3, quirks: bool = False) -> Path:
     """Write Persona/, Amazon/, Blog/ question files under `dest`; returns `dest`."""
     root = Path(dest)
     for subset in SUBSETS:
         records = [motivebench_record(i, subset) for i in range(scenarios_per_subset)]
+        if quirks and subset == "Persona":
+            records.append(motivebench_quirk_record(scenarios_per_subset))
         path = root / subset / f"{subset}_questions.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(records, ensure_ascii=False, indent=4), encoding="utf-8")
@@ -133,7 +149,27 @@ def tombench_files() -> dict[str, list[dict]]:
     }  # fmt: skip
 
 
-def write_tombench_fixture(dest: str | Path) -> Path:
+QUIRK_LINES = {  # file -> line -> what the pre-flight must say about it
+    "False Belief Task.jsonl": {4: "answer written 'A. '", 5: "answer written 'C.'", 6: "invalid JSON",
+                                7: "answer 'D' is not one of AB"},
+    "Hidden Emotions.jsonl": {3: "extra key", 4: "zh has 2 options, en 4"},
+}
+
+
+def _quirk_records() -> dict[str, list]:
+    places_zh, places_en = ["A.抽屉", "B.篮子", "C.盒子", "D.背包"], ["A. Drawer", "B. Basket", "C. Box", "D. Backpack"]
+    spaced = _tom(_LOCATION, 4, (_BELIEF_ZH, "苹果在哪里？", places_zh), (_BELIEF_EN, "Where is it?", places_en), "A. ")
+    dotted = _tom(_LOCATION, 5, (_BELIEF_ZH, "苹果原来在哪里？", places_zh), (_BELIEF_EN, "Where was it?", places_en), "C.")
+    no_option = _tom(_LOCATION, 7, (_BELIEF_ZH, "对吗？", ["是", "不是"]), (_BELIEF_EN, "Right?", ["Yes", "No"]), "D")
+    extra = {"类型": "补充", **_tom(_HIDDEN, 3, (_GIFT_ZH, "他开心吗？", ["开心", "不开心"]),
+                                     (_GIFT_EN, "Is he happy?", ["Happy", "Not happy"]), "B")}
+    mismatch = _tom(_HIDDEN, 4, (_GIFT_ZH, "他说的是真的吗？", ["A.是", "B.不是"]),
+                    (_GIFT_EN, "Why did he smile?", ["To be polite", "He was happy", "He was tired", "No reason"]), "A")
+    return {"False Belief Task": [spaced, dotted, '{"序号\\nINDEX": 6, "故事": "unterminated', no_option],
+            "Hidden Emotions": [extra, mismatch]}
+
+
+def write_tombench_fixture(dest: str | Path, quirks: bool = False) -> Path:
     """Write `dest`/data/<Task>.jsonl; 2-option items in Faux-pas use NaN, elsewhere null."""
     root = Path(dest)
     (root / "data").mkdir(parents=True, exist_ok=True)
@@ -143,5 +179,7 @@ def write_tombench_fixture(dest: str | Path) -> Path:
             if stem.startswith("Faux") and rec["选项C"] is None:
                 rec = {k: (_NAN if v is None else v) for k, v in rec.items()}
             lines.append(json.dumps(rec, ensure_ascii=False))  # NaN is written as the bare token NaN
+        for rec in _quirk_records().get(stem, []) if quirks else []:
+            lines.append(rec if isinstance(rec, str) else json.dumps(rec, ensure_ascii=False))
         (root / "data" / f"{stem}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root

@@ -1,211 +1,113 @@
-"""MotiveBench (ACL 2025): load the official layout, expand option orderings, score.
+"""MotiveBench (ACL 2025) in the registry: data check, fetch, summary with CIs, contamination text.
 
-Each scenario has three 6-option questions (motivation, behavior, both). Every question is asked
-under K fixed option orderings (the identity first, then seeded permutations), as the official
-scorer averages over orderings. Metrics: accuracy per subset x question type (mean and spread
-over orderings) and the share of scenarios with all three right (per ordering, then averaged).
+Loading, prompts, the 18 official orderings and the official answer parsing live in evals/motivebench/utils.py
+(shared with lm-eval). `mode=official` generates and parses as client_eval.py does; `mode=loglikelihood`
+scores the option letters. Summary metrics per subset x question type: accuracy (mean over orderings, with
+the spread over orderings), all_orderings_correct (a question right under every ordering) and, per scenario,
+all_three_correct (its three questions right under one ordering, averaged over orderings: the official
+"accuracy of all questions").
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from humanllm.evaluate.benchmarks.errors import BenchmarkDataInvalid, missing_data
+from humanllm.evaluate.benchmarks.errors import missing_data
+from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
-from humanllm.evaluate.benchmarks.orderings import (
-    LETTERS,
-    fixed_orderings,
-    index_of,
-    permute,
-    remap_gold,
-    strip_label,
-)
-
-SUBSETS = ("Persona", "Amazon", "Blog")
-HF_DATASET = "chicosirius/MotiveBench"
-N_OPTIONS = 6
-# question type -> (question key, options key, answer key) in the official JSON
-QUESTION_KEYS = {
-    "motivation": ("Motivation Reasoning Question", "Options 1", "Correct Answer 1"),
-    "behavior": ("Behavior Reasoning Question", "Options 2", "Correct Answer 2"),
-    "both": ("Motivation and Behavior Reasoning Question", "Options 3", "Correct Answer 3"),
-}
-_KIND = {
-    "motivation": "Motivational Reasoning Question",
-    "behavior": "Behavioral Reasoning Question",
-    "both": "Motivational and Behavioral Reasoning Question",
-}
+from humanllm.evaluate.contamination import BenchmarkText
 
 
-@dataclass(frozen=True)
-class MotiveQuestion:
-    subset: str
-    scenario: str  # the record's "idx"
-    question_type: str  # motivation | behavior | both
-    question: str
-    options: tuple[str, ...]  # option texts without their "A. " labels
-    gold: int  # index into options
 
-    @property
-    def item_id(self) -> str:
-        return f"{self.subset}/{self.scenario}/{self.question_type}"
-
-
-def resolve_data_dir(spec: str | Path | None) -> Path:
-    """The local MotiveBench folder; 'hf:<repo>' downloads the HF dataset snapshot (online only)."""
-    if spec is None:
-        raise missing_data("motivebench", None)
-    if str(spec).startswith("hf:"):
-        from humanllm.evaluate.benchmarks.fetch import download_motivebench_snapshot
-
-        return download_motivebench_snapshot(str(spec)[3:] or HF_DATASET)
-    path = Path(spec).expanduser()
-    if not path.is_dir():
-        raise missing_data("motivebench", spec)
-    return path
+def hooks() -> Any:
+    return evals_module("motivebench")
 
 
 def subset_file(data_dir: Path, subset: str) -> Path:
-    return data_dir / subset / f"{subset}_questions.json"
-
-
-def checked_data_dir(spec: str | Path | None, subsets: list[str]) -> Path:
-    """The data folder, after checking every wanted subset file is there (fail fast, before a model runs)."""
-    root = resolve_data_dir(spec)
-    for subset in subsets:
-        if not subset_file(root, subset).is_file():
-            raise missing_data("motivebench", spec, f"no {subset}/{subset}_questions.json")
-    return root
-
-
-def _parse_record(rec: Any, subset: str, where: str) -> list[MotiveQuestion]:
-    if not isinstance(rec, dict) or "idx" not in rec:
-        raise BenchmarkDataInvalid(f"{where}: expected an object with an 'idx' key")
-    out = []
-    for qtype, (qkey, okey, akey) in QUESTION_KEYS.items():
-        try:
-            question, options, answer = rec[qkey], rec[okey], rec[akey]
-        except KeyError as e:
-            raise BenchmarkDataInvalid(f"{where} (idx {rec['idx']}): missing key {e.args[0]!r}") from None
-        if not isinstance(options, list) or len(options) != N_OPTIONS:
-            raise BenchmarkDataInvalid(f"{where} (idx {rec['idx']}): {okey!r} must list {N_OPTIONS} options")
-        gold = index_of(str(answer))
-        if gold >= N_OPTIONS:
-            raise BenchmarkDataInvalid(f"{where} (idx {rec['idx']}): {akey!r} = {answer!r} is not A-F")
-        opts = tuple(strip_label(str(o)) for o in options)
-        out.append(MotiveQuestion(subset, str(rec["idx"]), qtype, str(question).strip(), opts, gold))
-    return out
-
-
-def load_questions(data_dir: str | Path | None, subset: str, limit: int | None = None) -> list[MotiveQuestion]:
-    """Questions of one subset in file order (3 per scenario); `limit` caps scenarios."""
-    root = resolve_data_dir(data_dir)
-    if subset not in SUBSETS:
-        raise ValueError(f"unknown MotiveBench subset {subset!r} (choose from {', '.join(SUBSETS)})")
-    path = subset_file(root, subset)
-    if not path.is_file():
-        raise missing_data("motivebench", data_dir, f"no {path.relative_to(root)}")
-    records = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(records, list):
-        raise BenchmarkDataInvalid(f"{path}: expected a JSON list of scenarios")
-    records = records[:limit] if limit else records
-    return [q for i, rec in enumerate(records) for q in _parse_record(rec, subset, f"{path}[{i}]")]
-
-
-def expand_docs(questions: list[MotiveQuestion], orderings: int, seed: int = 0) -> list[dict]:
-    """One lm-eval doc per question x ordering, with the options permuted and the gold remapped."""
-    perms = fixed_orderings(N_OPTIONS, orderings, seed)
-    docs = []
-    for k, perm in enumerate(perms):
-        for q in questions:
-            gold = remap_gold(q.gold, perm)
-            docs.append(
-                {
-                    "item_id": q.item_id,
-                    "subset": q.subset,
-                    "scenario": q.scenario,
-                    "question_type": q.question_type,
-                    "ordering": k,
-                    "perm": list(perm),
-                    "question": q.question,
-                    "options": permute(q.options, perm),
-                    "choices": list(LETTERS[:N_OPTIONS]),
-                    "gold": gold,
-                    "gold_letter": LETTERS[gold],
-                }
-            )
-    return docs
-
-
-def prompt(doc: dict) -> str:
-    """The question, its lettered options and an instruction to answer with one letter."""
-    options = "\n".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(doc["options"]))
-    return (
-        f"The following is a {_KIND[doc['question_type']]}. "
-        "Based on the scenario, infer the most likely answer.\n\n"
-        f"{doc['question']}\n\nOptions:\n{options}\n\n"
-        "Answer with the letter of the correct option only.\nAnswer:"
-    )
-
-
-def lm_eval_dataset(subset: str, **metadata: Any):
-    """`custom_dataset` for the lm-eval tasks: reads motivebench_dir/_orderings/_limit/_seed from metadata."""
-    import datasets
-
-    questions = load_questions(metadata.get("motivebench_dir"), subset, metadata.get("motivebench_limit"))
-    orderings, seed = int(metadata.get("motivebench_orderings", 18)), int(metadata.get("motivebench_seed", 0))
-    docs = expand_docs(questions, orderings, seed)
-    return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
+    return hooks().subset_file(data_dir, subset)
 
 
 def score_groups(items: pd.DataFrame) -> pd.DataFrame:
-    """Per-response rows -> rows per summary group (subset, metric, question_type, unit_id, ordering, correct).
-
-    accuracy units are questions; all_correct units are scenarios (all three right under one ordering).
-    Pooled groups (subset 'all', question_type 'all') repeat the rows they pool.
-    """
-    acc = items.assign(metric="accuracy", unit_id=items["item_id"])[
-        ["subset", "metric", "question_type", "unit_id", "ordering", "correct"]
-    ]
-    acc = pd.concat([acc, acc.assign(question_type="all")])
-    scen = (
-        items.groupby(["subset", "scenario", "ordering"], as_index=False)
-        .agg(correct=("correct", "min"), n=("correct", "size"))
-        .assign(metric="all_correct", question_type="all")
-    )
-    if (scen["n"] != len(QUESTION_KEYS)).any():
-        raise ValueError("all_correct needs all three questions of each scenario under each ordering")
+    """Per-response rows -> unit rows (subset, metric, question_type, unit_id, ordering, correct); pooled
+    groups (subset 'all', question_type 'all') repeat the rows they pool."""
+    cols = ["subset", "metric", "question_type", "unit_id", "ordering", "correct"]
+    acc = items.assign(metric="accuracy", unit_id=items["item_id"])[cols]
+    every = (items.groupby(["subset", "question_type", "item_id"], as_index=False)["correct"].min()
+             .assign(metric="all_orderings_correct", ordering=-1).rename(columns={"item_id": "unit_id"}))[cols]
+    per_q = pd.concat([acc, every])
+    per_q = pd.concat([per_q, per_q.assign(question_type="all")])
+    scen = (items.groupby(["subset", "scenario", "ordering"], as_index=False)["correct"].min()
+            .assign(metric="all_three_correct", question_type="all"))
     scen["unit_id"] = scen["subset"] + "/" + scen["scenario"].astype(str)
-    rows = pd.concat([acc, scen[acc.columns]], ignore_index=True)
+    rows = pd.concat([per_q, scen[cols]], ignore_index=True)
     return pd.concat([rows, rows.assign(subset="all")], ignore_index=True)
 
 
-GROUP_COLS = ["subset", "metric", "question_type"]
+@register
+class MotiveBench(Benchmark):
+    name = "motivebench"
+    group_cols = ["subset", "metric", "question_type"]
+    checks_contamination = True  # Amazon and Blog come from the same raw sources as our training data
+    headline_metrics = ("accuracy", "all_orderings_correct", "all_three_correct")
 
+    def require_data(self, e: Any) -> Path:
+        root = super().require_data(e)
+        for subset in self.config(e).subsets:
+            if not subset_file(root, subset).is_file():
+                raise missing_data(self.name, root, f"no {subset}/{subset}_questions.json")
+        return root
 
-def summarize(
-    items: pd.DataFrame, samples: int = 1000, confidence: float = 0.95, seed: int = 0
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(units, summary): unit scores (mean correct over orderings) and per-group metrics with
-    spread over orderings (std with ddof=0, min, max) and a bootstrap CI over units."""
-    rows = score_groups(items)
-    units = rows.groupby(GROUP_COLS + ["unit_id"], as_index=False, sort=False)["correct"].mean()
-    units = units.rename(columns={"correct": "score"})
-    per_order = rows.groupby(GROUP_COLS + ["ordering"], sort=False)["correct"].mean()
-    spread = per_order.groupby(level=GROUP_COLS, sort=False).agg(
-        std=lambda s: float(s.std(ddof=0)), min="min", max="max", orderings="size"
-    )
-    summary = summarize_units(units, GROUP_COLS, samples, confidence, seed)
-    summary = summary.merge(spread.reset_index(), on=GROUP_COLS, how="left")
-    order = {
-        "subset": [*SUBSETS, "all"],
-        "metric": ["accuracy", "all_correct"],
-        "question_type": [*QUESTION_KEYS, "all"],
-    }
-    summary = summary.sort_values(GROUP_COLS, key=lambda c: c.map(order[c.name].index), ignore_index=True)
-    return units, summary
+    def check_data(self, e: Any) -> list[dict[str, Any]]:
+        root, c = self.require_data(e), self.config(e)
+        issues: list[dict[str, Any]] = []
+        for subset in c.subsets:
+            questions, found = hooks().read_questions(root, subset, c.limit)
+            issues += found
+            if not questions:
+                issues.append({"file": f"{subset}_questions.json", "line": 0, "what": "no usable questions",
+                               "action": "subset scores nothing"})  # fmt: skip
+        return issues
+
+    def tasks(self, e: Any) -> list[str]:
+        c = self.config(e)
+        return [f"motivebench_{s.lower()}{'_official' if c.mode == 'official' else ''}" for s in c.subsets]
+
+    def metadata(self, e: Any, seed: int) -> dict[str, Any]:
+        c = self.config(e)
+        return {"motivebench_dir": str(self.require_data(e)), "motivebench_orderings": c.orderings,
+                "motivebench_limit": c.limit}  # fmt: skip
+
+    def rows(self, doc: dict, resps: Any) -> dict[str, Any]:
+        pred, raw = hooks().prediction(doc, resps)
+        keep = ("item_id", "subset", "scenario", "question_type", "ordering", "gold_letter")
+        return {**{k: doc[k] for k in keep}, "pred": pred, "parsed": pred is not None,
+                "correct": int(pred == doc["gold_letter"]), "response": raw}  # fmt: skip
+
+    def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(units, summary): per-unit scores and per-group estimates with a bootstrap CI over units and the
+        spread of accuracy over orderings (std ddof=0 as np.var in client_eval.py, min, max)."""
+        rows = score_groups(items)
+        units = rows.groupby(self.group_cols + ["unit_id"], as_index=False, sort=False)["correct"].mean()
+        units = units.rename(columns={"correct": "score"})
+        per_order = rows[rows.ordering >= 0].groupby(self.group_cols + ["ordering"], sort=False)["correct"].mean()
+        spread = per_order.groupby(level=self.group_cols, sort=False).agg(
+            std=lambda s: float(s.std(ddof=0)), min="min", max="max", orderings="size")
+        summary = summarize_units(units, self.group_cols, bootstrap.samples, bootstrap.confidence, bootstrap.seed)
+        summary = summary.merge(spread.reset_index(), on=self.group_cols, how="left")
+        return units, summary
+
+    def contamination_texts(self, e: Any) -> list[BenchmarkText]:
+        root, out = self.require_data(e), []
+        for subset in self.config(e).subsets:
+            for q in hooks().read_questions(root, subset)[0]:
+                out.append(BenchmarkText(self.name, subset, q["item_id"], "\n".join([q["question"], *q["options"]])))
+        return out
+
+    def fetch(self, dest: Path) -> Path:
+        from humanllm.evaluate.benchmarks.fetch import fetch_motivebench
+
+        return fetch_motivebench(dest)

@@ -1,0 +1,24 @@
+"""Import a benchmark's lm-eval hooks (evals/<name>/utils.py) so the package and lm-eval share one copy
+of the loading, prompting and parsing code; the hooks themselves never import humanllm."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from types import ModuleType
+
+from humanllm.paths import evals_dir
+
+
+@cache
+def evals_module(name: str) -> ModuleType:
+    """evals/<name>/utils.py as a module (loaded once per process)."""
+    path = evals_dir() / name / "utils.py"
+    if not path.is_file():
+        raise FileNotFoundError(f"benchmark {name!r} has no lm-eval hooks at {path}")
+    spec = importlib.util.spec_from_file_location(f"humanllm_evals_{name}", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module

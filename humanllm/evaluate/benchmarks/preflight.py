@@ -1,0 +1,37 @@
+"""Read and validate every requested benchmark's data before any model loads.
+
+Missing data (an unset or absent folder) raises BenchmarkDataMissing naming eval.data.<name>. A malformed
+item never aborts: it is reported as `file:line: what, action` (read the official way, or excluded and
+counted) and the run goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from humanllm.evaluate.benchmarks.registry import enabled_benchmarks
+
+
+@dataclass
+class PreflightReport:
+    issues: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # benchmark -> issues
+
+    def lines(self) -> list[str]:
+        return [f"{b}: {i['file']}:{i['line']}: {i['what']}, {i['action']}" for b, found in self.issues.items()
+                for i in found]  # fmt: skip
+
+    def excluded(self) -> int:
+        return sum("excluded" in i["action"] for found in self.issues.values() for i in found)
+
+    def text(self) -> str:
+        if not any(self.issues.values()):
+            return "pre-flight: benchmark data read, no malformed items"
+        head = (f"pre-flight: {sum(map(len, self.issues.values()))} data notes, {self.excluded()} "
+                "items or questions excluded (everything else is scored):")
+        return "\n".join([head, *("  " + line for line in self.lines())])
+
+
+def preflight(e: Any) -> PreflightReport:
+    """Check the data of every enabled benchmark in eval config `e`."""
+    return PreflightReport({b.name: b.check_data(e) for b in enabled_benchmarks(e)})
