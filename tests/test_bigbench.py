@@ -130,6 +130,13 @@ def test_extract_tasks_from_the_source_package_layout(tmp_path):
         "navigate", "navigate/task.json"]
 
 
+def test_only_requested_task_files_identify_the_data(tmp_path):
+    root = write_bigbench(tmp_path / "bb")
+    files = benchmarks()["bigbench"].data_files(eval_cfg(root, tasks=["logical_deduction"]))
+    assert [str(p.relative_to(root)) for p in files] == [
+        "logical_deduction/five_objects/task.json", "logical_deduction/task.json", "logical_deduction/three_objects/task.json"]
+
+
 def test_missing_task_names_the_config_key_and_the_fetch(tmp_path):
     from humanllm.evaluate.benchmarks import BenchmarkDataMissing, preflight
 

@@ -106,6 +106,11 @@ class BigBench(Benchmark):
                                "what": "no multiple-choice examples", "action": "task scores nothing"})  # fmt: skip
         return issues
 
+    def data_files(self, e: Any) -> list[Path]:
+        """Only the requested tasks' files: the whole of BIG-bench is 1.7 GB of task.json."""
+        root = self.require_data(e)
+        return sorted(p for t in self.config(e).tasks for p in (root / t).rglob("task.json"))
+
     def tasks(self, e: Any) -> list[str]:
         return [f"bigbench_{t}" for t in self.config(e).tasks]
 

@@ -55,6 +55,10 @@ class Benchmark:
     def check_data(self, e: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def data_files(self, e: Any) -> list[Path]:
+        """The files a run with settings `e` reads (for cache keys): by default every file in the folder."""
+        return sorted(p for p in self.require_data(e).rglob("*") if p.is_file())
+
     def tasks(self, e: Any) -> list[str]:
         raise NotImplementedError
 
