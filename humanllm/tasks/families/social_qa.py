@@ -1,6 +1,12 @@
-"""Social QA (needs curated records): profile + scenario + question → the user's action, thought or reason.
+"""Social QA (needs curated records): a user description + scenario + question → the user's answer.
 
-Variants follow the curated QA pairs: plain, reason, action, thought (which to use is a param).
+With synthesis mode=paper (the official format, generate_sft_data.py): the scenario, question and answer
+were written together from one post; the user description (a kept persona or profile paragraph, one
+drawn at random) is required, and the answer's length is asked for ("about N words"). One task per
+variant (plain, action, thought, reason), each capped at 30k as the official tasks are.
+
+With the structured records: profile (optional unless `require_profile`) + the linked scenario's situation
++ question → answer; variants plain, reason, action, thought.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from typing import Iterator, Literal
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.tasks.base import TaskExample, TaskFamily, TaskInputs
+from humanllm.tasks.base import Skipped, TaskExample, TaskFamily, TaskInputs
+from humanllm.tasks.paper import cap_per_group, words_target
 from humanllm.tasks.registry import register
 
 SYSTEM = "You predict how a specific person behaves, thinks and feels in a situation, and why."
@@ -21,19 +28,54 @@ class Params(StrictModel):
     variants: list[Literal["plain", "reason", "action", "thought"]] = Field(
         default_factory=lambda: ["plain", "reason", "action", "thought"], min_length=1
     )
-    require_profile: bool = False  # skip pairs whose user has no kept profile (else the profile is left out)
-    per_user_max: int = Field(8, ge=1)
+    require_profile: bool = False  # structured: skip pairs whose user has no kept profile (else it is left out)
+    per_user_max: int = Field(8, ge=1)  # structured only
+    paper_cap_per_variant: int | None = Field(30000, ge=1)  # the official cap per social-QA task
+    max_new_tokens: int = Field(768, ge=16)  # generation budget for this task's answers (in meta)
+
+
+def paper_prompt(description: str, scenario: str, question: str, words: str) -> str:
+    return ("You are given a user description (a brief persona or a detailed profile), a scenario involving the user "
+            "and a question about it. From the description and the scenario, predict a grounded, coherent answer.\n\n"
+            f"Here's the user description:\n{description}\n\nHere's the scenario:\n{scenario}\n\n"
+            f"Here's the question:\n{question}\n\n"
+            f"Now answer in the third person, in about {words} words. Output only the answer.")
 
 
 @register
 class SocialQA(TaskFamily):
     name = "social_qa"
-    description = "profile + scenario + question → the user's action, thought or reason"
+    description = "user description + scenario + question → the user's action, thought or reason"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
     needs_curated = True
+    version = 2
 
-    def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample]:
+    def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
+        if inputs.curated.paper:
+            yield from self._paper(inputs, params, rng)
+        else:
+            yield from self._structured(inputs, params)
+
+    def _paper(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
+        cur, made = inputs.curated, []
+        for qa in sorted(cur.scenario_qa, key=lambda x: x.record_id):
+            key = qa.record_id.removeprefix("scenario_qa:")
+            if qa.variant not in params.variants:
+                continue
+            descriptions = cur.user_descriptions(qa.user_id)
+            if not descriptions:
+                yield self.skip(key, qa.user_id, "no_kept_persona_or_profile")
+                continue
+            ask = paper_prompt(rng.choice(descriptions), qa.scenario, qa.question, words_target(qa.answer))
+            made.append(self.chat(key, qa.user_id, None, ask, qa.answer, variant=qa.variant, platform=qa.platform,
+                                  record_id=qa.record_id, source_posts=qa.source_post_ids,
+                                  judge_scores=qa.judge_scores, max_new_tokens=params.max_new_tokens))
+        kept, over = cap_per_group(made, lambda e: e.meta["variant"], params.paper_cap_per_variant, rng)
+        yield from kept
+        yield from (self.skip(e.example_id.removeprefix(f"{self.name}:"), e.user_id, "over_task_cap") for e in over)
+
+    def _structured(self, inputs: TaskInputs, params: Params) -> Iterator[TaskExample]:
         cur = inputs.curated
         per_user: dict[str, int] = {}
         for qa in sorted(cur.social_qa, key=lambda x: x.record_id):
