@@ -1,7 +1,8 @@
 """Content-addressed artifact store: one folder per (stage, key), written atomically, with a manifest.
 
-A stage's key is a hash of exactly what determines its output: the stage name and code version,
-the stage's own config slice, and the keys of its inputs. A folder that exists under its key is
+A stage's key is a hash of exactly what determines its output: the stage name, the identity of
+the code that writes it (a hash of its sources, see `humanllm.codeid`), the stage's own config
+slice, its seed, and the keys of its inputs. A folder that exists under its key is
 complete (it was renamed into place only after its manifest was written), so a rerun with the
 same key skips the work. Concurrent builders of one key are serialised with a file lock.
 """
@@ -83,8 +84,9 @@ class ArtifactStore:
         self.root = Path(root).expanduser().resolve()
 
     @staticmethod
-    def key(stage: str, version: int, config: Any, inputs: dict[str, str]) -> str:
-        return stable_hash({"stage": stage, "version": version, "config": config, "inputs": inputs})
+    def key(stage: str, code: str | int, config: Any, inputs: dict[str, str], seed: int | None = None) -> str:
+        """The folder name of (stage, code identity, config, inputs, seed)."""
+        return stable_hash({"stage": stage, "code": code, "config": config, "inputs": inputs, "seed": seed})
 
     def path(self, stage: str, key: str) -> Path:
         return self.root / stage / key
@@ -117,7 +119,7 @@ class ArtifactStore:
     def build(
         self,
         stage: str,
-        version: int,
+        code: str | int,
         config: Any,
         inputs: dict[str, str],
         produce: Callable[[BuildContext], None],
@@ -128,7 +130,7 @@ class ArtifactStore:
         Returns (artifact, reused). `produce` writes into `ctx.path`; on any exception the
         temporary folder is removed and nothing is published.
         """
-        key = self.key(stage, version, config, inputs)
+        key = self.key(stage, code, config, inputs, seed)
         existing = self.get(stage, key)
         if existing is not None:
             return existing, True
@@ -147,7 +149,7 @@ class ArtifactStore:
                 manifest = {
                     "stage": stage,
                     "key": key,
-                    "stage_version": version,
+                    "code": code,
                     "config": config,
                     "inputs": inputs,
                     "seed": seed,

@@ -14,8 +14,7 @@ from humanllm.io import read_json, stable_hash
 from humanllm.store import Artifact, BuildContext
 
 STAGE = "curated"
-STAGE_VERSION = 2
-_PROMPT_SOURCES = ("prompts.py", "schemas.py")
+_PROMPT_SOURCES = ("prompts.py", "schemas.py", "paper_prompts.py", "paper_schemas.py")
 
 
 def prompts_fingerprint() -> str:
@@ -25,11 +24,13 @@ def prompts_fingerprint() -> str:
 
 
 def stage_config(cfg: Any) -> dict[str, Any]:
-    """What determines the curated records: synthesis settings (not its name), LLM output identity,
-    the prompts and the seed."""
+    """What determines the curated records: synthesis settings (not its name), the output identity of the
+    LLM and of the judge LLM (`judge_llm`, null = the same as `llm`), the prompts and the seed."""
+    judge = getattr(cfg, "judge_llm", None)
     return {
         "synthesis": cfg.synthesis.model_dump(mode="json", exclude={"name"}),
         "llm": cfg.llm.output_identity(),
+        "judge_llm": judge.output_identity() if judge is not None else None,
         "prompts": prompts_fingerprint(),
         "seed": cfg.seed,
     }
@@ -43,7 +44,7 @@ def run_curate(ctx: Any, corpus: Artifact) -> Artifact:
 
     cfg = ctx.cfg
     if cfg.synthesis.mode == "raw":
-        raise ValueError("synthesis.mode=raw: there is nothing to curate (choose synthesis=structured)")
+        raise ValueError("synthesis.mode=raw: there is nothing to curate (choose synthesis=paper or structured)")
     inputs = {"corpus": corpus.key}
     model_path = None
     if cfg.llm.backend == "local" and not cfg.llm.model_path:
@@ -53,12 +54,19 @@ def run_curate(ctx: Any, corpus: Artifact) -> Artifact:
         model_path, inputs["llm_model"] = base.location, base.key
 
     def produce(b: BuildContext) -> None:
+        judge_cfg = getattr(cfg, "judge_llm", None)
         with make_backend(cfg.llm, artifacts_dir=cfg.artifacts_dir, model_path=model_path) as backend:
-            with b.timed("curate"):
-                counts = curate_corpus(Corpus(corpus.path), cfg.synthesis, backend, b.path, cfg.seed, cfg.progress)
+            judge = make_backend(judge_cfg, artifacts_dir=cfg.artifacts_dir, model_path=model_path) if judge_cfg else None
+            try:
+                with b.timed("curate"):
+                    counts = curate_corpus(Corpus(corpus.path), cfg.synthesis, backend, b.path, cfg.seed,
+                                           cfg.progress, judge_backend=judge)
+            finally:
+                if judge is not None:
+                    judge.close()
         b.counts.update(counts)
 
-    return ctx.stage(STAGE, STAGE_VERSION, stage_config(cfg), inputs, produce, seed=cfg.seed, label=cfg.synthesis.name)
+    return ctx.stage(STAGE, stage_config(cfg), inputs, produce, seed=cfg.seed, label=cfg.synthesis.name)
 
 
 def curation_text(curated_dir: str | Path) -> str:

@@ -1,23 +1,22 @@
 """The data stage: (sample generator →) raw dumps → `corpus` artifact.
 
-`raw_sample` is keyed by the generator options and seed; `corpus` by the data config (without its
-name), the raw sample's key or a fingerprint of the real dump files, and the seed when a user cap is set.
+`raw_sample` is keyed by the generator options and seed; `corpus` by the data config, the raw
+sample's key or a fingerprint of the real dump files, and the seed when a user cap is set.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from humanllm.data.build import build_corpus
 from humanllm.data.config import DataConfig, SourcesConfig
 from humanllm.data.rawio import expand
 from humanllm.data.sample import sample_sources, write_sample
-from humanllm.pipeline.context import RunContext
 from humanllm.store import Artifact, BuildContext
 
-SAMPLE_VERSION = 1
-CORPUS_VERSION = 1
+if TYPE_CHECKING:
+    from humanllm.pipeline.context import RunContext
 
 
 def source_fingerprint(sources: SourcesConfig) -> list[list[Any]]:
@@ -40,16 +39,33 @@ def source_fingerprint(sources: SourcesConfig) -> list[list[Any]]:
     return out
 
 
+def _sample_settings(root: Any) -> tuple[Any, int]:
+    """The sample generator's options with the seed it uses (its own, else the experiment's)."""
+    sample = root.data.sample
+    seed = root.seed if sample.seed is None else sample.seed
+    return sample.model_copy(update={"seed": seed}), seed
+
+
+def raw_sample_config(root: Any) -> dict[str, Any]:
+    """The raw_sample key's config: the generator options with the seed it uses."""
+    return _sample_settings(root)[0].model_dump(mode="json")
+
+
+def corpus_config(root: Any) -> dict[str, Any]:
+    """The corpus key's config: data settings (not the option's name) and the real input files."""
+    cfg: DataConfig = root.data
+    return {"data": cfg.model_dump(mode="json"),
+            "files": None if cfg.sample is not None else source_fingerprint(cfg.sources)}
+
+
 def _raw_sample(ctx: RunContext, cfg: DataConfig) -> tuple[Artifact, SourcesConfig]:
     assert cfg.sample is not None
-    seed = ctx.cfg.seed if cfg.sample.seed is None else cfg.sample.seed
-    sample_cfg = cfg.sample.model_copy(update={"seed": seed})
+    sample_cfg, seed = _sample_settings(ctx.cfg)
 
     def produce(b: BuildContext) -> None:
-        written = write_sample(b.path / "raw", sample_cfg, seed)
-        b.counts.update(written)
+        b.counts.update(write_sample(b.path / "raw", *_sample_settings(ctx.cfg)))
 
-    art = ctx.stage("raw_sample", SAMPLE_VERSION, sample_cfg.model_dump(mode="json"), {}, produce, seed=seed)
+    art = ctx.stage("raw_sample", raw_sample_config(ctx.cfg), {}, produce, seed=seed)
     return art, sample_sources(art.path / "raw", sample_cfg.platforms)
 
 
@@ -59,20 +75,15 @@ def run_data(ctx: RunContext) -> Artifact:
     seed = ctx.cfg.seed
     if cfg.sample is not None:
         raw, sources = _raw_sample(ctx, cfg)
-        inputs, files = {"raw_sample": raw.key}, None
+        inputs = {"raw_sample": raw.key}
     else:
         sources, inputs = cfg.sources, {}
-        files = source_fingerprint(sources)
-    config = {
-        "data": cfg.model_dump(mode="json", exclude={"name"}),
-        "files": files,
-        "seed": seed if cfg.max_users_per_platform is not None else None,
-    }
 
     def produce(b: BuildContext) -> None:
         b.counts.update(build_corpus(cfg, sources, b.path, seed, progress=ctx.cfg.progress))
 
-    return ctx.stage("corpus", CORPUS_VERSION, config, inputs, produce, seed=seed, label=cfg.name)
+    capped = cfg.max_users_per_platform is not None  # the seed only picks which users a cap keeps
+    return ctx.stage("corpus", corpus_config(ctx.cfg), inputs, produce, seed=seed if capped else None, label=cfg.name)
 
 
 def funnel_text(corpus_dir: str | Path) -> str:

@@ -15,7 +15,6 @@ from humanllm.evaluate.contamination import contamination_report
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.build import load_examples
 
-STAGE_VERSION = 1
 
 
 def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str]:
@@ -25,6 +24,16 @@ def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str
     for art in tasks.values():
         for example in load_examples(art, "train"):
             yield "\n".join(m["content"] for m in example.messages)
+
+
+def contamination_stage_config(cfg: Any) -> dict[str, Any]:
+    """The contamination key's config: n-gram settings and the benchmark items it reads (files, subsets, languages)."""
+    from humanllm.models.fingerprint import files_fingerprint
+
+    e = cfg.eval
+    return {"contamination": e.contamination.model_dump(),
+            **{b.name: {"files": files_fingerprint(b.data_dir(e)), "settings": b.config(e).model_dump(mode="json")}
+               for b in checked_benchmarks(e)}}
 
 
 def checked_benchmarks(e: Any) -> list[Any]:
@@ -39,9 +48,7 @@ def run_contamination(ctx: Any, corpus: Artifact, tasks: dict[str, Artifact]) ->
     e = ctx.cfg.eval
     if not e.contamination.enabled or not checked_benchmarks(e):
         return None
-    stage_cfg = {"contamination": e.contamination.model_dump(),
-                 **{b.name: {"data": b.data_dir(e), "settings": b.config(e).model_dump(mode="json")}
-                    for b in checked_benchmarks(e)}}
+    stage_cfg = contamination_stage_config(ctx.cfg)
     inputs = {"corpus": corpus.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
 
     def produce(bctx: BuildContext) -> None:
@@ -51,7 +58,7 @@ def run_contamination(ctx: Any, corpus: Artifact, tasks: dict[str, Artifact]) ->
         report.summary.to_csv(bctx.path / "summary.csv", index=False)
         bctx.counts.update({"benchmark_items": len(report.items), "flagged": int(report.items.flagged.sum())})
 
-    return ctx.stage("contamination", STAGE_VERSION, stage_cfg, inputs, produce, label="benchmarks vs training data")
+    return ctx.stage("contamination", stage_cfg, inputs, produce, label="benchmarks vs training data")
 
 
 def contamination_markdown(art: Artifact) -> str:

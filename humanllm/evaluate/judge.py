@@ -18,8 +18,6 @@ from pydantic import BaseModel, Field
 from humanllm.io import read_jsonl, write_json, write_jsonl
 from humanllm.store import Artifact, BuildContext
 
-STAGE_VERSION = 1
-RUBRIC_VERSION = 1
 GENERATIVE_TASKS = ("writing_imitation", "personalized_commenting", "profile_generation", "scenario_generation", "social_qa")
 
 RUBRICS = {
@@ -124,13 +122,18 @@ def judge_generations(backend: Any, eval_dir: Path, base_dir: Path | None, tasks
     return scores, items, failed
 
 
+def judge_stage_config(cfg: Any) -> dict[str, Any]:
+    """The judge key's config: judge settings and the identity of the LLM that answers (the seed is in the key)."""
+    return {"judge": cfg.eval.judge.model_dump(), "llm": cfg.llm.output_identity()}
+
+
 def run_judge(ctx: Any, label: str, evaluation: Artifact, base_evaluation: Artifact | None) -> Artifact:
     """Judge one evaluated model's stored generations (and compare with base's when given)."""
     from humanllm.llm import make_backend
 
     cfg = ctx.cfg
     j = cfg.eval.judge
-    stage_cfg = {"judge": j.model_dump(), "llm": cfg.llm.output_identity(), "rubric_version": RUBRIC_VERSION}
+    stage_cfg = judge_stage_config(cfg)
     inputs = {"eval": evaluation.key, **({"base_eval": base_evaluation.key} if base_evaluation else {})}
 
     def produce(bctx: BuildContext) -> None:
@@ -144,4 +147,4 @@ def run_judge(ctx: Any, label: str, evaluation: Artifact, base_evaluation: Artif
         write_json(bctx.path / "scores.json", {"model": label, "scores": scores, "headline": list(scores), "notes": []})
         write_jsonl(bctx.path / "items.jsonl", items)
 
-    return ctx.stage("judge", STAGE_VERSION, stage_cfg, inputs, produce, seed=cfg.seed, label=label)
+    return ctx.stage("judge", stage_cfg, inputs, produce, seed=cfg.seed, label=label)

@@ -17,11 +17,10 @@ from humanllm.evaluate.backends import load_eval_model
 from humanllm.evaluate.indomain import run_indomain
 from humanllm.evaluate.lmeval_suites import run_general_suites
 from humanllm.io import read_json, write_json, write_jsonl
-from humanllm.models.fingerprint import weights_fingerprint
+from humanllm.models.fingerprint import files_fingerprint, weights_fingerprint
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)
-STAGE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -34,12 +33,34 @@ class EvalTarget:
     alpha: float | None = None
 
 
-def eval_stage_config(ctx: Any) -> dict[str, Any]:
-    e, m = ctx.cfg.eval, ctx.cfg.model
+# Not read while scoring: they pick the models, belong to other stages (judge, contamination) or the report.
+NOT_SCORING = {"name", "targets", "model_path", "judge", "contamination", "data", "bootstrap"}
+
+
+def _suites(e: Any) -> dict[str, Any]:
+    """Suite settings, a switched-off suite reduced to its switch (its other settings are never read)."""
+    out = e.model_dump(mode="json", exclude=NOT_SCORING)
+    for name, value in out.items():
+        if isinstance(value, dict) and value.get("enabled") is False:
+            out[name] = {"enabled": False}
+    if not out["lm_eval"]["tasks"]:
+        out["lm_eval"] = {"tasks": []}
+    return out
+
+
+def eval_stage_config(cfg: Any) -> dict[str, Any]:
+    """The eval key's config: the settings of every suite that runs, the identity of the benchmark files
+    they read, how the model is loaded (dtype, context window, chat template) and the lm-eval version.
+    The seed is in the key too."""
+    e, m = cfg.eval, cfg.model
+    suites = _suites(e)
     return {
-        "suites": e.model_dump(include={"indomain", "perplexity", "lm_eval", "motivebench", "tombench", "backend", "batch_size"}),
-        "benchmark_data": e.data.model_dump(),
-        "model_load": {"dtype": m.dtype, "chat_template_kwargs": m.chat_template_kwargs},
+        "eval": suites,
+        "benchmark_data": {name: files_fingerprint(path) for name, path in sorted(e.data.model_dump().items())
+                           if suites.get(name, {}).get("enabled")},
+        "model_load": {"dtype": m.dtype, "chat_template_kwargs": m.chat_template_kwargs, "max_length": m.max_length,
+                       "attn_implementation": m.attn_implementation, "trust_remote_code": m.trust_remote_code,
+                       "revision": m.revision},
         "lm_eval_version": metadata.version("lm_eval"),
     }
 
@@ -109,7 +130,7 @@ def run_eval(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact]) -> Ar
     """Score `target` (or reuse the scores of identical weights)."""
     fingerprint = weights_fingerprint(target.location, ctx.store.root / "fingerprints.json")
     inputs = {"model_weights": fingerprint, **{f"test:{n}": a.key for n, a in sorted(test_sets.items())}}
-    return ctx.stage("eval", STAGE_VERSION, eval_stage_config(ctx), inputs,
+    return ctx.stage("eval", eval_stage_config(ctx.cfg), inputs,
                      lambda b: evaluate_model(ctx, target, test_sets, b), seed=ctx.cfg.seed, label=target.label)
 
 

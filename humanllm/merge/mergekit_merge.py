@@ -16,7 +16,6 @@ from humanllm.merge.config import MergeConfig
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)
-STAGE_VERSION = 1
 
 
 def mergekit_config(method: str, alpha: float, base: str, tuned: str, cfg: MergeConfig) -> dict[str, Any]:
@@ -60,19 +59,25 @@ def merge_models(base: str, tuned: str, alpha: float, cfg: MergeConfig, out: Pat
         (out / "generation_config.json").write_text(gen_cfg.read_text())
 
 
+def merge_stage_config(root: Any, alpha: float) -> dict[str, Any]:
+    """One merge's key config: method, α, dtype and the method's own parameters (the seed is in the key too)."""
+    cfg = root.merge
+    return {"method": cfg.method, "alpha": alpha, "dtype": cfg.dtype,
+            **({"density": cfg.density, "normalize": cfg.normalize} if cfg.method in ("ties", "dare_ties") else {})}
+
+
 def run_merges(ctx: Any, base_key: str, base_path: str, tuned: Artifact) -> dict[float, Artifact]:
     """One merged model per ratio in `merge.ratios`; returns {α: artifact}."""
     cfg = ctx.cfg.merge
     out = {}
     for alpha in cfg.ratios:
-        stage_cfg = {"method": cfg.method, "alpha": alpha, "dtype": cfg.dtype,
-                     **({"density": cfg.density, "normalize": cfg.normalize} if cfg.method in ("ties", "dare_ties") else {})}
+        stage_cfg = merge_stage_config(ctx.cfg, alpha)
 
         def produce(bctx: BuildContext, a: float = alpha) -> None:
             with bctx.timed("merge"):
                 merge_models(base_path, str(tuned.path), a, cfg, bctx.path, ctx.cfg.seed)
             bctx.counts["alpha"] = a
 
-        out[alpha] = ctx.stage("merge", STAGE_VERSION, stage_cfg, {"base_model": base_key, "sft": tuned.key},
+        out[alpha] = ctx.stage("merge", stage_cfg, {"base_model": base_key, "sft": tuned.key},
                                produce, seed=ctx.cfg.seed, label=f"{cfg.method} α={alpha}")
     return out

@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
-IDENTITY_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
+IDENTITY_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                  "chat_template.jinja", "special_tokens_map.json", "added_tokens.json", "tokenizer.model",
+                  "vocab.json", "merges.txt")
 CHUNK = 1 << 22
 
 
@@ -59,3 +61,21 @@ def weights_fingerprint(model_dir: str | Path, memo_file: Path | None = None) ->
         tmp.write_text(json.dumps(memo))
         os.replace(tmp, memo_file)
     return total.hexdigest()[:20]
+
+
+def files_fingerprint(path: str | Path | None) -> list[list[object]] | None:
+    """[relative path, size, mtime_ns] of every file under `path` (a data folder or file), or None.
+
+    Cheap enough for every run: a changed, added or removed file changes it; content is not read.
+    """
+    if path is None:
+        return None
+    root = Path(path).expanduser()
+    if not root.exists():
+        return [[str(root), "missing"]]
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
+    out: list[list[object]] = []
+    for p in files:
+        st = p.stat()
+        out.append([str(p.relative_to(root)) if p != root else p.name, st.st_size, st.st_mtime_ns])
+    return out

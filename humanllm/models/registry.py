@@ -11,7 +11,6 @@ from humanllm.models.config import ModelConfig
 from humanllm.models.fingerprint import weights_fingerprint
 
 log = logging.getLogger(__name__)
-STAGE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -27,18 +26,25 @@ class ModelRef:
         return Path(self.location).is_dir()
 
 
-def resolve_base_model(ctx: Any, cfg: ModelConfig) -> ModelRef:
-    """Return the base model as a local folder, converting / building it once into the store."""
-    from humanllm.models.gguf import convert_gguf, package_version
+def base_model_config(cfg: ModelConfig) -> dict[str, Any]:
+    """The base_model key's config: what the local folder is built from (a GGUF package or a tiny spec)."""
+    from humanllm.models.gguf import package_version
 
     if cfg.source == "gguf_package":
-        spec = {"package": cfg.package, "gguf_file": cfg.gguf_file, "package_version": package_version(cfg.package)}
+        return {"package": cfg.package, "gguf_file": cfg.gguf_file, "package_version": package_version(cfg.package)}
+    return {"tiny": cfg.tiny.model_dump()}
 
+
+def resolve_base_model(ctx: Any, cfg: ModelConfig) -> ModelRef:
+    """Return the base model as a local folder, converting / building it once into the store."""
+    from humanllm.models.gguf import convert_gguf
+
+    if cfg.source == "gguf_package":
         def produce(bctx):
             with bctx.timed("convert"):
                 bctx.counts.update(convert_gguf(cfg.package, cfg.gguf_file, bctx.path))
 
-        art = ctx.stage("base_model", STAGE_VERSION, spec, {}, produce, label=cfg.name)
+        art = ctx.stage("base_model", base_model_config(cfg), {}, produce, label=cfg.name)
         return ModelRef(cfg.name, str(art.path), art.key)
     if cfg.source == "tiny_random":
         from humanllm.models.tiny import build_tiny_model
@@ -46,7 +52,7 @@ def resolve_base_model(ctx: Any, cfg: ModelConfig) -> ModelRef:
         def produce(bctx):
             bctx.counts["parameters"] = build_tiny_model(cfg.tiny, bctx.path)
 
-        art = ctx.stage("base_model", STAGE_VERSION, {"tiny": cfg.tiny.model_dump()}, {}, produce, label=cfg.name)
+        art = ctx.stage("base_model", base_model_config(cfg), {}, produce, label=cfg.name)
         return ModelRef(cfg.name, str(art.path), art.key)
     if cfg.path:
         path = Path(cfg.path).expanduser().resolve()

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from humanllm.codeid import producer_identity
 from humanllm.config import RootConfig
 from humanllm.store import Artifact, ArtifactStore, BuildContext
 from humanllm.tracking import Tracker
@@ -28,19 +29,23 @@ class RunContext:
     def stage(
         self,
         name: str,
-        version: int,
         config: Any,
         inputs: dict[str, str],
         produce: Callable[[BuildContext], None],
         seed: int | None = None,
         label: str | None = None,
     ) -> Artifact:
-        """Build (or reuse) one stage artifact and report which it was."""
+        """Build (or reuse) one stage artifact and report which it was.
+
+        The key holds `config`, `inputs`, `seed` and the code identity of the module defining `produce`
+        (every project module it can run, hashed): editing that code rebuilds, nothing is bumped by hand.
+        """
         what = f"{name}" + (f" [{label}]" if label else "")
-        key = self.store.key(name, version, config, inputs)
+        code = producer_identity(produce)
+        key = self.store.key(name, code, config, inputs, seed)
         if self.store.get(name, key) is None:
             log.info("%s: building %s", what, key)
-        art, reused = self.store.build(name, version, config, inputs, produce, seed=seed)
+        art, reused = self.store.build(name, code, config, inputs, produce, seed=seed)
         (self.reused if reused else self.built).append(f"{name}/{art.key}")
         if reused:
             log.info("%s: reusing %s", what, art.path)

@@ -19,7 +19,6 @@ from humanllm.tasks.config import SplitConfig, TaskSpec
 from humanllm.tasks.registry import task_family, validate_params
 
 log = logging.getLogger(__name__)
-STAGE_VERSION = 2
 
 
 def _rank(user_id: str, seed: int) -> str:
@@ -128,6 +127,12 @@ def load_task_inputs(corpus_dir: Path, curated_dir: Path | None) -> TaskInputs:
     return TaskInputs(Corpus(cleaned), load_curated(curated_dir))
 
 
+def task_stage_config(cfg: Any, name: str) -> dict[str, Any]:
+    """One task's key config: its spec (not its mixture weight, which only training reads) and the split."""
+    spec = cfg.mixture.tasks[name]
+    return {"task": name, "spec": spec.model_dump(exclude={"weight"}), "split": cfg.split.model_dump()}
+
+
 def run_tasks(ctx: Any, corpus: Artifact, curated: Artifact | None = None) -> dict[str, Artifact]:
     """Build (or reuse) every task of the mixture; returns {task name: artifact}."""
     cfg = ctx.cfg
@@ -147,9 +152,8 @@ def run_tasks(ctx: Any, corpus: Artifact, curated: Artifact | None = None) -> di
                 f"mixture.tasks.{name}: this task needs synthesized records; use synthesis=structured "
                 f"(or no_qc/strict) instead of synthesis={cfg.synthesis.name}"
             )
-        stage_cfg = {"task": name, "family_version": family.version, "spec": spec.model_dump(exclude={"weight"}), "split": cfg.split.model_dump()}
         out[name] = ctx.stage(
-            "tasks", STAGE_VERSION, stage_cfg, inputs_keys,
+            "tasks", task_stage_config(cfg, name), inputs_keys,
             lambda b, n=name, s=spec: build_task(n, s, cfg.split, task_inputs(), b), seed=cfg.split.seed, label=name,
         )
     return out

@@ -31,7 +31,7 @@ class TrainConfig(StrictModel):
     weight_decay: float = Field(0.0, ge=0)
     max_length: int = Field(1024, gt=0)  # longer samples are dropped (paper: 8192), counted in the manifest
     max_train_samples: int | None = Field(None, gt=0)  # total cap after mixing
-    assistant_only_loss: bool = False
+    assistant_only_loss: bool = True  # loss on the reply only; False: the prompt tokens are trained on too
     bf16: bool = False
     gradient_checkpointing: bool = False
     logging_steps: int = Field(5, gt=0)

@@ -1,7 +1,7 @@
 """The train stage: SFT of the base model on a weighted mixture of task datasets, with trl.
 
 Features: LoRA (peft) or full fine-tuning; loss on the assistant reply only (prompt/completion
-records); samples over `train.max_length` tokens dropped and counted; seeded; W&B logging through
+records, `train.assistant_only_loss`) or on the whole conversation; samples over `train.max_length` tokens dropped and counted; seeded; W&B logging through
 trl's own callback. The artifact folder is a plain HF model (LoRA merged in) plus `adapter/`.
 Raises ValueError when the mixture yields no training examples.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import shutil
 from typing import Any
 
 from humanllm.models.registry import ModelRef, load_model, load_tokenizer, pick_device
@@ -19,7 +20,6 @@ from humanllm.tasks.base import TaskExample
 from humanllm.tasks.build import load_examples
 
 log = logging.getLogger(__name__)
-STAGE_VERSION = 1
 
 
 def mix_examples(task_examples: dict[str, list[TaskExample]], weights: dict[str, float], seed: int,
@@ -56,8 +56,8 @@ def _token_length(tok: Any, row: dict[str, Any]) -> int:
     return len(ids["input_ids"])
 
 
-def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildContext) -> None:
-    """Fine-tune `base` on the mixture of `tasks` and save the result into `bctx.path`."""
+def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildContext) -> Any:
+    """The trl SFTTrainer for the mixture of `tasks` (examples over max_length dropped and counted)."""
     import torch
     from datasets import Dataset
     from peft import LoraConfig
@@ -107,10 +107,21 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
         data_seed=tcfg.seed,
         dataloader_num_workers=0,
         disable_tqdm=not cfg.progress,
-        completion_only_loss=True,
+        completion_only_loss=tcfg.assistant_only_loss,
     )
-    trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(kept),
-                         processing_class=tok, peft_config=peft_config)
+    return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(kept),
+                      processing_class=tok, peft_config=peft_config)
+
+
+def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildContext) -> None:
+    """Fine-tune `base` on the mixture of `tasks` and save the result into `bctx.path`."""
+    import torch
+
+    cfg, tcfg = ctx.cfg, ctx.cfg.train
+    trainer = make_trainer(ctx, base, tasks, bctx)
+    kept = trainer.train_dataset
+    device = "cpu" if trainer.args.use_cpu else pick_device("auto")
+    tok = trainer.processing_class
     with ctx.tracker.run(f"train-{cfg.experiment_name}", "train", cfg.model_dump(mode="json")) as run:
         with bctx.timed("train"):
             result = trainer.train()
@@ -131,15 +142,21 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
     final = final.to("cpu")
     final.save_pretrained(bctx.path)
     tok.save_pretrained(bctx.path)
-    import shutil
-
     shutil.rmtree(bctx.path / "_trainer", ignore_errors=True)
+
+
+def train_stage_config(cfg: Any) -> dict[str, Any]:
+    """The train key's config: hyper-parameters, mixture weights and how the model is loaded and templated."""
+    m = cfg.model
+    return {"train": cfg.train.model_dump(), "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
+            "model_load": {"chat_template_kwargs": m.chat_template_kwargs, "dtype": m.dtype,
+                           "attn_implementation": m.attn_implementation, "revision": m.revision,
+                           "trust_remote_code": m.trust_remote_code}}
 
 
 def run_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifact:
     cfg = ctx.cfg
-    stage_cfg = {"train": cfg.train.model_dump(), "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
-                 "chat_template_kwargs": cfg.model.chat_template_kwargs}
+    stage_cfg = train_stage_config(cfg)
     inputs = {"base_model": base.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
-    return ctx.stage("train", STAGE_VERSION, stage_cfg, inputs,
+    return ctx.stage("train", stage_cfg, inputs,
                      lambda b: train_sft(ctx, base, tasks, b), seed=cfg.train.seed, label=cfg.mixture.name)

@@ -1,0 +1,123 @@
+"""Code identity of a stage: a hash of the source of every project module its producer can run.
+
+A stage key must change when the code that writes the artifact changes, without anyone remembering
+to bump a number. The producer's module is the entry point; every `humanllm` module it imports,
+directly or lazily inside a function, is followed (static import graph, read with `ast`). Modules
+that only orchestrate, log or store (they cannot change what a stage writes) are left out, so
+editing the CLI or the W&B wrapper does not invalidate finished work. A module that imports
+`evals_dir` also pulls in the lm-eval task files under evals/, and a plug-in registry (a module that
+calls `pkgutil.iter_modules` on a package it imports) pulls in every module of that package.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+from pathlib import Path
+
+PACKAGE = "humanllm"
+ROOT = Path(__file__).resolve().parent
+# Orchestration, storage and logging only: they decide where and whether, never what is written.
+NOT_OUTPUT = ("humanllm.pipeline", "humanllm.cli", "humanllm.store", "humanllm.tracking", "humanllm.config",
+              "humanllm.codeid", "humanllm.sweep")
+DATA_TREES = {"evals_dir": ROOT.parent / "evals"}  # imported name → non-Python files it reads
+
+
+def _module_file(module: str) -> Path | None:
+    rel = Path(*module.split("."))
+    for cand in (ROOT.parent / rel.with_suffix(".py"), ROOT.parent / rel / "__init__.py"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _excluded(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in NOT_OUTPUT)
+
+
+@functools.lru_cache(maxsize=None)
+def _imports(module: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(project modules, imported names) of one module, from its syntax tree."""
+    path = _module_file(module)
+    if path is None:
+        return frozenset(), frozenset()
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    is_pkg = path.name == "__init__.py"
+    mods: set[str] = set()
+    names: set[str] = set()
+    scans_packages = any(isinstance(n, ast.Attribute) and n.attr in ("iter_modules", "walk_packages")
+                         for n in ast.walk(tree))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] != PACKAGE:
+                    continue
+                mods.add(alias.name)
+                pkg_dir = ROOT.parent / Path(*alias.name.split("."))
+                if scans_packages and (pkg_dir / "__init__.py").is_file():
+                    mods.update(f"{alias.name}.{p.stem}" for p in pkg_dir.glob("*.py") if p.stem != "__init__")
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = module.split(".")
+                parts = parts if is_pkg else parts[:-1]
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join(parts + ([base] if base else []))
+            if base.split(".")[0] != PACKAGE:
+                continue
+            mods.add(base)
+            for alias in node.names:
+                names.add(alias.name)
+                if _module_file(f"{base}.{alias.name}") is not None:
+                    mods.add(f"{base}.{alias.name}")
+    parents = {".".join(m.split(".")[:i]) for m in mods for i in range(2, len(m.split(".")))}
+    return frozenset(m for m in mods | parents if _module_file(m) is not None), frozenset(names)
+
+
+@functools.lru_cache(maxsize=None)
+def module_closure(entry: str) -> tuple[str, ...]:
+    """Every project module reachable from `entry` by imports, minus orchestration-only modules."""
+    seen: set[str] = set()
+    todo = [entry]
+    while todo:
+        mod = todo.pop()
+        if mod in seen or (_excluded(mod) and mod != entry):
+            continue
+        seen.add(mod)
+        todo.extend(_imports(mod)[0])
+    return tuple(sorted(seen))
+
+
+def _data_files(modules: tuple[str, ...]) -> list[Path]:
+    names = set().union(*(_imports(m)[1] for m in modules)) if modules else set()
+    files: list[Path] = []
+    for name, tree in DATA_TREES.items():
+        if name in names and tree.is_dir():
+            files += [p for p in tree.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return sorted(files)
+
+
+@functools.lru_cache(maxsize=None)
+def code_identity(entry: str) -> str:
+    """sha256 (16 hex) over the sources reachable from module `entry` (plus the data trees they read)."""
+    modules = module_closure(entry)
+    h = hashlib.sha256()
+    for mod in modules:
+        path = _module_file(mod)
+        assert path is not None
+        h.update(f"{mod}\n".encode())
+        h.update(path.read_bytes())
+    for path in _data_files(modules):
+        h.update(f"{path.relative_to(ROOT.parent)}\n".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def producer_identity(produce: object) -> str:
+    """The code identity of the module that defines a stage's producer (a function or lambda)."""
+    produce = getattr(produce, "func", produce)  # functools.partial
+    module = getattr(produce, "__module__", None)
+    if not module or not module.startswith(PACKAGE):
+        return "external:" + str(module)
+    return code_identity(module)
