@@ -207,3 +207,16 @@ def test_pushshift_field_variants(tmp_path):
     assert posts["reddit:t3_def"].meta["is_self"] is True and posts["reddit:t3_ghi"].meta["score"] == 7
     assert posts["reddit:t1_c2"].meta["parent_id"] == "t1_c1" and posts["reddit:t1_c2"].created_at == 1546300901
     assert posts["reddit:t1_c1"].meta["link_id"] == posts["reddit:t1_c1"].meta["parent_id"] == "t3_abc"
+
+
+def test_benchmark_guard_fails_closed_on_an_unreadable_file(tmp_path):
+    from humanllm.evaluate.guard import UnreadableTrainingFile, refuse_benchmark_file
+
+    broken = tmp_path / "reviews.jsonl.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00 this is not a gzip stream")
+    with pytest.raises(UnreadableTrainingFile, match=r"data\.sources\.amazon\.0\.reviews: cannot read .*reviews\.jsonl\.gz"):
+        refuse_benchmark_file(broken, "data.sources.amazon.0.reviews")
+    truncated = tmp_path / "posts.jsonl.gz"
+    truncated.write_bytes(gzip.compress(b'{"id": 1}\n' * 50)[:30])
+    with pytest.raises(UnreadableTrainingFile, match="data.sources.reddit.submissions"):
+        refuse_benchmark_file(truncated, "data.sources.reddit.submissions")

@@ -24,7 +24,7 @@ def test_bootstrap_ci_is_seeded_and_brackets_the_mean():
 
 
 def test_constant_and_single_values_give_degenerate_intervals():
-    expected = {"estimate": 1.0, "low": 1.0, "high": 1.0, "confidence": 0.95, "n": 4}
+    expected = {"estimate": 1.0, "low": 1.0, "high": 1.0, "confidence": 0.95, "n": 4, "clusters": None}
     assert bootstrap_ci([1, 1, 1, 1]).as_dict() == expected
     one = bootstrap_ci([0.25])
     assert (one.low, one.high) == (0.25, 0.25)
@@ -98,3 +98,33 @@ def test_ten_thousand_resamples_of_three_thousand_items_is_fast():
     assert time.perf_counter() - start < 5.0
     assert means.shape == (10_000,) and abs(means.mean() - x.mean()) < 0.002
     assert means.std() == pytest.approx(x.std() / np.sqrt(x.size), rel=0.05)
+
+
+def test_cluster_bootstrap_widens_intervals_when_items_share_a_user():
+    rng = np.random.default_rng(3)
+    users = np.repeat(np.arange(20), 8)  # 20 users × 8 items, scores driven by the user
+    user_skill = rng.uniform(0, 1, 20)
+    x = (rng.uniform(0, 1, users.size) < user_skill[users]).astype(float)
+    items = bootstrap_ci(x, 2000, seed=1)
+    by_user = bootstrap_ci(x, 2000, seed=1, clusters=users)
+    assert by_user.estimate == items.estimate == pytest.approx(x.mean())
+    assert by_user.clusters == 20 and by_user.n == 160 and items.clusters is None
+    assert (by_user.high - by_user.low) > 1.5 * (items.high - items.low)
+
+
+def test_singleton_clusters_match_the_item_bootstrap():
+    x = np.random.default_rng(4).normal(size=400)
+    plain = bootstrap_ci(x, 4000, seed=2)
+    singletons = bootstrap_ci(x, 4000, seed=2, clusters=[f"u{i}" for i in range(400)])
+    assert singletons.high - singletons.low == pytest.approx(plain.high - plain.low, rel=0.1)
+
+
+def test_paired_cluster_difference_and_detectable_difference():
+    users = np.repeat(np.arange(30), 4)
+    a = np.random.default_rng(5).normal(size=users.size)
+    b = a + 0.5 + np.random.default_rng(6).normal(scale=0.1, size=users.size)
+    d = paired_bootstrap_diff(a, b, 2000, seed=0, clusters=users)
+    assert d.excludes_zero and d.clusters == 30 and d.low < 0.5 < d.high
+    assert 0 < d.detectable_difference() < 0.2
+    with pytest.raises(ValueError, match="clusters"):
+        bootstrap_ci([1.0, 2.0], clusters=["a"])

@@ -33,7 +33,7 @@ def first_run(tmp_path_factory):
 def test_flow_writes_table_plot_and_wandb_runs(first_run):
     tmp, cfg, ctx, state = first_run
     out = cfg.results_dir
-    table = pd.read_csv(out / "table.csv", index_col=0)
+    table = pd.read_csv(out / "table.csv", index_col=0, comment="#")
     assert list(table.index) == ["base", "sft", "merged α=0.5"]
     assert {"item_selection/hit_rate", "writing_imitation/rouge_l", "personalized_commenting/embedding_similarity",
             "english/bits_per_byte"} <= set(table.columns)
@@ -42,8 +42,14 @@ def test_flow_writes_table_plot_and_wandb_runs(first_run):
     assert (out / "table.md").read_text().count("merged α=0.5") == 1
     runs = list((out / "wandb" / "wandb").glob("offline-run-*"))
     assert len(runs) >= 5, runs  # train + 3 evals + report
-    deltas = pd.read_csv(out / "deltas.csv")
-    assert {"forgetting", "in-domain gain"} <= set(deltas.kind)
+    deltas = pd.read_csv(out / "deltas.csv", comment="#")
+    assert {"general reasoning (forgetting)", "in-domain"} <= set(deltas.group)
+    assert set(deltas.significant) <= {"yes", "no", "n too small"} and (deltas.detectable > 0).all()
+    md = (out / "table.md").read_text()
+    for field in ("data: sample — generated sample corpus", "keep rule: no LLM curation", "seed: 2025",
+                  "code: humanllm", "regenerate: humanllm", f"fine-tuned {state.sft.key}"):
+        assert field in md, field
+    assert (out / "table.tex").read_text().startswith("% data: sample")
 
 
 def test_every_stage_has_a_manifest_and_counts_reconcile(first_run):

@@ -1,25 +1,48 @@
-"""In-domain scorers: item-selection hit rate, ROUGE-L, and embedding similarity (offline model)."""
+"""In-domain scorers: item selection (the paper's substring hit, an exact choice, a log-likelihood
+ranking), ROUGE-L, and embedding similarity (offline model)."""
 
 from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any
 
 from humanllm.tasks.base import TaskExample
 
 
-def hit(answer: str, truth: str) -> float:
-    """The authors' rule: the true title appears, case-insensitively, in the answer."""
+def paper_hit(answer: str, truth: str) -> float:
+    """The paper's rule (inference.py): the true title appears, case-insensitively, in the answer.
+    Containment can fool it: "Dune Messiah" counts as a hit for "Dune"; listing every title hits."""
     return float(truth.strip().lower() in answer.lower())
 
 
-def unique_hit(answer: str, truth: str, candidates: list[str]) -> float:
-    """Stricter: the true title appears and no other candidate title does (no listing everything)."""
-    low = answer.lower()
-    others = [c for c in candidates if c != truth and c.lower() in low]
-    return float(truth.lower() in low and not others)
+_LEAD = re.compile(r"^\s*(?:(?:answer|my pick|pick|candidate\s*\d+|item\s*\d+|\d+)\s*[:.)\-]\s*)+", re.IGNORECASE)
+
+
+def normalise_title(text: str) -> str:
+    """Case, quotes, surrounding punctuation and spaces folded; a leading "Answer:" / "3." / "Candidate 2:" dropped."""
+    line = next((ln for ln in text.strip().splitlines() if ln.strip()), "")
+    line = _LEAD.sub("", line)
+    while True:
+        stripped = line.strip().strip("\"'“”‘’`*").rstrip(".!")
+        if stripped == line:
+            break
+        line = stripped
+    return " ".join(line.casefold().split())
+
+
+def chosen_candidate(answer: str, candidates: list[str]) -> int | None:
+    """The index of the one candidate whose normalised title equals the normalised answer, else None."""
+    said = normalise_title(answer)
+    matches = [i for i, c in enumerate(candidates) if normalise_title(c) == said]
+    return matches[0] if len(matches) == 1 else None
+
+
+def exact_choice(answer: str, true_index: int, candidates: list[str]) -> float:
+    """1 when the answer names exactly the true candidate (after normalisation); containment cannot fool it."""
+    return float(chosen_candidate(answer, candidates) == true_index)
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,6 +87,12 @@ class EmbeddingSimilarity:
         return (a * b).sum(dim=1).clamp(-1, 1).tolist()
 
 
+def true_index(example: TaskExample) -> int:
+    """The position of the true item among an item-selection example's candidates."""
+    meta = example.meta
+    return meta["true_index"] if "true_index" in meta else meta["candidate_titles"].index(meta["answer_title"])
+
+
 def score_examples(metrics: tuple[str, ...], examples: list[TaskExample], answers: list[str],
                    embedder: Any | None) -> dict[str, list[float]]:
     """Per-example values for each metric a task family declares."""
@@ -71,9 +100,9 @@ def score_examples(metrics: tuple[str, ...], examples: list[TaskExample], answer
     refs = [e.reference for e in examples]
     for metric in metrics:
         if metric == "hit_rate":
-            out["hit_rate"] = [hit(a, e.meta["answer_title"]) for a, e in zip(answers, examples)]
-            out["unique_hit_rate"] = [unique_hit(a, e.meta["answer_title"], e.meta["candidate_titles"])
-                                      for a, e in zip(answers, examples)]
+            out["hit_rate_paper"] = [paper_hit(a, e.meta["answer_title"]) for a, e in zip(answers, examples)]
+            out["exact_match"] = [exact_choice(a, true_index(e), e.meta["candidate_titles"])
+                                  for a, e in zip(answers, examples)]
         elif metric == "rouge_l":
             out["rouge_l"] = [rouge_l(a, r) for a, r in zip(answers, refs)]
         elif metric == "embedding_similarity":

@@ -136,8 +136,11 @@ def write_evaluations_index(ctx: RunContext, state: FlowState) -> Path:
          "judge_path": str(state.judgements[t.label].path) if t.label in state.judgements else None}
         for t, a in state.evaluations
     ]
+    from humanllm.report.provenance import build_provenance
+
     index = {
         "experiment": ctx.cfg.experiment_name,
+        "provenance": build_provenance(ctx.cfg, state),
         "model": ctx.cfg.model.name,
         "mixture": ctx.cfg.mixture.name,
         "merge_method": ctx.cfg.merge.method,

@@ -1,4 +1,9 @@
-"""`humanllm report`: tables (markdown, CSV, LaTeX), deltas vs base with CIs, and a plot against α."""
+"""`humanllm report`: tables (markdown, CSV, LaTeX), deltas vs base with CIs, and a plot against α.
+
+Every table starts with its provenance block (data, synthesis and keep rule, model, seed, code and
+library versions, artifact keys, the command that regenerates it): as markdown text, as `# ` comment
+lines in CSV (read with `pd.read_csv(path, comment="#")`) and as `%` comments in LaTeX.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,9 @@ import pandas as pd
 
 from humanllm.io import read_json, stable_hash
 from humanllm.report.plots import plot_metrics_vs_alpha
-from humanllm.report.tables import benchmark_table, load_scores, delta_frame, numeric_table, scores_frame, wide_table
+from humanllm.report.provenance import provenance_lines
+from humanllm.report.tables import (benchmark_table, delta_frame, load_scores, numeric_table, platform_counts,
+                                    scores_frame, wide_table)
 
 log = logging.getLogger("humanllm")
 
@@ -36,7 +43,8 @@ def write_report(cfg: Any) -> dict[str, Path]:
     b = cfg.eval.bootstrap
     order = [e["label"] for e in index["evaluations"]]
     long = scores_frame(index, b.samples, b.confidence, b.seed)
-    deltas = delta_frame(index, b.samples, b.confidence, b.seed)
+    deltas = delta_frame(index, b.samples, b.confidence, b.seed, b.min_items, b.min_clusters)
+    prov = provenance_lines(index["provenance"]) if "provenance" in index else ["provenance: not recorded (old index)"]
     wide, numeric = wide_table(long, order), numeric_table(long, order)
     files = {
         "table_md": out / "table.md", "table_csv": out / "table.csv", "table_tex": out / "table.tex",
@@ -44,18 +52,27 @@ def write_report(cfg: Any) -> dict[str, Path]:
         "plot": out / "metrics_vs_alpha.png",
     }
     notes = sorted({n for e in index["evaluations"] for n in load_scores(e)[2]})
+    block = "".join(f"> {line}\n" for line in prov)
+    counts = platform_counts(index)
     header = (f"# {index['experiment']}: {index['model']} on mixture {index['mixture']}, "
-              f"merge {index['merge_method']}\n\nCells: mean [{int(b.confidence * 100)}% bootstrap CI over items].\n\n")
-    files["table_md"].write_text(header + _markdown(wide) + "\n" + "".join(f"\n> NOTE: {n}\n" for n in notes))
-    numeric.to_csv(files["table_csv"], float_format="%.6f")
-    files["table_tex"].write_text(numeric.style.format(precision=4).to_latex(hrules=True))
-    long.to_csv(files["scores_csv"], index=False, float_format="%.6f")
+              f"merge {index['merge_method']}\n\n{block}\n"
+              f"Cells: mean [{int(b.confidence * 100)}% bootstrap CI, resampling held-out users "
+              f"(benchmark scenarios; items where they do not cluster)].\n\n")
+    per_platform = ("\n\nHeld-out items per task and platform (n), and distinct users:\n\n" + _markdown(counts)
+                    if not counts.empty else "")
+    files["table_md"].write_text(header + _markdown(wide) + per_platform + "\n"
+                                 + "".join(f"\n> NOTE: {n}\n" for n in notes))
+    _with_comments(files["table_csv"], prov, "# ", numeric.to_csv(float_format="%.6f"))
+    _with_comments(files["table_tex"], prov, "% ", numeric.style.format(precision=4).to_latex(hrules=True))
+    _with_comments(files["scores_csv"], prov, "# ", long.to_csv(index=False, float_format="%.6f"))
     delta_view = deltas.round(4) if not deltas.empty else deltas
     files["deltas_md"].write_text(
-        "# Each model minus base on the same items (paired bootstrap CI)\n\n"
-        "forgetting = general suites; in-domain gain = held-out tasks. `significant`: the CI excludes 0.\n\n"
+        "# Each model minus base on the same items (paired cluster-bootstrap CI)\n\n" + block + "\n"
+        "Groups: in-domain (held-out tasks), social benchmarks, general reasoning (forgetting), judge. "
+        f"`significant`: the CI excludes 0, on ≥ {b.min_items} items from ≥ {b.min_clusters} users/scenarios "
+        "(otherwise \"n too small\"). `detectable`: the smallest true difference this n detects with 80% power.\n\n"
         + _markdown(delta_view, index=False) + "\n")
-    deltas.to_csv(files["deltas_csv"], index=False, float_format="%.6f")
+    _with_comments(files["deltas_csv"], prov, "# ", deltas.to_csv(index=False, float_format="%.6f"))
     bench = benchmark_table(long, order)
     if not bench.empty:
         files["benchmarks_md"] = out / "benchmarks.md"
@@ -64,6 +81,10 @@ def write_report(cfg: Any) -> dict[str, Path]:
     _track(cfg, long, deltas, stable_hash(long.to_dict("records")))
     log.info("report written to %s", out)
     return files
+
+
+def _with_comments(path: Path, lines: list[str], marker: str, body: str) -> None:
+    path.write_text("".join(f"{marker}{line}\n" for line in lines) + body)
 
 
 def _track(cfg: Any, long: pd.DataFrame, deltas: pd.DataFrame, digest: str) -> None:

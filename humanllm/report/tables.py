@@ -1,4 +1,10 @@
-"""Build the report tables from evaluation artifacts: scores with bootstrap CIs, and paired deltas."""
+"""Build the report tables from evaluation artifacts: scores with bootstrap CIs, and paired deltas.
+
+Intervals resample clusters (held-out users; benchmark scenarios), not items, whenever items carry a
+`cluster`. A delta is called significant only when its interval excludes 0 AND it stands on at least
+`min_items` items from `min_clusters` clusters; otherwise it reads "n too small". Every row states the
+smallest difference its n could detect (80% power at the table's confidence).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import read_json, read_jsonl
 
 LOWER_IS_BETTER = ("bits_per_byte", "perplexity")
+ITEM_COLUMNS = ["suite", "task", "metric", "item_id", "value", "cluster", "platform"]
+SOCIAL_SUITES = ("motivebench", "tombench")
 
 
 def higher_is_better(metric: str) -> bool:
@@ -23,9 +31,23 @@ def score_dirs(ev: dict[str, Any]) -> list[Path]:
 
 
 def load_items(ev: dict[str, Any]) -> pd.DataFrame:
+    """Per-item values; `cluster` defaults to the item itself (independent items)."""
     rows = [r for d in score_dirs(ev) for r in read_jsonl(d / "items.jsonl")]
-    cols = ["suite", "task", "metric", "item_id", "value"]
-    return pd.DataFrame(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
+    frame = pd.DataFrame(rows, columns=ITEM_COLUMNS) if rows else pd.DataFrame(columns=ITEM_COLUMNS)
+    frame["item_id"] = frame["item_id"].astype(str)
+    frame["cluster"] = frame["cluster"].where(frame["cluster"].notna(), frame["item_id"]).astype(str)
+    return frame
+
+
+def delta_group(suite: str) -> str:
+    """How a delta reads: a gain on held-out tasks, social benchmarks, forgetting, or the judge's view."""
+    if suite == "indomain":
+        return "in-domain"
+    if suite in SOCIAL_SUITES:
+        return "social benchmarks"
+    if suite == "judge":
+        return "judge"
+    return "general reasoning (forgetting)"
 
 
 def load_scores(ev: dict[str, Any]) -> tuple[dict[str, float], set[str], list[str]]:
@@ -41,24 +63,49 @@ def load_scores(ev: dict[str, Any]) -> tuple[dict[str, float], set[str], list[st
     return scores, headline, notes
 
 
+def is_count(key: str) -> bool:
+    """`…/n` and `…/n_<platform>` hold counts, not metrics."""
+    last = key.rsplit("/", 1)[-1]
+    return last == "n" or last.startswith("n_")
+
+
 def scores_frame(index: dict[str, Any], samples: int, confidence: float, seed: int) -> pd.DataFrame:
-    """Long table: one row per (model, metric) with mean and bootstrap interval over items."""
+    """Long table: one row per (model, metric) with mean and a cluster-bootstrap interval."""
     rows = []
     for ev in index["evaluations"]:
         scores, headline, _ = load_scores(ev)
         items = load_items(ev)
         for key, value in scores.items():
-            if key.endswith("/n"):
+            if is_count(key):
                 continue
             suite, task, metric = key.split("/", 2)
             sel = items[(items.suite == suite) & (items.task == task) & (items.metric == metric)]
             low = high = float("nan")
             if len(sel) > 1 and metric not in ("byte_perplexity", "word_perplexity"):
-                ci = bootstrap_ci(sel.value.to_numpy(), samples, confidence, seed)
+                ci = bootstrap_ci(sel.value.to_numpy(), samples, confidence, seed, clusters=sel.cluster.to_numpy())
                 low, high = ci.low, ci.high
             rows.append({"model": ev["label"], "alpha": ev["alpha"], "suite": suite, "task": task, "metric": metric,
-                         "value": float(value), "low": low, "high": high, "n": len(sel), "headline": key in headline})
+                         "value": float(value), "low": low, "high": high, "n": len(sel),
+                         "clusters": sel.cluster.nunique(), "headline": key in headline})
     return pd.DataFrame(rows)
+
+
+def platform_counts(index: dict[str, Any]) -> pd.DataFrame:
+    """Held-out items per in-domain task and platform (from the base model's evaluation, else the first)."""
+    evs = index["evaluations"]
+    ev = next((e for e in evs if e["kind"] == "base"), evs[0] if evs else None)
+    if ev is None:
+        return pd.DataFrame()
+    items = load_items(ev)
+    items = items[items.suite == "indomain"]
+    if items.empty:
+        return pd.DataFrame()
+    first = items.groupby("task").metric.first()
+    items = items[items.metric == items.task.map(first)]
+    table = items.pivot_table(index="task", columns="platform", values="item_id", aggfunc="count", fill_value=0)
+    table["users"] = items.groupby("task").cluster.nunique()
+    table["n"] = items.groupby("task").size()
+    return table
 
 
 def column_names(long: pd.DataFrame) -> pd.Series:
@@ -88,8 +135,9 @@ def numeric_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return table.reindex(index=[m for m in order if m in table.index])
 
 
-def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: int) -> pd.DataFrame:
-    """Each model minus base on the same items (forgetting on general suites, gains in-domain)."""
+def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: int,
+                min_items: int = 30, min_clusters: int = 10) -> pd.DataFrame:
+    """Each model minus base on the same items, grouped (in-domain, social benchmarks, forgetting, judge)."""
     evs = index["evaluations"]
     base = next((e for e in evs if e["kind"] == "base"), None)
     if base is None:
@@ -100,21 +148,28 @@ def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: in
         if ev is base:
             continue
         items = load_items(ev)
-        merged = base_items.merge(items, on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
+        merged = base_items.merge(items.drop(columns=["cluster", "platform"]),
+                                  on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
         for (suite, task, metric), g in merged.groupby(["suite", "task", "metric"], sort=True):
-            d = paired_bootstrap_diff(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed)
+            d = paired_bootstrap_diff(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed,
+                                      clusters=g.cluster.to_numpy())
             better = d.estimate > 0 if higher_is_better(metric) else d.estimate < 0
-            rows.append({"model": ev["label"], "alpha": ev["alpha"],
-                         "kind": "forgetting" if suite != "indomain" else "in-domain gain",
+            enough = d.n >= min_items and (d.clusters or d.n) >= min_clusters
+            rows.append({"model": ev["label"], "alpha": ev["alpha"], "group": delta_group(suite),
                          "task": task, "metric": metric, "delta": d.estimate, "low": d.low, "high": d.high,
-                         "n": d.n, "significant": d.excludes_zero,
+                         "n": d.n, "clusters": d.clusters, "detectable": d.detectable_difference(),
+                         "significant": ("yes" if d.excludes_zero else "no") if enough else "n too small",
                          "direction": ("better" if better else "worse") if d.estimate != 0 else "same"})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    order = {g: i for i, g in enumerate(["in-domain", "social benchmarks", "general reasoning (forgetting)", "judge"])}
+    return frame.sort_values("group", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
 
 def benchmark_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Every MotiveBench / ToMBench group (subset × question type, task file, ability) × model."""
-    bench = long[long.suite.isin(["motivebench", "tombench"])]
+    bench = long[long.suite.isin(SOCIAL_SUITES)]
     if bench.empty:
         return bench
     bench = bench.assign(cell=bench.apply(

@@ -1,0 +1,80 @@
+"""In-domain scoring: item-selection metrics on titles that contain one another, the log-likelihood
+ranking, and representative subsets (platforms in proportion, users spread)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from humanllm.evaluate.indomain import platform_of, representative_subset
+from humanllm.evaluate.metrics import chosen_candidate, exact_choice, paper_hit
+from humanllm.evaluate.ranking import candidate_loglikelihoods, rank_accuracy
+from humanllm.tasks.base import TaskExample
+
+TITLES = ["Dune Messiah", "Dune", "Children of Dune", "The Hobbit"]
+
+
+def test_paper_hit_is_fooled_by_containment_and_exact_choice_is_not():
+    truth = 1  # "Dune"
+    assert paper_hit("Dune Messiah", "Dune") == 1.0  # the paper's rule credits the wrong book
+    assert exact_choice("Dune Messiah", truth, TITLES) == 0.0
+    assert exact_choice("Dune", truth, TITLES) == 1.0
+    assert exact_choice('  "dune".\n because I liked it', truth, TITLES) == 1.0
+    assert exact_choice("Answer: Dune", truth, TITLES) == 1.0
+    assert exact_choice("Candidate 2: Dune", truth, TITLES) == 1.0
+    assert exact_choice("Dune, Dune Messiah, The Hobbit", truth, TITLES) == 0.0  # listing everything
+    assert paper_hit("Dune, Dune Messiah, The Hobbit", "Dune") == 1.0
+
+
+def test_a_correct_answer_scores_even_when_another_title_is_inside_the_truth():
+    # the old unique_hit scored 0 here because "Dune" is inside "Dune Messiah"
+    assert exact_choice("Dune Messiah", 0, TITLES) == 1.0
+    assert chosen_candidate("children of dune", TITLES) == 2
+    assert chosen_candidate("Dune Messiah 2", TITLES) is None
+
+
+def _ex(i: int, user: str, **meta) -> TaskExample:
+    return TaskExample(example_id=f"t:{i:04d}", task="t", user_id=user,
+                       messages=[{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], meta=meta)
+
+
+def test_subset_keeps_platform_shares_and_spreads_over_users():
+    examples = ([_ex(i, f"reddit:u{i % 5}") for i in range(60)]  # 5 prolific users, 60 items
+                + [_ex(100 + i, f"twitter:t{i}") for i in range(30)]  # 30 users, 1 each
+                + [_ex(200 + i, f"blogger:b{i % 10}") for i in range(10)])
+    sub = representative_subset(examples, 50, seed=1)
+    assert len(sub) == 50 and sub == sorted(sub, key=lambda e: e.example_id)
+    per_platform = Counter(platform_of(e) for e in sub)
+    assert per_platform == {"reddit": 30, "twitter": 15, "blogger": 5}
+    per_user = Counter(e.user_id for e in sub if platform_of(e) == "reddit")
+    assert set(per_user.values()) == {6}  # spread evenly, not the first 30 by id
+    assert representative_subset(examples, 50, seed=1) == sub
+    assert representative_subset(examples, 50, seed=2) != sub
+    first_by_id = sorted(examples, key=lambda e: e.example_id)[:50]
+    assert not any(platform_of(e) == "blogger" for e in first_by_id)  # what the old first-N did
+
+
+def test_subset_gives_every_platform_a_place_and_leaves_small_sets_alone():
+    examples = [_ex(i, f"reddit:u{i}") for i in range(97)] + [_ex(500, "amazon:a1"), _ex(501, "twitter:x")]
+    sub = representative_subset(examples, 10, seed=0)
+    assert {platform_of(e) for e in sub} == {"reddit", "amazon", "twitter"} and len(sub) == 10
+    assert representative_subset(examples[:5], 10, seed=0) == examples[:5]
+
+
+def test_rank_accuracy_scores_candidates_by_loglikelihood(tiny_model_dir):
+    from lm_eval.models.huggingface import HFLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    lm = HFLM(pretrained=AutoModelForCausalLM.from_pretrained(tiny_model_dir), tokenizer=tok, batch_size=4)
+    examples = [_ex(i, "amazon:a", candidate_titles=TITLES, true_index=i % 4, answer_title=TITLES[i % 4])
+                for i in range(4)]
+    scores = candidate_loglikelihoods(lm, tok, examples, {})
+    assert [len(s) for s in scores] == [4] * 4
+    assert scores[0] == scores[1]  # same prompt, same candidates: same scores
+    acc = rank_accuracy(scores, examples)
+    best = max(range(4), key=lambda j: scores[0][j])
+    assert acc == [float(i == best) for i in range(4)]  # exactly the example whose truth ranks first
+    with pytest.raises(KeyError):
+        rank_accuracy(scores, [_ex(0, "amazon:a")])
