@@ -49,11 +49,10 @@ def run_eval_bench(cfg: Any, out_dir: Path) -> str:
     from humanllm.models.registry import resolve_base_model
     from humanllm.pipeline.context import RunContext
 
-    e = cfg.eval.model_copy(deep=True)
-    e.motivebench = e.motivebench.model_copy(update={"enabled": True, "mode": "loglikelihood", "orderings": 18,
-                                                     "limit": None, "subsets": ["Persona", "Amazon", "Blog"]})
-    e.bigbench = e.bigbench.model_copy(update={"enabled": True})
-    e.tombench = e.tombench.model_copy(update={"enabled": False})
+    mb = cfg.eval.motivebench.model_copy(update={"enabled": True, "mode": "loglikelihood", "orderings": 18,
+                                                 "limit": None, "subsets": ["Persona", "Amazon", "Blog"]})
+    e = cfg.eval.model_copy(update={"motivebench": mb, "bigbench": cfg.eval.bigbench.model_copy(update={"enabled": True}),
+                                    "tombench": cfg.eval.tombench.model_copy(update={"enabled": False})})
     preflight(e)  # both data folders must be there before the model loads
     ctx = RunContext.from_config(cfg)
     base = resolve_base_model(ctx, cfg.model)
