@@ -42,6 +42,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "eval=indomain|social|general|full."),
     "pipeline": ("run everything: data → tasks → train → merge → eval → report",
                  "The whole flow; finished stages are reused. `humanllm pipeline experiment=demo` is the demo."),
+    "experiment": ("run one paper table or ablation end to end (sweeps/experiments/<name>.yaml) and report it",
+                   "Runs the experiment's runs (each trains or reuses an SFT model, merges it at one α, scores base and "
+                   "merged), then writes its table in the paper's layout (md/csv/tex, best per column in bold, deltas "
+                   "vs base with user-clustered CIs), plots and provenance under results/<name>/. Finished stages are "
+                   "reused; a run that cannot run (benchmark data absent) is reported with the command that fills it."),
     "report": ("write tables (md/csv/tex), deltas vs base with CIs, and the plot against α",
                "Reads results/<experiment>/evaluations.json (written by eval/pipeline) and writes the tables "
                "and plots next to it. Loads no model."),
@@ -102,6 +107,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("what", choices=["benchmarks", "general"],
                            help="benchmarks: MotiveBench + ToMBench; general: BIG-bench task files (PyPI)")
             p.add_argument("dest", nargs="?", default="data/benchmarks", help="destination folder")
+        if name == "experiment":
+            from humanllm.experiments.command import add_arguments as add_experiment_arguments
+
+            add_experiment_arguments(p)
+        if name == "report":
+            p.add_argument("--sample", type=int, default=8, metavar="N",
+                           help="`humanllm report data`: records per group in the hand-reading sample (default 8)")
         p.add_argument("overrides", nargs="*", metavar="override", help="Hydra overrides (key=value, group=option)")
         p.add_argument("--cfg", action="store_true", help="print the composed, validated config and exit")
         p.add_argument("--config-dir", default=None, help="a conf/ folder to use instead of the project's")
@@ -112,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     from humanllm.config import load_config
 
+    if args.command == "experiment":
+        from humanllm.experiments.command import run_experiment_command
+
+        return run_experiment_command(args)
+    if args.command == "report":
+        from humanllm.experiments.command import report_command
+
+        code = report_command(args)
+        if code is not None:
+            return code
     cfg = load_config(args.overrides, args.config_dir)
     if args.cfg:
         import yaml

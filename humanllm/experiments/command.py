@@ -1,0 +1,68 @@
+"""CLI glue: `humanllm experiment <name>`, `humanllm report experiment=<name>` and `humanllm report data`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from humanllm.experiments.spec import experiment_names, has_spec, load_experiment
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", help=f"an experiment: {', '.join(experiment_names())} (sweeps/experiments/<name>.yaml)")
+    p.add_argument("--fast", action="store_true", help="smoke-test scale: the tiny random model, a few steps and items")
+    p.add_argument("--run", action="append", default=None, metavar="RUN", help="run only this run (repeatable)")
+    p.add_argument("--out", default="results", help="results root: tables go to <out>/<name>/ (default results)")
+
+
+def run_experiment_command(args: argparse.Namespace) -> int:
+    from humanllm.experiments.runner import experiment_dir, run_experiment
+
+    spec = load_experiment(args.name)
+    status = run_experiment(spec, args.out, args.fast, list(args.overrides), args.run, args.config_dir)
+    folder = experiment_dir(args.out, spec.name)
+    print((folder / "table.md").read_text())
+    for run, state in status.items():
+        print(f"run {run}: {state}")
+    print(f"results: {folder}")
+    return 0 if all(s == "done" for s in status.values()) else 1
+
+
+def experiment_report_name(args: argparse.Namespace) -> str | None:
+    """`humanllm report experiment=<name>` where <name> has an experiment spec (else the plain report)."""
+    named = [o.split("=", 1)[1] for o in args.overrides if o.startswith("experiment=")]
+    return named[-1] if named and has_spec(named[-1]) else None
+
+
+def report_command(args: argparse.Namespace) -> int | None:
+    """Handle the experiment and data reports; None when the plain `report` should run."""
+    if args.overrides[:1] == ["data"]:
+        return report_data(args.overrides[1:], args.config_dir, args.sample)
+    name = experiment_report_name(args)
+    if name is None:
+        return None
+    from humanllm.report.experiment import write_experiment_report
+
+    files = write_experiment_report(load_experiment(name), getattr(args, "out", None) or "results")
+    print(files["table_md"].read_text())
+    for key, path in files.items():
+        print(f"{key:<12} {path}")
+    return 0
+
+
+def report_data(overrides: list[str], config_dir: str | None, sample: int) -> int:
+    """Build (or reuse) the data stage of this config, then write <results>/data_quality/."""
+    from humanllm.config import load_config
+    from humanllm.pipeline import flow
+    from humanllm.pipeline.context import RunContext
+    from humanllm.report.data_quality import write_data_quality
+
+    cfg = load_config(overrides, config_dir)
+    cfg.preflight(evaluates=False)
+    state = flow.run_data(RunContext.from_config(cfg), flow.FlowState())
+    out = Path(cfg.results_dir) / "data_quality"
+    files = write_data_quality(state.corpus.path, state.curated.path if state.curated else None, out, sample, cfg.seed)
+    print(files["report"].read_text())
+    for key, path in files.items():
+        print(f"{key:<16} {path}")
+    return 0

@@ -1,0 +1,102 @@
+"""`humanllm experiment <name>`: run an experiment's runs (each a sweep trial) and write its report.
+
+Every run goes through the sweep driver's `TrialRunner`: it trains or reuses the SFT model, merges at
+the run's α (in memory for linear / task arithmetic) and scores base and merged, recording its config
+under `<out>/<name>/runs/<run>/`. Finished stages are reused, so a rerun of a finished experiment only
+rebuilds the report. A run that cannot start (say, MotiveBench data absent) is recorded with its reason
+and the others still run; the report then lists it as missing with the command that fills it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from pathlib import Path
+
+from humanllm.config import load_config
+from humanllm.experiments.spec import ExperimentSpec, RunSpec
+from humanllm.io import read_json, write_json
+from humanllm.schema import ConfigError
+
+log = logging.getLogger("humanllm")
+RUN_RECORD = "run.json"
+
+
+def experiment_dir(out: str | Path, name: str) -> Path:
+    return (Path(out) / name).resolve()
+
+
+def run_dir(out: str | Path, name: str, run: str) -> Path:
+    return experiment_dir(out, name) / "runs" / run
+
+
+def trial_spec(spec: ExperimentSpec, runs: list[RunSpec]):
+    """The sweep-driver view of an experiment: one grid point per run, forgetting as the objective."""
+    from humanllm.sweep.spec import ObjectiveSpec, ParamSpec, SweepSpec
+
+    return SweepSpec(name=spec.name, description=spec.title, params={"run": ParamSpec(grid=[r.name for r in runs])},
+                     objectives=[ObjectiveSpec(name="forgetting", metric=spec.layout.forgetting_metric,
+                                               relative_to="base", direction="minimize")])
+
+
+def full_overrides(spec: ExperimentSpec, run: RunSpec, out: str | Path, fast: bool, extra: list[str]) -> list[str]:
+    """The run's overrides plus where it writes and what it scores (base and one merged model)."""
+    return [*spec.run_overrides(run, fast, extra), f"experiment_name={spec.name}",
+            f"paths.results={run_dir(out, spec.name, run.name)}", "eval.targets=[base,merged]"]
+
+
+def run_experiment(spec: ExperimentSpec, out: str | Path = "results", fast: bool = False,
+                   extra: list[str] | None = None, only: list[str] | None = None,
+                   config_dir: str | None = None) -> dict[str, str]:
+    """Run (or reuse) every run of `spec`, then write the report; returns {run: "done" | "failed: …"}."""
+    from humanllm.sweep.trial import TrialRunner
+
+    runs = spec.expand(fast)
+    unknown = sorted(set(only or []) - {r.name for r in runs})
+    if unknown:
+        raise ConfigError(f"--run: unknown run(s) {unknown} of experiment {spec.name} "
+                          f"(runs: {', '.join(r.name for r in runs)})")
+    chosen = [r for r in runs if not only or r.name in only]
+    for run in chosen:  # every run's config composes and validates before anything trains
+        load_config(full_overrides(spec, run, out, fast, extra or []), config_dir)
+    folder = experiment_dir(out, spec.name)
+    write_json(folder / "experiment.json", {"name": spec.name, "fast": fast, "extra_overrides": list(extra or []),
+                                            "spec": spec.model_dump(mode="json"), "config_dir": config_dir})
+    runner = TrialRunner(trial_spec(spec, runs), folder, config_dir)
+    status: dict[str, str] = {}
+    for number, run in enumerate(runs):
+        if run not in chosen:
+            continue
+        overrides = full_overrides(spec, run, out, fast, extra or [])
+        status[run.name] = _run_one(runner, number, run, overrides, run_dir(out, spec.name, run.name), config_dir)
+    from humanllm.report.experiment import write_experiment_report
+
+    write_experiment_report(spec, out, fast=fast)
+    return status
+
+
+def _run_one(runner, number: int, run: RunSpec, overrides: list[str], folder: Path, config_dir: str | None) -> str:
+    record = {"name": run.name, "label": run.label, "overrides": overrides}
+    t0 = time.perf_counter()
+    log.info("experiment run %s: %s", run.name, " ".join(run.overrides))
+    try:
+        load_config(overrides, config_dir).preflight(evaluates=True)
+        outcome = runner.run(number, overrides, {"run": run.name})
+    except (ConfigError, FileNotFoundError) as e:  # cannot start here (data absent, bad value): record why
+        write_json(folder / RUN_RECORD, {**record, "status": "failed", "error": str(e)})
+        log.error("run %s cannot run: %s", run.name, e)
+        return f"failed: {e}"
+    except Exception as e:
+        write_json(folder / RUN_RECORD, {**record, "status": "failed", "error": f"{type(e).__name__}: {e}",
+                                         "traceback": traceback.format_exc()[-4000:]})
+        raise
+    write_json(folder / RUN_RECORD, {**record, "status": "done", "seconds": round(time.perf_counter() - t0, 1),
+                                     "artifact_keys": outcome.artifact_keys, "built": outcome.built,
+                                     "reused": outcome.reused})
+    return "done"
+
+
+def read_run(out: str | Path, name: str, run: str) -> dict | None:
+    path = run_dir(out, name, run) / RUN_RECORD
+    return read_json(path) if path.is_file() else None
