@@ -100,3 +100,45 @@ class Tracker:
         finally:
             run.finish()
             log.info("W&B %s run %s in %s", self.cfg.mode, name, getattr(run, "dir", self.dir))
+
+
+def read_offline_run(run_file: str | Path) -> dict[str, Any]:
+    """Group, config and summary of an offline W&B run, read from its `run-*.wandb` file with wandb's own
+    protobuf records (LevelDB-log framing: 32 KiB blocks of crc32 · length · type · payload records)."""
+    import json
+    import struct
+
+    from wandb.proto import wandb_internal_pb2
+
+    data = Path(run_file).read_bytes()
+    header = 7  # ":W&B" magic, 2-byte version, 1 byte
+    block, pos, pending = 32 * 1024, header, b""
+    out: dict[str, Any] = {"group": None, "config": {}, "summary": {}}
+    while pos + 7 <= len(data):
+        room = block - (pos % block)
+        if room < 7:
+            pos += room
+            continue
+        _, length, kind = struct.unpack("<IHB", data[pos:pos + 7])
+        payload = data[pos + 7:pos + 7 + length]
+        pos += 7 + length
+        if kind == 0 and length == 0:
+            continue
+        pending = payload if kind in (1, 2) else pending + payload
+        if kind not in (1, 4):  # FULL or LAST completes a record
+            continue
+        rec = wandb_internal_pb2.Record()
+        rec.ParseFromString(pending)
+        which = rec.WhichOneof("record_type")
+        if which == "run":
+            out["group"] = rec.run.run_group or out["group"]
+            for item in rec.run.config.update:
+                out["config"][item.key] = json.loads(item.value_json)
+        elif which == "config":
+            for item in rec.config.update:
+                out["config"][item.key] = json.loads(item.value_json)
+        elif which == "summary":
+            for item in rec.summary.update:
+                key = "/".join(item.nested_key) if item.nested_key else item.key
+                out["summary"][key] = json.loads(item.value_json)
+    return out

@@ -103,7 +103,7 @@ def test_sweep_finishes_exactly_n_trials_and_trains_once(reference):
     assert not (artifacts / "merge").exists(), "linear trials must merge in memory, not through mergekit"
     for t in trials:
         assert any(o == f"merge.ratios=[{t.params['merge.ratios']}]" for o in t.user_attrs["overrides"])
-        gain = t.user_attrs["metrics"]["indomain/item_selection/hit_rate"] - t.user_attrs["base_metrics"]["indomain/item_selection/hit_rate"]
+        gain = t.user_attrs["metrics"]["indomain/writing_imitation/rouge_l"] - t.user_attrs["base_metrics"]["indomain/writing_imitation/rouge_l"]
         assert t.values[0] == pytest.approx(gain)
         record = Path(t.user_attrs["results_dir"]) / ".hydra"
         assert (record / "config.yaml").is_file() and yaml.safe_load((record / "overrides.yaml").read_text()) == t.user_attrs["overrides"]
@@ -147,22 +147,19 @@ def test_rerunning_a_finished_sweep_adds_no_trial(reference):
 
 
 def test_wandb_offline_runs_carry_group_config_and_summary(reference):
+    from humanllm.tracking import read_offline_run
+
     tmp, spec, out, artifacts, r = reference
-    runs = sorted((out / "alpha" / "trials").glob("*/wandb/wandb/offline-run-*"))
-    trial_runs = []
-    for run in runs:
-        files = run / "files"
-        cfg = yaml.safe_load((files / "config.yaml").read_text())
-        if cfg.get("sweep", {}).get("value", {}).get("name") == "alpha":
-            trial_runs.append((run, cfg, json.loads((files / "wandb-summary.json").read_text())))
+    runs = [read_offline_run(f) for f in sorted((out / "alpha" / "trials").glob("*/wandb/wandb/offline-run-*/run-*.wandb"))]
+    assert runs and all(run["group"] == "alpha" for run in runs)
+    trial_runs = [run for run in runs if run["config"].get("sweep", {}).get("name") == "alpha"]
     assert len(trial_runs) == N
-    for run, cfg, summary in trial_runs:
-        assert cfg["tracker"]["value"]["group"] == "alpha"
-        assert cfg["sweep"]["value"]["artifact_keys"]["sft"]
-        assert {"indomain/item_selection/hit_rate", "objective/indomain_gain", "param/merge.ratios"} <= set(summary)
-        assert (b"alpha" in (next(run.glob("*.wandb"))).read_bytes())  # the group is in the run record
-    summary_runs = list((out / "alpha" / "wandb" / "wandb").glob("offline-run-*"))
-    assert len(summary_runs) == 1
+    assert sorted(run["config"]["sweep"]["params"]["merge.ratios"] for run in trial_runs) == [0.2, 0.5, 0.8]
+    for run in trial_runs:
+        assert run["config"]["sweep"]["artifact_keys"]["sft"] and run["config"]["model"]["name"] == "tiny-random"
+        assert {"indomain/writing_imitation/rouge_l", "objective/indomain_gain", "param/merge.ratios"} <= set(run["summary"])
+    summary = [read_offline_run(f) for f in (out / "alpha" / "wandb" / "wandb").glob("offline-run-*/run-*.wandb")]
+    assert len(summary) == 1 and summary[0]["group"] == "alpha" and summary[0]["summary"]["complete_trials"] == N
 
 
 def test_dashboard_serves_the_study_on_loopback(reference):
@@ -172,7 +169,7 @@ def test_dashboard_serves_the_study_on_loopback(reference):
     study = _study(out)
     with Dashboard(study._storage, port=0) as dash:
         assert dash.url.startswith("http://127.0.0.1:")
-        studies = json.loads(urllib.request.urlopen(f"{dash.url}/api/studies", timeout=30).read())["studies"]
+        studies = json.loads(urllib.request.urlopen(f"{dash.url}/api/studies", timeout=30).read())["study_summaries"]
         sid = next(s["study_id"] for s in studies if s["study_name"] == "alpha")
         detail = json.loads(urllib.request.urlopen(f"{dash.url}/api/studies/{sid}", timeout=30).read())
     states = [t["state"] for t in detail["trials"]]
