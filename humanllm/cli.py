@@ -42,6 +42,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "eval=indomain|social|general|full."),
     "pipeline": ("run everything: data → tasks → train → merge → eval → report",
                  "The whole flow; finished stages are reused. `humanllm pipeline experiment=demo` is the demo."),
+    "sweep": ("run an Optuna study over Hydra overrides (sweeps/*.yaml); rerunning resumes it",
+              "Runs the spec's trials (each a set of Hydra overrides on the pipeline), reusing every finished "
+              "stage: trials that differ only in merge or eval settings train once, and linear / task-arithmetic "
+              "ratios are merged in memory. Exactly n_trials finish, however often it is killed and rerun. "
+              "Storage: a journal file in results/sweeps/<name>/ by default, or --storage URL; --workers N runs "
+              "N local processes; --dashboard serves optuna-dashboard on 127.0.0.1."),
     "experiment": ("run one paper table or ablation end to end (sweeps/experiments/<name>.yaml) and report it",
                    "Runs the experiment's runs (each trains or reuses an SFT model, merges it at one α, scores base and "
                    "merged), then writes its table in the paper's layout (md/csv/tex, best per column in bold, deltas "
@@ -102,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis", "pii", "eval"], help="which benchmark to run")
+            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval"], help="which benchmark to run")
         if name == "fetch":
             p.add_argument("what", choices=["benchmarks", "general"],
                            help="benchmarks: MotiveBench + ToMBench; general: BIG-bench task files (PyPI)")
@@ -114,6 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "report":
             p.add_argument("--sample", type=int, default=8, metavar="N",
                            help="`humanllm report data`: records per group in the hand-reading sample (default 8)")
+        if name == "sweep":
+            from humanllm.sweep.command import add_arguments
+
+            add_arguments(p)
+        if name == "report":
+            p.add_argument("--sweep", default=None, metavar="NAME",
+                           help="report the sweep results/sweeps/NAME (or a sweep folder); also `sweep=NAME`")
+        if name == "pipeline":
+            p.add_argument("-m", "--multirun", action="store_true",
+                           help="run every combination of comma-separated override values (Hydra multirun)")
         p.add_argument("overrides", nargs="*", metavar="override", help="Hydra overrides (key=value, group=option)")
         p.add_argument("--cfg", action="store_true", help="print the composed, validated config and exit")
         p.add_argument("--config-dir", default=None, help="a conf/ folder to use instead of the project's")
@@ -124,6 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace) -> int:
     from humanllm.config import load_config
 
+    if args.command == "sweep" or (args.command == "report" and _sweep_report_name(args)):
+        from humanllm.sweep.command import report_sweep, run_sweep
+
+        return run_sweep(args) if args.command == "sweep" else report_sweep(_sweep_report_name(args))
+    if getattr(args, "multirun", False):
+        from humanllm.sweep.multirun import run_multirun
+
+        return run_multirun(args)
     if args.command == "experiment":
         from humanllm.experiments.command import run_experiment_command
 
@@ -151,6 +175,12 @@ def _run(args: argparse.Namespace) -> int:
     handler(cfg, args)
     logging.getLogger("humanllm").info("%s finished in %.1fs", args.command, time.perf_counter() - t0)
     return 0
+
+
+def _sweep_report_name(args: argparse.Namespace) -> str | None:
+    """`humanllm report sweep=NAME` or `--sweep NAME`."""
+    named = [o for o in args.overrides if o.startswith("sweep=")]
+    return named[-1].split("=", 1)[1] if named else args.sweep
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,10 +69,13 @@ def cmd_eval(cfg: RootConfig, args: argparse.Namespace) -> None:
 
 
 def cmd_pipeline(cfg: RootConfig, args: argparse.Namespace) -> None:
+    from humanllm.pipeline.run_record import write_run_record
+
+    record = write_run_record(cfg.results_dir, "pipeline", args.overrides, args.config_dir)
     ctx = RunContext.from_config(cfg)
     flow.run_pipeline(ctx)
     print((cfg.results_dir / "table.md").read_text())
-    print(f"results: {cfg.results_dir}")
+    print(f"results: {cfg.results_dir}\nre-create this run: humanllm pipeline --config-dir {record}")
     _summary(ctx)
 
 
