@@ -19,6 +19,12 @@ def run_experiment_command(args: argparse.Namespace) -> int:
     from humanllm.experiments.runner import experiment_dir, run_experiment
 
     spec = load_experiment(args.name)
+    if args.cfg:  # print each run's overrides (compose one with `humanllm pipeline <overrides> --cfg`)
+        from humanllm.experiments.runner import full_overrides
+
+        for run in spec.expand(args.fast):
+            print(f"{run.name}: {' '.join(full_overrides(spec, run, args.out, args.fast, list(args.overrides)))}")
+        return 0
     status = run_experiment(spec, args.out, args.fast, list(args.overrides), args.run, args.config_dir)
     folder = experiment_dir(args.out, spec.name)
     print((folder / "table.md").read_text())

@@ -53,7 +53,7 @@ def _status(spec: ExperimentSpec, run: RunSpec, out: Path, fast: bool, extra: li
 
 
 def fill_command(spec: ExperimentSpec, run: RunSpec, fast: bool, extra: list[str]) -> str:
-    words = ["humanllm", "experiment", spec.name, "--run", run.name, *(["--fast"] if fast else []), *extra]
+    words = ["humanllm", "experiment", spec.name, *extra, "--run", run.name, *(["--fast"] if fast else [])]
     return " ".join(shlex.quote(w) for w in words)
 
 
