@@ -90,6 +90,11 @@ def cmd_report(cfg: RootConfig, args: argparse.Namespace) -> None:
 
 
 def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
+    if args.benchmark == "sweep":
+        from humanllm.bench.sweep import run_sweep_bench
+
+        run_sweep_bench(Path("results/bench").resolve(), list(args.overrides))
+        return
     out = Path("results/bench").resolve()
     if args.benchmark == "pii":
         from humanllm.bench.pii import RESULT_FILE, run_pii_bench
