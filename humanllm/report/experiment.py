@@ -131,7 +131,7 @@ def best_per_column(cells: pd.DataFrame) -> set[tuple[str, str]]:
         if shown.nunique() < 2:
             continue  # every row ties: no best
         target = shown.max() if higher_is_better(g.metric.iloc[0]) else shown.min()
-        best |= set(g.loc[shown[shown == target].index, "model"])
+        best |= {(m, column) for m in g.loc[shown[shown == target].index, "model"]}
     return best
 
 
