@@ -1,5 +1,6 @@
-"""The curation stage: corpus artifact → `curated` artifact, keyed by the synthesis config, the LLM's
-output-determining settings and the corpus key (never by endpoints or credentials).
+"""The curation stage: corpus artifact → `curated` artifact, keyed by the synthesis config, the LLMs'
+output-determining settings (endpoint and model, never credentials), the code (prompts and schemas
+included, through the stage's code identity) and the corpus key.
 
 A killed run leaves no artifact (the store publishes atomically) but keeps every reply in the LLM
 response cache, so the rerun pays only for what was not answered yet.
@@ -10,28 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from humanllm.io import read_json, stable_hash
+from humanllm.io import read_json
 from humanllm.store import Artifact, BuildContext
 
 STAGE = "curated"
-_PROMPT_SOURCES = ("prompts.py", "schemas.py", "paper_prompts.py", "paper_schemas.py")
-
-
-def prompts_fingerprint() -> str:
-    """A hash of the prompt and output-schema code: editing a prompt makes a new artifact by itself."""
-    here = Path(__file__).parent
-    return stable_hash([(here / name).read_text(encoding="utf-8") for name in _PROMPT_SOURCES])
 
 
 def stage_config(cfg: Any) -> dict[str, Any]:
-    """What determines the curated records: synthesis settings (not its name), the output identity of the
-    LLM and of the judge LLM (`judge_llm`, null = the same as `llm`), the prompts and the seed."""
+    """What determines the curated records: synthesis settings, the output identity of the
+    LLM and of the judge LLM (`judge_llm`, null = the same as `llm`) and the seed. Prompts are code: the
+    stage's code identity covers them."""
     judge = getattr(cfg, "judge_llm", None)
     return {
-        "synthesis": cfg.synthesis.model_dump(mode="json", exclude={"name"}),
+        "synthesis": cfg.synthesis.model_dump(mode="json"),
         "llm": cfg.llm.output_identity(),
         "judge_llm": judge.output_identity() if judge is not None else None,
-        "prompts": prompts_fingerprint(),
         "seed": cfg.seed,
     }
 

@@ -123,8 +123,9 @@ def judge_generations(backend: Any, eval_dir: Path, base_dir: Path | None, tasks
 
 
 def judge_stage_config(cfg: Any) -> dict[str, Any]:
-    """The judge key's config: judge settings and the identity of the LLM that answers (the seed is in the key)."""
-    return {"judge": cfg.eval.judge.model_dump(), "llm": cfg.llm.output_identity()}
+    """The judge key's config: judge settings and the identity of the LLM that answers. Whether the judge runs
+    and whether base's generations are compared (`pairwise`) choose the inputs, not the config."""
+    return {"judge": cfg.eval.judge.model_dump(exclude={"enabled", "pairwise"}), "llm": cfg.llm.output_identity()}
 
 
 def run_judge(ctx: Any, label: str, evaluation: Artifact, base_evaluation: Artifact | None) -> Artifact:
@@ -147,4 +148,4 @@ def run_judge(ctx: Any, label: str, evaluation: Artifact, base_evaluation: Artif
         write_json(bctx.path / "scores.json", {"model": label, "scores": scores, "headline": list(scores), "notes": []})
         write_jsonl(bctx.path / "items.jsonl", items)
 
-    return ctx.stage("judge", stage_cfg, inputs, produce, seed=cfg.seed, label=label)
+    return ctx.stage("judge", stage_cfg, inputs, produce, label=label)

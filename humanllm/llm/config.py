@@ -80,5 +80,5 @@ class LLMConfig(StrictModel):
     def output_identity(self) -> dict[str, Any]:
         """The settings that determine LLM outputs: for stage keys (concurrency, retries and cache do not)."""
         fields = ["backend", "temperature", "max_tokens", "seed", "schema_in_prompt", "repair"]
-        fields += ["model", "structured_output"] if self.backend == "openai" else ["model_path", "dtype"]
+        fields += ["base_url", "model", "structured_output"] if self.backend == "openai" else ["model_path", "dtype"]
         return {f: getattr(self, f) for f in fields}

@@ -111,7 +111,6 @@ class TaskFamily(ABC):
     Params: ClassVar[type[StrictModel]]
     metrics: ClassVar[tuple[str, ...]]  # in-domain scorers, see humanllm.evaluate.indomain
     needs_curated: ClassVar[bool] = False
-    version: ClassVar[int] = 1  # bump when the examples a family generates change (part of the stage key)
 
     @abstractmethod
     def examples(self, inputs: TaskInputs, params: Any, rng: random.Random) -> Iterator[TaskExample | Skipped]:

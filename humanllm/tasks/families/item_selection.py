@@ -127,7 +127,6 @@ class ItemSelection(TaskFamily):
     description = "past item titles (and/or persona) + candidates from the same category → the chosen item's title"
     Params = Params
     metrics = ("hit_rate",)
-    version = 3
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         made: list[TaskExample] = []

@@ -67,7 +67,6 @@ class PersonalizedCommenting(TaskFamily):
     description = "the user's persona + other comments + a Reddit post → the user's comment on it"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity")
-    version = 2
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         made: list[TaskExample] = []

@@ -76,7 +76,6 @@ class ScenarioGeneration(TaskFamily):
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
     needs_curated = True
-    version = 2
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         if inputs.curated.paper:

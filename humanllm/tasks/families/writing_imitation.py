@@ -96,7 +96,6 @@ class WritingImitation(TaskFamily):
     description = "past posts or a style description (+ topic or the first part) → a post in the user's voice"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity")
-    version = 2
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         made: list[TaskExample] = []
