@@ -101,12 +101,12 @@ def fail_dead_trials(study: Any, max_retries: int) -> list[int]:
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         if not is_dead(t, now):
             continue
-        try:
+        try:  # the reason first: a finished trial takes no attribute
+            study._storage.set_trial_user_attr(t._trial_id, "error", "its worker process died")
             if not study._storage.set_trial_state_values(t._trial_id, state=TrialState.FAIL):
                 continue
         except UpdateFinishedTrialError:
             continue
-        study._storage.set_trial_user_attr(t._trial_id, "error", "its worker process died")
         RetryFailedTrialCallback(max_retry=max_retries)(study, study._storage.get_trial(t._trial_id))
         failed.append(t.number)
     if failed:
