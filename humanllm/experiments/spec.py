@@ -21,7 +21,7 @@ from humanllm.schema import ConfigError, StrictModel, at, validate
 
 Scalar = bool | int | float | str
 SPEC_DIR = REPO_ROOT / "sweeps" / "experiments"
-SUITES = ("indomain", "general", "motivebench", "tombench", "judge")
+SUITES = ("indomain", "general", "bigbench", "motivebench", "tombench", "judge")
 
 # Fast mode (tests, smoke checks): the random 0.4M model, a few steps, a few held-out items.
 FAST_OVERRIDES = [
@@ -53,7 +53,7 @@ class GridSpec(StrictModel):
 class LayoutSpec(StrictModel):
     """Which score suites are the table's columns, and which plots to draw."""
 
-    suites: list[Literal["indomain", "general", "motivebench", "tombench", "judge"]] = Field(min_length=1)
+    suites: list[Literal["indomain", "general", "bigbench", "motivebench", "tombench", "judge"]] = Field(min_length=1)
     plots: list[Literal["bars", "alpha_curve", "pareto"]] = Field(default_factory=lambda: ["bars"])
     gain_metric: str | None = None  # the Pareto front's x: a metric, as gain over base
     forgetting_metric: str = "general/english/bits_per_byte"  # the Pareto front's y, as change over base
