@@ -79,7 +79,7 @@ def test_curation_on_the_real_server_builds_the_curated_tasks(llama_server, tmp_
 def test_paper_demo_on_the_real_server_builds_the_official_formats(llama_server, tmp_path):
     """synthesis=paper_demo (the paper's records and judge metrics, keep rule relaxed for a 135M judge)."""
     overrides = ["tracker=none", "progress=false", f"paths.artifacts={tmp_path}", "llm=llama_server",
-                 f"llm.base_url={llama_server}", "mixture=curated_three", "synthesis=paper_demo"]
+                 f"llm.base_url={llama_server}", "mixture=all_six", "synthesis=paper_demo", "synthesis.max_users=3"]
     ctx = RunContext.from_config(load_config(overrides))
     corpus = run_data(ctx)
     curated = run_curate(ctx, corpus)
@@ -87,11 +87,11 @@ def test_paper_demo_on_the_real_server_builds_the_official_formats(llama_server,
     print(report)
     for row in counts["funnel"]:
         assert row["in"] == row["kept"] + row["rejected"], row
-    assert counts["llm"]["clean"]["requests"] >= 12 and counts["llm"]["judge"]["requests"] >= 5, report
+    assert counts["llm"]["judge"]["requests"] >= 5, report
     cur = load_curated(curated.path)
     assert cur.paper and cur.personas and cur.profile_paragraphs and cur.scenario_qa, report
     assert all(r.judge_scores for r in [*cur.personas.values(), *cur.scenario_qa])
-    assert counts["cleaned_corpus"]["posts_cleaned"] >= 1
+    assert counts["cleaned_corpus"]["posts_cleaned"] >= 1 and counts["cleaned_corpus"]["posts_raw"] >= 1
 
     for name, art in run_tasks(ctx, corpus, curated).items():
         assert art.counts["examples"] >= 1, (name, art.counts, report)
