@@ -58,9 +58,11 @@ def test_keyless_server_gets_a_dummy_key() -> None:
 
 def test_output_identity_ignores_concurrency_and_cache() -> None:
     a = LLMConfig(name="a", base_url="http://h/v1", model="m", max_in_flight=1, cache=False)
-    b = LLMConfig(name="b", base_url="http://other/v1", model="m", max_in_flight=64, timeout_s=3, cache_dir="/x")
+    b = LLMConfig(name="b", base_url="http://h/v1", model="m", max_in_flight=64, timeout_s=3, cache_dir="/x")
     assert a.output_identity() == b.output_identity()
     assert a.output_identity() != LLMConfig(name="c", base_url="http://h/v1", model="m", temperature=0.7).output_identity()
+    # another server may serve other weights under the same alias
+    assert a.output_identity() != LLMConfig(name="d", base_url="http://other/v1", model="m").output_identity()
 
 
 def test_cache_path_defaults_under_artifacts(tmp_path: Path) -> None:
