@@ -1,6 +1,6 @@
-"""Evaluation throughput on CPU at real size: the base model on full MotiveBench (600 questions x the 18 official
-orderings, log-likelihood protocol) and on the BIG-bench suite of eval=general; items/s and totals into
-results/bench/eval.json.
+"""Evaluation throughput on CPU: the base model on MotiveBench (by default full size, 600 questions x the 18
+official orderings, log-likelihood protocol) and on the BIG-bench suite of eval=general; items/s and totals
+into results/bench/eval.json.
 
 lm-eval scores every option of a multiple-choice doc from one forward pass when the options are single-token
 continuations of the same context (HFLM groups requests by context), so the 6 letters of a MotiveBench doc
@@ -41,7 +41,9 @@ def _time(bench: Any, lm: Any, e: Any, seed: int) -> dict[str, Any]:
 
 
 def run_eval_bench(cfg: Any, out_dir: Path) -> str:
-    """Time full MotiveBench and the BIG-bench suite on cfg.model's base weights; write out_dir/eval.json."""
+    """Time MotiveBench and the BIG-bench suite on cfg.model's base weights; write out_dir/eval.json. Sizes come
+    from the config: the defaults are full MotiveBench (all subsets, 18 orderings) and eval.bigbench's suite;
+    `full_size` in the result says whether MotiveBench ran at full size."""
     import torch
 
     from humanllm.evaluate.backends import load_eval_model
@@ -49,8 +51,7 @@ def run_eval_bench(cfg: Any, out_dir: Path) -> str:
     from humanllm.models.registry import resolve_base_model
     from humanllm.pipeline.context import RunContext
 
-    mb = cfg.eval.motivebench.model_copy(update={"enabled": True, "mode": "loglikelihood", "orderings": 18,
-                                                 "limit": None, "subsets": ["Persona", "Amazon", "Blog"]})
+    mb = cfg.eval.motivebench.model_copy(update={"enabled": True, "mode": "loglikelihood"})
     e = cfg.eval.model_copy(update={"motivebench": mb, "bigbench": cfg.eval.bigbench.model_copy(update={"enabled": True}),
                                     "tombench": cfg.eval.tombench.model_copy(update={"enabled": False})})
     preflight(e)  # both data folders must be there before the model loads
@@ -65,6 +66,8 @@ def run_eval_bench(cfg: Any, out_dir: Path) -> str:
         "model": cfg.model.name, "device": str(lm.device), "torch_threads": torch.get_num_threads(),
         "cpu_count": os.cpu_count(), "platform": platform.platform(), "batch_size": cfg.eval.batch_size,
         "bigbench_limit_per_task": e.bigbench.limit, "model_load_s": round(load_s, 1), "runs": runs,
+        "motivebench_orderings": mb.orderings, "motivebench_limit_scenarios": mb.limit,
+        "full_size": mb.orderings == 18 and mb.limit is None and len(mb.subsets) == 3,
         "note": "shared machine: load_avg columns give the 1-minute load average around each run",
     }  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
