@@ -35,7 +35,8 @@ def test_flow_writes_table_plot_and_wandb_runs(first_run):
     out = cfg.results_dir
     table = pd.read_csv(out / "table.csv", index_col=0, comment="#")
     assert list(table.index) == ["base", "sft", "merged α=0.5"]
-    assert {"item_selection/hit_rate", "writing_imitation/rouge_l", "personalized_commenting/embedding_similarity",
+    assert {"item_selection/hit_rate_paper", "item_selection/exact_match", "item_selection/rank_accuracy",
+            "writing_imitation/rouge_l", "personalized_commenting/embedding_similarity",
             "english/bits_per_byte"} <= set(table.columns)
     assert table.notna().all().all()
     assert (out / "metrics_vs_alpha.png").stat().st_size > 10_000

@@ -28,11 +28,11 @@ def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str
 
 def contamination_stage_config(cfg: Any) -> dict[str, Any]:
     """The contamination key's config: n-gram settings and the benchmark items it reads (files, subsets, languages)."""
-    from humanllm.models.fingerprint import files_fingerprint
+    from humanllm.models.fingerprint import paths_fingerprint
 
     e = cfg.eval
     return {"contamination": e.contamination.model_dump(),
-            **{b.name: {"files": files_fingerprint(b.data_dir(e)), "settings": b.config(e).model_dump(mode="json")}
+            **{b.name: {"files": paths_fingerprint(b.data_files(e), b.data_dir(e)), "settings": b.config(e).model_dump(mode="json")}
                for b in checked_benchmarks(e)}}
 
 

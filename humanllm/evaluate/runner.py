@@ -17,7 +17,7 @@ from humanllm.evaluate.backends import load_eval_model
 from humanllm.evaluate.indomain import run_indomain
 from humanllm.evaluate.lmeval_suites import run_general_suites
 from humanllm.io import read_json, write_json, write_jsonl
-from humanllm.models.fingerprint import files_fingerprint, weights_fingerprint
+from humanllm.models.fingerprint import paths_fingerprint, weights_fingerprint
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,13 @@ def _suites(e: Any) -> dict[str, Any]:
     return out
 
 
+def benchmark_files(e: Any) -> dict[str, Any]:
+    """Size and mtime of every benchmark file the enabled benchmarks read (BIG-bench: its requested tasks only)."""
+    from humanllm.evaluate.benchmarks import enabled_benchmarks
+
+    return {b.name: paths_fingerprint(b.data_files(e), b.data_dir(e)) for b in enabled_benchmarks(e)}
+
+
 def eval_stage_config(cfg: Any) -> dict[str, Any]:
     """The eval key's config: the settings of every suite that runs, the identity of the benchmark files
     they read, how the model is loaded (dtype, context window, chat template) and the lm-eval version.
@@ -56,8 +63,7 @@ def eval_stage_config(cfg: Any) -> dict[str, Any]:
     suites = _suites(e)
     return {
         "eval": suites,
-        "benchmark_data": {name: files_fingerprint(path) for name, path in sorted(e.data.model_dump().items())
-                           if suites.get(name, {}).get("enabled")},
+        "benchmark_data": benchmark_files(e),
         "model_load": {"dtype": m.dtype, "chat_template_kwargs": m.chat_template_kwargs, "max_length": m.max_length,
                        "attn_implementation": m.attn_implementation, "trust_remote_code": m.trust_remote_code,
                        "revision": m.revision},

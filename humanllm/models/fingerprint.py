@@ -63,19 +63,11 @@ def weights_fingerprint(model_dir: str | Path, memo_file: Path | None = None) ->
     return total.hexdigest()[:20]
 
 
-def files_fingerprint(path: str | Path | None) -> list[list[object]] | None:
-    """[relative path, size, mtime_ns] of every file under `path` (a data folder or file), or None.
-
-    Cheap enough for every run: a changed, added or removed file changes it; content is not read.
-    """
-    if path is None:
-        return None
-    root = Path(path).expanduser()
-    if not root.exists():
-        return [[str(root), "missing"]]
-    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file() and ".git" not in p.parts)
+def paths_fingerprint(paths: list[Path], root: str | Path) -> list[list[object]]:
+    """[path relative to `root`, size, mtime_ns] of the given files: what a run reads, nothing else."""
+    base = Path(root).expanduser()
     out: list[list[object]] = []
-    for p in files:
+    for p in sorted(paths):
         st = p.stat()
-        out.append([str(p.relative_to(root)) if p != root else p.name, st.st_size, st.st_mtime_ns])
+        out.append([str(p.relative_to(base)) if p.is_relative_to(base) else str(p), st.st_size, st.st_mtime_ns])
     return out
