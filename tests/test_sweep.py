@@ -202,7 +202,7 @@ def test_kill_9_then_rerun_finishes_exactly_n_trials_with_the_same_table(where, 
 
 def test_two_workers_finish_exactly_n_trials_and_build_the_sft_once(tmp_path):
     spec, out, artifacts = _spec(tmp_path, "two"), tmp_path / "out", tmp_path / "artifacts"
-    r = _sweep(spec, out, artifacts, "--workers", "2", "tracker=none")
+    r = _sweep(spec, out, artifacts, "tracker=none", "--workers", "2")
     assert r.returncode == 0, r.stderr[-4000:]
     study = _study(out, "two")
     complete = study.get_trials(states=(TrialState.COMPLETE,))
