@@ -119,6 +119,17 @@ def _reused_entries(out: Path) -> list[tuple[list[str], list[str]]]:
             for t in sorted(study.get_trials(states=(TrialState.COMPLETE,)), key=lambda t: t.number)]
 
 
+def code_identity() -> str:
+    """A hash of the package's source: results are only comparable at the same code."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _stage_seconds(store: Path) -> dict[str, float]:
     """The reference's build time per stage folder name (the longest of its keys)."""
     seconds: dict[str, float] = {}
@@ -162,7 +173,7 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     if point["rerun_exit"] != 0:
         problems.append("rerun failed: " + "".join(rerun.lines[-20:]))
     else:
-        if _study_table(out) != ref_result:
+        if _study_table(out) != ref_result[:2]:
             problems.append("study or results table differ from the uninterrupted run")
         built_so_far: set[str] = set()
         for reused, built in _reused_entries(out):
@@ -171,6 +182,8 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
                 problems.append(f"reused folders that were not complete at the kill: {bad}")
             built_so_far |= set(built)
         _complete_folders(store)  # every published folder has its manifest
+    if code_identity() != ref_result[2]:
+        problems.append("the project's code changed since the reference run: results are not comparable")
     point["passed"] = not problems
     point["problems"] = problems
     return point
@@ -196,7 +209,7 @@ def run_chaos(out: str | Path = Path("results/bench"), kill_points: int = 10, se
         ref = SweepRun(spec, reference / "out", reference / "artifacts", overrides)
         if ref.wait(3600) != 0:
             raise RuntimeError("the uninterrupted reference sweep failed:\n" + "".join(ref.lines[-40:]))
-        ref_result = _study_table(reference / "out")
+        ref_result = (*_study_table(reference / "out"), code_identity())
         durations = _stage_seconds(reference / "artifacts")
         phases = list(PHASES)
         points: list[dict[str, Any]] = []
@@ -211,6 +224,7 @@ def run_chaos(out: str | Path = Path("results/bench"), kill_points: int = 10, se
         "phases_killed": sorted({p.get("phase_at_kill", "?") for p in points}),
         "reference_stage_seconds": durations,
         "seed": seed,
+        "code_identity": code_identity(),
         "wall_s": round(time.perf_counter() - t0, 1),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
