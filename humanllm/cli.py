@@ -25,7 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "Loads raw Reddit / Twitter / Blogger / Amazon logs (data=sample generates a small seeded corpus "
              "in the real schemas), applies the authors' rule filters, dedup and PII scrubbing, and prints the "
              "funnel: every dropped record is kept with its reason, and in = kept + rejected. With "
-             "synthesis=structured|no_qc|strict it also runs LLM clean/tag, P-E-B synthesis and judge QC."),
+             "synthesis=paper (the official recipe) or structured|no_qc|strict it also runs LLM clean/tag, synthesis "
+             "and judge QC (the judge on llm@judge_llm=... when set); every task family then reads the cleaned text."),
     "tasks": ("build the mixture's task datasets (chat messages, split by user)",
               "Turns the corpus into chat `messages` records for each task family in the mixture, splits "
               "users into train/test (the same users for every task), applies per-task caps, and writes HF "
