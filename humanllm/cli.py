@@ -60,7 +60,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("run a benchmark (results under results/bench/)",
               "Benchmarks: `humanllm bench synthesis` measures LLM-backend throughput and cache reuse against "
               "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall per category and "
-              "precision on a planted set."),
+              "precision on a planted set; `humanllm bench sweep` times a 5-ratio sweep against the hand loop "
+              "(mergekit-yaml + lm_eval CLI); `humanllm bench eval` times SmolLM2 on full MotiveBench and the "
+              "BIG-bench suite; `humanllm bench chaos` kills a small sweep at 10 random points and checks the "
+              "reruns reproduce the uninterrupted result."),
     "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
               "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
               "`humanllm fetch general [dest]` gets BIG-bench's task.json files from PyPI (bigbench==1.0.0)."),
@@ -109,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval"], help="which benchmark to run")
+            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos"], help="which benchmark to run")
         if name == "fetch":
             p.add_argument("what", choices=["benchmarks", "general"],
                            help="benchmarks: MotiveBench + ToMBench; general: BIG-bench task files (PyPI)")

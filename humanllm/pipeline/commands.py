@@ -110,6 +110,12 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
 
         print(run_eval_bench(cfg, out))
         return
+    if args.benchmark == "chaos":
+        from humanllm.bench.chaos import run_chaos
+
+        result = run_chaos(out)
+        print(f"chaos: {result.get('kill_points')} kill points, passed: {result.get('passed')} → {out / 'chaos.json'}")
+        return
     from humanllm.bench.synthesis import run_synthesis_bench
 
     result = run_synthesis_bench(out)
