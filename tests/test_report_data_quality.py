@@ -60,7 +60,7 @@ def test_report_reconciles_and_samples_records(curated):
     platforms = corpus["platform raw records kept"]
     assert len(platforms) == 4 and all(int(r[1]) == int(r[2]) + int(r[3]) for r in platforms)
     curation = tables(md, "## Curation funnel")["stage kind in"]
-    assert {r[0] for r in curation} >= {"select", "clean", "synthesize", "judge"}
+    assert {r[0] for r in curation} >= {"select", "synthesize", "judge"}  # paper_demo turns the clean pass off
     assert all(int(r[2]) == int(r[3]) + int(r[4]) for r in curation)
 
     rates = {r[0]: r for r in table_rows(md, "## Keep rate per record kind")}

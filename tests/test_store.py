@@ -31,8 +31,10 @@ def test_build_publishes_once_and_reuses(tmp_path):
     manifest = json.loads((art.path / "manifest.json").read_text())
     assert manifest["counts"] == {"lines": 1} and manifest["seed"] == 7
     assert manifest["versions"]["torch"] != "absent" and "total" in manifest["timings_s"]
-    again, reused = store.build("s", 1, {"a": 1}, {}, produce)
+    again, reused = store.build("s", 1, {"a": 1}, {}, produce, seed=7)
     assert reused and again.path == art.path and len(calls) == 1
+    other, reused = store.build("s", 1, {"a": 1}, {}, produce, seed=8)  # the seed is part of the key
+    assert not reused and other.path != art.path and len(calls) == 2
 
 
 def test_failed_build_leaves_nothing(tmp_path):
