@@ -70,10 +70,11 @@ def collect(spec: ExperimentSpec, out: str | Path, fast: bool = False, extra: li
         index = read_json(run_dir(out, spec.name, run.name) / "evaluations.json")
         indexes.append((run, index))
     models = {index["model"] for _, index in indexes}
+    base_keys = {e["eval_key"] for _, index in indexes for e in index["evaluations"] if e["kind"] == "base"}
     seen: dict[str, dict[str, Any]] = {}
     for run, index in indexes:
         evs = {e["kind"]: e for e in index["evaluations"]}
-        base_label = "base" if len(models) == 1 else f"base ({index['model']})"
+        base_label = _base_label(len(base_keys), len(models), index["model"], run.label)
         base = seen.get(evs["base"]["eval_key"])
         if base is None:
             base = {**evs["base"], "label": base_label, "run": "base", "model": index["model"]}
@@ -87,6 +88,13 @@ def collect(spec: ExperimentSpec, out: str | Path, fast: bool = False, extra: li
                                  "artifact_keys": record.get("artifact_keys"), "model": index["model"],
                                  "provenance": index.get("provenance")})
     return found
+
+
+def _base_label(n_bases: int, n_models: int, model: str, run_label: str) -> str:
+    """One base row when every run shares its base evaluation; else one per model, or per run's held-out items."""
+    if n_bases == 1:
+        return "base"
+    return f"base ({model})" if n_bases == n_models else f"base (items of {run_label})"
 
 
 def _deltas(found: Collected) -> pd.DataFrame:
