@@ -51,8 +51,15 @@ def _suites(e: Any) -> dict[str, Any]:
 def benchmark_files(e: Any) -> dict[str, Any]:
     """Size and mtime of every benchmark file the enabled benchmarks read (BIG-bench: its requested tasks only)."""
     from humanllm.evaluate.benchmarks import enabled_benchmarks
+    from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing
 
-    return {b.name: paths_fingerprint(b.data_files(e), b.data_dir(e)) for b in enabled_benchmarks(e)}
+    out: dict[str, Any] = {}
+    for b in enabled_benchmarks(e):
+        try:
+            out[b.name] = paths_fingerprint(b.data_files(e), b.data_dir(e))
+        except BenchmarkDataMissing:  # the suite itself fails with the clear error; the key only records it
+            out[b.name] = {"missing": b.data_dir(e)}
+    return out
 
 
 def eval_stage_config(cfg: Any) -> dict[str, Any]:
