@@ -41,7 +41,7 @@ BENCH_DIR := $(CURDIR)/data/benchmarks
 SOCIAL := $(if $(HUMANLLM_MOTIVEBENCH),eval.motivebench.enabled=true) $(if $(HUMANLLM_TOMBENCH),eval.tombench.enabled=true)
 
 demo: setup-server
-	@test -d $(BENCH_DIR)/bigbench || $(BIN)/humanllm fetch general $(BENCH_DIR)
+	$(BIN)/humanllm fetch --configured general $(BENCH_DIR) experiment=demo
 	$(BIN)/humanllm pipeline experiment=demo eval.data.bigbench=$(BENCH_DIR)/bigbench $(SOCIAL)
 
 demo-synthesis: setup-server

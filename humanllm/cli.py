@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("what", choices=["benchmarks", "general"],
                            help="benchmarks: MotiveBench + ToMBench; general: BIG-bench task files (PyPI)")
             p.add_argument("dest", nargs="?", default="data/benchmarks", help="destination folder")
+            p.add_argument("--configured", action="store_true",
+                           help="general only: extract just the BIG-bench tasks the composed config evaluates "
+                                "(eval.bigbench.tasks; default: all 1,041 task files, 1.7 GB); later calls add "
+                                "tasks to the same folder")
         if name == "experiment":
             from humanllm.experiments.command import add_arguments as add_experiment_arguments
 

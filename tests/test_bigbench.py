@@ -128,6 +128,9 @@ def test_extract_tasks_from_the_source_package_layout(tmp_path):
     assert sorted(str(p.relative_to(tmp_path / "tasks")) for p in (tmp_path / "tasks").rglob("*")) == [
         "logical_deduction", "logical_deduction/three_objects", "logical_deduction/three_objects/task.json",
         "navigate", "navigate/task.json"]
+    assert extract_tasks(sdist, tmp_path / "only", ["logical_deduction"]) == 1
+    assert [str(p.relative_to(tmp_path / "only")) for p in (tmp_path / "only").rglob("task.json")] == [
+        "logical_deduction/three_objects/task.json"]
 
 
 def test_only_requested_task_files_identify_the_data(tmp_path):

@@ -126,6 +126,11 @@ def cmd_fetch(cfg: RootConfig, args: argparse.Namespace) -> None:
     from humanllm.evaluate.benchmarks.fetch import fetch_benchmarks
 
     dest = Path(args.dest).resolve()
-    which = ("bigbench",) if args.what == "general" else ("motivebench", "tombench")
-    folders = fetch_benchmarks(dest, which)
+    if args.what == "general" and args.configured:
+        from humanllm.evaluate.benchmarks.bigbench import BigBench
+
+        folders = {"bigbench": BigBench().fetch(dest / "bigbench", list(cfg.eval.bigbench.tasks))}
+    else:
+        which = ("bigbench",) if args.what == "general" else ("motivebench", "tombench")
+        folders = fetch_benchmarks(dest, which)
     print("downloaded; use these overrides:\n  " + " ".join(f"eval.data.{n}={p}" for n, p in folders.items()))

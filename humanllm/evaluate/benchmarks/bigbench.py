@@ -69,19 +69,26 @@ def _index_download(tmp: Path) -> Path:
     return out
 
 
-def extract_tasks(sdist: Path, dest: Path) -> int:
-    """Unpack every benchmark_tasks/**/task.json of the sdist into dest/<task>/...; returns the count."""
+def extract_tasks(sdist: Path, dest: Path, tasks: list[str] | None = None) -> int:
+    """Unpack the sdist's benchmark_tasks/**/task.json (only those of `tasks` when given) into
+    dest/<task>/...; returns the count."""
     n = 0
     with tarfile.open(sdist) as tar:
         for member in tar:
             parts = Path(member.name).parts
             if member.isfile() and parts[-1] == "task.json" and "benchmark_tasks" in parts:
                 rel = Path(*parts[parts.index("benchmark_tasks") + 1 :])
+                if tasks is not None and rel.parts[0] not in tasks:
+                    continue
                 (dest / rel).parent.mkdir(parents=True, exist_ok=True)
                 with tar.extractfile(member) as src, (dest / rel).open("wb") as out:  # type: ignore[union-attr]
                     shutil.copyfileobj(src, out)
                 n += 1
     return n
+
+
+def _tasks_in(folder: Path) -> set[str]:
+    return {p.relative_to(folder).parts[0] for p in folder.rglob("task.json")} if folder.is_dir() else set()
 
 
 @register
@@ -141,17 +148,31 @@ class BigBench(Benchmark):
     def headline(self, scores: dict[str, float]) -> list[str]:
         return [k for k in scores if k.startswith(f"{self.name}/")]
 
-    def fetch(self, dest: Path) -> Path:
+    def fetch(self, dest: Path, tasks: list[str] | None = None) -> Path:
+        """BIG-bench's task.json files into `dest`: all 1,041 (1.7 GB), or only `tasks` (added to what is there)."""
         dest = Path(dest)
-        if dest.is_dir() and any(dest.glob("*/task.json")):
+        have = _tasks_in(dest)
+        complete = (dest / "SOURCE.txt").is_file() and "all " in (dest / "SOURCE.txt").read_text()
+        if complete or (tasks is not None and set(tasks) <= have) or (tasks is None and have and not
+                                                                    (dest / "SOURCE.txt").is_file()):
             return dest
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
             sdist = _pip_download(Path(tmp)) or _index_download(Path(tmp))
             staged = Path(tmp) / "tasks"
-            count = extract_tasks(sdist, staged)
-            (staged / "SOURCE.txt").write_text(f"{count} task.json files from PyPI {sdist.name}\n")
-            os.replace(staged, dest)
+            count = extract_tasks(sdist, staged, tasks)
+            if tasks is None:
+                shutil.rmtree(dest, ignore_errors=True)
+                (staged / "SOURCE.txt").write_text(f"all {count} task.json files from PyPI {sdist.name}\n")
+                os.replace(staged, dest)
+                return dest
+            dest.mkdir(exist_ok=True)
+            for task_dir in sorted(staged.iterdir()):
+                shutil.rmtree(dest / task_dir.name, ignore_errors=True)
+                os.replace(task_dir, dest / task_dir.name)
+            kept = sorted(_tasks_in(dest))
+            (dest / "SOURCE.txt").write_text(f"{len(kept)} of BIG-bench's tasks from PyPI {sdist.name}: "
+                                             f"{', '.join(kept)}\n")
         return dest
 
 
