@@ -104,7 +104,18 @@ def _study_table(out: Path) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]
     trials = sorted((json.dumps(t.params, sort_keys=True), tuple(round(v, 9) for v in t.values))
                     for t in study.get_trials(states=(TrialState.COMPLETE,)))
     table = pd.read_csv(out / "chaos" / "trials.csv").drop(columns=["trial"])
-    return trials, table.round(9).to_dict(orient="records")
+    return trials, table.round(9).astype(object).where(table.notna(), "NaN").to_dict(orient="records")
+
+
+def _difference(got: Any, want: Any) -> str:
+    """Which trials' values or which table cells differ (for the report)."""
+    if got[0] != want[0]:
+        return f"trials {sorted(set(got[0]) ^ set(want[0]))[:4]}"
+    cells = [(i, k, row.get(k), ref.get(k)) for i, (row, ref) in enumerate(zip(got[1], want[1]))
+             for k in sorted(set(row) | set(ref)) if row.get(k) != ref.get(k)]
+    if len(got[1]) != len(want[1]):
+        return f"table has {len(got[1])} rows, reference {len(want[1])}"
+    return f"cells (row, column, got, reference) {cells[:6]}" if cells else "no cell differs (NaN only)"
 
 
 def _reused_entries(out: Path) -> list[tuple[list[str], list[str]]]:
@@ -173,8 +184,10 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     if point["rerun_exit"] != 0:
         problems.append("rerun failed: " + "".join(rerun.lines[-20:]))
     else:
-        if _study_table(out) != ref_result[:2]:
-            problems.append("study or results table differ from the uninterrupted run")
+        got = _study_table(out)
+        if got != ref_result[:2]:
+            problems.append("study or results table differ from the uninterrupted run: "
+                            + _difference(got, ref_result[:2]))
         built_so_far: set[str] = set()
         for reused, built in _reused_entries(out):
             bad = [r for r in reused if r not in complete and r not in built_so_far]
