@@ -56,6 +56,15 @@ def _token_length(tok: Any, row: dict[str, Any]) -> int:
     return len(ids["input_ids"])
 
 
+def cpu_bf16_is_emulated() -> bool:
+    """True on a Linux CPU whose flags lack AVX512-BF16 and AMX-BF16 (bf16 matmuls then run emulated)."""
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False  # not Linux: unknown, say nothing
+    return "avx512_bf16" not in flags and "amx_bf16" not in flags
+
+
 def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildContext) -> Any:
     """The trl SFTTrainer for the mixture of `tasks` (examples over max_length dropped and counted)."""
     import torch
@@ -79,6 +88,9 @@ def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: Bui
         raise ValueError(f"train.max_length={tcfg.max_length}: every training example is longer; raise it")
 
     device = pick_device("auto")
+    if device == "cpu" and tcfg.bf16 and cpu_bf16_is_emulated():
+        log.warning("train.bf16=true on a CPU without native bf16 (no avx512_bf16/amx_bf16 in /proc/cpuinfo): "
+                    "bf16 matmuls are emulated here, tens of times slower than float32; set train.bf16=false")
     torch.manual_seed(tcfg.seed)
     model = load_model(base.location, cfg.model, device=device, dtype="float32" if device == "cpu" else None)
     peft_config = None
