@@ -27,6 +27,9 @@ from humanllm.pipeline.flow import run_eval_stage, FlowState
 from humanllm.tasks.build import task_stage_config
 from humanllm.train.sft import train_stage_config
 
+# Leaves are swapped in without validation (only keys are computed), so pydantic warns when it dumps them.
+pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")
+
 # Read while building but cannot change what is written: where things go, logging, progress bars.
 NOT_OUTPUT = ("paths", "artifacts_dir", "results_dir", "progress", "tracker", "experiment_name")
 # In the key although read outside the producer: they choose which artifact is built (one per α / task).
