@@ -176,3 +176,22 @@ def test_clean_rewrite_and_keep_on_failure(tmp_path):
     originals = {p["post_id"]: p["text"] for u in read_jsonl(tmp_path / "corpus" / "users.jsonl") for p in u["posts"]}
     assert all(p.text != originals[p.post_id] for p in rewritten)
     assert all(p.text == originals[p.post_id] for p in untagged)
+
+
+def test_a_user_cap_keeps_the_split_share_of_held_out_users(tmp_path):
+    """Under `synthesis.max_users`, curation keeps round(test_fraction · cap) held-out users (by the tasks
+    stage's own split), so the curated families have test users; without the split it may pick none."""
+    from humanllm.curate.config import SynthesisConfig
+    from humanllm.curate.funnel import CurationFunnel
+    from humanllm.curate.select import select
+    from humanllm.data.records import Corpus
+    from humanllm.data.split import held_out_users
+
+    users = Corpus(tiny_corpus(tmp_path / "corpus", 24, 2).path).users
+    held = held_out_users(users, 0.4, 7)
+    cfg = SynthesisConfig(name="capped", mode="structured", max_users=5)
+    for seed in range(6):
+        sel = select(users, cfg, seed, CurationFunnel(), (held, 0.4))
+        picked = {u.user_id for u in sel.users}
+        assert len(picked) == 5 and len(picked & held) == 2  # round(0.4 * 5)
+        assert {r.record_id for r in sel.rejected if r.reason == "over_max_users"} == {u.user_id for u in users} - picked

@@ -28,6 +28,7 @@ from humanllm.curate.records import FILES, FORMAT_FILE, CuratedRecord, RejectedR
 from humanllm.curate.select import select
 from humanllm.curate.synthesize import Plan, plan_social_qa, plan_user_records, run_plan
 from humanllm.data.records import Corpus
+from humanllm.data.split import held_out_users
 from humanllm.io import write_json, write_jsonl
 
 if TYPE_CHECKING:
@@ -68,11 +69,14 @@ def _check_accounted(planned: set[str], kept: list[CuratedRecord], rejected: lis
 
 
 def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out: Path, seed: int,
-                  progress: bool = True, judge_backend: LLMBackend | None = None) -> dict[str, Any]:
-    """Run every enabled curation step on `corpus`, write the records into `out`, return the counts."""
+                  progress: bool = True, judge_backend: LLMBackend | None = None,
+                  split: tuple[float, int] | None = None) -> dict[str, Any]:
+    """Run every enabled curation step on `corpus`, write the records into `out`, return the counts.
+    `split` = (test fraction, split seed): a `max_users` cap keeps that share of held-out users."""
     backends = (backend, judge_backend or backend)
     funnel = CurationFunnel()
-    sel = select(corpus.users, cfg, seed, funnel)
+    held = None if split is None else (held_out_users(corpus.users, *split), split[0])
+    sel = select(corpus.users, cfg, seed, funnel, held)
     cleaned = run_clean(backend, sel.posts, cfg, funnel, progress)
     posts = {p.post_id: p for ps in cleaned.kept.values() for p in ps}
     rejected: list[RejectedRecord] = sel.rejected + cleaned.rejected

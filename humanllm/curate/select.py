@@ -26,8 +26,22 @@ def _reject(record_id: str, kind: str, user_id: str, reason: str) -> RejectedRec
     return RejectedRecord(record_id=record_id, kind=kind, user_id=user_id, stage="select", reason=reason)
 
 
-def select(users: list[UserRecord], cfg: SynthesisConfig, seed: int, funnel: CurationFunnel) -> Selection:
-    """Pick up to `max_users` users (round-robin over platforms, seeded order within each) and their posts."""
+def _keep_split(order: list[UserRecord], limit: int, held_out: set[str], test_fraction: float) -> list[UserRecord]:
+    """The first `limit` users of `order` with round(fraction·limit) of them held-out users (as many as there are)."""
+    test = [u for u in order if u.user_id in held_out]
+    train = [u for u in order if u.user_id not in held_out]
+    n_test = min(len(test), max(round(test_fraction * limit), 1 if limit > 1 else 0))
+    n_train = min(len(train), limit - n_test)
+    n_test = min(len(test), limit - n_train)
+    keep = {u.user_id for u in test[:n_test] + train[:n_train]}
+    return [u for u in order if u.user_id in keep]
+
+
+def select(users: list[UserRecord], cfg: SynthesisConfig, seed: int, funnel: CurationFunnel,
+           split: tuple[set[str], float] | None = None) -> Selection:
+    """Pick up to `max_users` users (round-robin over platforms, seeded order within each) and their posts.
+    With `split` = (held-out users, test fraction), the capped selection keeps the split's proportion of
+    held-out users, so every curated family has test users."""
     out = Selection()
     kinds = set(cfg.posts.kinds)
     by_platform: dict[str, list[UserRecord]] = {p: [] for p in cfg.platforms}
@@ -45,8 +59,9 @@ def select(users: list[UserRecord], cfg: SynthesisConfig, seed: int, funnel: Cur
             if q:
                 order.append(q.pop(0))
     limit = len(order) if cfg.max_users is None else cfg.max_users
-    out.users = order[:limit]
-    out.rejected += [_reject(u.user_id, "user", u.user_id, "over_max_users") for u in order[limit:]]
+    out.users = order[:limit] if split is None or limit >= len(order) else _keep_split(order, limit, *split)
+    chosen = {u.user_id for u in out.users}
+    out.rejected += [_reject(u.user_id, "user", u.user_id, "over_max_users") for u in order if u.user_id not in chosen]
     funnel.add("select", "user", len(users), len(out.users), [r.reason for r in out.rejected])
 
     post_rejects: list[RejectedRecord] = []

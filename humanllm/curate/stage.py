@@ -19,7 +19,8 @@ STAGE = "curated"
 
 def stage_config(cfg: Any) -> dict[str, Any]:
     """What determines the curated records: synthesis settings, the output identity of the
-    LLM and of the judge LLM (`judge_llm`, null = the same as `llm`) and the seed. Prompts are code: the
+    LLM and of the judge LLM (`judge_llm`, null = the same as `llm`), the seed and, under a user cap, the
+    user split. Prompts are code: the
     stage's code identity covers them."""
     judge = getattr(cfg, "judge_llm", None)
     return {
@@ -27,7 +28,13 @@ def stage_config(cfg: Any) -> dict[str, Any]:
         "llm": cfg.llm.output_identity(),
         "judge_llm": judge.output_identity() if judge is not None else None,
         "seed": cfg.seed,
+        "split": _split(cfg),
     }
+
+
+def _split(cfg: Any) -> tuple[float, int] | None:
+    """The user split a `max_users` cap keeps in proportion (None when every user is curated)."""
+    return None if cfg.synthesis.max_users is None else (cfg.split.test_fraction, cfg.split.seed)
 
 
 def run_curate(ctx: Any, corpus: Artifact) -> Artifact:
@@ -54,7 +61,7 @@ def run_curate(ctx: Any, corpus: Artifact) -> Artifact:
             try:
                 with b.timed("curate"):
                     counts = curate_corpus(Corpus(corpus.path), cfg.synthesis, backend, b.path, cfg.seed,
-                                           cfg.progress, judge_backend=judge)
+                                           cfg.progress, judge_backend=judge, split=_split(cfg))
             finally:
                 if judge is not None:
                     judge.close()

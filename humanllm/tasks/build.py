@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import math
 import random
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from humanllm.data.records import Corpus, UserRecord
+from humanllm.data.split import held_out_users as split_held_out
 from humanllm.io import read_jsonl, write_jsonl
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
@@ -21,24 +20,9 @@ from humanllm.tasks.registry import task_family, validate_params
 log = logging.getLogger(__name__)
 
 
-def _rank(user_id: str, seed: int) -> str:
-    return hashlib.sha256(f"{seed}:{user_id}".encode()).hexdigest()
-
-
 def held_out_users(users: list[UserRecord], split: SplitConfig) -> set[str]:
-    """Per platform, the ⌈fraction·n⌉ users with the smallest seeded hash are test users.
-
-    Stratified by platform so every platform's tasks have held-out users, and independent of the
-    task or mixture, so a test user is never in any task's training data.
-    """
-    by_platform: dict[str, list[str]] = {}
-    for u in users:
-        by_platform.setdefault(u.platform, []).append(u.user_id)
-    chosen: set[str] = set()
-    for ids in by_platform.values():
-        n_test = min(len(ids) - 1, math.ceil(split.test_fraction * len(ids))) if len(ids) > 1 else 0
-        chosen.update(sorted(ids, key=lambda i: _rank(i, split.seed))[:n_test])
-    return chosen
+    """The split's test users (humanllm.data.split.held_out_users)."""
+    return split_held_out(users, split.test_fraction, split.seed)
 
 
 def _per_platform(examples: list[TaskExample]) -> dict[str, int]:
