@@ -36,9 +36,11 @@ setup: $(STAMP)
 setup-server: $(SERVER_STAMP)
 
 # General-reasoning data (BIG-bench task files from PyPI, fetched once) and, when HUMANLLM_MOTIVEBENCH /
-# HUMANLLM_TOMBENCH point at the official folders, the social benchmarks too.
+# HUMANLLM_TOMBENCH point at the official folders (or `humanllm fetch benchmarks` put them in
+# data/benchmarks/), the social benchmarks too.
 BENCH_DIR := $(CURDIR)/data/benchmarks
-SOCIAL := $(if $(HUMANLLM_MOTIVEBENCH),eval.motivebench.enabled=true) $(if $(HUMANLLM_TOMBENCH),eval.tombench.enabled=true)
+SOCIAL := $(if $(or $(HUMANLLM_MOTIVEBENCH),$(wildcard $(BENCH_DIR)/motivebench)),eval.motivebench.enabled=true) \
+          $(if $(or $(HUMANLLM_TOMBENCH),$(wildcard $(BENCH_DIR)/tombench)),eval.tombench.enabled=true)
 
 demo: setup-server
 	$(BIN)/humanllm fetch --configured general $(BENCH_DIR) experiment=demo

@@ -69,5 +69,7 @@ def environment_problems(cfg: Any, evaluates: bool = True) -> list[str]:
             problems.append(f"eval.data.{bench}: eval={e.name} runs {bench} but no data folder is set: "
                             f"`humanllm fetch benchmarks`, then eval.data.{bench}=<folder> (or eval.{bench}.enabled=false)")
         elif not Path(folder).expanduser().is_dir():
-            problems.append(f"eval.data.{bench}: no folder at {folder}")
+            problems.append(f"eval.data.{bench}: eval={e.name} runs {bench} but there is no folder at {folder}: "
+                            f"`humanllm fetch benchmarks` (puts it in data/benchmarks/{bench}), or "
+                            f"eval.data.{bench}=<folder> (or eval.{bench}.enabled=false)")
     return problems

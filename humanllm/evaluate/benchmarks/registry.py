@@ -50,7 +50,7 @@ class Benchmark:
         spec = self.data_dir(e)
         if spec is None or not Path(spec).expanduser().is_dir():
             raise missing_data(self.name, spec)
-        return Path(spec).expanduser()
+        return Path(spec).expanduser().resolve()  # lm-eval needs absolute data paths
 
     def check_data(self, e: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
