@@ -78,3 +78,24 @@ def test_rank_accuracy_scores_candidates_by_loglikelihood(tiny_model_dir):
     assert acc == [float(i == best) for i in range(4)]  # exactly the example whose truth ranks first
     with pytest.raises(KeyError):
         rank_accuracy(scores, [_ex(0, "amazon:a")])
+
+
+def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir):
+    """The cache-sharing scorer gives lm-eval's own per-request log-likelihoods (multi-token titles, a
+    context ending in whitespace as chat templates do)."""
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from humanllm.evaluate.ranking import shared_prefix_loglikelihoods
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    lm = HFLM(pretrained=model, tokenizer=tok, batch_size=4, logits_cache=False)
+    context = "The user liked these books: Dune, Emma, Ulysses. Which one next?\n"
+    titles = ["Dune Messiah", "The Hobbit, or There and Back Again", "X", "Children of Dune"]
+    ours = shared_prefix_loglikelihoods(model, tok, context, titles)
+    theirs = [ll for ll, _ in lm.loglikelihood([Instance(request_type="loglikelihood", doc={}, arguments=(context, t),
+                                                         idx=i) for i, t in enumerate(titles)], disable_tqdm=True)]
+    assert ours == pytest.approx(theirs, abs=1e-4)
+    assert len(set(round(x, 3) for x in ours)) == len(titles)  # the titles really score differently
