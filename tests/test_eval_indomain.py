@@ -81,21 +81,23 @@ def test_rank_accuracy_scores_candidates_by_loglikelihood(tiny_model_dir):
 
 
 def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir):
-    """The cache-sharing scorer gives lm-eval's own per-request log-likelihoods (multi-token titles, a
-    context ending in whitespace as chat templates do)."""
+    """SharedPrefixHFLM gives lm-eval's own per-request (log-likelihood, is-greedy) for multi-token options,
+    a context ending in whitespace as chat templates do, a single request and a context of its own."""
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from humanllm.evaluate.ranking import shared_prefix_loglikelihoods
+    from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    lm = HFLM(pretrained=model, tokenizer=tok, batch_size=4, logits_cache=False)
-    context = "The user liked these books: Dune, Emma, Ulysses. Which one next?\n"
-    titles = ["Dune Messiah", "The Hobbit, or There and Back Again", "X", "Children of Dune"]
-    ours = shared_prefix_loglikelihoods(model, tok, context, titles)
-    theirs = [ll for ll, _ in lm.loglikelihood([Instance(request_type="loglikelihood", doc={}, arguments=(context, t),
-                                                         idx=i) for i, t in enumerate(titles)], disable_tqdm=True)]
-    assert ours == pytest.approx(theirs, abs=1e-4)
-    assert len(set(round(x, 3) for x in ours)) == len(titles)  # the titles really score differently
+    ctx_a = "The user liked these books: Dune, Emma, Ulysses. Which one next?\n"
+    ctx_b = "Question: is the sky green?\nAnswer:"
+    args = [(ctx_a, t) for t in ["Dune Messiah", "The Hobbit, or There and Back Again", "X", "Children of Dune"]]
+    args += [(ctx_b, " yes"), (ctx_b, " no, it is blue"), ("A lonely context", " with one option")]
+    requests = [Instance(request_type="loglikelihood", doc={}, arguments=a, idx=i) for i, a in enumerate(args)]
+    theirs = HFLM(pretrained=model, tokenizer=tok, batch_size=4, logits_cache=False).loglikelihood(requests, True)
+    ours = SharedPrefixHFLM(pretrained=model, tokenizer=tok, batch_size=4).loglikelihood(requests, True)
+    assert [ll for ll, _ in ours] == pytest.approx([ll for ll, _ in theirs], abs=1e-4)
+    assert [g for _, g in ours] == [g for _, g in theirs]
+    assert len({round(ll, 3) for ll, _ in ours}) == len(args)  # the options really score differently

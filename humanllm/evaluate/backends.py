@@ -47,10 +47,10 @@ class HFEvalModel:
 
     @cached_property
     def lm(self) -> Any:
-        from lm_eval.models.huggingface import HFLM
+        from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
 
         cfg = self.ctx.cfg
-        return HFLM(pretrained=self.model, tokenizer=self.tok, batch_size=cfg.eval.batch_size,
+        return SharedPrefixHFLM(pretrained=self.model, tokenizer=self.tok, batch_size=cfg.eval.batch_size,
                     device=self.device, max_length=cfg.model.max_length)
 
 
