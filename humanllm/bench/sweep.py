@@ -155,9 +155,9 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
             result["full_eval"] = entry
         else:
             result.update(entry)
-    result["load_avg_end"] = list(os.getloadavg())
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / RESULT_FILE, result)
+        result["load_avg_end"] = list(os.getloadavg())
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_json(out_dir / RESULT_FILE, result)  # the headline is kept even if the full evaluation is stopped
     print(f"headline (English perplexity, 32 docs): ours {result['ours_s']}s vs hand loop {result['hand_loop_s']}s "
           f"→ {result['speedup']}x, scores equal {result['scores_equal']}, rerun {result['rerun_s']}s\n"
           f"full eval: ours {result['full_eval']['ours_s']}s vs hand loop {result['full_eval']['hand_loop_s']}s "
