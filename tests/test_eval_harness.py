@@ -72,7 +72,20 @@ def test_judge_controls_position_bias(tmp_path, server_cls, winrate, flips, scor
     assert scores["judge/writing_imitation/position_flip_rate"] == flips
     assert scores["judge/writing_imitation/score"] == score
     assert failed == {"writing_imitation/point": 0, "writing_imitation/pair": 0}
+    assert scores["judge/writing_imitation/unparsed_point"] == scores["judge/writing_imitation/unparsed_pair"] == 0
     assert len([i for i in items if i["metric"] == "winrate_vs_base"]) == 6
+
+
+def test_unparsed_judge_replies_are_counted_beside_the_scores(tmp_path):
+    """A judge whose every reply is invalid JSON (FaultServer's `invalid_json` fault) scores nothing and says so."""
+    model_dir = _generations(tmp_path / "model", "GOOD answer", n=3)
+    with FaultServer(fault_rate=1.0, faults=("invalid_json",)) as server:
+        cfg = LLMConfig(name="judge", base_url=server.base_url, model=server.model, structured_output="json_schema",
+                        cache_dir=str(tmp_path / "cache"), repair=False)
+        with make_backend(cfg) as backend:
+            scores, items, failed = judge_generations(backend, model_dir, None, ["writing_imitation"], 50, 32, False)
+    assert failed == {"writing_imitation/point": 3} and not items
+    assert scores == {"judge/writing_imitation/unparsed_point": 3.0}
 
 
 @pytest.fixture(scope="module")

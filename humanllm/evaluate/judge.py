@@ -119,6 +119,9 @@ def judge_generations(backend: Any, eval_dir: Path, base_dir: Path | None, tasks
             scores[f"judge/{task}/position_flip_rate"] = flips / len(outcomes)
             items += [{"suite": "judge", "task": task, "metric": "winrate_vs_base", "item_id": k, "value": v}
                       for k, v in outcomes.items()]
+    for key, n in failed.items():  # shown beside the judge's scores in every table, not only in the manifest
+        task, kind = key.rsplit("/", 1)
+        scores[f"judge/{task}/unparsed_{kind}"] = float(n)
     return scores, items, failed
 
 

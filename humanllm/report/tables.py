@@ -16,7 +16,7 @@ import pandas as pd
 from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import read_json, read_jsonl
 
-LOWER_IS_BETTER = ("bits_per_byte", "perplexity")
+LOWER_IS_BETTER = ("bits_per_byte", "perplexity", "unparsed")
 ITEM_COLUMNS = ["suite", "task", "metric", "item_id", "value", "cluster", "platform"]
 SOCIAL_SUITES = ("motivebench", "tombench")
 
