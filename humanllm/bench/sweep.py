@@ -31,7 +31,7 @@ from humanllm.paths import evals_dir
 
 log = logging.getLogger("humanllm")
 RATIOS = [0.1, 0.3, 0.5, 0.7, 0.9]
-LIGHT = ["eval.indomain.enabled=false", "eval.perplexity.max_docs=32"]
+LIGHT = ["eval.indomain.enabled=false", "eval.bigbench.enabled=false", "eval.perplexity.max_docs=32"]
 REUSED_STAGES = ("raw_sample", "corpus", "curated", "tasks", "base_model", "train", "fingerprints.json")
 RESULT_FILE = "sweep.json"
 
