@@ -14,14 +14,19 @@ from humanllm.store import package_versions
 PAPER_KEEP = (9, 8)  # overall ≥ 9, every other metric ≥ 8 (generate_sft_data.py's default)
 
 
+CODE_PATHS = ("humanllm", "conf", "evals", "sweeps", "pyproject.toml")
+
+
 def code_version() -> str:
-    """`<commit>` (+`-dirty` when the checkout has uncommitted changes) or the package version."""
+    """`<commit>` (+`-dirty` when the code or configs have uncommitted changes; results/ and docs do not
+    count: a rerun rewrites the committed results it reports on) or the package version."""
     import humanllm
 
     try:
         commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
                                 capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no", "--",
+                                *CODE_PATHS],
                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
         return f"humanllm {humanllm.__version__} @ {commit}{'-dirty' if dirty else ''}"
     except (OSError, subprocess.SubprocessError):
