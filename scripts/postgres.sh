@@ -2,7 +2,8 @@
 # A PostgreSQL server for Optuna studies, on 127.0.0.1 with its data in this checkout (.postgres/).
 #   scripts/postgres.sh start    install (Debian package, once), init, start; idempotent; prints the URL
 #   scripts/postgres.sh stop | status | url
-# Env: HUMANLLM_PG_PORT (default 55432), HUMANLLM_PG_DIR (default <repo>/.postgres).
+# Env: HUMANLLM_PG_PORT (default 55432), HUMANLLM_PG_DIR (default <repo>/.postgres, or
+# /var/tmp/humanllm-postgres-<hash> when run as root from a folder the postgres user cannot enter).
 # Loopback only, trust authentication: for tests and single-machine sweeps. On a cluster use your
 # site's PostgreSQL (docs/scale-out.md).
 set -euo pipefail
@@ -10,6 +11,12 @@ set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 PORT="${HUMANLLM_PG_PORT:-55432}"
 PGDIR="${HUMANLLM_PG_DIR:-$REPO/.postgres}"
+# As root the server runs as `postgres`, which must reach the data folder: when this checkout sits under
+# a folder it cannot enter (e.g. a private mktemp folder), the data go to /var/tmp instead (per checkout).
+if [[ -z "${HUMANLLM_PG_DIR:-}" && "$(id -u)" == 0 ]] && id postgres >/dev/null 2>&1 \
+   && ! runuser -u postgres -- test -x "$REPO" 2>/dev/null; then
+  PGDIR="/var/tmp/humanllm-postgres-$(printf %s "$REPO" | sha256sum | cut -c1-12)"
+fi
 DATA="$PGDIR/data"
 LOG="$PGDIR/server.log"
 DB=humanllm
@@ -36,7 +43,7 @@ install_server() {
 
 # The server refuses to run as root: as root, run it as the package's `postgres` user.
 as_owner() {
-  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [[ "$(id -u)" == 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 running() { [[ -f "$DATA/PG_VERSION" ]] && as_owner "$(bindir)/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
