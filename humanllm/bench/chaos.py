@@ -111,10 +111,10 @@ def _difference(got: Any, want: Any) -> str:
     """Which trials' values or which table cells differ (for the report)."""
     if got[0] != want[0]:
         return f"trials {sorted(set(got[0]) ^ set(want[0]))[:4]}"
-    cells = [(i, k, row.get(k), ref.get(k)) for i, (row, ref) in enumerate(zip(got[1], want[1]))
-             for k in sorted(set(row) | set(ref)) if row.get(k) != ref.get(k)]
     if len(got[1]) != len(want[1]):
         return f"table has {len(got[1])} rows, reference {len(want[1])}"
+    cells = [(i, k, row.get(k), ref.get(k)) for i, (row, ref) in enumerate(zip(got[1], want[1]))
+             for k in sorted(set(row) | set(ref)) if row.get(k) != ref.get(k)]
     return f"cells (row, column, got, reference) {cells[:6]}" if cells else "no cell differs (NaN only)"
 
 

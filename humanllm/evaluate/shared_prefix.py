@@ -16,55 +16,31 @@ from typing import Any
 from lm_eval.models.huggingface import HFLM
 
 
-def encode_pair(tokenizer: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:
-    """Context and continuation tokens exactly as lm-eval's HFLM splits them (trailing context whitespace
-    moves to the continuation; the continuation's tokens are cut from the joint encoding)."""
-    n_spaces = len(context) - len(context.rstrip())
-    if n_spaces:
-        context, continuation = context[:-n_spaces], context[-n_spaces:] + continuation
-    whole = tokenizer(context + continuation, add_special_tokens=False)["input_ids"]
-    ctx = tokenizer(context, add_special_tokens=False)["input_ids"]
-    return ctx, whole[len(ctx):]
-
-
-def shared_prefix_loglikelihoods(model: Any, tokenizer: Any, context: str, continuations: list[str],
-                                 max_length: int | None = None) -> list[tuple[float, bool]]:
-    """(log P(continuation | context), whether greedy decoding would produce it) for each continuation.
-
-    The context runs once; its cache is repeated for the batch of continuations (right-padded: padding
-    sits after every real token, so causal attention never sees it). ValueError when the pairs do not
-    share one context encoding, a continuation is empty, or context + continuation exceeds max_length.
-    """
+def shared_prefix_loglikelihoods(model: Any, context: list[int], continuations: list[list[int]],
+                                 pad_id: int) -> list[tuple[float, bool]]:
+    """(log P(continuation | context), whether greedy decoding would produce it) for each continuation,
+    all given as token ids. The context runs once; its cache is repeated for the batch of continuations
+    (right-padded with `pad_id`: padding sits after every real token, so causal attention never sees it)."""
     import torch
 
-    pairs = [encode_pair(tokenizer, context, c) for c in continuations]
-    ctx = pairs[0][0]
-    conts = [p[1] for p in pairs]
-    if not ctx or any(p[0] != ctx for p in pairs) or not all(conts):
-        raise ValueError("continuations must share one non-empty context encoding and be non-empty")
-    if max_length is not None and len(ctx) + max(map(len, conts)) > max_length:
-        raise ValueError("context + continuation longer than max_length")
     device = model.device
     with torch.no_grad():
-        prefix = model(input_ids=torch.tensor([ctx], device=device), use_cache=True)
+        prefix = model(input_ids=torch.tensor([context], device=device), use_cache=True)
         first = torch.log_softmax(prefix.logits[0, -1].float(), dim=-1)
-        logps = [[first[c[0]].item()] for c in conts]
-        greedy = [int(first.argmax()) == c[0] for c in conts]
-        width = max(map(len, conts)) - 1
-        if width > 0:
-            cache = prefix.cache  # transformers 5 names it `cache` (formerly past_key_values)
-            cache.batch_repeat_interleave(len(conts))
-            pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-            ids = torch.tensor([c[:-1] + [pad] * (width - len(c) + 1) for c in conts], device=device)
-            mask = torch.ones(len(conts), len(ctx) + width, dtype=torch.long, device=device)
-            logits = model(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).logits.float()
-            logp = torch.log_softmax(logits, dim=-1)
-            for i, c in enumerate(conts):
-                rest = torch.tensor(c[1:], device=device)
-                rows = logp[i, : len(c) - 1]
-                logps[i].append(rows.gather(1, rest[:, None]).sum().item())
-                greedy[i] = greedy[i] and bool((rows.argmax(-1) == rest).all())
-    return [(sum(lp), g) for lp, g in zip(logps, greedy)]
+        out = [(first[c[0]].item(), int(first.argmax()) == c[0]) for c in continuations]
+        width = max(map(len, continuations)) - 1
+        if width == 0:
+            return out
+        cache = prefix.cache  # transformers 5 names it `cache` (formerly past_key_values)
+        cache.batch_repeat_interleave(len(continuations))
+        ids = torch.tensor([c[:-1] + [pad_id] * (width - len(c) + 1) for c in continuations], device=device)
+        mask = torch.ones(len(continuations), len(context) + width, dtype=torch.long, device=device)
+        logp = torch.log_softmax(model(input_ids=ids, attention_mask=mask, cache=cache, use_cache=True).logits.float(), -1)
+        for i, c in enumerate(continuations):
+            rest, rows = torch.tensor(c[1:], device=device), logp[i, : len(c) - 1]
+            loglik, greedy = out[i]
+            out[i] = (loglik + rows.gather(1, rest[:, None]).sum().item(), greedy and bool((rows.argmax(-1) == rest).all()))
+    return out
 
 
 class SharedPrefixHFLM(HFLM):
@@ -80,12 +56,14 @@ class SharedPrefixHFLM(HFLM):
             if len(idx) < 2:
                 rest += idx
                 continue
-            try:
-                scored = shared_prefix_loglikelihoods(self.model, self.tokenizer, context,
-                                                      [requests[i].args[1] for i in idx], self.max_length)
-            except ValueError:
-                rest += idx
+            pairs = [self._encode_pair(context, requests[i].args[1]) for i in idx]  # lm-eval's own tokenization
+            ctx, conts = pairs[0][0], [c for _, c in pairs]
+            if not ctx or any(p != ctx for p, _ in pairs) or not all(conts) \
+                    or len(ctx) + max(map(len, conts)) > self.max_length:
+                rest += idx  # an empty context, a split that differs, or truncation: lm-eval handles those
                 continue
+            pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+            scored = shared_prefix_loglikelihoods(self.model, ctx, conts, pad)
             for i, value in zip(idx, scored):
                 results[i] = value
         if rest:

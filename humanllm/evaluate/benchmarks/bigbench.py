@@ -151,10 +151,10 @@ class BigBench(Benchmark):
     def fetch(self, dest: Path, tasks: list[str] | None = None) -> Path:
         """BIG-bench's task.json files into `dest`: all 1,041 (1.7 GB), or only `tasks` (added to what is there)."""
         dest = Path(dest)
-        have = _tasks_in(dest)
-        complete = (dest / "SOURCE.txt").is_file() and "all " in (dest / "SOURCE.txt").read_text()
-        if complete or (tasks is not None and set(tasks) <= have) or (tasks is None and have and not
-                                                                    (dest / "SOURCE.txt").is_file()):
+        have, source = _tasks_in(dest), dest / "SOURCE.txt"
+        # complete: a full extraction, or a folder of tasks copied by hand (no SOURCE.txt)
+        complete = bool(have) and (not source.is_file() or source.read_text().startswith("all "))
+        if complete or (tasks is not None and set(tasks) <= have):
             return dest
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
