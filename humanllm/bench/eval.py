@@ -2,10 +2,11 @@
 official orderings, log-likelihood protocol) and on the BIG-bench suite of eval=general; items/s and totals
 into results/bench/eval.json.
 
-lm-eval scores every option of a multiple-choice doc from one forward pass when the options are single-token
-continuations of the same context (HFLM groups requests by context), so the 6 letters of a MotiveBench doc
-cost one context, not six; `requests` vs `contexts` in the result shows the saving. The generation protocol
-(`mode=official`) is not timed here: it costs one greedy decode per doc.
+Scoring goes through SharedPrefixHFLM (humanllm/evaluate/shared_prefix.py): the options of a doc share
+one row, and text that docs share (the instruction, a question under its 18 orderings) runs once, so the
+cost is close to the tokens that differ between docs. `requests` (one log-likelihood per option) vs
+`docs` in the result shows the saving. The generation protocol (`mode=official`) is not timed here: it
+costs one greedy decode per doc.
 """
 
 from __future__ import annotations

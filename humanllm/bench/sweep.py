@@ -5,8 +5,8 @@
 - hand loop: per ratio `mergekit-yaml` writes the merge, then the `lm_eval` CLI scores it (the base is
   scored once as well), as users do without this framework.
 
-Headline: the English perplexity suite at 32 documents (so the figure measures what surrounds model
-compute). `full_eval`: the demo's full evaluation, where the hand loop runs `humanllm eval
+Headline: a light evaluation, the English perplexity suite at LIGHT_DOCS documents, so the figure
+measures what a sweep adds around model compute (process starts, weight loading, merges written to disk). `full_eval`: the demo's full evaluation, where the hand loop runs `humanllm eval
 eval.model_path=<merge>` per ratio. Both start from a store holding the SFT but no evaluation; the
 rerun is the same sweep command again. Writes results/bench/sweep.json.
 """
@@ -31,7 +31,8 @@ from humanllm.paths import evals_dir
 
 log = logging.getLogger("humanllm")
 RATIOS = [0.1, 0.3, 0.5, 0.7, 0.9]
-LIGHT = ["eval.indomain.enabled=false", "eval.bigbench.enabled=false", "eval.perplexity.max_docs=32"]
+LIGHT_DOCS = 8
+LIGHT = ["eval.indomain.enabled=false", "eval.bigbench.enabled=false", f"eval.perplexity.max_docs={LIGHT_DOCS}"]
 REUSED_STAGES = ("raw_sample", "corpus", "curated", "tasks", "base_model", "train", "fingerprints.json")
 RESULT_FILE = "sweep.json"
 
@@ -104,7 +105,7 @@ def _hand_loop(root: Path, base: str, sft: str, env: dict[str, str], work: Path,
         res = work / f"lm_eval-{alpha}"
         _run([_bin("lm_eval"), "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
               "--tasks", "general_english_ppl", "--include_path", str(evals_dir() / "general_english"),
-              "--metadata", json.dumps({"max_docs": 32, "max_chars": 2000}), "--batch_size", "8",
+              "--metadata", json.dumps({"max_docs": LIGHT_DOCS, "max_chars": 2000}), "--batch_size", "8",
               "--device", "cpu", "--output_path", str(res)], env, root)
         result = json.loads(next(res.rglob("results_*.json")).read_text())["results"]["general_english_ppl"]
         scores[alpha] = {f"general/english/{m}": float(result[f"{m},none"]) for m in ("byte_perplexity", "word_perplexity")}
@@ -134,7 +135,7 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
     ctx = RunContext.from_config(cfg)
     state = flow.run_train_stage(ctx, flow.FlowState())  # the demo SFT (≈ 5 min the first time)
     base, sft = state.base.location, str(state.sft.path)
-    result: dict[str, Any] = {"ratios": RATIOS, "model": cfg.model.name, "sft_key": state.sft.key,
+    result: dict[str, Any] = {"ratios": RATIOS, "model": cfg.model.name, "sft_key": state.sft.key, "light_docs": LIGHT_DOCS,
                               "cpu_count": os.cpu_count(), "load_avg_start": list(os.getloadavg())}
     for label, eval_overrides, full in (("headline", LIGHT, False), ("full_eval", [], True)):
         with tempfile.TemporaryDirectory(prefix=f"bench-sweep-{label}-") as tmp:
@@ -158,7 +159,7 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
         result["load_avg_end"] = list(os.getloadavg())
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json(out_dir / RESULT_FILE, result)  # the headline is kept even if the full evaluation is stopped
-    print(f"headline (English perplexity, 32 docs): ours {result['ours_s']}s vs hand loop {result['hand_loop_s']}s "
+    print(f"headline (English perplexity, {LIGHT_DOCS} docs): ours {result['ours_s']}s vs hand loop {result['hand_loop_s']}s "
           f"→ {result['speedup']}x, scores equal {result['scores_equal']}, rerun {result['rerun_s']}s\n"
           f"full eval: ours {result['full_eval']['ours_s']}s vs hand loop {result['full_eval']['hand_loop_s']}s "
           f"→ {result['full_eval']['speedup']}x, scores equal {result['full_eval']['scores_equal']}\n→ {out_dir / RESULT_FILE}")

@@ -56,17 +56,17 @@ def _spawn_workers(args: argparse.Namespace, url: str) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from humanllm.sweep.driver import open_study, run_worker
+    from humanllm.sweep.driver import open_study, remaining, run_worker
     from humanllm.sweep.overrides import OverrideBuilder
     from humanllm.sweep.storage import open_storage, storage_url
 
     spec = load_spec(args.spec)
     folder = sweep_dir(args.out, spec.name)
-    builder = OverrideBuilder(spec, args.overrides, args.config_dir)
-    if not args.worker:
-        builder.check_values()
     url = storage_url(args.storage, folder)
     study = open_study(spec, open_storage(url, spec.max_retries))
+    builder = OverrideBuilder(spec, args.overrides, args.config_dir)
+    if not args.worker and remaining(spec, study) > 0:
+        builder.check_values()  # every value composes and validates before the first trial (a finished study skips it)
     if args.worker:
         run_worker(spec, study, builder, folder, args.config_dir)
         return 0
