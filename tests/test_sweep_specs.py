@@ -26,6 +26,21 @@ def test_every_spec_validates_and_composes_each_value(path):
                                  "merge_method": 15, "lr_epochs": 8}[spec.name]
 
 
+@pytest.mark.parametrize("params,message", [
+    ({"merge.ratios": {"grid": [0.5, 1.5]}}, r"params.merge.ratios=1.5:\n.*merge.ratios"),    # a plain key, set in the tree
+    ({"train.epochs": {"choices": [1, 0]}}, r"params.train.epochs=0:\n.*train.epochs"),
+    ({"mixture": {"choices": ["all_six", "no_such_mixture"]}}, r"params.mixture=no_such_mixture:\n.*mixture"),  # a group
+])
+def test_check_values_names_the_bad_value(tmp_path, params, message):
+    """Every value is validated before the first trial: a bad one fails naming the parameter, the value and
+    the config key it breaks, whether the key is a plain value or a config group."""
+    spec_file = tmp_path / "s.yaml"
+    spec_file.write_text(yaml.safe_dump({"name": "s", "params": params, "n_trials": 2,
+                                         "objectives": [{"name": "a", "metric": "m", "direction": "maximize"}]}))
+    with pytest.raises(ConfigError, match=message):
+        OverrideBuilder(load_spec(spec_file), TINY).check_values()
+
+
 @pytest.mark.parametrize("text,message", [
     ("name: x\nparams: {merge.ratios: {grid: [0.1]}}\nobjectives: []\n", "objectives: give at least one objective"),
     ("name: x\nparams: {train.lr: {low: 1, high: 2}}\nobjectives: [{name: a, metric: m, direction: up}]\n", "objectives.0.direction"),

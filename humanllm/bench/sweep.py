@@ -132,6 +132,9 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
     root = Path.cwd()
     base_overrides = ["experiment=demo", "merge=linear", *overrides]
     cfg = load_config(base_overrides)
+    # Each side gets a fresh store (HUMANLLM_ARTIFACTS) linking the finished SFT: a paths.artifacts override
+    # would point both back at the shared store and let one side reuse the other's evaluations.
+    side_overrides = [o for o in base_overrides if not o.lstrip("+").startswith("paths.artifacts=")]
     ctx = RunContext.from_config(cfg)
     state = flow.run_train_stage(ctx, flow.FlowState())  # the demo SFT (≈ 5 min the first time)
     base, sft = state.base.location, str(state.sft.path)
@@ -144,8 +147,8 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
             env_hand = {**os.environ, "HUMANLLM_ARTIFACTS": str(work / "store_hand")}
             _store_with_sft(cfg.artifacts_dir, work / "store_ours")
             _store_with_sft(cfg.artifacts_dir, work / "store_hand")
-            ours_s, rerun_s, ours_scores = _ours(root, base_overrides, eval_overrides, env_ours, work, f"bench_{label}")
-            hand_s, hand_scores = _hand_loop(root, base, sft, env_hand, work, full, [*base_overrides, *eval_overrides])
+            ours_s, rerun_s, ours_scores = _ours(root, side_overrides, eval_overrides, env_ours, work, f"bench_{label}")
+            hand_s, hand_scores = _hand_loop(root, base, sft, env_hand, work, full, [*side_overrides, *eval_overrides])
         entry = {"ours_s": round(ours_s, 1), "hand_loop_s": round(hand_s, 1), "speedup": round(hand_s / ours_s, 2),
                  "scores_equal": _equal(ours_scores, hand_scores), "rerun_s": round(rerun_s, 1),
                  "rerun_fraction": round(rerun_s / ours_s, 3),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import yaml
 
@@ -21,11 +21,12 @@ def reproduce_command(command: str, overrides: Sequence[str]) -> str:
 
 
 def write_run_record(results_dir: Path, command: str, overrides: Sequence[str],
-                     config_dir: str | Path | None = None) -> Path:
-    """Write `.hydra/{config,overrides}.yaml` and `command.txt` under `results_dir`; returns the folder."""
+                     config_dir: str | Path | None = None, composed: dict[str, Any] | None = None) -> Path:
+    """Write `.hydra/{config,overrides}.yaml` and `command.txt` under `results_dir`; returns the folder.
+    `composed` is the config those overrides compose to, where the caller has it already."""
     folder = Path(results_dir) / ".hydra"
     folder.mkdir(parents=True, exist_ok=True)
-    composed = compose(overrides, config_dir)
+    composed = compose(overrides, config_dir) if composed is None else composed
     (folder / "config.yaml").write_text(yaml.safe_dump(composed, sort_keys=False, allow_unicode=True))
     (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides), allow_unicode=True))
     (folder / "command.txt").write_text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Mapping, Sequence
 
 from humanllm.config import GROUPS, compose, load_config
@@ -26,6 +27,17 @@ def _lookup(tree: Mapping[str, Any], key: str) -> tuple[bool, Any]:
     return True, node
 
 
+def _with(tree: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
+    """A deep copy of `tree` with the dotted `key` set to `value`."""
+    out = copy.deepcopy(dict(tree))
+    node = out
+    *parents, last = key.split(".")
+    for part in parents:
+        node = node[part]
+    node[last] = value
+    return out
+
+
 def merge_overrides(base: Sequence[str], extra: Sequence[str]) -> list[str]:
     """`base` then `extra`, where an extra override replaces a base one for the same key."""
     keys = {o.split("=", 1)[0].lstrip("+~") for o in extra}
@@ -40,6 +52,7 @@ class OverrideBuilder:
         self.base = merge_overrides(spec.overrides, extra)
         self.config_dir = config_dir
         tree = compose(self.base, config_dir)
+        self.tree = tree
         self.list_keys: set[str] = set()
         for key in spec.params:
             if key in GROUPS:
@@ -65,13 +78,20 @@ class OverrideBuilder:
         return [*self.base, *self.param_overrides(params)]
 
     def check_values(self) -> None:
-        """Compose and validate the config once per distinct value of each parameter (fails in seconds)."""
+        """Validate the config once per distinct value of each parameter (fails in seconds). Plain keys are set
+        in the composed base config; config groups are composed afresh."""
+        from humanllm.config import RootConfig
+        from humanllm.schema import validate
+
         for key, p in self.spec.params.items():
             values = p.grid if p.grid is not None else p.choices if p.choices is not None else [p.low, p.high]
             for v in values:
                 if p.kind == "range" and p.type == "int":
                     v = int(v)
                 try:
-                    load_config(self.trial_overrides({key: v}), self.config_dir)
+                    if key in GROUPS:
+                        load_config(self.trial_overrides({key: v}), self.config_dir)
+                    else:
+                        validate(RootConfig, _with(self.tree, key, [v] if key in self.list_keys and not isinstance(v, list) else v))
                 except ConfigError as e:
                     raise ConfigError(f"params.{key}={_text(v)}:\n{e}") from None

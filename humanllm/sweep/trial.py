@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from humanllm.config import RootConfig, load_config
+from humanllm.config import RootConfig, compose
+from humanllm.schema import validate
 from humanllm.evaluate.backends import LoadedModel
 from humanllm.evaluate.runner import EvalTarget, check_benchmark_data, eval_stage_config, evaluate_model, read_scores, run_eval
 from humanllm.merge.inmemory import IN_MEMORY_METHODS, InMemoryMerger
@@ -65,11 +66,12 @@ class TrialRunner:
                 f"++tracker.group={self.spec.name}", "eval.targets=[base,merged]"]
 
     def run(self, number: int, overrides: list[str], params: Mapping[str, Any]) -> TrialOutcome:
-        cfg = load_config(overrides, self.config_dir)
+        tree = compose(overrides, self.config_dir)
+        cfg = validate(RootConfig, tree)
         if len(cfg.merge.ratios) != 1:
             raise ConfigError(f"merge.ratios: a trial scores one merged model; got {cfg.merge.ratios} "
                               f"(sweep α as a parameter or set one ratio in the overrides)")
-        write_run_record(cfg.results_dir, "pipeline", overrides, self.config_dir)
+        write_run_record(cfg.results_dir, "pipeline", overrides, self.config_dir, composed=tree)
         ctx = RunContext.from_config(cfg)
         state = flow.FlowState()
         check_benchmark_data(cfg)
