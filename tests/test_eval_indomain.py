@@ -85,8 +85,9 @@ def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir, monke
     """SharedPrefixHFLM gives lm-eval's own per-request (log-likelihood, is-greedy) for multi-token options,
     a context ending in whitespace as chat templates do, a single request, a context of its own, and
     contexts that share nested prefixes (an instruction, then two questions with options in two orders each;
-    single-token letters) — in one batch per prefix, with a logit budget so small that every row runs alone, and with the default
-    threshold for running a shared prefix on its own (these short prompts then run as plain rows)."""
+    single-token letters) — in one batch per prefix, with a logit budget so small that every row runs alone,
+    and with the default threshold for running a shared prefix on its own (these short prompts then run as
+    plain rows)."""
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
     from transformers import AutoModelForCausalLM, AutoTokenizer

@@ -6,7 +6,8 @@
   scored once as well), as users do without this framework.
 
 Headline: a light evaluation, the English perplexity suite at LIGHT_DOCS documents, so the figure
-measures what a sweep adds around model compute (process starts, weight loading, merges written to disk). `full_eval`: the demo's full evaluation, where the hand loop runs `humanllm eval
+measures what a sweep adds around model compute (process starts, weight loading, merges written to
+disk). `full_eval`: the demo's full evaluation, where the hand loop runs `humanllm eval
 eval.model_path=<merge>` per ratio. Both start from a store holding the SFT but no evaluation; the
 rerun is the same sweep command again. Writes results/bench/sweep.json.
 """
@@ -138,8 +139,9 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
     ctx = RunContext.from_config(cfg)
     state = flow.run_train_stage(ctx, flow.FlowState())  # the demo SFT (≈ 5 min the first time)
     base, sft = state.base.location, str(state.sft.path)
-    result: dict[str, Any] = {"ratios": RATIOS, "model": cfg.model.name, "sft_key": state.sft.key, "light_docs": LIGHT_DOCS,
-                              "cpu_count": os.cpu_count(), "load_avg_start": list(os.getloadavg())}
+    result: dict[str, Any] = {"ratios": RATIOS, "model": cfg.model.name, "sft_key": state.sft.key,
+                              "light_docs": LIGHT_DOCS, "cpu_count": os.cpu_count(),
+                              "load_avg_start": list(os.getloadavg())}
     for label, eval_overrides, full in (("headline", LIGHT, False), ("full_eval", [], True)):
         with tempfile.TemporaryDirectory(prefix=f"bench-sweep-{label}-") as tmp:
             work = Path(tmp)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,8 +111,9 @@ def _score_rows(model: Any, cache: Any, cached: int, rows: list[Row], pad_id: in
     device = model.device
     width = max(len(r.tokens) for r in rows)
     ids = torch.tensor([r.tokens + [pad_id] * (width - len(r.tokens)) for r in rows], device=device)
-    kwargs: dict[str, Any] = {"attention_mask": torch.ones(len(rows), cached + width, dtype=torch.long, device=device),
-                              "use_cache": cache is not None}  # padding trails every real token: causal attention never sees it
+    # padding trails every real token, so causal attention never sees it
+    mask = torch.ones(len(rows), cached + width, dtype=torch.long, device=device)
+    kwargs: dict[str, Any] = {"attention_mask": mask, "use_cache": cache is not None}
     if cache is not None:
         cache = copy.deepcopy(cache)
         cache.batch_repeat_interleave(len(rows))

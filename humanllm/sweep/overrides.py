@@ -28,12 +28,10 @@ def _lookup(tree: Mapping[str, Any], key: str) -> tuple[bool, Any]:
 
 
 def _with(tree: Mapping[str, Any], key: str, value: Any) -> dict[str, Any]:
-    """A deep copy of `tree` with the dotted `key` set to `value`."""
+    """A deep copy of `tree` with the dotted `key` (one the tree holds) set to `value`."""
     out = copy.deepcopy(dict(tree))
-    node = out
-    *parents, last = key.split(".")
-    for part in parents:
-        node = node[part]
+    parent, _, last = key.rpartition(".")
+    node = _lookup(out, parent)[1] if parent else out
     node[last] = value
     return out
 
@@ -51,8 +49,7 @@ class OverrideBuilder:
         self.spec = spec
         self.base = merge_overrides(spec.overrides, extra)
         self.config_dir = config_dir
-        tree = compose(self.base, config_dir)
-        self.tree = tree
+        self.tree = tree = compose(self.base, config_dir)
         self.list_keys: set[str] = set()
         for key in spec.params:
             if key in GROUPS:
@@ -68,11 +65,12 @@ class OverrideBuilder:
         for key in self.spec.params:
             if key not in params:
                 continue
-            value = params[key]
-            if key in self.list_keys and not isinstance(value, (list, tuple)):
-                value = [value]
-            out.append(f"{key}={_text(value)}")
+            out.append(f"{key}={_text(self._value(key, params[key]))}")
         return out
+
+    def _value(self, key: str, value: Any) -> Any:
+        """A scalar for a list-valued key becomes a one-element list."""
+        return [value] if key in self.list_keys and not isinstance(value, (list, tuple)) else value
 
     def trial_overrides(self, params: Mapping[str, Any]) -> list[str]:
         return [*self.base, *self.param_overrides(params)]
@@ -92,6 +90,6 @@ class OverrideBuilder:
                     if key in GROUPS:
                         load_config(self.trial_overrides({key: v}), self.config_dir)
                     else:
-                        validate(RootConfig, _with(self.tree, key, [v] if key in self.list_keys and not isinstance(v, list) else v))
+                        validate(RootConfig, _with(self.tree, key, self._value(key, v)))
                 except ConfigError as e:
                     raise ConfigError(f"params.{key}={_text(v)}:\n{e}") from None
