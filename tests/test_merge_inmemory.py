@@ -53,11 +53,37 @@ def test_fingerprint_follows_the_weights(merger):
     assert state_fingerprint(state, merger._identity) != a
 
 
-def test_loaded_model_holds_the_merged_weights(merger):
-    merger.apply("linear", 0.25)
+@pytest.mark.parametrize("method", ["linear", "task_arithmetic"])
+def test_loaded_model_holds_the_merged_weights(merger, method):
+    fingerprint = merger.apply(method, 0.25)
     params = merger.model.state_dict()
-    for k in list(merger.base)[:4]:
-        torch.testing.assert_close(params[k], merged_tensor("linear", 0.25, merger.base[k], merger.tuned[k]), rtol=0, atol=0)
+    state = merger.merged_state(method, 0.25)
+    for k in merger.base:
+        assert torch.equal(params[k], state[k]), k
+    assert fingerprint == state_fingerprint(state, merger._identity)  # applied one tensor at a time, same hash
+
+
+def test_restore_base_gives_the_weights_a_fresh_load_gives(merger, tiny_model_dir):
+    from humanllm.models.registry import load_model
+
+    merger.apply("linear", 0.6)
+    merger.restore_base()
+    fresh = load_model(str(tiny_model_dir), load_config(["model=tiny-random"]).model, device="cpu", dtype="float32")
+    mine = merger.model.state_dict()
+    for k, v in fresh.state_dict().items():
+        assert torch.equal(mine[k], v), k
+
+
+def test_merged_tensor_into_a_float32_parameter_is_computed_in_place(merger):
+    k = sorted(merger.base)[0]
+    out = torch.empty_like(merger.base[k])
+    for method in ("linear", "task_arithmetic"):
+        value = merged_tensor(method, 0.35, merger.base[k], merger.tuned[k], out=out)
+        assert value.data_ptr() == out.data_ptr()
+        assert torch.equal(out, merged_tensor(method, 0.35, merger.base[k], merger.tuned[k]))
+    bf16 = torch.empty_like(merger.base[k], dtype=torch.bfloat16)  # another dtype: computed, then copied
+    merged_tensor("linear", 0.35, merger.base[k], merger.tuned[k], out=bf16)
+    assert torch.equal(bf16, merged_tensor("linear", 0.35, merger.base[k], merger.tuned[k]).to(torch.bfloat16))
 
 
 def test_scores_of_the_in_memory_model_equal_those_of_the_written_merge(merger, tiny_model_dir, tuned_dir, tmp_path):

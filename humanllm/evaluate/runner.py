@@ -11,9 +11,9 @@ import logging
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from humanllm.evaluate.backends import load_eval_model
+from humanllm.evaluate.backends import LoadedModel, load_eval_model
 from humanllm.evaluate.indomain import run_indomain
 from humanllm.evaluate.lmeval_suites import run_general_suites
 from humanllm.io import read_json, write_json, write_jsonl
@@ -78,11 +78,13 @@ def eval_stage_config(cfg: Any) -> dict[str, Any]:
     }
 
 
-def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact], bctx: BuildContext) -> None:
-    """Load the model once and run every enabled suite, writing scores.json and items.jsonl."""
+def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact], bctx: BuildContext,
+                   in_memory: Callable[[], LoadedModel] | None = None) -> None:
+    """Load the model once (or take `in_memory()`: the same weights, already loaded) and run every enabled
+    suite, writing scores.json and items.jsonl."""
     cfg = ctx.cfg
     with bctx.timed("load_model"):
-        model = load_eval_model(target.location, ctx)
+        model = load_eval_model(in_memory() if in_memory else target.location, ctx)
     scores: dict[str, Any] = {}
     items: list[dict[str, Any]] = []
     notes: list[str] = []
@@ -139,12 +141,15 @@ def check_benchmark_data(cfg: Any) -> None:
     (log.warning if any(report.issues.values()) else log.info)("%s", report.text())
 
 
-def run_eval(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact]) -> Artifact:
-    """Score `target` (or reuse the scores of identical weights)."""
+def run_eval(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
+             in_memory: Callable[[], LoadedModel] | None = None) -> Artifact:
+    """Score `target` (or reuse the scores of identical weights). `in_memory`, if given, returns a loaded
+    model holding exactly `target.location`'s weights, scored instead of loading them again."""
     fingerprint = weights_fingerprint(target.location, ctx.store.root / "fingerprints.json")
     inputs = {"model_weights": fingerprint, **{f"test:{n}": a.key for n, a in sorted(test_sets.items())}}
     return ctx.stage("eval", eval_stage_config(ctx.cfg), inputs,
-                     lambda b: evaluate_model(ctx, target, test_sets, b), seed=ctx.cfg.seed, label=target.label)
+                     lambda b: evaluate_model(ctx, target, test_sets, b, in_memory), seed=ctx.cfg.seed,
+                     label=target.label)
 
 
 def read_scores(art: Artifact | Path) -> dict[str, Any]:

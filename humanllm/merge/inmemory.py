@@ -32,21 +32,29 @@ def _load_tensors(folder: Path) -> dict[str, Any]:
     return tensors
 
 
-def merged_tensor(method: str, alpha: float, base: Any, tuned: Any) -> Any:
-    """One merged tensor, computed exactly as mergekit computes it (float32 accumulation)."""
+def merged_tensor(method: str, alpha: float, base: Any, tuned: Any, out: Any = None) -> Any:
+    """One merged tensor, computed exactly as mergekit computes it (float32 accumulation).
+
+    With `out` (a tensor of base's shape) the result is written there, in place when dtype and device allow."""
     import torch
 
+    if method not in IN_MEMORY_METHODS:
+        raise ValueError(f"merge.method: '{method}' has no in-memory path (use one of {', '.join(IN_MEMORY_METHODS)})")
+    dtype = torch.float64 if base.dtype == torch.float64 else torch.float32
+    in_place = (out is not None and out.dtype == base.dtype == tuned.dtype == dtype
+                and out.device == base.device == tuned.device)
     if method == "linear":
-        dtype = torch.float64 if base.dtype == torch.float64 else torch.float32
-        out = torch.zeros_like(tuned, dtype=dtype)
-        out.addcmul_(tuned, torch.tensor(alpha, dtype=dtype))
-        out.addcmul_(base, torch.tensor(1.0 - alpha, dtype=dtype))
-        return out.to(base.dtype)
-    if method == "task_arithmetic":
+        acc = out.zero_() if in_place else torch.zeros_like(tuned, dtype=dtype)
+        acc.addcmul_(tuned, torch.tensor(alpha, dtype=dtype))
+        acc.addcmul_(base, torch.tensor(1.0 - alpha, dtype=dtype))
+        value = acc if in_place else acc.to(base.dtype)
+    else:  # task_arithmetic
         delta = tuned - base
         delta.mul_(torch.tensor(alpha, dtype=delta.dtype))
-        return (base + delta).to(base.dtype)
-    raise ValueError(f"merge.method: '{method}' has no in-memory path (use one of {', '.join(IN_MEMORY_METHODS)})")
+        value = torch.add(base, delta, out=out) if in_place else (base + delta).to(base.dtype)
+    if out is not None and not in_place:
+        out.copy_(value)
+    return value
 
 
 class InMemoryMerger:
@@ -77,28 +85,54 @@ class InMemoryMerger:
     def merged_state(self, method: str, alpha: float) -> dict[str, Any]:
         return {k: merged_tensor(method, alpha, self.base[k], self.tuned[k]) for k in sorted(self.base)}
 
-    def apply(self, method: str, alpha: float) -> str:
-        """Set the model's weights to θ(α); returns their fingerprint (tensor contents + tokenizer/config)."""
-        import torch
-
-        state = self.merged_state(method, alpha)
+    def _params(self) -> dict[str, Any]:
         params = self.model.state_dict()
-        unknown = sorted(set(state) - set(params))
+        unknown = sorted(set(self.base) - set(params))
         if unknown:
             raise ValueError(f"weights {unknown[:5]} are not parameters of the loaded model")
+        return params
+
+    def apply(self, method: str, alpha: float) -> str:
+        """Set the model's weights to θ(α), one tensor at a time; returns the fingerprint `state_fingerprint`
+        gives `merged_state(method, alpha)` (tensor contents + tokenizer/config)."""
+        import torch
+
+        params = self._params()
+        h = _hasher(self._identity)
         with torch.no_grad():
-            for name, value in state.items():
+            for name in sorted(self.base):
+                _hash_tensor(h, name, merged_tensor(method, alpha, self.base[name], self.tuned[name], out=params[name]))
+        return _digest(h)
+
+    def restore_base(self) -> None:
+        """Set the model's weights back to the base weights, bit for bit (the model `load_model` gives)."""
+        import torch
+
+        params = self._params()
+        with torch.no_grad():
+            for name, value in self.base.items():
                 params[name].copy_(value)
-        return state_fingerprint(state, self._identity)
+
+
+def _hasher(identity: str) -> Any:
+    return hashlib.sha256(identity.encode())
+
+
+def _hash_tensor(h: Any, name: str, tensor: Any) -> None:
+    import torch
+
+    t = tensor.detach().contiguous().cpu()
+    h.update(f"{name}|{t.dtype}|{tuple(t.shape)}\n".encode())
+    h.update(t.view(-1).view(dtype=torch.uint8).numpy())  # the buffer itself, not a copy
+
+
+def _digest(h: Any) -> str:
+    return "mem-" + h.hexdigest()[:20]
 
 
 def state_fingerprint(state: dict[str, Any], identity: str = "") -> str:
     """sha256 over every tensor's name, dtype, shape and bytes: equal weights give equal fingerprints."""
-    import torch
-
-    h = hashlib.sha256(identity.encode())
+    h = _hasher(identity)
     for name in sorted(state):
-        t = state[name].detach().contiguous().cpu()
-        h.update(f"{name}|{t.dtype}|{tuple(t.shape)}\n".encode())
-        h.update(t.view(-1).view(dtype=torch.uint8).numpy().tobytes())
-    return "mem-" + h.hexdigest()[:20]
+        _hash_tensor(h, name, state[name])
+    return _digest(h)

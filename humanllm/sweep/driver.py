@@ -18,7 +18,7 @@ from typing import Any
 
 from humanllm.sweep.overrides import OverrideBuilder
 from humanllm.sweep.spec import SweepSpec
-from humanllm.sweep.storage import fail_dead_trials, worker_identity
+from humanllm.sweep.storage import fail_dead_trials, retry_callback, worker_identity
 from humanllm.sweep.trial import TrialRunner
 
 log = logging.getLogger("humanllm")
@@ -160,9 +160,7 @@ def run_worker(spec: SweepSpec, study: Any, builder: OverrideBuilder, sweep_dir:
         except KeyboardInterrupt:
             trial.set_user_attr("error", "interrupted")
             study.tell(trial, state=TrialState.FAIL)
-            from optuna.storages import RetryFailedTrialCallback
-
-            RetryFailedTrialCallback(max_retry=spec.max_retries)(study, study._storage.get_trial(trial._trial_id))
+            retry_callback(spec.max_retries)(study, study._storage.get_trial(trial._trial_id))
             raise
         except Exception as e:
             trial.set_user_attr("error", f"{type(e).__name__}: {e}"[:2000])

@@ -32,15 +32,24 @@ def storage_url(storage: str | None, sweep_dir: Path) -> str:
     return storage
 
 
+def retry_callback(max_retries: int) -> Any:
+    """Optuna's callback that queues a failed or stale trial again, up to `max_retries` times."""
+    import optuna
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return RetryHeartbeatStaleTrialCallback(max_retry=max_retries)
+
+
 def open_storage(url: str, max_retries: int) -> Any:
     import optuna
-    from optuna.storages import RetryFailedTrialCallback
 
     if "://" in url:
         try:
             return optuna.storages.RDBStorage(
                 url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-                failed_trial_callback=RetryFailedTrialCallback(max_retry=max_retries),
+                heartbeat_stale_trial_callback=retry_callback(max_retries),
                 engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
             )
         except ModuleNotFoundError as e:
@@ -90,7 +99,6 @@ def fail_dead_trials(study: Any, max_retries: int) -> list[int]:
     """Fail every RUNNING trial whose worker is gone and enqueue its retry; returns their numbers."""
     import optuna
     from optuna.exceptions import UpdateFinishedTrialError
-    from optuna.storages import RetryFailedTrialCallback
     from optuna.trial import TrialState
 
     with warnings.catch_warnings():
@@ -107,7 +115,7 @@ def fail_dead_trials(study: Any, max_retries: int) -> list[int]:
                 continue
         except UpdateFinishedTrialError:
             continue
-        RetryFailedTrialCallback(max_retry=max_retries)(study, study._storage.get_trial(t._trial_id))
+        retry_callback(max_retries)(study, study._storage.get_trial(t._trial_id))
         failed.append(t.number)
     if failed:
         log.warning("trials %s: their worker died; marked failed and queued again", failed)

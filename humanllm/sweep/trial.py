@@ -107,8 +107,14 @@ class TrialRunner:
     def _evaluate_in_memory(self, ctx: RunContext, state: flow.FlowState) -> None:
         cfg = ctx.cfg
         flow.run_train_stage(ctx, state)
+
+        def base_in_memory() -> LoadedModel:  # the merger's model at the base weights: no second load
+            merger = self._merger_for(state.base.location, state.sft, cfg)
+            merger.restore_base()
+            return LoadedModel(f"base ({state.base.location}, in memory)", merger.model, merger.tokenizer)
+
         base_target = EvalTarget("base", "base", state.base.location, alpha=0.0)
-        state.evaluations = [(base_target, run_eval(ctx, base_target, state.tasks))]
+        state.evaluations = [(base_target, run_eval(ctx, base_target, state.tasks, in_memory=base_in_memory))]
         alpha = cfg.merge.ratios[0]
         merger = self._merger_for(state.base.location, state.sft, cfg)
         fingerprint = merger.apply(cfg.merge.method, alpha)
