@@ -122,3 +122,38 @@ def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir, monke
     ((shared, members),) = shared_prefix.prefix_clusters(rows)  # two orders share their question
     assert sorted(members) == [0, 1] and shared >= len(tok(question)["input_ids"]) - 1
     assert len({round(ll, 3) for ll, _ in ours[:7]}) == 7  # the options really score differently
+
+
+@pytest.mark.parametrize("max_length", [2048, 24])
+def test_rolling_loglikelihoods_equal_lm_evals(tiny_model_dir, max_length):
+    """Perplexity documents of very different lengths (and, at max_length 24, several windows each) get
+    lm-eval's own per-document rolling log-likelihoods."""
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    docs = ["Short one.", "A somewhat longer document about books, films and the people who like them. " * 3,
+            "Medium length text on a walk in the park with a dog.", "Tiny", "The longest of them all. " * 12]
+    requests = [Instance(request_type="loglikelihood_rolling", doc={}, arguments=(d,), idx=i) for i, d in enumerate(docs)]
+    theirs = HFLM(pretrained=model, tokenizer=tok, batch_size=4, max_length=max_length).loglikelihood_rolling(requests, True)
+    ours = SharedPrefixHFLM(pretrained=model, tokenizer=tok, batch_size=4, max_length=max_length).loglikelihood_rolling(
+        requests, True)
+    assert ours == pytest.approx(theirs, rel=1e-5)
+    assert len(set(ours)) == len(docs)
+
+
+def test_batches_keep_padding_small():
+    from humanllm.evaluate import shared_prefix
+
+    lengths = [427, 416, 196, 133, 93, 157, 161, 91]  # token lengths of the first 8 perplexity documents
+    rows = [shared_prefix.Row(list(range(n)), [(i, 1, list(range(n)))]) for i, n in enumerate(lengths)]
+    batches = shared_prefix._batches(rows, vocab=10)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for b in batches:
+        width, real = max(lengths[i] for i in b), sum(lengths[i] for i in b)
+        assert real >= (1 - shared_prefix.MAX_PADDING) * width * len(b), [lengths[i] for i in b]
+    assert any(len(b) > 1 for b in batches)  # rows of similar length still share a forward pass

@@ -8,7 +8,8 @@ distinct token sequence (context + continuation minus its last token) once, read
 ends in it from the same row, and runs text that sequences share as a prefix tree: a shared prefix runs
 once and its key/value cache is extended by what follows, in right-padded batches. Logits are computed
 only at the positions read. Numbers equal lm-eval's own (tested); requests that would need truncation
-go through lm-eval unchanged.
+go through lm-eval unchanged. `loglikelihood_rolling` (perplexity) scores lm-eval's own windows the same
+way, in length-sorted batches with little padding.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ MIN_SHARED = 16            # tokens sequences must share to run their prefix onc
 MIN_SAVED = 256            # tokens a shared prefix must save (length x extra rows) to get a forward pass of its own
 MAX_BATCH_TOKENS = 4096    # rows x padded width per forward pass
 LOGIT_BUDGET = 64 * 2**20  # logits (rows x positions read x vocabulary) per forward pass
+MAX_PADDING = 0.25         # share of a batch's padded width x rows that may be padding
 
 
 @dataclass
@@ -77,18 +79,21 @@ def prefix_clusters(rows: list[Row], min_shared: int = MIN_SHARED) -> list[tuple
 
 
 def _batches(rows: list[Row], vocab: int) -> list[list[int]]:
-    """Row indices, shortest first, in batches within MAX_BATCH_TOKENS and LOGIT_BUDGET."""
+    """Row indices, shortest first, in batches within MAX_BATCH_TOKENS and LOGIT_BUDGET, with at most
+    MAX_PADDING of each batch's padded tokens being padding (rows of unequal length go to other batches)."""
     out: list[list[int]] = []
-    reads = 0
+    reads = real = 0
     for i in sorted(range(len(rows)), key=lambda k: len(rows[k].tokens)):
-        n_read = len(rows[i].positions())
-        if out and (len(out[-1]) + 1) * len(rows[i].tokens) <= MAX_BATCH_TOKENS \
-                and (len(out[-1]) + 1) * (reads + n_read) * vocab <= LOGIT_BUDGET:
+        n_read, n = len(rows[i].positions()), len(rows[i].tokens)
+        padded = (len(out[-1]) + 1) * n if out else 0
+        if out and padded <= MAX_BATCH_TOKENS and (len(out[-1]) + 1) * (reads + n_read) * vocab <= LOGIT_BUDGET \
+                and real + n >= (1 - MAX_PADDING) * padded:
             out[-1].append(i)
             reads += n_read
+            real += n
         else:
             out.append([i])
-            reads = n_read
+            reads, real = n_read, n
     return out
 
 
@@ -162,7 +167,9 @@ def score_tree(model: Any, rows: list[Row], pad_id: int, cache: Any = None, cach
 
 
 class SharedPrefixHFLM(HFLM):
-    """lm-eval's HFLM whose `loglikelihood` runs shared prompt text once (see the module docstring)."""
+    """lm-eval's HFLM whose `loglikelihood` runs shared prompt text once (see the module docstring) and whose
+    `loglikelihood_rolling` scores lm-eval's own windows in length-sorted batches (lm-eval pads each batch of
+    documents, in document order, to its longest: on short documents most of a forward pass is padding)."""
 
     def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         rows: dict[tuple[int, ...], Row] = {}
@@ -184,3 +191,26 @@ class SharedPrefixHFLM(HFLM):
             for i, value in zip(rest, super().loglikelihood([requests[i] for i in rest], disable_tqdm=disable_tqdm)):
                 results[i] = value
         return results
+
+    def loglikelihood_rolling(self, requests: list[Any], disable_tqdm: bool = False) -> list[float]:
+        from lm_eval import utils
+
+        rows: list[Row] = []
+        owner: list[int] = []
+        for i, req in enumerate(requests):
+            windows = utils.get_rolling_token_windows(token_list=self.tok_encode(req.args[0]),
+                                                      prefix_token=self.prefix_token_id,
+                                                      max_seq_len=self.max_length, context_len=1)
+            for ctx, cont in map(utils.make_disjoint_window, windows):  # lm-eval's windows, as its HFLM makes them
+                rows.append(Row(ctx + cont[:-1], [(len(rows), len(ctx), cont)]))
+                owner.append(i)
+        totals = [0.0] * len(requests)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        with tqdm(total=len(rows), desc="rolling log-likelihoods", unit="window",
+                  disable=disable_tqdm or len(rows) < 2) as bar:
+            scored = score_tree(self.model, rows, pad, progress=bar)
+        for k in range(len(rows)):  # windows in order, summed per document as lm-eval sums them
+            totals[owner[k]] += scored[k][0]
+        for req, total in zip(requests, totals):
+            self.cache_hook.add_partial("loglikelihood_rolling", req.args, total)
+        return totals
