@@ -139,11 +139,21 @@ def test_report_table_and_plots(reference):
 
 def test_rerunning_a_finished_sweep_adds_no_trial(reference):
     tmp, spec, out, artifacts, r = reference
-    before = len(_study(out).trials)
+    folder = out / "alpha"
+    before, table = len(_study(out).trials), _table(out)
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.glob("trials.*")}
     again = _sweep(spec, out, artifacts)
     assert again.returncode == 0, again.stderr[-3000:]
     assert len(_study(out).trials) == before
-    pd.testing.assert_frame_equal(_table(out), _table(out))
+    pd.testing.assert_frame_equal(_table(out), table)
+    assert "Sweep alpha: 3 complete trials" in again.stdout  # the table is shown again ...
+    assert {p.name: p.stat().st_mtime_ns for p in folder.glob("trials.*")} == stamps  # ... not rebuilt: nothing changed
+    (folder / "trials.md").unlink()  # a missing file is written again
+    rep = subprocess.run([sys.executable, "-m", "humanllm.cli", "report", f"sweep={folder}"], cwd=ROOT,
+                         env=_env(artifacts), capture_output=True, text=True, timeout=300)
+    assert rep.returncode == 0, rep.stderr[-3000:]
+    assert (folder / "trials.md").is_file()
+    pd.testing.assert_frame_equal(_table(out), table)
 
 
 def test_wandb_offline_runs_carry_group_config_and_summary(reference):
@@ -179,7 +189,8 @@ def test_dashboard_serves_the_study_on_loopback(reference):
 @pytest.mark.parametrize("where,kill,extra", [
     ("training", ("transformers", "Trainer.training_step", 2), ["train.max_steps=5"]),
     ("merge", ("mergekit.io.tensor_writer", "TensorWriter.save_tensor", 3), ["merge=ties"]),
-    ("evaluation", ("lm_eval.models.huggingface", "HFLM.loglikelihood_rolling", 2), ["eval.perplexity.max_docs=2"]),
+    ("evaluation", ("humanllm.evaluate.shared_prefix", "SharedPrefixHFLM.loglikelihood_rolling", 2),
+     ["eval.perplexity.max_docs=2"]),
 ])
 def test_kill_9_then_rerun_finishes_exactly_n_trials_with_the_same_table(where, kill, extra, reference, tmp_path):
     _, _, ref_out, artifacts, _ = reference

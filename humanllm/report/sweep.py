@@ -161,6 +161,11 @@ def write_sweep_report(folder: Path, storage: str | None = None) -> dict[str, Pa
     frame = trials_frame(study)
     files = {"table_md": folder / "trials.md", "table_csv": folder / "trials.csv", "table_tex": folder / "trials.tex",
              "best_md": folder / "best.md"}
+    # The same trials, spec and report code as last time: the files on disk are what this would write.
+    digest = stable_hash({"trials": frame.to_dict("records"), "spec": spec, "code": Path(__file__).read_text()})
+    marker = folder / ".report_digest"
+    if marker.is_file() and marker.read_text() == digest and all(p.is_file() for p in files.values()):
+        return {**files, **{k: folder / f"{k}.png" for k in ("alpha_curve", "pareto") if (folder / f"{k}.png").is_file()}}
     header = f"# Sweep {record['name']}: {len(frame)} complete trials\n\nObjectives: " + ", ".join(
         f"{o['name']} = {o['metric']}{' − base' if o['relative_to'] == 'base' else ''} ({o['direction']})"
         for o in spec["objectives"]) + "\n\n"
@@ -175,6 +180,7 @@ def write_sweep_report(folder: Path, storage: str | None = None) -> dict[str, Pa
     if not frame.empty and plot_pareto(frame, study, names, folder / "pareto.png"):
         files["pareto"] = folder / "pareto.png"
     _track(record, folder, frame, files)
+    marker.write_text(digest)
     return files
 
 

@@ -56,7 +56,7 @@ def _spawn_workers(args: argparse.Namespace, url: str) -> None:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from humanllm.sweep.driver import open_study, remaining, run_worker
+    from humanllm.sweep.driver import complete_trials, open_study, run_worker
     from humanllm.sweep.overrides import OverrideBuilder
     from humanllm.sweep.storage import open_storage, storage_url
 
@@ -64,8 +64,9 @@ def run_sweep(args: argparse.Namespace) -> int:
     folder = sweep_dir(args.out, spec.name)
     url = storage_url(args.storage, folder)
     study = open_study(spec, open_storage(url, spec.max_retries))
-    builder = OverrideBuilder(spec, args.overrides, args.config_dir)
-    if not args.worker and remaining(spec, study) > 0:
+    finished = not args.worker and complete_trials(study) >= spec.total_trials
+    builder = None if finished else OverrideBuilder(spec, args.overrides, args.config_dir)
+    if builder is not None and not args.worker:
         builder.check_values()  # every value composes and validates before the first trial (a finished study skips it)
     if args.worker:
         run_worker(spec, study, builder, folder, args.config_dir)
@@ -81,7 +82,9 @@ def run_sweep(args: argparse.Namespace) -> int:
         print(f"optuna-dashboard: {dashboard.url}", flush=True)
     t0 = time.perf_counter()
     try:
-        if args.workers > 1:
+        if finished:
+            log.info("study '%s' already has its %d trials: writing the report", spec.name, spec.total_trials)
+        elif args.workers > 1:
             _spawn_workers(args, url)
         else:
             run_worker(spec, study, builder, folder, args.config_dir)
@@ -96,11 +99,10 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def _finish(spec: SweepSpec, study: object, folder: Path, url: str, seconds: float) -> None:
-    from optuna.trial import TrialState
-
     from humanllm.report.sweep import write_sweep_report
+    from humanllm.sweep.driver import complete_trials
 
-    complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))  # type: ignore[attr-defined]
+    complete = complete_trials(study)
     files = write_sweep_report(folder, storage=url)
     print(Path(files["table_md"]).read_text())
     print(f"{complete}/{spec.total_trials} trials complete in {seconds:.1f}s; sweep folder {folder}")

@@ -121,6 +121,12 @@ def _suggest(spec: SweepSpec, trial: Any) -> dict[str, Any]:
     return params
 
 
+def complete_trials(study: Any) -> int:
+    from optuna.trial import TrialState
+
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+
+
 def remaining(spec: SweepSpec, study: Any) -> int:
     from optuna.trial import TrialState
 
