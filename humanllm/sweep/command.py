@@ -83,7 +83,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     try:
         if finished:
-            log.info("study '%s' already has its %d trials: writing the report", spec.name, spec.total_trials)
+            log.info("study '%s' already has its %d trials: its report follows", spec.name, spec.total_trials)
         elif args.workers > 1:
             _spawn_workers(args, url)
         else:
