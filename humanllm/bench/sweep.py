@@ -8,8 +8,8 @@
 Headline: a light evaluation, the English perplexity suite at LIGHT_DOCS documents, so the figure
 measures what a sweep adds around model compute (process starts, weight loading, merges written to
 disk) and how each side batches it (ours sorts documents by length; lm-eval's CLI pads each batch of
-documents to its longest). `full_eval`: the demo's full evaluation, where the hand loop runs `humanllm eval
-eval.model_path=<merge>` per ratio. Both start from a store holding the SFT but no evaluation; the
+documents to its longest). `full_eval`: the demo's full evaluation, where the hand loop runs
+`humanllm eval eval.model_path=<merge>` per ratio. Both start from a store holding the SFT but no evaluation; the
 rerun is the same sweep command again. Writes results/bench/sweep.json.
 """
 

@@ -171,6 +171,11 @@ class SharedPrefixHFLM(HFLM):
     `loglikelihood_rolling` scores lm-eval's own windows in length-sorted batches (lm-eval pads each batch of
     documents, in document order, to its longest: on short documents most of a forward pass is padding)."""
 
+    @property
+    def _pad_id(self) -> int:
+        """Fills rows to a batch's width (never read: padding trails every real token)."""
+        return self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+
     def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         rows: dict[tuple[int, ...], Row] = {}
         rest: list[int] = []
@@ -182,10 +187,9 @@ class SharedPrefixHFLM(HFLM):
             tokens = ctx + cont[:-1]
             rows.setdefault(tuple(tokens), Row(tokens)).targets.append((i, len(ctx), cont))
         results: list[Any] = [None] * len(requests)
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         with tqdm(total=len(rows), desc="log-likelihoods (shared text run once)", unit="sequence",
                   disable=disable_tqdm or len(rows) < 2) as bar:
-            for i, value in score_tree(self.model, list(rows.values()), pad, progress=bar).items():
+            for i, value in score_tree(self.model, list(rows.values()), self._pad_id, progress=bar).items():
                 results[i] = value
         if rest:
             for i, value in zip(rest, super().loglikelihood([requests[i] for i in rest], disable_tqdm=disable_tqdm)):
@@ -205,10 +209,9 @@ class SharedPrefixHFLM(HFLM):
                 rows.append(Row(ctx + cont[:-1], [(len(rows), len(ctx), cont)]))
                 owner.append(i)
         totals = [0.0] * len(requests)
-        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         with tqdm(total=len(rows), desc="rolling log-likelihoods", unit="window",
                   disable=disable_tqdm or len(rows) < 2) as bar:
-            scored = score_tree(self.model, rows, pad, progress=bar)
+            scored = score_tree(self.model, rows, self._pad_id, progress=bar)
         for k in range(len(rows)):  # windows in order, summed per document as lm-eval sums them
             totals[owner[k]] += scored[k][0]
         for req, total in zip(requests, totals):
