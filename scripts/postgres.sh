@@ -69,6 +69,11 @@ EOF
     printf 'host all all 127.0.0.1/32 trust\n' >"$DATA/pg_hba.conf"
   fi
   if ! running; then
+    # another server (e.g. a second checkout's, with its own data folder) already holds the port
+    if "$bin/pg_isready" -h 127.0.0.1 -p "$PORT" -q 2>/dev/null; then
+      die "port $PORT is already served by a PostgreSQL that is not this checkout's ($DATA): stop it
+(scripts/postgres.sh stop in its checkout) or pick another port: HUMANLLM_PG_PORT=<free port> $0 start"
+    fi
     as_owner "$bin/pg_ctl" -D "$DATA" -l "$LOG" -o "-p $PORT" -w -t 60 start >/dev/null \
       || die "the server did not start; last lines of $LOG:
 $(tail -n 20 "$LOG" 2>/dev/null)"
