@@ -145,6 +145,28 @@ def test_runs_that_cannot_start_are_reported_with_the_reason(env, tmp_path):
     assert "_(no finished run yet)_" in (tmp_path / "ood" / "table.md").read_text()
 
 
+def test_a_run_that_breaks_is_recorded_and_the_others_still_run(env, tmp_path, monkeypatch):
+    """An unexpected error in one run (here injected into sft_only) fails that run only: it is recorded with
+    its traceback and listed as missing with the error; the other runs and the report still happen."""
+    from humanllm.sweep.trial import TrialRunner
+
+    root, extra = env
+    real_run = TrialRunner.run
+
+    def run(self, number, overrides, params):
+        if params.get("run") == "sft_only":
+            raise RuntimeError("injected failure")
+        return real_run(self, number, overrides, params)
+
+    monkeypatch.setattr(TrialRunner, "run", run)
+    status = run_experiment(load_experiment("forgetting"), tmp_path, fast=True, extra=extra)
+    assert status == {"sft_only": "failed: RuntimeError: injected failure", "merged": "done"}
+    record = read_json(tmp_path / "forgetting" / "runs" / "sft_only" / "run.json")
+    assert record["status"] == "failed" and "injected failure" in record["traceback"]
+    assert "injected failure" in (tmp_path / "forgetting" / "missing.md").read_text()
+    assert "| merged (α=0.5)" in (tmp_path / "forgetting" / "table.md").read_text()
+
+
 def test_best_per_column_is_bold_ties_are_not_and_significant_deltas_are_marked():
     from humanllm.report.experiment import latex, wide
 

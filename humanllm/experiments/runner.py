@@ -87,10 +87,11 @@ def _run_one(runner, number: int, run: RunSpec, overrides: list[str], folder: Pa
         write_json(folder / RUN_RECORD, {**record, "status": "failed", "error": str(e)})
         log.error("run %s cannot run: %s", run.name, e)
         return f"failed: {e}"
-    except Exception as e:
+    except Exception as e:  # one broken run does not cost the others: recorded, reported, exit status 1
         write_json(folder / RUN_RECORD, {**record, "status": "failed", "error": f"{type(e).__name__}: {e}",
                                          "traceback": traceback.format_exc()[-4000:]})
-        raise
+        log.exception("run %s failed", run.name)
+        return f"failed: {type(e).__name__}: {e}"
     write_json(folder / RUN_RECORD, {**record, "status": "done", "seconds": round(time.perf_counter() - t0, 1),
                                      "artifact_keys": outcome.artifact_keys, "built": outcome.built,
                                      "reused": outcome.reused})
