@@ -126,5 +126,9 @@ def test_paired_cluster_difference_and_detectable_difference():
     d = paired_bootstrap_diff(a, b, 2000, seed=0, clusters=users)
     assert d.excludes_zero and d.clusters == 30 and d.low < 0.5 < d.high
     assert 0 < d.detectable_difference() < 0.2
+    same = paired_bootstrap_diff(a, a, 500, seed=0, clusters=users)  # no spread: the n cannot say what it detects
+    assert same.estimate == 0 and same.detectable_difference() is None
+    one_user = paired_bootstrap_diff(a[:4], b[:4], 500, seed=0, clusters=users[:4])
+    assert one_user.detectable_difference() is None
     with pytest.raises(ValueError, match="clusters"):
         bootstrap_ci([1.0, 2.0], clusters=["a"])

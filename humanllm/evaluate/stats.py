@@ -34,10 +34,14 @@ class Interval:
 
         return (self.high - self.low) / (2 * NormalDist().inv_cdf(0.5 + self.confidence / 2))
 
-    def detectable_difference(self, power: float = 0.8) -> float:
-        """The smallest true difference a two-sided test at 1 − confidence detects with `power`."""
+    def detectable_difference(self, power: float = 0.8) -> float | None:
+        """The smallest true difference a two-sided test at 1 − confidence detects with `power`; None when
+        the sample cannot say (fewer than 2 independent units, or no spread: every resample gave the same
+        mean, so the standard error is unknown, not zero)."""
         from statistics import NormalDist
 
+        if (self.clusters or self.n) < 2 or self.high == self.low:
+            return None
         z = NormalDist().inv_cdf
         return (z(0.5 + self.confidence / 2) + z(power)) * self.standard_error
 

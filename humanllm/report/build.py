@@ -70,8 +70,9 @@ def write_report(cfg: Any) -> dict[str, Path]:
         "# Each model minus base on the same items (paired cluster-bootstrap CI)\n\n" + block + "\n"
         "Groups: in-domain (held-out tasks), social benchmarks, general reasoning (forgetting), judge. "
         f"`significant`: the CI excludes 0, on ≥ {b.min_items} items from ≥ {b.min_clusters} users/scenarios "
-        "(otherwise \"n too small\"). `detectable`: the smallest true difference this n detects with 80% power.\n\n"
-        + _markdown(delta_view, index=False) + "\n")
+        "(otherwise \"n too small\"). `detectable`: the smallest true difference this n detects with 80% power "
+        "(blank where the items show no spread or stand on one user: the sample cannot say).\n\n"
+        + _markdown(delta_view, index=False, missingval="") + "\n")
     _with_comments(files["deltas_csv"], prov, "# ", deltas.to_csv(index=False, float_format="%.6f"))
     bench = benchmark_table(long, order)
     if not bench.empty:
