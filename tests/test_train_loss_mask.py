@@ -1,4 +1,5 @@
-"""`train.assistant_only_loss`: the loss covers the assistant reply only, or the prompt too."""
+"""`train.assistant_only_loss`: the loss covers the assistant reply only, or the prompt too; and a run that
+ends inside its warmup (learning rate 0 throughout) is called out."""
 
 from __future__ import annotations
 
@@ -38,3 +39,19 @@ def test_prompt_tokens_are_masked_only_when_asked(flow, assistant_only):
         assert masked_prompt > 0.3 * attention.sum().item()  # the prompt is most of each example here
     else:
         assert masked_prompt == 0
+
+
+@pytest.mark.parametrize("samples, warned", [(8, True), (32, False)])
+def test_a_run_that_ends_inside_its_warmup_is_called_out(flow, caplog, samples, warned):
+    tmp, ctx, state, base = flow
+    train = ctx.cfg.train.model_copy(update={"max_train_samples": samples, "per_device_batch_size": 8,
+                                             "gradient_accumulation_steps": 1, "epochs": 1, "max_steps": -1,
+                                             "warmup_ratio": 0.05})
+    ctx.cfg = ctx.cfg.model_copy(update={"train": train})
+    bctx = BuildContext(path=tmp / f"warmup-{samples}")
+    bctx.path.mkdir()
+    with caplog.at_level("WARNING", logger="humanllm.train.sft"):
+        trainer = make_trainer(ctx, base, state.tasks, bctx)
+    steps = bctx.counts["optimizer_steps"]
+    assert steps == len(trainer.get_train_dataloader()) and bctx.counts["warmup_steps"] == 1
+    assert ("inside the 1 warmup step" in caplog.text) is warned, (steps, caplog.text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import shutil
 from typing import Any
@@ -121,8 +122,23 @@ def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: Bui
         disable_tqdm=not cfg.progress,
         completion_only_loss=tcfg.assistant_only_loss,
     )
+    steps = optimizer_steps(len(kept), args)
+    warmup = args.get_warmup_steps(steps)
+    bctx.counts.update({"optimizer_steps": steps, "warmup_steps": warmup})
+    if steps <= warmup:
+        log.warning("train: %d optimizer step(s), all inside the %d warmup step(s) (train.warmup_ratio=%s): the "
+                    "learning rate stays at 0 and the weights do not move; train on more examples or lower "
+                    "train.warmup_ratio", steps, warmup, tcfg.warmup_ratio)
     return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(kept),
                       processing_class=tok, peft_config=peft_config)
+
+
+def optimizer_steps(n_examples: int, args: Any) -> int:
+    """How many optimizer steps the trainer will take on one device (`max_steps` when set)."""
+    if args.max_steps > 0:
+        return args.max_steps
+    batches = math.ceil(n_examples / args.per_device_train_batch_size)
+    return math.ceil(max(1, math.ceil(batches / args.gradient_accumulation_steps)) * args.num_train_epochs)
 
 
 def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildContext) -> None:
