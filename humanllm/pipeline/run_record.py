@@ -14,10 +14,12 @@ from typing import Any, Sequence
 import yaml
 
 from humanllm.config import compose
+from humanllm.paths import shown, shown_override
 
 
 def reproduce_command(command: str, overrides: Sequence[str]) -> str:
-    return " ".join(["humanllm", command, *(shlex.quote(o) for o in overrides)])
+    """The command line, run from the checkout; absolute paths inside it are shown relative to it."""
+    return " ".join(["humanllm", command, *(shlex.quote(shown_override(o)) for o in overrides)])
 
 
 def write_run_record(results_dir: Path, command: str, overrides: Sequence[str],
@@ -31,5 +33,5 @@ def write_run_record(results_dir: Path, command: str, overrides: Sequence[str],
     (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides), allow_unicode=True))
     (folder / "command.txt").write_text(
         reproduce_command(command, overrides) + "\n"
-        + f"humanllm {command} --config-dir {shlex.quote(str(folder.resolve()))}\n")
+        + f"humanllm {command} --config-dir {shlex.quote(shown(folder))}\n")
     return folder

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from humanllm.curate.config import JUDGE_METRICS
 from humanllm.curate.records import FILES, RECORD_MODELS, load_rejected
 from humanllm.io import read_json, read_jsonl
+from humanllm.paths import shown
 
 GROUPS = {  # how the sample is laid out: the paper's P, E and B record families
     "profile / persona": ("persona", "profile_paragraph", "profile", "style"),
@@ -180,7 +181,7 @@ def sample_markdown(curated_dir: Path, n: int, seed: int) -> str:
     posts = {p["post_id"]: p for p in read_jsonl(curated_dir / FILES["posts"])} if (curated_dir / FILES["posts"]).is_file() else {}
     rejected = [r.model_dump() for r in load_rejected(curated_dir) if r.content and r.kind not in ("user", "post")]
     out = [f"# Synthesized records: a random sample (seed {seed}, up to {n} kept per group)", "",
-           f"From `{curated_dir}`. Read each against its source post: is it faithful, specific, free of leaks?", ""]
+           f"From `{shown(curated_dir)}`. Read each against its source post: is it faithful, specific, free of leaks?", ""]
     for group, kinds in GROUPS.items():
         pool = [r for k in kinds for r in kept.get(k, [])]
         out += [f"## {group} ({len(pool)} kept)", ""]
@@ -207,7 +208,7 @@ def write_data_quality(corpus_dir: str | Path, curated_dir: str | Path | None, o
     out.mkdir(parents=True, exist_ok=True)
     rows, counts = corpus_funnel(corpus_dir)
     totals = counts.get("per_platform", {})
-    md = ["# Data quality", "", f"corpus `{corpus_dir}`" + (f", curated `{curated_dir}`" if curated_dir else ""), "",
+    md = ["# Data quality", "", f"corpus `{shown(corpus_dir)}`" + (f", curated `{shown(curated_dir)}`" if curated_dir else ""), "",
           "## Corpus funnel (rule filters, dedup, activity thresholds, caps)", "",
           "Every row reconciles: in = kept + rejected; rejected records are in the corpus's rejected.jsonl.", ""]
     if totals:

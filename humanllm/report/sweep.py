@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 from humanllm.io import read_jsonl, stable_hash
+from humanllm.paths import shown
+from humanllm.pipeline.run_record import reproduce_command
 
 log = logging.getLogger("humanllm")
 ALPHA_KEY = "merge.ratios"
@@ -84,9 +86,9 @@ def _best_markdown(study: Any, spec: dict[str, Any]) -> str:
             span = f" [95% CI {ci[0]:.4g}, {ci[1]:.4g}]" if ci else ""
             lines.append(f"- {o['name']} ({o['direction']}; {o['metric']}{rel}): {v:.4g}{span}")
         overrides = [o for o in t.user_attrs.get("overrides", []) if not o.startswith("paths.results=")]
-        lines.append("\nReproduce:\n\n```bash\nhumanllm pipeline " + " ".join(shlex.quote(o) for o in overrides)
-                     + f"\n# or exactly this run's config:\nhumanllm pipeline --config-dir "
-                     + shlex.quote(str(Path(t.user_attrs["results_dir"]) / ".hydra")) + "\n```\n")
+        lines.append("\nReproduce:\n\n```bash\n" + reproduce_command("pipeline", overrides)
+                     + "\n# or exactly this run's config:\nhumanllm pipeline --config-dir "
+                     + shlex.quote(shown(Path(t.user_attrs["results_dir"]) / ".hydra")) + "\n```\n")
     return "\n".join(lines) + "\n"
 
 
