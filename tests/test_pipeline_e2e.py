@@ -46,6 +46,7 @@ def test_flow_writes_table_plot_and_wandb_runs(first_run):
     deltas = pd.read_csv(out / "deltas.csv", comment="#")
     assert {"general reasoning (forgetting)", "in-domain"} <= set(deltas.group)
     assert set(deltas.significant) == {"n too small"} and (deltas.detectable.dropna() > 0).all()  # 4 items per task
+    assert " nan " not in (out / "deltas.md").read_text()  # a cell the sample cannot fill stays blank
     md = (out / "table.md").read_text()
     for field in ("data: sample — generated sample corpus", "keep rule: no LLM curation", "seed: 2025",
                   "code: humanllm", "regenerate: humanllm", f"fine-tuned {state.sft.key}"):

@@ -66,6 +66,8 @@ def write_report(cfg: Any) -> dict[str, Path]:
     _with_comments(files["table_tex"], prov, "% ", numeric.style.format(precision=4).to_latex(hrules=True))
     _with_comments(files["scores_csv"], prov, "# ", long.to_csv(index=False, float_format="%.6f"))
     delta_view = deltas.round(4) if not deltas.empty else deltas
+    if "detectable" in delta_view:  # None, not NaN, so that markdown leaves the cell blank
+        delta_view = delta_view.astype({"detectable": object}).where(delta_view.notna(), None)
     files["deltas_md"].write_text(
         "# Each model minus base on the same items (paired cluster-bootstrap CI)\n\n" + block + "\n"
         "Groups: in-domain (held-out tasks), social benchmarks, general reasoning (forgetting), judge. "
