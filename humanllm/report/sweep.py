@@ -85,7 +85,8 @@ def _best_markdown(study: Any, spec: dict[str, Any]) -> str:
             rel = " − base" if o["relative_to"] == "base" else ""
             span = f" [95% CI {ci[0]:.4g}, {ci[1]:.4g}]" if ci else ""
             lines.append(f"- {o['name']} ({o['direction']}; {o['metric']}{rel}): {v:.4g}{span}")
-        overrides = [o for o in t.user_attrs.get("overrides", []) if not o.startswith("paths.results=")]
+        overrides = [o for o in t.user_attrs.get("overrides", [])  # where a machine keeps files: not the run's
+                     if not o.startswith(("paths.results=", "paths.artifacts="))]
         lines.append("\nReproduce:\n\n```bash\n" + reproduce_command("pipeline", overrides)
                      + "\n# or exactly this run's config:\nhumanllm pipeline --config-dir "
                      + shlex.quote(shown(Path(t.user_attrs["results_dir"]) / ".hydra")) + "\n```\n")
