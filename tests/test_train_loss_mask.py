@@ -55,3 +55,16 @@ def test_a_run_that_ends_inside_its_warmup_is_called_out(flow, caplog, samples, 
     steps = bctx.counts["optimizer_steps"]
     assert steps == len(trainer.get_train_dataloader()) and bctx.counts["warmup_steps"] == 1
     assert ("inside the 1 warmup step" in caplog.text) is warned, (steps, caplog.text)
+
+
+def test_optimizer_steps_count_the_global_batch():
+    from types import SimpleNamespace
+
+    from humanllm.train.sft import optimizer_steps
+
+    args = SimpleNamespace(max_steps=-1, train_batch_size=8, world_size=1, gradient_accumulation_steps=1,
+                           num_train_epochs=1)
+    assert optimizer_steps(97, args) == 13
+    assert optimizer_steps(97, SimpleNamespace(**{**vars(args), "world_size": 2})) == 7  # two processes
+    assert optimizer_steps(97, SimpleNamespace(**{**vars(args), "gradient_accumulation_steps": 4})) == 4
+    assert optimizer_steps(97, SimpleNamespace(**{**vars(args), "max_steps": 5})) == 5

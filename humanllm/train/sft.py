@@ -134,10 +134,11 @@ def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: Bui
 
 
 def optimizer_steps(n_examples: int, args: Any) -> int:
-    """How many optimizer steps the trainer will take on one device (`max_steps` when set)."""
+    """How many optimizer steps the trainer will take (`max_steps` when set); every process of a
+    distributed run takes one batch per step, so the global batch is the per-process one × world size."""
     if args.max_steps > 0:
         return args.max_steps
-    batches = math.ceil(n_examples / args.per_device_train_batch_size)
+    batches = math.ceil(n_examples / (args.train_batch_size * args.world_size))
     return math.ceil(max(1, math.ceil(batches / args.gradient_accumulation_steps)) * args.num_train_epochs)
 
 
