@@ -25,7 +25,7 @@ def shown(path: str | Path) -> str:
     if not p.is_absolute():
         return str(p)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve())) or "."
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(p)
 
