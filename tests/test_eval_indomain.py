@@ -157,3 +157,45 @@ def test_batches_keep_padding_small():
         width, real = max(lengths[i] for i in b), sum(lengths[i] for i in b)
         assert real >= (1 - shared_prefix.MAX_PADDING) * width * len(b), [lengths[i] for i in b]
     assert any(len(b) > 1 for b in batches)  # rows of similar length still share a forward pass
+
+
+def test_inputs_longer_than_the_window_are_counted_not_warned_per_request(tiny_model_dir, caplog):
+    """A request longer than max_length is scored as lm-eval scores it (its first tokens cut), counted in
+    `window_cuts`, and lm-eval's per-request warning is not repeated; generation cuts prompts the same way."""
+    import logging
+
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from humanllm.evaluate.generate import Truncation, generate_replies
+    from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    long_ctx = "The user liked these books: " + ", ".join(TITLES * 6) + ". Which one next?\n"
+    args = [(long_ctx, " Dune"), (long_ctx, " Emma"), ("Short question:", " yes")]
+    requests = [Instance(request_type="loglikelihood", doc={}, arguments=a, idx=i) for i, a in enumerate(args)]
+    fed = [len(tok(c)["input_ids"]) + len(tok(t)["input_ids"]) - 1 for c, t in args]
+    assert fed[0] > 32 >= fed[2]
+    theirs = HFLM(pretrained=model, tokenizer=tok, batch_size=4, max_length=32).loglikelihood(requests, True)
+    lm = SharedPrefixHFLM(pretrained=model, tokenizer=tok, batch_size=4, max_length=32)
+    lm.window_cuts = Truncation()
+    assert any("exceeds model's maximum length" in r.getMessage() for r in caplog.records)  # lm-eval's, per request
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        ours = lm.loglikelihood(requests, True)
+    assert [ll for ll, _ in ours] == pytest.approx([ll for ll, _ in theirs], abs=1e-4)
+    assert not [r for r in caplog.records if "exceeds model's maximum length" in r.getMessage()]
+    assert (lm.window_cuts.cut, lm.window_cuts.total, lm.window_cuts.max_tokens) == (2, 3, max(fed) - 32)
+    note = lm.window_cuts.note("log-likelihood", "model.max_length=32")
+    assert note.startswith("log-likelihood: 2 of 3 inputs were longer than model.max_length=32")
+    assert Truncation().note("generation", "w") is None
+
+    prompts = [[{"role": "user", "content": long_ctx}], [{"role": "user", "content": "Hi"}]]
+    cut = Truncation()
+    replies = generate_replies(model, tok, prompts, max_new_tokens=4, max_length=48, truncation=cut, progress=False)
+    assert len(replies) == 2 and (cut.cut, cut.total) == (1, 2)
+    kept = Truncation()
+    generate_replies(model, tok, prompts, max_new_tokens=4, max_length=4096, truncation=kept, progress=False)
+    assert (kept.cut, kept.total) == (0, 2)

@@ -52,6 +52,8 @@ def test_flow_writes_table_plot_and_wandb_runs(first_run):
                   "code: humanllm", "regenerate: humanllm", f"fine-tuned {state.sft.key}"):
         assert field in md, field
     assert (out / "table.tex").read_text().startswith("% data: sample")
+    # tiny-random's window is 1024 tokens; item selection's prompts run to ~1150: counted once, noted in the table
+    assert "log-likelihood: " in md and "longer than model.max_length=1024" in md
 
 
 def test_every_stage_has_a_manifest_and_counts_reconcile(first_run):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from humanllm.evaluate.generate import generate_replies
+from humanllm.evaluate.generate import Truncation, generate_replies
 from humanllm.models.registry import load_model, load_tokenizer, pick_device
 
 
@@ -31,6 +31,7 @@ class HFEvalModel:
         cfg = ctx.cfg
         self.ctx = ctx
         self.device = pick_device(cfg.eval.device)
+        self.truncation = {"generation": Truncation(), "log-likelihood": Truncation()}
         if isinstance(location, LoadedModel):
             self.tok, self.model = location.tokenizer, location.model.to(self.device).eval()
             return
@@ -43,15 +44,25 @@ class HFEvalModel:
         cfg = self.ctx.cfg
         return generate_replies(self.model, self.tok, prompts, max_new_tokens=max_new_tokens,
                                 temperature=temperature, batch_size=batch_size, seed=cfg.seed,
-                                template_kwargs=cfg.model.chat_template_kwargs, progress=cfg.progress, desc=desc)
+                                template_kwargs=cfg.model.chat_template_kwargs, progress=cfg.progress, desc=desc,
+                                max_length=cfg.model.max_length, truncation=self.truncation["generation"])
+
+    def truncation_notes(self) -> list[str]:
+        """What was cut to fit `model.max_length` (in-domain generation, log-likelihood requests)."""
+        window = f"model.max_length={self.ctx.cfg.model.max_length}"
+        notes = [t.note(what, window if what == "log-likelihood" else f"{window} minus the new tokens")
+                 for what, t in self.truncation.items()]
+        return [n for n in notes if n]
 
     @cached_property
     def lm(self) -> Any:
         from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
 
         cfg = self.ctx.cfg
-        return SharedPrefixHFLM(pretrained=self.model, tokenizer=self.tok, batch_size=cfg.eval.batch_size,
-                    device=self.device, max_length=cfg.model.max_length)
+        lm = SharedPrefixHFLM(pretrained=self.model, tokenizer=self.tok, batch_size=cfg.eval.batch_size,
+                              device=self.device, max_length=cfg.model.max_length)
+        lm.window_cuts = self.truncation["log-likelihood"]
+        return lm
 
 
 class VLLMEvalModel:
@@ -74,6 +85,9 @@ class VLLMEvalModel:
         outputs = self.lm.model.chat(prompts, params, use_tqdm=self.ctx.cfg.progress,
                                      chat_template_kwargs=self.ctx.cfg.model.chat_template_kwargs or None)
         return [o.outputs[0].text.strip() for o in outputs]
+
+    def truncation_notes(self) -> list[str]:
+        return []  # not counted: vLLM refuses a prompt longer than its window; lm-eval's VLLM cuts log-likelihood inputs itself
 
 
 def load_eval_model(location: "str | LoadedModel", ctx: Any) -> HFEvalModel | VLLMEvalModel:

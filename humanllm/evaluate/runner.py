@@ -99,6 +99,7 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
     items.extend(i)
     if failures:  # a partial result is never published as finished: the next run tries again
         raise SuitesFailed(target.label, failures, scored=sorted({k.split("/", 1)[0] for k in s}))
+    notes += model.truncation_notes()
     with ctx.tracker.run(f"eval-{target.label}", "eval", {"target": target.label, **cfg.model_dump(mode="json")}) as run:
         run.summary(scores)
         if items:

@@ -16,11 +16,15 @@ from __future__ import annotations
 
 import copy
 import inspect
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from lm_eval.models.huggingface import HFLM
 from tqdm.auto import tqdm
+
+from humanllm.evaluate.generate import Truncation
 
 MIN_SHARED = 16            # tokens sequences must share to run their prefix once
 MIN_SAVED = 256            # tokens a shared prefix must save (length x extra rows) to get a forward pass of its own
@@ -166,10 +170,26 @@ def score_tree(model: Any, rows: list[Row], pad_id: int, cache: Any = None, cach
     return out
 
 
+@contextmanager
+def _quiet_truncation_warnings():
+    """lm-eval logs one warning per request it cuts from the left; they are counted in `Truncation` instead."""
+    logger = logging.getLogger("lm_eval.models.huggingface")
+    drop = logging.Filter()
+    drop.filter = lambda record: "exceeds model's maximum length" not in record.getMessage()  # type: ignore[method-assign]
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
+
+
 class SharedPrefixHFLM(HFLM):
     """lm-eval's HFLM whose `loglikelihood` runs shared prompt text once (see the module docstring) and whose
     `loglikelihood_rolling` scores lm-eval's own windows in length-sorted batches (lm-eval pads each batch of
-    documents, in document order, to its longest: on short documents most of a forward pass is padding)."""
+    documents, in document order, to its longest: on short documents most of a forward pass is padding).
+    Requests longer than `max_length` are counted in `window_cuts` (lm-eval cuts them from the left)."""
+
+    window_cuts: Truncation | None = None  # HFLM has a `truncation` flag of its own
 
     @property
     def _pad_id(self) -> int:
@@ -179,8 +199,10 @@ class SharedPrefixHFLM(HFLM):
     def loglikelihood(self, requests: list[Any], disable_tqdm: bool = False) -> list[tuple[float, bool]]:
         rows: dict[tuple[int, ...], Row] = {}
         rest: list[int] = []
+        lengths: list[int] = []
         for i, req in enumerate(requests):
             ctx, cont = self._encode_pair(*req.args[:2])  # lm-eval's own tokenization
+            lengths.append(len(ctx) + len(cont) - 1)  # the tokens fed: context + continuation minus its last
             if not ctx or not cont or len(ctx) + len(cont) > self.max_length:
                 rest.append(i)  # an empty context or truncation: lm-eval handles those
                 continue
@@ -191,8 +213,12 @@ class SharedPrefixHFLM(HFLM):
                   disable=disable_tqdm or len(rows) < 2) as bar:
             for i, value in score_tree(self.model, list(rows.values()), self._pad_id, progress=bar).items():
                 results[i] = value
+        if self.window_cuts is not None:
+            self.window_cuts.add(lengths, self.max_length)
         if rest:
-            for i, value in zip(rest, super().loglikelihood([requests[i] for i in rest], disable_tqdm=disable_tqdm)):
+            with _quiet_truncation_warnings():
+                scored = super().loglikelihood([requests[i] for i in rest], disable_tqdm=disable_tqdm)
+            for i, value in zip(rest, scored):
                 results[i] = value
         return results
 
