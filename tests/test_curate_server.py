@@ -78,8 +78,11 @@ def test_curation_on_the_real_server_builds_the_curated_tasks(llama_server, tmp_
 @pytest.mark.server
 def test_paper_demo_on_the_real_server_builds_the_official_formats(llama_server, tmp_path):
     """synthesis=paper_demo (the paper's records and judge metrics, keep rule relaxed for a 135M judge)."""
+    # every record kind, and two of the four QA variants: reason has a judge rule of its own; action and thought
+    # differ from plain only in what the question asks about; test_curate_paper covers all four (test server)
     overrides = ["tracker=none", "progress=false", f"paths.artifacts={tmp_path}", "llm=llama_server",
-                 f"llm.base_url={llama_server}", "mixture=all_six", "synthesis=paper_demo", "synthesis.max_users=3"]
+                 f"llm.base_url={llama_server}", "mixture=all_six", "synthesis=paper_demo", "synthesis.max_users=3",
+                 "synthesis.paper.qa_variants=[plain,reason]"]
     ctx = RunContext.from_config(load_config(overrides))
     corpus = run_data(ctx)
     curated = run_curate(ctx, corpus)
