@@ -71,3 +71,16 @@ def test_cli_help_explains_each_command():
         assert out.returncode == 0 and "override" in out.stdout and len(out.stdout) > 300, cmd
     top = subprocess.run([sys.executable, "-m", "humanllm.cli", "--help"], capture_output=True, text=True).stdout
     assert "config groups" in top and "smollm2-135m" in top
+
+
+def test_progress_false_silences_the_libraries_progress_bars_too(tmp_path):
+    import datasets
+
+    from humanllm.pipeline.context import RunContext
+
+    base = ["experiment=tiny", "tracker=none", f"paths.artifacts={tmp_path / 'a'}", f"paths.results={tmp_path / 'r'}"]
+    datasets.enable_progress_bars()
+    RunContext.from_config(load_config([*base, "progress=true"]))
+    assert datasets.is_progress_bar_enabled()
+    RunContext.from_config(load_config([*base, "progress=false"]))
+    assert not datasets.is_progress_bar_enabled()  # no "Saving the dataset" bars in a quiet run's log

@@ -14,6 +14,13 @@ from humanllm.tracking import Tracker
 log = logging.getLogger("humanllm")
 
 
+def quiet_library_progress_bars() -> None:
+    """progress=false silences the libraries' own bars too (datasets' "Saving the dataset", "Map")."""
+    import datasets
+
+    datasets.disable_progress_bars()
+
+
 @dataclass
 class RunContext:
     cfg: RootConfig
@@ -24,6 +31,8 @@ class RunContext:
 
     @classmethod
     def from_config(cls, cfg: RootConfig) -> "RunContext":
+        if not cfg.progress:
+            quiet_library_progress_bars()
         return cls(cfg=cfg, store=ArtifactStore(cfg.artifacts_dir), tracker=Tracker(cfg.tracker, cfg.results_dir / "wandb"))
 
     def stage(
