@@ -38,7 +38,8 @@ setup-server: $(SERVER_STAMP)
 # General-reasoning data (BIG-bench task files from PyPI, fetched once) and, when HUMANLLM_MOTIVEBENCH /
 # HUMANLLM_TOMBENCH point at the official folders (or `humanllm fetch benchmarks` put them in
 # data/benchmarks/), the social benchmarks too.
-BENCH_DIR := $(CURDIR)/data/benchmarks
+# relative to the checkout (recipes run there), so run records name no machine's folder
+BENCH_DIR := data/benchmarks
 SOCIAL := $(if $(or $(HUMANLLM_MOTIVEBENCH),$(wildcard $(BENCH_DIR)/motivebench)),eval.motivebench.enabled=true) \
           $(if $(or $(HUMANLLM_TOMBENCH),$(wildcard $(BENCH_DIR)/tombench)),eval.tombench.enabled=true)
 
