@@ -31,7 +31,7 @@ class HFEvalModel:
         cfg = ctx.cfg
         self.ctx = ctx
         self.device = pick_device(cfg.eval.device)
-        self.truncation = {"generation": Truncation(), "log-likelihood": Truncation()}
+        self.generation_cuts, self.loglikelihood_cuts = Truncation(), Truncation()
         if isinstance(location, LoadedModel):
             self.tok, self.model = location.tokenizer, location.model.to(self.device).eval()
             return
@@ -45,13 +45,13 @@ class HFEvalModel:
         return generate_replies(self.model, self.tok, prompts, max_new_tokens=max_new_tokens,
                                 temperature=temperature, batch_size=batch_size, seed=cfg.seed,
                                 template_kwargs=cfg.model.chat_template_kwargs, progress=cfg.progress, desc=desc,
-                                max_length=cfg.model.max_length, truncation=self.truncation["generation"])
+                                max_length=cfg.model.max_length, truncation=self.generation_cuts)
 
     def truncation_notes(self) -> list[str]:
         """What was cut to fit `model.max_length` (in-domain generation, log-likelihood requests)."""
         window = f"model.max_length={self.ctx.cfg.model.max_length}"
-        notes = [t.note(what, window if what == "log-likelihood" else f"{window} minus the new tokens")
-                 for what, t in self.truncation.items()]
+        notes = [self.generation_cuts.note("generation", f"{window} minus the new tokens"),
+                 self.loglikelihood_cuts.note("log-likelihood", window)]
         return [n for n in notes if n]
 
     @cached_property
@@ -61,7 +61,7 @@ class HFEvalModel:
         cfg = self.ctx.cfg
         lm = SharedPrefixHFLM(pretrained=self.model, tokenizer=self.tok, batch_size=cfg.eval.batch_size,
                               device=self.device, max_length=cfg.model.max_length)
-        lm.window_cuts = self.truncation["log-likelihood"]
+        lm.window_cuts = self.loglikelihood_cuts
         return lm
 
 

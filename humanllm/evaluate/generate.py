@@ -52,6 +52,8 @@ def generate_replies(
     import torch
 
     tok.padding_side = "left"
+    tok.truncation_side = "left"
+    room = None if max_length is None else max(max_length - max_new_tokens, 1)
     kwargs = template_kwargs or {}
     order = sorted(range(len(prompts)), key=lambda i: -len(str(prompts[i])))  # similar lengths batch together
     replies: dict[int, str] = {}
@@ -60,10 +62,8 @@ def generate_replies(
     for start in tqdm(batches, desc=desc, unit="batch", disable=not progress):
         idx = order[start: start + batch_size]
         texts = [tok.apply_chat_template(prompts[i], add_generation_prompt=True, tokenize=False, **kwargs) for i in idx]
-        room = None if max_length is None else max(max_length - max_new_tokens, 1)
         if room is not None and truncation is not None:
             truncation.add((len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]), room)
-        tok.truncation_side = "left"
         enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False,
                   truncation=room is not None, max_length=room).to(model.device)
         gen_kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": tok.pad_token_id}

@@ -174,8 +174,10 @@ def score_tree(model: Any, rows: list[Row], pad_id: int, cache: Any = None, cach
 def _quiet_truncation_warnings():
     """lm-eval logs one warning per request it cuts from the left; they are counted in `Truncation` instead."""
     logger = logging.getLogger("lm_eval.models.huggingface")
-    drop = logging.Filter()
-    drop.filter = lambda record: "exceeds model's maximum length" not in record.getMessage()  # type: ignore[method-assign]
+
+    def drop(record: logging.LogRecord) -> bool:
+        return "exceeds model's maximum length" not in record.getMessage()
+
     logger.addFilter(drop)
     try:
         yield
