@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,21 +168,6 @@ def score_tree(model: Any, rows: list[Row], pad_id: int, cache: Any = None, cach
     return out
 
 
-@contextmanager
-def _quiet_truncation_warnings():
-    """lm-eval logs one warning per request it cuts from the left; they are counted in `Truncation` instead."""
-    logger = logging.getLogger("lm_eval.models.huggingface")
-
-    def drop(record: logging.LogRecord) -> bool:
-        return "exceeds model's maximum length" not in record.getMessage()
-
-    logger.addFilter(drop)
-    try:
-        yield
-    finally:
-        logger.removeFilter(drop)
-
-
 class SharedPrefixHFLM(HFLM):
     """lm-eval's HFLM whose `loglikelihood` runs shared prompt text once (see the module docstring) and whose
     `loglikelihood_rolling` scores lm-eval's own windows in length-sorted batches (lm-eval pads each batch of
@@ -218,7 +201,9 @@ class SharedPrefixHFLM(HFLM):
         if self.window_cuts is not None:
             self.window_cuts.add(lengths, self.max_length)
         if rest:
-            with _quiet_truncation_warnings():
+            from humanllm.evaluate.benchmarks.runner import collapsed_truncation_warnings
+
+            with collapsed_truncation_warnings():  # lm-eval warns per request; `window_cuts` has the count
                 scored = super().loglikelihood([requests[i] for i in rest], disable_tqdm=disable_tqdm)
             for i, value in zip(rest, scored):
                 results[i] = value
