@@ -56,8 +56,9 @@ def make_requests(n: int, schema: type[BaseModel] | None = Profile, prefix: str 
 
 
 def run(cfg: LLMConfig, requests: list[LLMRequest], stage: str = "test") -> tuple[list, dict]:
+    """Endpoint failures kept as rejected results: these tests measure what a faulty endpoint does."""
     with make_backend(cfg) as backend:
-        results = backend.run(requests, progress=False, stage=stage)
+        results = backend.run(requests, progress=False, stage=stage, endpoint_failures="reject")
         return results, backend.accounting(stage)
 
 

@@ -53,7 +53,7 @@ def bench_requests(n: int, salt: str) -> list[LLMRequest]:
 def _level(server: FaultServer, cfg: LLMConfig, requests: list[LLMRequest], latency_s: float) -> dict[str, Any]:
     server.reset_counts()
     with make_backend(cfg) as backend:
-        results = backend.run(requests, progress=False, stage="bench")
+        results = backend.run(requests, progress=False, stage="bench", endpoint_failures="reject")
         acc = backend.accounting("bench")
     waves = -(-len(requests) // cfg.max_in_flight)
     ideal = len(requests) / (waves * latency_s)  # = in_flight / L when the batch is whole waves

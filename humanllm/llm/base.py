@@ -10,7 +10,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from tqdm.auto import tqdm
 
@@ -23,6 +23,40 @@ from humanllm.llm.types import Call, Completion, LLMRequest, LLMResult
 log = logging.getLogger(__name__)
 
 OnReply = Callable[[str, Completion], None]  # (call key, reply or failure)
+EndpointPolicy = Literal["raise", "reject"]
+
+
+def is_endpoint_failure(reason: str | None) -> bool:
+    """A request the endpoint never answered, after every retry: unreachable (connection_error), a server
+    error (http_5xx), a rate limit (http_429) or no reply in time (timeout). Not a property of the prompt."""
+    return reason in ("connection_error", "timeout", "http_429") or (reason or "").startswith("http_5")
+
+
+class EndpointFailed(RuntimeError):
+    """The LLM endpoint failed requests: the stage is not a result and is not published (CLI exit code 4).
+    Replies received before the failure are in the response cache; a rerun sends only the rest."""
+
+    exit_code = 4
+
+    def __init__(self, backend: "LLMBackend", stage: str, failed: dict[str, int], answered: int, total: int,
+                 aborted: bool):
+        from humanllm.llm.server import server_log_hint
+
+        counts = ", ".join(f"{reason} x{n}" for reason, n in sorted(failed.items()))
+        how = (f"stopped after {sum(failed.values())} failures in a row" if aborted
+               else f"{sum(failed.values())} of {total} requests failed")
+        retries = getattr(backend.cfg, "max_retries", 0)
+        super().__init__(
+            f"LLM endpoint {backend.endpoint} (model {backend.model_id}) is failing: {how} after {retries} retries "
+            f"each ({counts}) in stage {stage!r}; nothing was published.{server_log_hint(backend.endpoint)}\n"
+            f"Fix or restart the endpoint and rerun: the {answered} replies received are cached, and only the "
+            "failed requests are sent again.")
+        self.failed = failed
+
+
+def abort_after(cfg: LLMConfig) -> int:
+    """Endpoint failures in a row, with no reply between them, that stop a run early (the endpoint is down)."""
+    return max(8, 2 * getattr(cfg, "max_in_flight", 1))
 
 
 @dataclass
@@ -71,12 +105,19 @@ class LLMBackend(ABC):
     def _generate(self, calls: list[tuple[str, Call]], on_reply: OnReply, stats: StageStats) -> None:
         """Send the calls; report each reply (or transport failure) through on_reply as it arrives."""
 
-    def run(self, requests: list[LLMRequest], progress: bool = True, stage: str = "llm") -> list[LLMResult]:
-        """Answer the requests, in order. Accounting accumulates under `stage` (see `accounting`)."""
+    def run(self, requests: list[LLMRequest], progress: bool = True, stage: str = "llm",
+            endpoint_failures: EndpointPolicy = "raise") -> list[LLMResult]:
+        """Answer the requests, in order. Accounting accumulates under `stage` (see `accounting`).
+
+        endpoint_failures="raise" (the default): a request that ends on an endpoint failure (see
+        `is_endpoint_failure`) raises EndpointFailed once the run ends, or as soon as `abort_after` of them come
+        in a row; "reject" records them as rejected results instead (to measure a faulty endpoint)."""
         ids = [r.request_id for r in requests]
         if len(set(ids)) != len(ids):
             raise ValueError("request_id values must be unique within one run")
         stats = self._stats.setdefault(stage, StageStats())
+        self._policy, self._stage, self._in_a_row, self._answered = endpoint_failures, stage, 0, 0
+        self._failed: dict[str, int] = {}
         started = time.perf_counter()
         pending = [_Pending(r, self._first_call(r)) for r in requests]
         with tqdm(total=len(pending), desc=stage, unit="req", disable=not progress, mininterval=0.5) as bar:
@@ -92,7 +133,20 @@ class LLMBackend(ABC):
             assert res is not None
             stats.add_result(res)
         log.info("%s: %s", stage, {k: v for k, v in stats.as_dict().items() if v})
+        if endpoint_failures == "raise" and self._failed:
+            raise EndpointFailed(self, stage, self._failed, self._answered, len(results), aborted=False)
         return results  # type: ignore[return-value]
+
+    def _watch_endpoint(self, reply: Completion) -> None:
+        """Count endpoint failures; stop the run when `abort_after` come in a row (policy "raise")."""
+        if reply.cached or not is_endpoint_failure(reply.error):
+            self._in_a_row = 0
+            self._answered += 1
+            return
+        self._failed[reply.error] = self._failed.get(reply.error, 0) + 1  # type: ignore[index]
+        self._in_a_row += 1
+        if self._policy == "raise" and self._in_a_row >= abort_after(self.cfg):
+            raise EndpointFailed(self, self._stage, self._failed, self._answered, self._in_a_row, aborted=True)
 
     def accounting(self, stage: str | None = None) -> dict[str, Any]:
         """Request/token accounting for one stage, or for all stages, as plain dicts for a manifest."""
@@ -142,6 +196,7 @@ class LLMBackend(ABC):
             stats.add_completion(reply)
             if self.cache is not None and reply.error is None and not reply.cached:
                 self.cache.put(key, self.kind, self.model_id, by_key[key][0].call, reply)
+            self._watch_endpoint(reply)
             for p in by_key[key]:
                 if self._settle(p, reply, last_try):
                     bar.update(1)

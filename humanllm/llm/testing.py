@@ -3,7 +3,8 @@
 For tests and benchmarks only. It serves `/v1/chat/completions` and `/v1/models` on 127.0.0.1 from a
 background thread, waits a fixed latency before each answer and, at `fault_rate`, injects a fault:
 a hang (no answer for `hang_s`), HTTP 429, HTTP 500, invalid JSON content, or JSON truncated with
-finish_reason "length" (`script` fixes the outcomes of the first requests instead). Otherwise it proxies the request to `upstream` (e.g. the real llama.cpp server)
+finish_reason "length" (`script` fixes the outcomes of the first requests instead). `stop()` is a crash as a
+client sees it: the port closes and every later request is refused. Otherwise it proxies the request to `upstream` (e.g. the real llama.cpp server)
 or answers with deterministic valid JSON built from the request's schema. It counts what it receives.
 
     with FaultServer(latency_s=0.2, fault_rate=0.3) as server:
@@ -84,6 +85,7 @@ class FaultServer:
         seed: int = 0,
         model: str = "fault-test",
         script: Sequence[str | None] = (),
+        port: int = 0,
     ):
         unknown = (set(faults) | set(script)) - set(FAULTS) - {None}
         if unknown:
@@ -97,7 +99,7 @@ class FaultServer:
         self.bodies: list[dict[str, Any]] = []  # every chat request body, in arrival order
         self.authorizations: set[str] = set()
         self.in_flight = self.max_in_flight = 0
-        self.port = 0
+        self.port = port  # 0: any free port; a fixed one lets a test restart "the same server" after stopping it
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopped: asyncio.Event | None = None
@@ -141,7 +143,7 @@ class FaultServer:
         app.router.add_get("/v1/models", self._models)
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, shutdown_timeout=0.5, backlog=1024)
+        site = web.TCPSite(runner, "127.0.0.1", self.port, shutdown_timeout=0.5, backlog=1024, reuse_address=True)
         await site.start()
         self.port = runner.addresses[0][1]
         async with ClientSession(timeout=ClientTimeout(total=None)) as self._session:
