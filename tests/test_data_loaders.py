@@ -170,6 +170,24 @@ def test_paths_and_compression_errors_name_the_file_or_key(tmp_path, monkeypatch
         list(read_json_lines(zst))
 
 
+def test_a_pushshift_style_zst_with_a_2gib_window_is_read(tmp_path):
+    """zstandard is a dependency (not an optional extra), and frames written as Pushshift writes its monthly dumps
+    (zstd --long=31: a 2 GiB window, no content size) decode with the reader's window limit."""
+    import zstandard
+
+    rows = [{"id": f"t{i}", "author": f"user{i % 7}", "selftext": f"post {i}", "created_utc": 1546300800 + i}
+            for i in range(500)]
+    params = zstandard.ZstdCompressionParameters.from_level(19, window_log=31, enable_ldm=True)
+    path = tmp_path / "RS_2019-01.zst"
+    with path.open("wb") as f, zstandard.ZstdCompressor(compression_params=params).stream_writer(f) as w:
+        w.write("".join(json.dumps(r) + "\n" for r in rows).encode())
+    frame = zstandard.get_frame_parameters(path.read_bytes())
+    assert frame.window_size == 2**31 and frame.content_size == zstandard.CONTENTSIZE_UNKNOWN
+    with pytest.raises(zstandard.ZstdError):  # the default decoder limit refuses such a frame: the window is set
+        zstandard.ZstdDecompressor().decompressobj().decompress(path.read_bytes())
+    assert [r.data for r in read_json_lines(path)] == rows
+
+
 def test_benchmark_files_are_refused_as_training_input(tmp_path):
     bench = tmp_path / "Amazon_questions.json"
     bench.write_text(json.dumps([{"idx": 0, "Motivation Reasoning Question": "Why?", "Options 1": ["A. x"] * 6,
