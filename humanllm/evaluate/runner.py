@@ -93,6 +93,11 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
             s, i = run_indomain(ctx, model, test_sets, bctx.path / "generations")
         scores.update(s)
         items.extend(i)
+    from humanllm.evaluate.benchmarks import not_run, runnable_benchmarks
+
+    skipped = not_run(cfg.eval)  # data that cannot be had, and the config allows reporting it as not run
+    notes += [note for b in runnable_benchmarks(cfg.eval) if (note := b.source_note(cfg.eval))]
+    notes += [f"{name}: not run: {why}" for name, why in skipped.items()]
     with bctx.timed("general"):
         s, i, failures = run_general_suites(ctx, model, bctx.path)
     scores.update(s)
@@ -112,12 +117,14 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
 
     benchmark_keys = [k for k in scores if k.split("/", 1)[0] in benchmarks()]
     headline = [k for k in scores if k not in benchmark_keys] + headline_keys(scores)
-    write_json(bctx.path / "scores.json", {"model": target.label, "scores": scores, "headline": headline, "notes": notes})
+    write_json(bctx.path / "scores.json", {"model": target.label, "scores": scores, "headline": headline, "notes": notes,
+                                           "not_run": skipped})
     write_jsonl(bctx.path / "items.jsonl", items)
     bctx.counts.update({"scores": len(scores), "items": len(items)})
     bctx.extra["notes"] = notes
     for note in notes:
         log.warning("%s: %s", target.label, note)
+    bctx.extra["not_run"] = skipped
 
 
 class SuitesFailed(RuntimeError):
@@ -139,7 +146,7 @@ def check_benchmark_data(cfg: Any) -> None:
     from humanllm.evaluate.benchmarks import preflight
 
     report = preflight(cfg.eval)
-    (log.warning if any(report.issues.values()) else log.info)("%s", report.text())
+    (log.warning if any(report.issues.values()) or report.not_run else log.info)("%s", report.text())
 
 
 def run_eval(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],

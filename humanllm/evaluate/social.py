@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from humanllm.evaluate.benchmarks import BenchmarkResult, benchmarks, enabled_benchmarks, run_benchmark
+from humanllm.evaluate.benchmarks import BenchmarkResult, benchmarks, run_benchmark
+from humanllm.evaluate.benchmarks.registry import runnable_benchmarks
 
 
 def flatten(result: BenchmarkResult) -> tuple[dict[str, float], list[dict[str, Any]]]:
@@ -38,7 +39,7 @@ def headline_keys(scores: dict[str, float]) -> list[str]:
 
 
 def benchmark_suites(ctx: Any) -> list[str]:
-    return [b.name for b in enabled_benchmarks(ctx.cfg.eval)]
+    return [b.name for b in runnable_benchmarks(ctx.cfg.eval)]
 
 
 def run_registered_benchmark(ctx: Any, name: str, lm: Any, out_dir: Path) -> tuple[dict[str, float], list[dict]]:

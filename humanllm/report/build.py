@@ -16,8 +16,8 @@ import pandas as pd
 from humanllm.io import read_json, stable_hash
 from humanllm.report.plots import plot_metrics_vs_alpha
 from humanllm.report.provenance import provenance_lines
-from humanllm.report.tables import (benchmark_table, delta_frame, load_scores, numeric_table, platform_counts,
-                                    scores_frame, wide_table)
+from humanllm.report.tables import (benchmark_table, delta_frame, load_scores, not_run_markdown, numeric_table,
+                                    platform_counts, scores_frame, wide_table)
 
 log = logging.getLogger("humanllm")
 
@@ -60,7 +60,8 @@ def write_report(cfg: Any) -> dict[str, Path]:
               f"(benchmark scenarios; items where they do not cluster)].\n\n")
     per_platform = ("\n\nHeld-out items per task and platform (n), and distinct users:\n\n" + _markdown(counts)
                     if not counts.empty else "")
-    files["table_md"].write_text(header + _markdown(wide) + per_platform + "\n"
+    skipped = not_run_markdown(index)
+    files["table_md"].write_text(header + _markdown(wide) + per_platform + "\n" + skipped
                                  + "".join(f"\n> NOTE: {n}\n" for n in notes))
     _with_comments(files["table_csv"], prov, "# ", numeric.to_csv(float_format="%.6f"))
     _with_comments(files["table_tex"], prov, "% ", numeric.style.format(precision=4).to_latex(hrules=True))
@@ -74,7 +75,7 @@ def write_report(cfg: Any) -> dict[str, Path]:
         f"`significant`: the CI excludes 0, on ≥ {b.min_items} items from ≥ {b.min_clusters} users/scenarios "
         "(otherwise \"n too small\"). `detectable`: the smallest true difference this n detects with 80% power "
         "(blank where the items show no spread or stand on one user: the sample cannot say).\n\n"
-        + _markdown(delta_view, index=False, missingval="") + "\n")
+        + _markdown(delta_view, index=False, missingval="") + "\n" + skipped)
     _with_comments(files["deltas_csv"], prov, "# ", deltas.to_csv(index=False, float_format="%.6f"))
     bench = benchmark_table(long, order)
     if not bench.empty:

