@@ -92,8 +92,13 @@ def test_structured_outputs_are_schema_valid_or_rejected_with_a_reason(llama_ser
 def test_standard_json_schema_is_refused_by_llama_cpp_and_recorded(llama_server: str, tmp_path: Path) -> None:
     cfg = server_cfg(llama_server, tmp_path, structured_output="json_schema", max_retries=0)
     with make_backend(cfg) as backend:
-        (res,) = backend.run(quiz_requests(1), progress=False)
+        (res,) = backend.run(quiz_requests(1), progress=False, endpoint_failures="reject")
     assert not res.ok and res.reason.startswith("http_"), res
+    # llama.cpp answers this with HTTP 500: by default a stage stops there rather than record every request rejected
+    from humanllm.llm.base import EndpointFailed
+
+    with make_backend(cfg) as backend, pytest.raises(EndpointFailed, match=f"LLM endpoint {llama_server}.*http_500 x1"):
+        backend.run(quiz_requests(1), progress=False)
 
 
 def test_fault_proxy_in_front_of_the_real_server(llama_server: str, tmp_path: Path) -> None:
