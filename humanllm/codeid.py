@@ -5,8 +5,9 @@ to bump a number. The producer's module is the entry point; every `humanllm` mod
 directly or lazily inside a function, is followed (static import graph, read with `ast`). Modules
 that only orchestrate, log or store (they cannot change what a stage writes) are left out, so
 editing the CLI or the W&B wrapper does not invalidate finished work. A module that imports
-`evals_dir` also pulls in the lm-eval task files under evals/, and a plug-in registry (a module that
-calls `pkgutil.iter_modules` on a package it imports) pulls in every module of that package.
+`evals_dir` also pulls in the lm-eval task files under evals/, a string naming a project module
+(`importlib.import_module("humanllm.x")`) counts as importing it, and a plug-in registry (a module that
+calls `pkgutil.iter_modules` on a package it imports or names) pulls in every module of that package.
 """
 
 from __future__ import annotations
@@ -48,15 +49,22 @@ def _imports(module: str) -> tuple[frozenset[str], frozenset[str]]:
     names: set[str] = set()
     scans_packages = any(isinstance(n, ast.Attribute) and n.attr in ("iter_modules", "walk_packages")
                          for n in ast.walk(tree))
+
+    def add(name: str) -> None:
+        """A module imported by name; a scanned plug-in package brings every module in it."""
+        mods.add(name)
+        pkg_dir = ROOT.parent / Path(*name.split("."))
+        if scans_packages and (pkg_dir / "__init__.py").is_file():
+            mods.update(f"{name}.{p.stem}" for p in pkg_dir.glob("*.py") if p.stem != "__init__")
+
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] != PACKAGE:
-                    continue
-                mods.add(alias.name)
-                pkg_dir = ROOT.parent / Path(*alias.name.split("."))
-                if scans_packages and (pkg_dir / "__init__.py").is_file():
-                    mods.update(f"{alias.name}.{p.stem}" for p in pkg_dir.glob("*.py") if p.stem != "__init__")
+                if alias.name.split(".")[0] == PACKAGE:
+                    add(alias.name)
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(PACKAGE + ".")
+              and _module_file(node.value) is not None):
+            add(node.value)  # a module loaded by its name, e.g. importlib.import_module("humanllm.x")
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:

@@ -1,0 +1,92 @@
+"""A stage's code identity follows the code that really runs: modules imported lazily or by name, and every
+plug-in a registry discovers. An edit to any of them changes the key; an edit elsewhere does not."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from humanllm import codeid
+
+ROOT = Path(__file__).resolve().parent.parent
+ENTRIES = ["humanllm.evaluate.runner", "humanllm.tasks.build", "humanllm.curate.stage", "humanllm.train.sft",
+           "humanllm.merge.mergekit_merge", "humanllm.data.stage"]
+
+
+def test_every_registered_benchmark_module_is_in_the_eval_identity():
+    from humanllm.evaluate.benchmarks import benchmarks
+
+    closure = set(codeid.module_closure("humanllm.evaluate.runner"))
+    modules = {type(b).__module__ for b in benchmarks().values()}
+    assert {"humanllm.evaluate.benchmarks.motivebench", "humanllm.evaluate.benchmarks.tombench",
+            "humanllm.evaluate.benchmarks.bigbench"} <= modules
+    assert modules <= closure, modules - closure
+    assert "humanllm.evaluate.benchmarks.general_sources" in closure
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_modules_a_stage_loads_at_run_time_are_in_its_identity(entry):
+    """Import the stage and let the registries it reaches discover their plug-ins, as a run does: every project
+    module then loaded is in the static closure (orchestration-only modules and what only they import, and
+    the entry's own package __init__ files, which Python runs on the way in, aside)."""
+    closure = set(codeid.module_closure(entry))
+    discover = [f"from {mod} import {fn}; {fn}()" for mod, fn in (
+        ("humanllm.evaluate.benchmarks.registry", "benchmarks"), ("humanllm.tasks.registry", "task_names"))
+        if mod in closure]  # fmt: skip
+    script = "\n".join([f"import importlib, json, sys; importlib.import_module({entry!r})", *discover,
+                        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('humanllm'))))"])
+    loaded = json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                                       cwd=ROOT).stdout)
+    parents = {".".join(entry.split(".")[:i]) for i in range(1, entry.count(".") + 1)}
+    # what only the orchestration modules import (store -> io: the manifest) is theirs, not the stage's
+    theirs = set().union(*(codeid._imports(m)[0] for m in loaded if codeid._excluded(m)))
+    reached = {m for m in loaded if not codeid._excluded(m) and codeid._module_file(m) is not None} - parents - theirs
+    missing = reached - closure
+    assert not missing, f"{entry}: loaded at run time but not in its code identity: {sorted(missing)}"
+
+
+@pytest.fixture
+def tree_copy(tmp_path, monkeypatch):
+    """The package and evals/ copied, with codeid pointed at the copy (so edits touch nothing real)."""
+    shutil.copytree(ROOT / "humanllm", tmp_path / "humanllm", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "evals", tmp_path / "evals", ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(codeid, "ROOT", tmp_path / "humanllm")
+    monkeypatch.setattr(codeid, "DATA_TREES", {"evals_dir": tmp_path / "evals"})
+
+    def identity(entry: str) -> str:
+        for f in (codeid._imports, codeid.module_closure, codeid.code_identity):
+            f.cache_clear()
+        return codeid.code_identity(entry)
+
+    yield tmp_path, identity
+    for f in (codeid._imports, codeid.module_closure, codeid.code_identity):
+        f.cache_clear()
+
+
+def test_an_edit_to_any_module_of_the_eval_stage_changes_its_key_and_others_do_not(tree_copy):
+    tmp, identity = tree_copy
+    entry = "humanllm.evaluate.runner"
+    base = identity(entry)
+    closure = codeid.module_closure(entry)
+    assert len(closure) > 30
+    for module in closure:
+        path = codeid._module_file(module)
+        original = path.read_bytes()
+        path.write_bytes(original + b"\n# an edit\n")
+        assert identity(entry) != base, f"editing {module} left the eval key unchanged"
+        path.write_bytes(original)
+    template = tmp / "evals" / "tombench" / "_template_yaml"
+    if template.is_file():
+        template.write_text(template.read_text() + "\n# an edit\n")
+        assert identity(entry) != base, "an lm-eval task file is part of the eval code"
+        template.write_text(template.read_text().removesuffix("\n# an edit\n"))
+    assert identity(entry) == base
+    for outside in ("humanllm/cli.py", "humanllm/store.py", "humanllm/data/sample/reddit.py"):
+        path = tmp / outside
+        path.write_text(path.read_text() + "\n# an edit\n")
+        assert identity(entry) == base, f"{outside} does not run in the eval stage, yet changed its key"
