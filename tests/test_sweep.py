@@ -3,8 +3,9 @@ kill -9 (during training, a mergekit merge and an evaluation), two workers, W&B 
 and optuna-dashboard's HTTP API on loopback.
 
 Kills are real SIGKILLs: the worker process is started through a small launcher that wraps one
-library function (a trainer step, mergekit's tensor writer, lm-eval's rolling loglikelihood) so that
-the process kills itself at that point, then calls the same CLI entry point.
+library function (a trainer step, mergekit's tensor writer, lm-eval's rolling loglikelihood) when the run
+first imports it, so that the process kills itself at that point, then calls the same CLI entry point.
+The resumed sweep's table is compared with a clean sweep in a store of its own.
 """
 
 import json
@@ -12,12 +13,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
 import optuna
 import pandas as pd
 import pytest
+import torch
 import yaml
 from optuna.trial import TrialState
 
@@ -28,21 +31,40 @@ FAST = ["experiment=tiny", "progress=false", "eval.perplexity.max_docs=3", "eval
 N = 3
 
 KILL_LAUNCHER = """
-import os, signal, sys
-target, attr, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
-module = __import__(target, fromlist=[attr.split('.')[0]])
-owner = module
-parts = attr.split('.')
-for p in parts[:-1]:
-    owner = getattr(owner, p)
-original = getattr(owner, parts[-1])
+import importlib.abc, os, signal, sys
+target, attr, nth = sys.argv[1], sys.argv[2], int(sys.argv[3])  # nth 0: never kill
 calls = [0]
-def killing(*a, **k):
-    calls[0] += 1
-    if calls[0] >= nth:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return original(*a, **k)
-setattr(owner, parts[-1], killing)
+
+def patch(module):
+    owner = module
+    parts = attr.split('.')
+    for p in parts[:-1]:
+        owner = getattr(owner, p)
+    original = getattr(owner, parts[-1])
+    def killing(*a, **k):
+        calls[0] += 1
+        if nth and calls[0] >= nth:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(*a, **k)
+    setattr(owner, parts[-1], killing)
+
+class PatchOnImport(importlib.abc.MetaPathFinder):
+    # patch `target` when the run itself first imports it: importing it here, ahead of the CLI, would change
+    # the process the test means to observe (an early lm-eval import changed the SFT's numerics)
+    def find_spec(self, name, path, target_module=None):
+        if name != target:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        load = spec.loader.exec_module
+        def exec_module(module):
+            load(module)
+            patch(module)
+        spec.loader.exec_module = exec_module
+        return spec
+
+import importlib.util
+sys.meta_path.insert(0, PatchOnImport())
 from humanllm.cli import main
 sys.exit(main(sys.argv[4:]))
 """
@@ -61,9 +83,10 @@ def _env(artifacts: Path) -> dict:
 
 
 def _sweep(spec: Path, out: Path, artifacts: Path, *extra: str, kill: tuple[str, str, int] | None = None):
+    """Every sweep starts the same way, killed or not (`-m humanllm.cli` would train other weights: see the
+    xfail test below)."""
     args = ["sweep", str(spec), *FAST, *extra, "--out", str(out)]
-    cmd = ([sys.executable, "-c", KILL_LAUNCHER, *map(str, kill), *args] if kill
-           else [sys.executable, "-m", "humanllm.cli", *args])
+    cmd = [sys.executable, "-c", KILL_LAUNCHER, *map(str, kill or ("-", "-", 0)), *args]
     return subprocess.run(cmd, cwd=ROOT, env=_env(artifacts), capture_output=True, text=True, timeout=1200)
 
 
@@ -186,30 +209,79 @@ def test_dashboard_serves_the_study_on_loopback(reference):
     assert states.count("Complete") == N
 
 
-@pytest.mark.parametrize("where,kill,extra", [
-    ("training", ("transformers", "Trainer.training_step", 2), ["train.max_steps=5"]),
-    ("merge", ("mergekit.io.tensor_writer", "TensorWriter.save_tensor", 3), ["merge=ties"]),
-    ("evaluation", ("humanllm.evaluate.shared_prefix", "SharedPrefixHFLM.loglikelihood_rolling", 2),
-     ["eval.perplexity.max_docs=2"]),
+# One setting for the three kill points, so that one clean, uninterrupted sweep is the reference for all of them.
+KILL_EXTRA = ["train.max_steps=5", "merge=ties", "eval.perplexity.max_docs=2",
+              "tracker=none"]  # W&B is the reference sweep's test; a run each trial costs seconds here
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory) -> pd.DataFrame:
+    """The kill tests' reference: the same sweep, never killed, in a store of its own (nothing to reuse)."""
+    tmp = tmp_path_factory.mktemp("sweep_clean")
+    r = _sweep(_spec(tmp), tmp / "out", tmp / "artifacts", *KILL_EXTRA)
+    assert r.returncode == 0, r.stderr[-4000:]
+    return _table(tmp / "out")
+
+
+@pytest.mark.xfail(strict=True, reason="known defect, open: `python -m humanllm.cli train` and the same CLI entered "
+                   "through `main()` (the console script's way) train different weights for one stage key (same "
+                   "rows, initial weights and RNG state; first logged loss 7.6343 vs 7.6402 on tiny-random)")
+def test_one_train_key_means_one_set_of_weights_however_the_cli_is_started(tmp_path):
+    from safetensors.torch import load_file
+
+    args = ["train", *FAST, "train.max_steps=5", "tracker=none"]
+    starts = {"module": ["-m", "humanllm.cli"], "main": ["-c", "import sys; from humanllm.cli import main; "
+                                                                "sys.exit(main(sys.argv[1:]))"]}
+    for name, start in starts.items():
+        r = subprocess.run([sys.executable, *start, *args], cwd=ROOT, env=_env(tmp_path / name),
+                           capture_output=True, text=True, timeout=1200)
+        assert r.returncode == 0, r.stderr[-3000:]
+    (a_dir,), (b_dir,) = [list((tmp_path / n / "train").glob("[!.]*")) for n in starts]
+    assert a_dir.name == b_dir.name  # one stage key
+    a, b = load_file(a_dir / "model.safetensors"), load_file(b_dir / "model.safetensors")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _published_after(artifacts: Path, since: float) -> list[str]:
+    """Half-written folders the kill left (.tmp-<key>-*), each checked on disk: its key is published now, by the
+    resumed run (manifest written after `since`), from a fresh folder; returns the keys."""
+    keys = []
+    for leftover in sorted(artifacts.glob("*/.tmp-*")):
+        key = leftover.name.split("-")[1]
+        final = leftover.parent / key
+        assert (final / "manifest.json").is_file(), f"{final}: the killed stage was never published"
+        assert (final / "manifest.json").stat().st_mtime >= since, f"{final}: published before the resume"
+        assert leftover.is_dir() and final.resolve() != leftover.resolve()
+        keys.append(f"{leftover.parent.name}/{key}")
+    for stage_dir in artifacts.iterdir():
+        for folder in stage_dir.iterdir() if stage_dir.is_dir() else []:
+            if folder.is_dir() and not folder.name.startswith("."):
+                assert (folder / "manifest.json").is_file(), f"{folder}: a published folder without its manifest"
+    return keys
+
+
+@pytest.mark.parametrize("where,kill", [
+    ("training", ("transformers.trainer", "Trainer.training_step", 2)),
+    ("merge", ("mergekit.io.tensor_writer", "TensorWriter.save_tensor", 3)),
+    ("evaluation", ("humanllm.evaluate.shared_prefix", "SharedPrefixHFLM.loglikelihood_rolling", 2)),
 ])
-def test_kill_9_then_rerun_finishes_exactly_n_trials_with_the_same_table(where, kill, extra, reference, tmp_path):
-    _, _, ref_out, artifacts, _ = reference
-    extra = [*extra, "tracker=none"]  # W&B is the reference sweep's test; a run each trial costs seconds here
-    spec = _spec(tmp_path)
-    out = tmp_path / "out"
-    killed = _sweep(spec, out, artifacts, *extra, kill=kill)
+def test_kill_9_then_rerun_finishes_exactly_n_trials_with_the_same_table(where, kill, uninterrupted, tmp_path):
+    spec, out, artifacts = _spec(tmp_path), tmp_path / "out", tmp_path / "artifacts"
+    killed = _sweep(spec, out, artifacts, *KILL_EXTRA, kill=kill)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
     running = _study(out).get_trials(states=(TrialState.RUNNING,))
     assert len(running) == 1, f"the kill during {where} should leave one RUNNING trial"
-    resumed = _sweep(spec, out, artifacts, *extra)
+    leftovers = sorted(artifacts.glob("*/.tmp-*"))
+    assert leftovers, f"the kill during {where} should leave a half-written stage folder"
+    resumed_at = time.time()
+    resumed = _sweep(spec, out, artifacts, *KILL_EXTRA)
     assert resumed.returncode == 0, resumed.stderr[-4000:]
     study = _study(out)
     _assert_exact(study)
     assert [t.number for t in study.get_trials(states=(TrialState.FAIL,))] == [running[0].number]
-    uninterrupted = tmp_path / "uninterrupted"
-    again = _sweep(spec, uninterrupted, artifacts, *extra)  # reuses every stage: the same values, no kill
-    assert again.returncode == 0, again.stderr[-3000:]
-    pd.testing.assert_frame_equal(_table(out), _table(uninterrupted), rtol=1e-9)
+    stage = {"training": "train", "merge": "merge", "evaluation": "eval"}[where]
+    assert any(k.startswith(f"{stage}/") for k in _published_after(artifacts, resumed_at)), leftovers
+    pd.testing.assert_frame_equal(_table(out), uninterrupted, rtol=1e-9)
 
 
 def test_two_workers_finish_exactly_n_trials_and_build_the_sft_once(tmp_path):
@@ -219,6 +291,7 @@ def test_two_workers_finish_exactly_n_trials_and_build_the_sft_once(tmp_path):
     study = _study(out, "two")
     complete = study.get_trials(states=(TrialState.COMPLETE,))
     assert len(complete) == N and sorted(t.params["merge.ratios"] for t in complete) == [0.2, 0.5, 0.8]
-    assert len({t.user_attrs["worker"]["pid"] for t in study.trials}) >= 1
+    workers = {t.user_attrs["worker"]["pid"] for t in complete}
+    assert len(workers) == 2 and os.getpid() not in workers, workers  # two processes, each finished a trial
     trained = [b for t in complete for b in t.user_attrs["built"] if b.startswith("train/")]
     assert len(trained) == 1 and len(list((artifacts / "train").glob("[!.]*"))) == 1
