@@ -56,9 +56,10 @@ demo-synthesis: setup-server
 
 test: setup-server
 	@scripts/machine_info.sh
-	@# PostgreSQL on 127.0.0.1 for the multi-worker study tests (Debian package; fails loudly if it cannot start)
+	@# PostgreSQL on 127.0.0.1 for the multi-worker study tests (Debian package; fails loudly if it cannot start),
+	@# stopped again whatever the tests say, so that the next checkout can start its own on the same port
 	scripts/postgres.sh start
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest; status=$$?; scripts/postgres.sh stop; exit $$status
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow and not server"

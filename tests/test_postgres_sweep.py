@@ -30,6 +30,31 @@ def _spec(tmp: Path) -> Path:
     return path
 
 
+def _open_at_once(url: str, barrier, errors) -> None:
+    from humanllm.sweep.storage import open_storage
+
+    barrier.wait()
+    try:
+        open_storage(url, 1)
+    except Exception as e:  # noqa: BLE001 - reported to the test
+        errors.put(f"{type(e).__name__}: {str(e).splitlines()[0]}")
+
+
+def test_workers_started_together_on_an_empty_database_all_open_the_study(database):  # noqa: F811
+    """A SLURM array starts its workers at once: each creates Optuna's schema, and all must get through."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    barrier, errors = ctx.Barrier(6), ctx.Queue()
+    procs = [ctx.Process(target=_open_at_once, args=(database, barrier, errors)) for _ in range(6)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    failures = [errors.get() for _ in range(errors.qsize())] if not errors.empty() else []
+    assert not failures and all(p.exitcode == 0 for p in procs), failures
+
+
 def test_four_workers_on_postgres_one_killed_mid_trial(database, tmp_path):  # noqa: F811
     import optuna
     from optuna.trial import TrialState

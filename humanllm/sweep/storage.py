@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,21 @@ def open_storage(url: str, max_retries: int) -> Any:
     import optuna
 
     if "://" in url:
+        return _rdb_storage(url, max_retries)
+    from optuna.storages.journal import JournalFileBackend, JournalStorage
+
+    path = Path(url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return JournalStorage(JournalFileBackend(str(path)))
+
+
+def _rdb_storage(url: str, max_retries: int, attempts: int = 6) -> Any:
+    """Optuna's RDBStorage. Workers started together on an empty database (a SLURM array) race to create its
+    schema, and the losers fail on CREATE TYPE / CREATE TABLE: the schema then exists, so they try again."""
+    import optuna
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for attempt in range(1, attempts + 1):
         try:
             return optuna.storages.RDBStorage(
                 url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
@@ -54,11 +70,13 @@ def open_storage(url: str, max_retries: int) -> Any:
             )
         except ModuleNotFoundError as e:
             raise ValueError(f"--storage {url}: the database driver is not installed ({e.name})") from None
-    from optuna.storages.journal import JournalFileBackend, JournalStorage
-
-    path = Path(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return JournalStorage(JournalFileBackend(str(path)))
+        except (IntegrityError, ProgrammingError) as e:
+            if attempt == attempts:
+                raise
+            log.info("study storage: schema being created by another worker (%s); trying again",
+                     type(e.orig).__name__ if getattr(e, "orig", None) else type(e).__name__)
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _start_ticks(pid: int) -> str | None:
