@@ -187,6 +187,8 @@ def _run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     handler(cfg, args)
     logging.getLogger("humanllm").info("%s finished in %.1fs", args.command, time.perf_counter() - t0)
+    if args.command in ("eval", "pipeline"):
+        commands.warn_not_run(cfg)  # the run's last lines: what it could not score, and why
     return 0
 
 

@@ -59,7 +59,7 @@ def test_flow_writes_table_plot_and_wandb_runs(first_run):
 
 
 def test_a_suite_whose_data_cannot_be_had_is_a_not_run_row_and_a_closing_warning(first_run, capsys):
-    from humanllm.pipeline.commands import _warn_not_run
+    from humanllm.pipeline.commands import warn_not_run
 
     tmp, cfg, ctx, state = first_run
     for name in ("table.md", "deltas.md"):
@@ -68,7 +68,7 @@ def test_a_suite_whose_data_cannot_be_had_is_a_not_run_row_and_a_closing_warning
         assert "| general reasoning (forgetting) | not run: bigbench data not found: eval.data.bigbench" in row, row
         assert "humanllm fetch general" in row
     assert not any(k.startswith("bigbench/") for k in pd.read_csv(cfg.results_dir / "scores_long.csv", comment="#").suite)
-    _warn_not_run(cfg)
+    warn_not_run(cfg)
     assert capsys.readouterr().err.startswith("WARNING: bigbench was not run: bigbench data not found")
 
 

@@ -78,11 +78,11 @@ def cmd_pipeline(cfg: RootConfig, args: argparse.Namespace) -> None:
     print((cfg.results_dir / "table.md").read_text())
     print(f"results: {cfg.results_dir}\nre-create this run: humanllm pipeline --config-dir {record}")
     _summary(ctx)
-    _warn_not_run(cfg)
 
 
-def _warn_not_run(cfg: RootConfig) -> None:
-    """The run's last lines: a warning for each suite reported as not run (exit status stays 0)."""
+def warn_not_run(cfg: RootConfig) -> None:
+    """A warning for each suite the evaluations reported as not run (the exit status stays 0); the CLI prints
+    these as a run's last lines."""
     from humanllm.report.build import load_index
     from humanllm.report.tables import not_run_suites
 
