@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import random
 import sys
 import warnings
@@ -33,6 +34,12 @@ def _training_text() -> Iterator[str]:
         except Exception:  # noqa: BLE001 - some stdlib modules need optional C parts
             continue
         for obj in [mod] + [getattr(mod, a, None) for a in sorted(dir(mod))[:200]]:
+            # the module and the classes and functions it defines: never an instance (sys.stdout, sys.argv,
+            # a logger), whose docstring depends on how this process started (pytest's capture, `python -m`)
+            if obj is not mod and not (inspect.isclass(obj) or inspect.isroutine(obj)):
+                continue
+            if obj is not mod and getattr(obj, "__module__", None) != name:
+                continue
             doc = getattr(obj, "__doc__", None)
             if isinstance(doc, str):
                 yield doc
