@@ -1,0 +1,265 @@
+"""Mutation testing of the modules our claims stand on: how many small code changes do their fast tests catch?
+
+Each module in `MODULES` is mutated by mutmut (pinned in the dev extra) and every mutant is run against that
+module's own fast test files only, one module at a time. A mutant is *killed* when a test fails (or it hangs
+past mutmut's per-test timeout), *survived* when every test still passes, *no tests* when no selected test
+reaches the mutated function (counted as surviving). A survivor is either killed by a new test or, when it
+cannot change behaviour (an equivalent mutant), listed in `EQUIVALENT` with a one-line reason.
+
+Each module runs in its own throw-away copy of the checkout (`.mutation/<module>/`, git-ignored: the tracked
+and untracked-but-not-ignored files, with only that module's test files under tests/), so the working tree is
+never mutated. Writes results/bench/mutation.json: per module killed / total / score, the test files, seconds,
+and every survivor with its diff and, where it is kept as equivalent, the reason.
+
+`humanllm bench mutation` regenerates it (about 30 min on 2 cores). HUMANLLM_MUTATION_MODULES=store,stats
+runs only those modules and keeps the other modules' entries of an existing mutation.json;
+HUMANLLM_MUTATION_JOBS sets mutmut's parallel children (default 1).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from humanllm.io import write_json
+
+RESULT_FILE = "mutation.json"
+GOAL = 0.8
+TESTS_ALWAYS = ["tests/conftest.py", "tests/stand_ins"]
+ALSO_COPY = ["conf", "evals", "sweeps", "scripts"]
+
+# module → its fast tests: files (or file::test ids) that import it and run in seconds. Where the tests that
+# import a module are slow under mutation (a whole stage or sweep per test: test_data_filters, test_sweep_specs,
+# test_codeid's subprocess and copy-the-package tests), focused unit tests stand in for them.
+MODULES: dict[str, list[str]] = {
+    "humanllm/store.py": ["tests/test_store.py", "tests/test_store_units.py"],
+    "humanllm/codeid.py": ["tests/test_codeid_units.py",
+                           "tests/test_codeid.py::test_every_registered_benchmark_module_is_in_the_eval_identity"],
+    "humanllm/evaluate/stats.py": ["tests/test_eval_stats.py", "tests/test_stats_units.py"],
+    "humanllm/sweep/driver.py": ["tests/test_sweep_driver_units.py"],
+    "humanllm/data/funnel.py": ["tests/test_funnel_units.py"],
+    "humanllm/tasks/leakage.py": ["tests/test_leakage.py"],
+}
+
+# Survivors that cannot change behaviour: (module, original line, mutated line) → why.
+# Lines are compared stripped of surrounding whitespace.
+_STORE_LOG = 'log.info("%s %s written in %.1fs", stage, key, ctx.timings.get("total", {}))'
+_TOTAL_SET = "ctx.timed('total') has always set timings['total'] before this line, so the default is never used"
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("humanllm/store.py", 'tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:8]}"',
+     'tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:9]}"'):
+        "only the length of the temporary folder's random suffix; any unique hidden name works",
+    ("humanllm/store.py", "tmp.mkdir(parents=True)", "tmp.mkdir(parents=None)"):
+        "_lock() has already created the stage folder, the temporary folder's only parent",
+    ("humanllm/store.py", "tmp.mkdir(parents=True)", "tmp.mkdir(parents=False)"):
+        "_lock() has already created the stage folder, the temporary folder's only parent",
+    ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.format("None")): _TOTAL_SET,
+    ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.format("1.0")): _TOTAL_SET,
+    ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.replace('"total", {}', '"total", ')): _TOTAL_SET,
+    ("humanllm/evaluate/stats.py",
+     "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(float)",
+     "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(None)"):
+        "ndarray.astype(None) converts to float64, the same dtype as astype(float)",
+    ("humanllm/evaluate/stats.py",
+     "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None)",
+     "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, None) if clusters is not None else None)"):
+        "cluster_count reads n only when clusters is None, and this call is made only when it is not",
+    ("humanllm/evaluate/stats.py", "k = cluster_count(clusters, diff.size) if clusters is not None else None",
+     "k = cluster_count(clusters, None) if clusters is not None else None"):
+        "cluster_count reads n only when clusters is None, and this call is made only when it is not",
+    ("humanllm/evaluate/stats.py", "per_chunk = max(1, _CHUNK_CELLS // g)", "per_chunk = max(2, _CHUNK_CELLS // g)"):
+        "differs only past 2,000,000 clusters, and then only groups the draws: Generator.integers gives the same "
+        "stream in chunks of 1 or 2 rows (checked), so the means are identical",
+    ("humanllm/evaluate/stats.py", "idx = rng.integers(0, g, size=(stop - start, g))",
+     "idx = rng.integers(g, size=(stop - start, g))"):
+        "Generator.integers(g) is integers(0, g): same range, same stream",
+}
+
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
+          24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", -9: "segfault", -11: "segfault"}
+
+
+def _slug(module: str) -> str:
+    return module.removeprefix("humanllm/").removesuffix(".py").replace("/", ".")
+
+
+def _repo_files(repo: Path) -> list[str]:
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=repo,
+                         check=True, capture_output=True, text=True).stdout
+    return [f for f in out.split("\0") if f]
+
+
+def prepare_workdir(repo: Path, work: Path, module: str, tests: list[str], timeout_multiplier: float) -> None:
+    """A copy of the checkout with only `tests` (and the shared fixtures) under tests/, and mutmut's config."""
+    if work.exists():
+        shutil.rmtree(work)
+    keep_tests = tuple([t.split("::")[0] for t in tests] + TESTS_ALWAYS)
+    for rel in _repo_files(repo):
+        if rel.startswith("results/") or (rel.startswith("tests/") and not rel.startswith(keep_tests)):
+            continue
+        src = repo / rel
+        if not src.is_file():
+            continue
+        dst = work / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, dst)
+    missing = [t for t in tests if not (work / t.split("::")[0]).exists()]
+    if missing:
+        raise FileNotFoundError(f"test files for {module} are missing: {missing}")
+    lines = ["[mutmut]", "source_paths = humanllm", f"only_mutate = {module}",
+             "also_copy =", *(f"    {p}" for p in ALSO_COPY),
+             "pytest_add_cli_args =", "    -p", "    no:cacheprovider", "    -o", "    addopts=",
+             "pytest_add_cli_args_test_selection =", *(f"    {t}" for t in tests),
+             f"timeout_multiplier = {timeout_multiplier}", "timeout_constant = 10.0", ""]
+    (work / "setup.cfg").write_text("\n".join(lines))
+
+
+def _function_lines(source: str) -> dict[str, int]:
+    """'name' and 'Class.name' → the line of its `def`."""
+    out: dict[str, int] = {}
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            out[node.name] = node.lineno
+        elif isinstance(node, ast.ClassDef):
+            for sub in node.body:
+                if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    out[f"{node.name}.{sub.name}"] = sub.lineno
+    return out
+
+
+def _changed(diff: str) -> tuple[str, str, int | None]:
+    """The original and mutated lines of a function-level diff, and the mutated line's offset in the function."""
+    minus, plus, offset, line = [], [], None, 0
+    for d in diff.splitlines():
+        if d.startswith(("---", "+++")):
+            continue
+        m = re.match(r"@@ -(\d+)", d)
+        if m:
+            line = int(m.group(1)) - 1
+            continue
+        if d.startswith("-"):
+            minus.append(d[1:].strip())
+            offset = line if offset is None else offset
+            line += 1
+        elif d.startswith("+"):
+            plus.append(d[1:].strip())
+        else:
+            line += 1
+    return " ".join(minus), " ".join(plus), offset
+
+
+def _mutmut(work: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("mutmut")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "WANDB_MODE": "offline", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run([str(exe), *args], cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _mutant_order(name: str) -> tuple[str, int]:
+    head, _, n = name.rpartition("__mutmut_")
+    return head, int(n) if n.isdigit() else 0
+
+
+def _function_of(name: str, module: str) -> str:
+    """humanllm.store.xǁArtifactStoreǁbuild__mutmut_3 → ArtifactStore.build; ...x__as_vector__mutmut_1 → _as_vector."""
+    tail = name.removeprefix(module.removesuffix(".py").replace("/", ".") + ".").rsplit("__mutmut_", 1)[0]
+    if tail.startswith("xǁ"):
+        return ".".join(tail[2:].split("ǁ"))
+    return tail.removeprefix("x_")
+
+
+_DIFF_SCRIPT = """
+import json, sys
+from mutmut.mutation.diff_apply import get_diff_for_mutant
+path, names = sys.argv[1], json.loads(sys.stdin.read())
+print(json.dumps({n: get_diff_for_mutant(n, path=path) for n in names}))
+"""
+
+
+def _diffs(work: Path, module: str, names: list[str]) -> dict[str, str]:
+    """The function-level unified diff of each mutant (mutmut's own `show`, in one process)."""
+    if not names:
+        return {}
+    out = subprocess.run([sys.executable, "-c", _DIFF_SCRIPT, module], cwd=work, input=json.dumps(names),
+                         capture_output=True, text=True, check=True).stdout
+    return {n: "\n".join(d.splitlines()[2:]) for n, d in json.loads(out).items()}  # drop the ---/+++ file lines
+
+
+def run_module(repo: Path, work: Path, module: str, tests: list[str], jobs: int = 1,
+               timeout_multiplier: float = 5.0) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    prepare_workdir(repo, work, module, tests, timeout_multiplier)
+    run = _mutmut(work, "run", "--max-children", str(jobs))
+    (work / "mutmut-run.log").write_text(run.stdout + "\n" + run.stderr)
+    meta_path = work / "mutants" / (module + ".meta")
+    if not meta_path.is_file():
+        raise RuntimeError(f"mutmut wrote no results for {module} (exit {run.returncode}); see {work}/mutmut-run.log")
+    exit_codes: dict[str, int | None] = json.loads(meta_path.read_text())["exit_code_by_key"]
+    seconds = round(time.perf_counter() - t0, 1)
+    defs = _function_lines((work / module).read_text())
+    counts: dict[str, int] = {}
+    kept: list[tuple[str, str]] = []
+    for name, code in sorted(exit_codes.items(), key=lambda kv: _mutant_order(kv[0])):
+        status = STATUS.get(code, "suspicious") if code is not None else "not checked"
+        counts[status] = counts.get(status, 0) + 1
+        if status not in ("killed", "timeout"):
+            kept.append((name, status))
+    diffs = _diffs(work, module, [n for n, _ in kept])
+    survivors = []
+    for name, status in kept:
+        diff = diffs[name]
+        orig, new, offset = _changed(diff)
+        func = _function_of(name, module)
+        line = defs[func] + offset if func in defs and offset is not None else None
+        survivors.append({"module": module, "mutant": name.split(".")[-1], "status": status, "function": func,
+                          "line": line, "diff": diff, "reason": EQUIVALENT.get((module, orig, new))})
+    total = sum(counts.values())
+    killed = counts.get("killed", 0) + counts.get("timeout", 0)
+    return {"module": module, "tests": tests, "killed": killed, "total": total,
+            "score": round(killed / total, 4) if total else None, "by_status": counts, "seconds": seconds,
+            "survivors": survivors}
+
+
+def run_mutation_bench(out_dir: Path, repo: Path | None = None, modules: list[str] | None = None,
+                       jobs: int | None = None) -> dict[str, Any]:
+    repo = (repo or Path.cwd()).resolve()
+    env_modules = os.environ.get("HUMANLLM_MUTATION_MODULES")
+    selected = modules or ([m for m in MODULES if _slug(m).split(".")[-1] in env_modules.split(",")
+                            or _slug(m) in env_modules.split(",")] if env_modules else list(MODULES))
+    jobs = jobs or int(os.environ.get("HUMANLLM_MUTATION_JOBS", "1"))
+    out_path = Path(out_dir) / RESULT_FILE
+    previous = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    results = {m["module"]: m for m in previous.get("modules", [])}
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", *selected,
+                                 *[t.split("::")[0] for m in selected for t in MODULES[m]]],
+                                cwd=repo, capture_output=True, text=True).stdout.strip())
+    for module in selected:
+        print(f"mutation: {module} against {', '.join(MODULES[module])}", flush=True)
+        res = run_module(repo, repo / ".mutation" / _slug(module), module, MODULES[module], jobs=jobs)
+        res["commit"] = commit
+        res["uncommitted_changes"] = dirty
+        results[module] = res
+        print(f"  killed {res['killed']}/{res['total']} = {res['score']} in {res['seconds']}s", flush=True)
+    ordered = [results[m] for m in MODULES if m in results]
+    report = {
+        "tool": "mutmut", "tool_version": metadata.version("mutmut"), "goal": GOAL,
+        "counting": "killed = failed a test or hit mutmut's per-test timeout; 'no tests' (no selected test "
+                    "reaches the function) counts as surviving; score = killed / total",
+        "modules": ordered,
+        "summary": {m["module"]: {"killed": m["killed"], "total": m["total"], "score": m["score"]} for m in ordered},
+        "unexplained_survivors": sum(1 for m in ordered for s in m["survivors"] if not s["reason"]),
+        "meets_goal": all((m["score"] or 0) >= GOAL or all(s["reason"] for s in m["survivors"]) for m in ordered),
+    }
+    write_json(out_path, report)
+    return report
