@@ -64,7 +64,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "(mergekit-yaml + lm_eval CLI); `humanllm bench eval` times SmolLM2 on full MotiveBench and the "
               "BIG-bench suite; `humanllm bench chaos [--points N]` kills a small sweep at 10 random points and checks the "
               "reruns reproduce the uninterrupted result and, on disk, that no half-written stage folder was "
-              "published or reused."),
+              "published or reused; `humanllm bench mutation` mutation-tests the modules the claims stand on "
+              "(store, codeid, leakage, stats, sweep driver, funnel) against their fast tests (mutmut, dev extra) "
+              "and writes killed/total per module and every survivor to results/bench/mutation.json."),
     "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
               "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
               "`humanllm fetch general [dest]` gets the general-reasoning suite from the first source that can be had: "
@@ -117,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos"], help="which benchmark to run")
+            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos", "mutation"], help="which benchmark to run")
             p.add_argument("--points", type=int, default=10, metavar="N",
                            help="chaos only: kill points, cycling curate, train, merge, eval (default 10; fewer "
                                 "than 10 is reported as not passed)")

@@ -129,6 +129,14 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
               f"{', '.join(result['phases_killed'])}) in {result['wall_s']:.0f}s, passed: {result['passed']} "
               f"→ {out / 'chaos.json'}")
         return
+    if args.benchmark == "mutation":
+        from humanllm.bench.mutation import RESULT_FILE, run_mutation_bench
+
+        report = run_mutation_bench(out)
+        for module, r in report["summary"].items():
+            print(f"{module}: killed {r['killed']}/{r['total']} ({r['score']:.0%})")
+        print(f"unexplained survivors: {report['unexplained_survivors']} → {out / RESULT_FILE}")
+        return
     from humanllm.bench.synthesis import run_synthesis_bench
 
     result = run_synthesis_bench(out)
