@@ -59,8 +59,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "and plots next to it. Loads no model."),
     "bench": ("run a benchmark (results under results/bench/)",
               "Benchmarks: `humanllm bench synthesis` measures LLM-backend throughput and cache reuse against "
-              "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall per category and "
-              "precision on a planted set; `humanllm bench sweep` times a 5-ratio sweep against the hand loop "
+              "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall and precision by span, "
+              "per category, headline on presidio-evaluator's generated sentences (Microsoft's templates and "
+              "labels; needs the dev extra: pip install -e '.[dev]'), with the planted set as a regression "
+              "test; `humanllm bench sweep` times a 5-ratio sweep against the hand loop "
               "(mergekit-yaml + lm_eval CLI); `humanllm bench eval` times SmolLM2 on full MotiveBench and the "
               "BIG-bench suite; `humanllm bench chaos [--points N]` kills a small sweep at 10 random points and checks the "
               "reruns reproduce the uninterrupted result and, on disk, that no half-written stage folder was "

@@ -1,13 +1,16 @@
-"""PII scrubbing: every category on varied formats, look-alikes left alone, toggles, and the planted-set bench."""
+"""PII scrubbing: every category on varied formats, look-alikes left alone, toggles, the planted regression set
+and the bench's json (headline: the independent set, tests/test_pii_independent.py)."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
-from humanllm.bench.pii import run_pii_bench, score
-from humanllm.bench.pii_planted import CATEGORIES, PII_FREE, planted_set
+from humanllm.bench.pii import planted_samples, run_pii_bench, score, score_spans
+from humanllm.bench.pii_independent import MAPPING, dataset_digest, generate
+from humanllm.bench.pii_planted import CATEGORIES, HELD_OUT, PII_FREE, held_out_set, planted_set
 from humanllm.data.config import PiiConfig
 from humanllm.data.pii import Scrubber
 
@@ -52,16 +55,32 @@ def test_known_authors_with_dots_and_toggles():
     assert Scrubber(PiiConfig(enabled=False))("a@b.com") == "a@b.com"
 
 
-def test_recall_per_category_on_an_unseen_seed():
+def test_planted_regression_set_on_an_unseen_seed():
+    """Regression test, not a measure: the planted set was written alongside the scrubber."""
     report = score(planted_set(per_category=60, seed=77))
     assert set(report["recall"]) == set(CATEGORIES)
+    assert report["counts"]["gold"] == {c: 60 for c in CATEGORIES}
     assert report["recall_overall"] >= 0.99, report["misses"]
     assert min(report["recall"].values()) >= 0.95, report["misses"]
-    assert report["false_placeholders"] == 0 and report["clean_unchanged"] == 1.0, report["false_positive_examples"]
+    assert report["span_precision_overall"] == 1.0, report["over_scrubbing_examples"]
+    assert report["texts_without_pii_unchanged"] == 1.0, report["over_scrubbing_examples"]
 
 
-def test_bench_writes_pii_json(tmp_path):
-    run_pii_bench(tmp_path, per_category=20, seed=3)
+def test_bench_writes_pii_json_headline_first(tmp_path):
+    run_pii_bench(tmp_path, per_category=20, seed=3, sentences=150, independent_seed=5)
     data = json.loads((tmp_path / "pii.json").read_text())
-    assert set(data["recall"]) == set(CATEGORIES) and data["planted"] == {c: 20 for c in CATEGORIES}
-    assert 0 < data["precision"] <= 1 and "hand_written" in data and data["hand_written"]["planted"]
+    assert list(data)[:3] == ["independent", "planted_regression", "hand_written"]
+    ind = data["independent"]
+    assert ind["generator"]["sentences"] == 150 and ind["generator"]["seed"] == 5
+    expected = score_spans(generate(150, 5), MAPPING)
+    assert ind["recall"] == expected["recall"] and ind["span_precision"] == expected["span_precision"]
+    assert ind["counts"] == expected["counts"] and ind["not_covered"] == expected["not_covered"]
+    reg = data["planted_regression"]
+    assert reg["counts"]["gold"] == {c: 20 for c in CATEGORIES} and "regression test" in reg["set"]
+    assert reg["dataset_sha256"] == dataset_digest(planted_samples(planted_set(20, 3)))
+    assert reg["recall"] == score(planted_set(20, 3))["recall"]
+    # the planted PII-free part: 80 texts, 40 distinct sentences (each with and without a prefix)
+    assert reg["texts_without_pii"] == 2 * len(PII_FREE) == 80 and reg["distinct_pii_free_sentences"] == 40
+    hand = data["hand_written"]
+    assert hand["counts"]["gold"] == dict(Counter(c for c, _, _ in HELD_OUT if c != "none"))
+    assert hand["recall"] == score(held_out_set())["recall"]

@@ -108,13 +108,9 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
         return
     out = Path("results/bench").resolve()
     if args.benchmark == "pii":
-        from humanllm.bench.pii import RESULT_FILE, run_pii_bench
+        from humanllm.bench.pii import RESULT_FILE, run_pii_bench, summary
 
-        result = run_pii_bench(out)
-        print(f"PII recall per category: {result['recall']}\noverall recall {result['recall_overall']}, "
-              f"precision {result['precision']}, PII-free sentences unchanged {result['clean_unchanged']}; "
-              f"hand-written set: recall {result['hand_written']['recall_overall']}, "
-              f"precision {result['hand_written']['precision']}\n→ {out / RESULT_FILE}")
+        print(f"{summary(run_pii_bench(out))}\n→ {out / RESULT_FILE}")
         return
     if args.benchmark == "eval":
         from humanllm.bench.eval import run_eval_bench
