@@ -1,9 +1,12 @@
-"""A seeded planted set for the PII benchmark: sentences with one known piece of PII each, and PII-free
-sentences full of look-alikes (versions, dates, prices, scores, model numbers, street-ish phrases).
+"""A seeded planted set: sentences with one known piece of PII each, and PII-free sentences full of
+look-alikes (versions, dates, prices, scores, model numbers, street-ish phrases).
 
-Values are drawn from varied real-world formats (several national phone formats, obfuscated emails,
-US and UK addresses with units and postcodes, lower-case self-introductions), not from the scrubber's
-own patterns; the templates put them in the kind of prose users post.
+A regression test, not a measure (`planted_regression` in results/bench/pii.json; the headline is the
+independent set of pii_independent.py). It was written alongside the scrubber: its forms match the
+scrubber's rules one for one; username items in the "thanks to X" / "as X said" / "X posted" forms pass X
+to the scrubber as a known author; the PII-free part is each of the 40 PII_FREE sentences twice, with and
+without a prefix, and the same list is what tests/test_pii.py checks look-alikes on. It checks that the
+rules still do what they were written to do.
 """
 
 from __future__ import annotations
