@@ -130,3 +130,29 @@ def test_reasons_sort_by_count_then_name():
     row = FunnelRow("reddit", "comment", "rules")
     row.reasons.update({"b": 1, "a": 1, "c": 3})
     assert _reasons(row) == "c=3; a=1; b=1" and row.rejected == 5
+
+
+def test_counts_accumulate_over_loads_and_repeated_reasons():
+    f = Funnel()
+    for n in range(2):  # two files of one platform, each with one good and two unparsable records
+        loaded = Loaded("reddit", candidates=[cand(f"c{n}")])
+        loaded.fail("comment", Path(f"f{n}"), 1, "bad_json")
+        loaded.fail("comment", Path(f"f{n}"), 2, "bad_json")
+        f.parse(loaded)
+    assert f.raw["reddit"] == 6 and dict(f.rows[("reddit", "comment", "parse")].reasons) == {"bad_json": 4}
+    kept = f.apply("rules", [cand("c0"), cand("c1")], {"c0": ("too_short", None), "c1": ("too_short", None)})
+    assert kept == [] and dict(f.rows[("reddit", "comment", "rules")].reasons) == {"too_short": 2}
+
+
+def test_reconcile_catches_a_kept_record_of_a_platform_never_loaded():
+    f, kept = build()
+    with pytest.raises(FunnelMismatch, match=r"^twitter: 0 raw records but 1 kept \+ 0 rejected$"):
+        f.reconcile(kept + [cand("t0", "twitter", "tweet")])
+
+
+def test_a_repeated_id_message_shows_three_examples():
+    f = Funnel()
+    dup = [cand(f"d{i}") for i in range(4)]
+    f.raw["reddit"] = 8
+    with pytest.raises(FunnelMismatch, match=r"^4 record ids appear more than once, e\.g\. \['d0', 'd1', 'd2'\]$"):
+        f.reconcile(dup + dup)

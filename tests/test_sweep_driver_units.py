@@ -45,8 +45,11 @@ class FakeRunner:
     runs: list = []
     fail_with: BaseException | None = None
 
+    made: list = []
+
     def __init__(self, spec, sweep_dir, config_dir=None):
         self.spec = spec
+        FakeRunner.made.append((sweep_dir, config_dir))
 
     def trial_overrides(self, number, param_overrides):
         return [*param_overrides, f"trial={number}"]
@@ -64,7 +67,7 @@ class FakeRunner:
 
 @pytest.fixture
 def fake_runner(monkeypatch):
-    FakeRunner.runs, FakeRunner.fail_with = [], None
+    FakeRunner.runs, FakeRunner.fail_with, FakeRunner.made = [], None, []
     monkeypatch.setattr(driver, "TrialRunner", FakeRunner)
     return FakeRunner
 
@@ -295,3 +298,70 @@ def test_an_interrupted_trial_is_failed_and_queued_again(fake_runner):
     assert [t.state for t in trials[1:]] == [TrialState.WAITING]
     assert driver._point(s, trials[1]) == '{"merge.ratios": 0.1}' 
     assert driver.run_worker(s, study, Builder(), Path("/sweep")) == 3  # the rerun finishes the grid
+
+
+def test_open_study_uses_the_specs_sampler_and_pruner():
+    study = study_of(spec(sampler={"kind": "random", "seed": 3}, pruner={"kind": "median"}))
+    assert type(study.sampler) is optuna.samplers.RandomSampler and type(study.pruner) is optuna.pruners.MedianPruner
+
+
+def test_grid_points_are_keyed_by_sorted_names_whatever_the_spec_order():
+    s = spec({"train.lr": {"grid": [1, 2]}, "merge.ratios": {"grid": [0.5]}})
+    study = study_of(s)
+    study.enqueue_trial({"train.lr": 1, "merge.ratios": 0.5})
+    assert driver._point(s, study.get_trials(deepcopy=False)[0]) == '{"merge.ratios": 0.5, "train.lr": 1}'
+    t = study.ask()
+    driver._suggest(s, t)
+    study.tell(t, 1.0)
+    assert driver._enqueue_next_grid_point(s, study) is True
+    assert study.get_trials(deepcopy=False)[-1].system_attrs["fixed_params"] == {"train.lr": 2, "merge.ratios": 0.5}
+
+
+def test_failures_count_per_grid_point():
+    s = spec(max_retries=1)
+    study = study_of(s)
+    for point in (0.1, 0.5):  # one failure at each of two points: neither is past max_retries
+        study.enqueue_trial({"merge.ratios": point})
+        t = study.ask()
+        t.suggest_categorical("merge.ratios", [0.1, 0.5, 0.9])
+        study.tell(t, state=TrialState.FAIL)
+    assert driver._enqueue_next_grid_point(s, study) is True
+    assert study.get_trials(deepcopy=False)[-1].system_attrs["fixed_params"] == {"merge.ratios": 0.1}
+
+
+def test_run_worker_hands_its_folders_retries_and_trial_to_its_helpers(fake_runner, monkeypatch, caplog):
+    import optuna.storages._heartbeat as hb
+
+    seen = {"dead": [], "heartbeat": []}
+    real_fail, real_hb = driver.fail_dead_trials, hb.get_heartbeat_thread
+    monkeypatch.setattr(driver, "fail_dead_trials", lambda st, n: seen["dead"].append(n) or real_fail(st, n))
+    monkeypatch.setattr(hb, "get_heartbeat_thread", lambda tid, stor: seen["heartbeat"].append((tid, stor))
+                        or real_hb(tid, stor))
+    s = spec({"train.lr": {"grid": [1]}, "merge.ratios": {"grid": [0.5]}}, objectives=TWO, max_retries=4)
+    study = study_of(s)
+    with caplog.at_level(logging.INFO, logger="humanllm"):
+        driver.run_worker(s, study, Builder(), Path("/sweep"), config_dir="/conf")
+    assert fake_runner.made == [(Path("/sweep"), "/conf")]
+    assert seen["dead"] and set(seen["dead"]) == {4}
+    assert seen["heartbeat"] == [(study.trials[0]._trial_id, study._storage)]
+    messages = [r.getMessage() for r in caplog.records]
+    assert "trial 0: train.lr=1 merge.ratios=0.5" in messages and "trial 0 done: gain=1.5, loss=1.5" in messages
+
+
+def test_an_interrupted_trial_is_not_queued_again_past_max_retries(fake_runner):
+    s = spec(max_retries=0)
+    study = study_of(s)
+    fake_runner.fail_with = KeyboardInterrupt()
+    with pytest.raises(KeyboardInterrupt):
+        driver.run_worker(s, study, Builder(), Path("/sweep"))
+    assert [t.state for t in study.get_trials(deepcopy=False)] == [TrialState.FAIL]
+
+
+def test_a_long_error_is_kept_to_2000_characters(fake_runner):
+    s = spec()
+    study = study_of(s)
+    fake_runner.fail_with = RuntimeError("x" * 5000)
+    with pytest.raises(RuntimeError):
+        driver.run_worker(s, study, Builder(), Path("/sweep"))
+    error = study.get_trials(deepcopy=False)[0].user_attrs["error"]
+    assert len(error) == 2000 and error.startswith("RuntimeError: xxx")

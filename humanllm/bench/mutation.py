@@ -83,6 +83,42 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
      "idx = rng.integers(g, size=(stop - start, g))"):
         "Generator.integers(g) is integers(0, g): same range, same stream",
 }
+_READ_ONLY = "the trials are only read here: a deep copy changes the time taken, not what is read"
+_FAIL = "Study.tell with neither values nor state records the trial as FAIL, the state given here (checked)"
+_JSON = ("SweepSpec holds only str, numbers, bools, lists and dicts, whose python and json dumps are equal "
+         "(pydantic treats any mode but 'json' as python; checked)")
+_POSIX_NL = "newline=None writes csv's '\\r\\n' unchanged on POSIX; it would differ on Windows only"
+_LOCALE = ("the locale's encoding is UTF-8 here (and on every host we run), so writing with it is writing UTF-8; "
+           "the explicit encoding guards other locales, which no in-process test can switch to")
+_CODEC = "codec names are case-insensitive: 'UTF-8' is 'utf-8'"
+_D, _F = "humanllm/sweep/driver.py", "humanllm/data/funnel.py"
+for _o in ("trials = study.get_trials(deepcopy=False)",):
+    for _n in ("None", "True"):
+        EQUIVALENT[(_D, _o, _o.replace("False", _n))] = _READ_ONLY
+_R = "trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))"
+EQUIVALENT.update({
+    (_D, _R, _R.replace("False", "None")): _READ_ONLY, (_D, _R, _R.replace("False", "True")): _READ_ONLY,
+    (_D, _R, _R.replace("deepcopy=False, ", "")): _READ_ONLY,
+    (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, state=None)"): _FAIL,
+    (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, )"): _FAIL,
+    **{(_D, 'study.set_user_attr("spec", spec.model_dump(mode="json"))',
+        f'study.set_user_attr("spec", spec.model_dump(mode={m}))'): _JSON for m in ("None", '"XXjsonXX"', '"JSON"')},
+    (_F, "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 99)))",
+     "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 100)))"):
+        "any rank past the five known stages (0-4) puts unknown stages last, in the same order",
+})
+_CSV = 'with open(folder / "funnel.csv", "w", newline="", encoding="utf-8") as fh:'
+_MD = '(folder / "funnel.md").write_text(self.markdown(rows), encoding="utf-8")'
+EQUIVALENT.update({
+    (_F, _CSV, _CSV.replace('newline=""', "newline=None")): _POSIX_NL,
+    (_F, _CSV, _CSV.replace('newline="", ', "")): _POSIX_NL,
+    (_F, _CSV, _CSV.replace('"utf-8"', "None")): _LOCALE,
+    (_F, _CSV, _CSV.replace(', encoding="utf-8"', ", ")): _LOCALE,
+    (_F, _CSV, _CSV.replace('"utf-8"', '"UTF-8"')): _CODEC,
+    (_F, _MD, _MD.replace('"utf-8"', "None")): _LOCALE,
+    (_F, _MD, _MD.replace('encoding="utf-8"', "")): _LOCALE,
+    (_F, _MD, _MD.replace('"utf-8"', '"UTF-8"')): _CODEC,
+})
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
           24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", -9: "segfault", -11: "segfault"}
