@@ -134,8 +134,9 @@ def _repo_files(repo: Path) -> list[str]:
     return [f for f in out.split("\0") if f]
 
 
-def prepare_workdir(repo: Path, work: Path, module: str, tests: list[str], timeout_multiplier: float) -> None:
-    """A copy of the checkout with only `tests` (and the shared fixtures) under tests/, and mutmut's config."""
+def prepare_workdir(repo: Path, work: Path, module: str, tests: list[str], timeout_multiplier: float) -> list[str]:
+    """A copy of the checkout with only `tests` (and the shared fixtures) under tests/, and mutmut's config;
+    returns the functions of `module` whose decorators were moved after them (see `undecorate`)."""
     if work.exists():
         shutil.rmtree(work)
     keep_tests = tuple([t.split("::")[0] for t in tests] + TESTS_ALWAYS)
@@ -157,6 +158,59 @@ def prepare_workdir(repo: Path, work: Path, module: str, tests: list[str], timeo
              "pytest_add_cli_args_test_selection =", *(f"    {t}" for t in tests),
              f"timeout_multiplier = {timeout_multiplier}", "timeout_constant = 10.0", ""]
     (work / "setup.cfg").write_text("\n".join(lines))
+    target = work / module
+    source, unwrapped = undecorate(target.read_text())
+    target.write_text(source)
+    return unwrapped
+
+
+UNWRAP = ("functools.lru_cache", "lru_cache", "functools.cache", "contextmanager", "contextlib.contextmanager")
+
+
+def undecorate(source: str) -> tuple[str, list[str]]:
+    """mutmut 3 leaves decorated functions unmutated (bar static/class methods). In the throw-away copy, a function
+    whose decorators are all plain wrappers (lru_cache, cache, contextmanager) is rewritten as the same wrapper
+    applied after the `def` (`f = functools.lru_cache(maxsize=None)(f)`), which Python treats the same, so its
+    body is mutated too. Returns the new source and the functions rewritten."""
+    tree = ast.parse(source)
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, str]] = []  # (first decorator line, def line, end line, assignment)
+    done = []
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, f"{prefix}{node.name}.")
+            elif isinstance(node, ast.FunctionDef) and node.decorator_list:
+                decos = [ast.get_source_segment(source, d) or "" for d in node.decorator_list]
+                if all(d.split("(")[0] in UNWRAP for d in decos):
+                    indent = " " * node.col_offset
+                    wrapped = node.name
+                    for d in reversed(decos):
+                        wrapped = f"{d}({wrapped})"
+                    edits.append((node.decorator_list[0].lineno, node.lineno, node.end_lineno or node.lineno,
+                                  f"{indent}{node.name} = {wrapped}\n"))
+                    done.append(prefix + node.name)
+
+    visit(tree.body, "")
+    for first, def_line, end, assign in sorted(edits, reverse=True):
+        lines[end:end] = [assign]
+        del lines[first - 1:def_line - 1]
+    return "".join(lines), done
+
+
+def unmutated(source: str) -> list[str]:
+    """Functions mutmut leaves alone even after `undecorate`: those with other decorators (e.g. @property)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        body = node.body if isinstance(node, (ast.Module, ast.ClassDef)) else []
+        prefix = f"{node.name}." if isinstance(node, ast.ClassDef) else ""
+        for f in body:
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.decorator_list:
+                decos = [ast.get_source_segment(source, d) or "" for d in f.decorator_list]
+                if not all(d.split("(")[0] in UNWRAP for d in decos) and decos not in (["staticmethod"], ["classmethod"]):
+                    out.append(f"{prefix}{f.name} (@{', @'.join(decos)})")
+    return out
 
 
 def _function_lines(source: str) -> dict[str, int]:
@@ -234,7 +288,7 @@ def _diffs(work: Path, module: str, names: list[str]) -> dict[str, str]:
 def run_module(repo: Path, work: Path, module: str, tests: list[str], jobs: int = 1,
                timeout_multiplier: float = 5.0) -> dict[str, Any]:
     t0 = time.perf_counter()
-    prepare_workdir(repo, work, module, tests, timeout_multiplier)
+    unwrapped = prepare_workdir(repo, work, module, tests, timeout_multiplier)
     run = _mutmut(work, "run", "--max-children", str(jobs))
     (work / "mutmut-run.log").write_text(run.stdout + "\n" + run.stderr)
     meta_path = work / "mutants" / (module + ".meta")
@@ -242,7 +296,7 @@ def run_module(repo: Path, work: Path, module: str, tests: list[str], jobs: int 
         raise RuntimeError(f"mutmut wrote no results for {module} (exit {run.returncode}); see {work}/mutmut-run.log")
     exit_codes: dict[str, int | None] = json.loads(meta_path.read_text())["exit_code_by_key"]
     seconds = round(time.perf_counter() - t0, 1)
-    defs = _function_lines((work / module).read_text())
+    defs = _function_lines((repo / module).read_text())  # lines as in the checkout, not the rewritten copy
     counts: dict[str, int] = {}
     kept: list[tuple[str, str]] = []
     for name, code in sorted(exit_codes.items(), key=lambda kv: _mutant_order(kv[0])):
@@ -263,6 +317,8 @@ def run_module(repo: Path, work: Path, module: str, tests: list[str], jobs: int 
     killed = counts.get("killed", 0) + counts.get("timeout", 0)
     return {"module": module, "tests": tests, "killed": killed, "total": total,
             "score": round(killed / total, 4) if total else None, "by_status": counts, "seconds": seconds,
+            "decorators_moved_after_def": unwrapped,
+            "not_mutated": unmutated((repo / module).read_text()),
             "survivors": survivors}
 
 
