@@ -4,7 +4,8 @@
 requests (a schema of integer metrics with `overall`) with scores from `scores(metrics, salt)`,
 and every other structured request with deterministic schema-valid JSON, as FaultServer does, except:
 the paper's clean tags (never unsafe; one post in five not a social event, by a hash of the post) and
-story lists (four stories, so the story tasks have a past and a future).
+story lists (four stories, so the story tasks have a past and a future). With `quote_prompt=True`, free-text
+fields copy 12-word runs of the record (its user's posts), as a real writer LLM quotes: leakage tests see them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 from humanllm.data.records import Post, UserRecord
 from humanllm.io import write_jsonl
-from humanllm.llm.testing import FaultServer, schema_of
+from humanllm.llm.testing import FaultServer, schema_of, schema_reply
 from humanllm.store import Artifact
 
 Scorer = Callable[[list[str], str], dict[str, int]]
@@ -42,9 +43,10 @@ def is_judge_schema(schema: Mapping[str, Any] | None) -> bool:
 class ScoringServer(FaultServer):
     """FaultServer whose judge replies come from `scorer` (default: `graded_scores`)."""
 
-    def __init__(self, *args: Any, scorer: Scorer = graded_scores, **kwargs: Any):
+    def __init__(self, *args: Any, scorer: Scorer = graded_scores, quote_prompt: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.scorer = scorer
+        self.quote_prompt = quote_prompt  # free-text fields copy 12-word runs of the record (its user's posts)
 
     def _content(self, body: Mapping[str, Any]) -> str:  # type: ignore[override]
         schema = schema_of(body)
@@ -55,7 +57,8 @@ class ScoringServer(FaultServer):
             metrics = [m for m in schema["properties"] if m != "explanation"]
             explained = {"explanation": f"judged {record[:40]}"} if "explanation" in props else {}
             return json.dumps({**explained, **self.scorer(metrics, record)})
-        reply = json.loads(FaultServer._content(body)) if schema else None
+        quote = record.split() if self.quote_prompt else ()
+        reply = json.loads(schema_reply(body, quote)) if schema else None
         h = int(hashlib.sha256(record.encode()).hexdigest()[:8], 16)
         if props == {"text", "unsafe", "social_event"}:
             reply.update(unsafe=False, social_event=h % 5 != 0)

@@ -27,6 +27,9 @@ from aiohttp import ClientSession, ClientTimeout, web
 FAULTS = ("hang", "http_429", "http_500", "invalid_json", "truncated")
 
 
+QUOTE_WORDS = 12  # longer than the leakage check's 8-word window
+
+
 def schema_of(body: Mapping[str, Any]) -> dict[str, Any] | None:
     """The JSON schema a chat request asks for, in any of the accepted response_format forms."""
     fmt = body.get("response_format") or {}
@@ -35,14 +38,16 @@ def schema_of(body: Mapping[str, Any]) -> dict[str, Any] | None:
     return fmt.get("schema")
 
 
-def example_value(schema: Mapping[str, Any], root: Mapping[str, Any], salt: str, name: str = "value") -> Any:
-    """A deterministic value that validates against `schema` (objects, arrays, scalars, enums, $ref, anyOf)."""
+def example_value(schema: Mapping[str, Any], root: Mapping[str, Any], salt: str, name: str = "value",
+                  quote: Sequence[str] = ()) -> Any:
+    """A deterministic value that validates against `schema` (objects, arrays, scalars, enums, $ref, anyOf).
+    Free strings are `name` plus a hash, or, given `quote` (words), QUOTE_WORDS consecutive words of it."""
     digest = int(hashlib.sha256(f"{salt}/{name}".encode()).hexdigest()[:8], 16)
     if "$ref" in schema:
         target: Any = root
         for part in schema["$ref"].removeprefix("#/").split("/"):
             target = target[part]
-        return example_value(target, root, salt, name)
+        return example_value(target, root, salt, name, quote)
     if "const" in schema:
         return schema["const"]
     if "enum" in schema:
@@ -50,16 +55,16 @@ def example_value(schema: Mapping[str, Any], root: Mapping[str, Any], salt: str,
     for key in ("anyOf", "oneOf", "allOf"):
         if key in schema:
             options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
-            return example_value(options[0], root, salt, name)
+            return example_value(options[0], root, salt, name, quote)
     kind = schema.get("type", "string")
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), "null")
     if kind == "object":
         props = schema.get("properties", {})
-        return {k: example_value(v, root, salt, k) for k, v in props.items()}
+        return {k: example_value(v, root, salt, k, quote) for k, v in props.items()}
     if kind == "array":
         count = max(schema.get("minItems", 1), 1)
-        return [example_value(schema.get("items", {}), root, salt, f"{name}{i}") for i in range(count)]
+        return [example_value(schema.get("items", {}), root, salt, f"{name}{i}", quote) for i in range(count)]
     if kind in ("integer", "number"):
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + (1 if "exclusiveMinimum" in schema else 0))
         high = schema.get("maximum", low + 9)
@@ -68,8 +73,22 @@ def example_value(schema: Mapping[str, Any], root: Mapping[str, Any], salt: str,
         return digest % 2 == 0
     if kind == "null":
         return None
-    text = f"{name} {digest:x}"
+    if quote:
+        start = digest % max(len(quote) - QUOTE_WORDS + 1, 1)
+        text = " ".join(quote[start: start + QUOTE_WORDS])
+    else:
+        text = f"{name} {digest:x}"
     return (text * (schema.get("minLength", 0) // len(text) + 1))[: schema.get("maxLength", 10_000)]
+
+
+def schema_reply(body: Mapping[str, Any], quote: Sequence[str] = ()) -> str:
+    """The reply to a chat request: schema-valid JSON when it asks for a schema (free strings quoting
+    `quote` when given), else a short text; deterministic in the messages."""
+    salt = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode()).hexdigest()[:12]
+    schema = schema_of(body)
+    if schema is None:
+        return f"reply {salt}"
+    return json.dumps(example_value(schema, schema, salt, quote=quote))
 
 
 class FaultServer:
@@ -194,11 +213,7 @@ class FaultServer:
 
     @staticmethod
     def _content(body: Mapping[str, Any]) -> str:
-        salt = hashlib.sha256(json.dumps(body.get("messages"), sort_keys=True).encode()).hexdigest()[:12]
-        schema = schema_of(body)
-        if schema is None:
-            return f"reply {salt}"
-        return json.dumps(example_value(schema, schema, salt))
+        return schema_reply(body)
 
     def _completion(self, body: Mapping[str, Any], content: str, finish: str) -> web.Response:
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
