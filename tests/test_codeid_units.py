@@ -35,7 +35,10 @@ FILES = {
     "plug/deep/__init__.py": "from ... import d\nfrom .. import p1\n",
     "registry.py": "import pkgutil\nimport humanllm.plug\n\ndef all():\n    return list(pkgutil.iter_modules(humanllm.plug.__path__))\n",
     "named.py": "import pkgutil, importlib\npkgutil.iter_modules(importlib.import_module('humanllm.plug').__path__)\n",
-    "noscan.py": "from humanllm import plug\n",
+    "noscan.py": "import humanllm.plug\nhumanllm.plug.__name__\n",
+    "walker.py": "import pkgutil\nimport humanllm.plug\npkgutil.walk_packages(humanllm.plug.__path__)\n",
+    "two.py": "from humanllm.paths import evals_dir, other_dir\n",
+    "broken.py": "def f(:\n",
     "ev.py": "from humanllm.paths import evals_dir\n",
     "paths.py": "def evals_dir():\n    return None\n",
     "solo.py": "VALUE = 1\n",
@@ -92,7 +95,8 @@ def test_imports_of_one_module(pkg):
 def test_a_registry_that_scans_a_package_brings_every_module_of_it(pkg):
     assert codeid._imports("humanllm.registry")[0] == {"humanllm.plug", "humanllm.plug.p1", "humanllm.plug.p2"}
     assert codeid._imports("humanllm.named")[0] == {"humanllm.plug", "humanllm.plug.p1", "humanllm.plug.p2"}
-    assert codeid._imports("humanllm.noscan")[0] == {"humanllm", "humanllm.plug"}
+    assert codeid._imports("humanllm.walker")[0] == {"humanllm.plug", "humanllm.plug.p1", "humanllm.plug.p2"}
+    assert codeid._imports("humanllm.noscan")[0] == {"humanllm.plug"}  # imports the package, scans nothing
 
 
 def test_closure_follows_imports_and_stops_at_orchestration_modules(pkg):
@@ -145,3 +149,17 @@ def test_producer_identity(pkg):
     assert codeid.producer_identity(functools.partial(fn, 1)) == codeid.code_identity("humanllm.solo")
     assert codeid.producer_identity(len) == "external:builtins"
     assert codeid.producer_identity(object()) == "external:None"
+
+
+def test_every_data_tree_a_module_reads_is_included(pkg, monkeypatch):
+    other = pkg / "other"
+    other.mkdir()
+    (other / "o.txt").write_text("o")
+    monkeypatch.setattr(codeid, "DATA_TREES", {"evals_dir": pkg / "evals", "other_dir": other})
+    assert codeid._data_files(("humanllm.two",)) == [pkg / "evals" / "task" / "t.yaml", other / "o.txt"]
+
+
+def test_a_syntax_error_names_the_file(pkg):
+    with pytest.raises(SyntaxError) as err:
+        codeid._imports("humanllm.broken")
+    assert err.value.filename == str(pkg / "humanllm" / "broken.py")

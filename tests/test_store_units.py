@@ -138,3 +138,22 @@ def test_publication_is_logged_with_stage_key_and_time(tmp_path, caplog):
     assert total >= 0.07
     assert [r.getMessage() for r in caplog.records if r.name == "humanllm.store"] == [
         f"curated {art.key} written in {total:.1f}s"]
+
+
+def test_a_store_root_that_does_not_exist_yet_is_created(tmp_path):
+    art, reused = ArtifactStore(tmp_path / "new" / "deeper").build("s", 1, {}, {}, _write("x"))
+    assert not reused and (art.path / "out.txt").read_text() == "x"
+
+
+def test_timed_blocks_add_up_in_seconds_to_the_millisecond():
+    from humanllm.store import BuildContext
+
+    ctx = BuildContext(path=None)
+    for _ in range(2):
+        with ctx.timed("step"):
+            time.sleep(0.03)
+    t = ctx.timings["step"]
+    assert 0.06 <= t < 0.5 and t == round(t, 3)
+    with ctx.timed("other"):
+        pass
+    assert 0 <= ctx.timings["other"] < 0.05 and ctx.timings["step"] == t

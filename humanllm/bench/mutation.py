@@ -107,6 +107,15 @@ EQUIVALENT.update({
      "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 100)))"):
         "any rank past the five known stages (0-4) puts unknown stages last, in the same order",
 })
+_C = "humanllm/codeid.py"
+_PARSE = 'tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))'
+_NAMES = "names = set().union(*(_imports(m)[1] for m in modules)) if modules else set()"
+EQUIVALENT.update({
+    (_C, _NAMES, _NAMES.replace("if modules", "if (modules) or True")):
+        "set().union() of no sets is set(), the else branch's value",
+    (_C, _PARSE, _PARSE.replace('"utf-8"', "None")): _LOCALE,
+    (_C, _PARSE, _PARSE.replace('"utf-8"', '"UTF-8"')): _CODEC,
+})
 _CSV = 'with open(folder / "funnel.csv", "w", newline="", encoding="utf-8") as fh:'
 _MD = '(folder / "funnel.md").write_text(self.markdown(rows), encoding="utf-8")'
 EQUIVALENT.update({
