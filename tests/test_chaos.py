@@ -122,7 +122,7 @@ def test_short_chaos_run(tmp_path):
     phases = ["curate", "train", "eval"]
     report = run_chaos(out=None, kill_points=3, seed=1, work=tmp_path, phases=phases, ratios=[0.5], required_points=3)
     summary = [(p["index"], p.get("killed_during"), p["problems"]) for p in report["kill_points"]]
-    assert report["passed"], summary
+    assert report["passed"], json.dumps(summary, indent=1)  # a str: pytest shows it whole
     assert [p["target_phase"] for p in report["kill_points"]] == phases
     for point in report["kill_points"]:
         assert point["killed"] and point["rerun_exit"] == 0, point

@@ -301,7 +301,6 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     problems = []
     if not point["killed"]:
         problems.append(f"the run ended (exit {code}) before the kill")
-    disk = {"half_written_at_kill": sorted(at_kill["partial"])}
     if point["rerun_exit"] != 0:
         problems.append("rerun failed: " + "".join(rerun.lines[-20:]))
     else:
@@ -309,11 +308,11 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
         if got != ref_result[:2]:
             problems.append("study or results table differ from the uninterrupted run: "
                             + _difference(got, ref_result[:2]))
-        used = used_folders(out, store)
-        if not used:
-            problems.append("the rerun's results point at no folder of the store")
-        found, disk = disk_problems(at_kill, store_snapshot(store), used)
-        problems += found
+    used = used_folders(out, store)  # the disk is checked whether or not the rerun got to the end
+    if not used and point["rerun_exit"] == 0:
+        problems.append("the rerun's results point at no folder of the store")
+    found, disk = disk_problems(at_kill, store_snapshot(store), used)
+    problems += found
     point.update(disk)
     if code_identity() != ref_result[2]:
         problems.append("the project's code changed since the reference run: results are not comparable")
