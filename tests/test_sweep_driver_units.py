@@ -303,6 +303,8 @@ def test_an_interrupted_trial_is_failed_and_queued_again(fake_runner):
 def test_open_study_uses_the_specs_sampler_and_pruner():
     study = study_of(spec(sampler={"kind": "random", "seed": 3}, pruner={"kind": "median"}))
     assert type(study.sampler) is optuna.samplers.RandomSampler and type(study.pruner) is optuna.pruners.MedianPruner
+    study = study_of(spec(sampler={"kind": "tpe"}))  # Optuna's own default pruner would be the median one
+    assert type(study.sampler) is optuna.samplers.TPESampler and type(study.pruner) is optuna.pruners.NopPruner
 
 
 def test_grid_points_are_keyed_by_sorted_names_whatever_the_spec_order():
@@ -365,3 +367,4 @@ def test_a_long_error_is_kept_to_2000_characters(fake_runner):
         driver.run_worker(s, study, Builder(), Path("/sweep"))
     error = study.get_trials(deepcopy=False)[0].user_attrs["error"]
     assert len(error) == 2000 and error.startswith("RuntimeError: xxx")
+
