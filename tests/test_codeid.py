@@ -58,35 +58,50 @@ def tree_copy(tmp_path, monkeypatch):
     monkeypatch.setattr(codeid, "ROOT", tmp_path / "humanllm")
     monkeypatch.setattr(codeid, "DATA_TREES", {"evals_dir": tmp_path / "evals"})
 
-    def identity(entry: str) -> str:
-        for f in (codeid._imports, codeid.module_closure, codeid.code_identity):
-            f.cache_clear()
+    def identity(entry: str) -> str:  # edits append a comment: imports, hence closures, stay as they are
+        codeid.code_identity.cache_clear()
         return codeid.code_identity(entry)
+
+    for f in (codeid._imports, codeid.module_closure, codeid.code_identity):
+        f.cache_clear()
 
     yield tmp_path, identity
     for f in (codeid._imports, codeid.module_closure, codeid.code_identity):
         f.cache_clear()
 
 
-def test_an_edit_to_any_module_of_the_eval_stage_changes_its_key_and_others_do_not(tree_copy):
+def _edited(path: Path):
+    original = path.read_bytes()
+    path.write_bytes(original + b"\n# an edit\n")
+    return original
+
+
+@pytest.mark.parametrize("entry", [*ENTRIES, "humanllm.models.registry", "humanllm.evaluate.judge",
+                                   "humanllm.evaluate.contamination_check"])
+def test_an_edit_to_any_module_a_stage_runs_changes_its_key_and_others_do_not(tree_copy, entry):
     tmp, identity = tree_copy
-    entry = "humanllm.evaluate.runner"
     base = identity(entry)
-    closure = codeid.module_closure(entry)
-    assert len(closure) > 30
-    for module in closure:
+    closure = set(codeid.module_closure(entry))
+    assert len(closure) > 2
+    for module in sorted(closure):
         path = codeid._module_file(module)
-        original = path.read_bytes()
-        path.write_bytes(original + b"\n# an edit\n")
-        assert identity(entry) != base, f"editing {module} left the eval key unchanged"
+        original = _edited(path)
+        assert identity(entry) != base, f"editing {module} left the {entry} key unchanged"
         path.write_bytes(original)
-    template = tmp / "evals" / "tombench" / "_template_yaml"
-    if template.is_file():
-        template.write_text(template.read_text() + "\n# an edit\n")
-        assert identity(entry) != base, "an lm-eval task file is part of the eval code"
-        template.write_text(template.read_text().removesuffix("\n# an edit\n"))
     assert identity(entry) == base
-    for outside in ("humanllm/cli.py", "humanllm/store.py", "humanllm/data/sample/reddit.py"):
-        path = tmp / outside
-        path.write_text(path.read_text() + "\n# an edit\n")
-        assert identity(entry) == base, f"{outside} does not run in the eval stage, yet changed its key"
+    outside = sorted(p for p in (tmp / "humanllm").rglob("*.py")
+                     if ".".join(p.relative_to(tmp).with_suffix("").parts).removesuffix(".__init__") not in closure)
+    assert len(outside) > 20 and tmp / "humanllm" / "cli.py" in outside
+    for path in outside:
+        original = _edited(path)
+        assert identity(entry) == base, f"{path.relative_to(tmp)} does not run in {entry}, yet changed its key"
+        path.write_bytes(original)
+
+
+def test_an_lm_eval_task_file_is_part_of_the_eval_code(tree_copy):
+    tmp, identity = tree_copy
+    base = identity("humanllm.evaluate.runner")
+    for task_file in (tmp / "evals" / "tombench" / "tombench_en.yaml", tmp / "evals" / "motivebench" / "utils.py"):
+        original = _edited(task_file)
+        assert identity("humanllm.evaluate.runner") != base, task_file
+        task_file.write_bytes(original)
