@@ -5,7 +5,6 @@ lists its missing runs with the command that fills them, and invents no row."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,9 @@ import pytest
 
 from humanllm.config import load_config
 from humanllm.curate.testing import ScoringServer, server_overrides
-from humanllm.evaluate.benchmarks.fixtures import write_motivebench_fixture, write_tombench_fixture
+from humanllm.evaluate.benchmarks.fixtures import (
+    write_bigbench_fixture, write_motivebench_fixture, write_tombench_fixture,
+)
 from humanllm.experiments.runner import full_overrides, run_experiment
 from humanllm.experiments.spec import experiment_names, load_experiment
 from humanllm.io import read_json
@@ -23,17 +24,6 @@ from humanllm.schema import ConfigError
 CPU_EXPERIMENTS = ["main", "ood", "forgetting", "single_task", "merge_vs_sft", "synthesis", "base_models"]
 
 
-def write_bigbench(root: Path) -> Path:
-    """Two BIG-bench multiple-choice tasks in the task.json layout."""
-    for name in ("navigate", "snarks"):
-        task = {"name": name, "examples": [{"input": f"{name} question {i}?",
-                                            "target_scores": {"True": int(i % 2 == 0), "False": int(i % 2 == 1)}}
-                                           for i in range(8)]}
-        (root / name).mkdir(parents=True)
-        (root / name / "task.json").write_text(json.dumps(task))
-    return root
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("experiments")
@@ -41,7 +31,7 @@ def env(tmp_path_factory):
         llm = [o for o in server_overrides(server, root / "artifacts") if not o.startswith("synthesis=")]
         data = [f"eval.data.motivebench={write_motivebench_fixture(root / 'mb')}",
                 f"eval.data.tombench={write_tombench_fixture(root / 'tb')}",
-                f"eval.data.bigbench={write_bigbench(root / 'bb')}", "eval.bigbench.tasks=[navigate,snarks]"]
+                f"eval.data.bigbench={write_bigbench_fixture(root / 'bb')}", "eval.bigbench.tasks=[navigate,snarks]"]
         yield root, [*llm, *data]
 
 

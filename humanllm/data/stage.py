@@ -46,6 +46,16 @@ def _sample_settings(root: Any) -> tuple[Any, int]:
     return sample.model_copy(update={"seed": seed}), seed
 
 
+def raw_sample_seed(root: Any) -> int:
+    """The raw_sample key's seed: the generator's own, else the experiment's."""
+    return _sample_settings(root)[1]
+
+
+def corpus_seed(root: Any) -> int | None:
+    """The corpus key's seed: the experiment's when a user cap is set (it picks which users stay), else none."""
+    return root.seed if root.data.max_users_per_platform is not None else None
+
+
 def raw_sample_config(root: Any) -> dict[str, Any]:
     """The raw_sample key's config: the generator options with the seed it uses."""
     return _sample_settings(root)[0].model_dump(mode="json")
@@ -60,12 +70,12 @@ def corpus_config(root: Any) -> dict[str, Any]:
 
 def _raw_sample(ctx: RunContext, cfg: DataConfig) -> tuple[Artifact, SourcesConfig]:
     assert cfg.sample is not None
-    sample_cfg, seed = _sample_settings(ctx.cfg)
+    sample_cfg, _ = _sample_settings(ctx.cfg)
 
     def produce(b: BuildContext) -> None:
         b.counts.update(write_sample(b.path / "raw", *_sample_settings(ctx.cfg)))
 
-    art = ctx.stage("raw_sample", raw_sample_config(ctx.cfg), {}, produce, seed=seed)
+    art = ctx.stage("raw_sample", raw_sample_config(ctx.cfg), {}, produce, seed=raw_sample_seed(ctx.cfg))
     return art, sample_sources(art.path / "raw", sample_cfg.platforms)
 
 
@@ -82,8 +92,7 @@ def run_data(ctx: RunContext) -> Artifact:
     def produce(b: BuildContext) -> None:
         b.counts.update(build_corpus(cfg, sources, b.path, seed, progress=ctx.cfg.progress))
 
-    capped = cfg.max_users_per_platform is not None  # the seed only picks which users a cap keeps
-    return ctx.stage("corpus", corpus_config(ctx.cfg), inputs, produce, seed=seed if capped else None, label=cfg.name)
+    return ctx.stage("corpus", corpus_config(ctx.cfg), inputs, produce, seed=corpus_seed(ctx.cfg), label=cfg.name)
 
 
 def funnel_text(corpus_dir: str | Path) -> str:

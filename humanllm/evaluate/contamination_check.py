@@ -31,16 +31,17 @@ def contamination_stage_config(cfg: Any) -> dict[str, Any]:
     from humanllm.models.fingerprint import paths_fingerprint
 
     e = cfg.eval
-    return {"contamination": e.contamination.model_dump(),
-            **{b.name: {"files": paths_fingerprint(b.data_files(e), b.data_dir(e)), "settings": b.config(e).model_dump(mode="json")}
+    return {"contamination": e.contamination.model_dump(exclude={"enabled"}),
+            **{b.name: {"files": paths_fingerprint(b.data_files(e), b.data_dir(e)),
+                        "settings": b.config(e).model_dump(mode="json", include=set(b.contamination_settings))}
                for b in checked_benchmarks(e)}}
 
 
 def checked_benchmarks(e: Any) -> list[Any]:
     """Enabled registered benchmarks that declare text for the contamination check."""
-    from humanllm.evaluate.benchmarks import enabled_benchmarks
+    from humanllm.evaluate.benchmarks import benchmarks
 
-    return [b for b in enabled_benchmarks(e) if b.checks_contamination]
+    return [b for b in benchmarks().values() if b.checks_contamination and b.enabled(e)]
 
 
 def run_contamination(ctx: Any, corpus: Artifact, tasks: dict[str, Artifact]) -> Artifact | None:

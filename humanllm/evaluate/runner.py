@@ -38,13 +38,19 @@ NOT_SCORING = {"name", "targets", "model_path", "judge", "contamination", "data"
 
 
 def _suites(e: Any) -> dict[str, Any]:
-    """Suite settings, a switched-off suite reduced to its switch (its other settings are never read)."""
+    """Suite settings, a switched-off suite reduced to its switch (its other settings are never read).
+    Registered benchmarks also read `lm_eval.apply_chat_template` and write bootstrap summaries."""
+    from humanllm.evaluate.benchmarks import enabled_benchmarks
+
     out = e.model_dump(mode="json", exclude=NOT_SCORING)
     for name, value in out.items():
         if isinstance(value, dict) and value.get("enabled") is False:
             out[name] = {"enabled": False}
+    benchmarks_run = bool(enabled_benchmarks(e))
     if not out["lm_eval"]["tasks"]:
-        out["lm_eval"] = {"tasks": []}
+        out["lm_eval"] = {"tasks": [], **({"apply_chat_template": e.lm_eval.apply_chat_template} if benchmarks_run else {})}
+    if benchmarks_run:
+        out["bootstrap"] = e.bootstrap.model_dump(mode="json", include={"samples", "confidence", "seed"})
     return out
 
 

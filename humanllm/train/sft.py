@@ -177,7 +177,7 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
 def train_stage_config(cfg: Any) -> dict[str, Any]:
     """The train key's config: hyper-parameters, mixture weights and how the model is loaded and templated."""
     m = cfg.model
-    return {"train": cfg.train.model_dump(), "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
+    return {"train": cfg.train.model_dump(exclude={"lora"} if cfg.train.method == "full" else None), "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
             "model_load": {"chat_template_kwargs": m.chat_template_kwargs, "dtype": m.dtype,
                            "attn_implementation": m.attn_implementation, "revision": m.revision,
                            "trust_remote_code": m.trust_remote_code}}

@@ -183,3 +183,15 @@ def write_tombench_fixture(dest: str | Path, quirks: bool = False) -> Path:
             lines.append(rec if isinstance(rec, str) else json.dumps(rec, ensure_ascii=False))
         (root / "data" / f"{stem}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return root
+
+
+def write_bigbench_fixture(dest: str | Path, tasks: tuple[str, ...] = ("navigate", "snarks"), examples: int = 8) -> Path:
+    """Write `dest`/<task>/task.json: two-choice BIG-bench tasks (True/False target_scores) in the official layout."""
+    root = Path(dest)
+    for name in tasks:
+        task = {"name": name, "examples": [{"input": f"{name} question {i}?",
+                                            "target_scores": {"True": int(i % 2 == 0), "False": int(i % 2 == 1)}}
+                                           for i in range(examples)]}
+        (root / name).mkdir(parents=True, exist_ok=True)
+        (root / name / "task.json").write_text(json.dumps(task))
+    return root

@@ -52,6 +52,7 @@ class MotiveBench(Benchmark):
     name = "motivebench"
     group_cols = ["subset", "metric", "question_type"]
     checks_contamination = True  # Amazon and Blog come from the same raw sources as our training data
+    contamination_settings = ("subsets",)
     headline_metrics = ("accuracy", "all_orderings_correct", "all_three_correct")
 
     def require_data(self, e: Any) -> Path:

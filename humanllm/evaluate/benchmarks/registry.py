@@ -35,6 +35,7 @@ class Benchmark:
     group_cols: ClassVar[list[str]]
     headline_metrics: ClassVar[tuple[str, ...]] = ("accuracy",)
     checks_contamination: ClassVar[bool] = False  # True: contamination_texts() is checked against training data
+    contamination_settings: ClassVar[tuple[str, ...]] = ()  # the settings that choose those texts (in that stage's key)
 
     def config(self, e: Any) -> Any:
         return getattr(e, self.name)

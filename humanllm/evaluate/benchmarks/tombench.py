@@ -47,6 +47,7 @@ class ToMBench(Benchmark):
     name = "tombench"
     group_cols = ["language", "level", "group"]
     checks_contamination = True
+    contamination_settings = ("languages",)
 
     def require_data(self, e: Any) -> Path:
         from humanllm.evaluate.benchmarks.errors import missing_data
