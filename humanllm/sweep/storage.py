@@ -91,10 +91,19 @@ def worker_identity(trial_number: int) -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": pid, "start": _start_ticks(pid), "trial": trial_number}
 
 
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
 def _alive(worker: dict[str, Any]) -> bool:
+    """The worker's process still runs: same pid and start time, and not a zombie (killed, not yet reaped
+    by its parent, as a `--workers` parent or a test leaves it until it waits for it)."""
     pid = int(worker["pid"])
     if Path("/proc").is_dir():
-        return _start_ticks(pid) is not None and _start_ticks(pid) == worker.get("start")
+        return _start_ticks(pid) is not None and _start_ticks(pid) == worker.get("start") and _state(pid) not in ("Z", "X")
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
