@@ -11,7 +11,7 @@ and untracked-but-not-ignored files, with only that module's test files under te
 never mutated. Writes results/bench/mutation.json: per module killed / total / score, the test files, seconds,
 and every survivor with its diff and, where it is kept as equivalent, the reason.
 
-`humanllm bench mutation` regenerates it (about 30 min on 2 cores). HUMANLLM_MUTATION_MODULES=store,stats
+`humanllm bench mutation` regenerates it (about 7 min on 2 shared cores). HUMANLLM_MUTATION_MODULES=store,stats
 runs only those modules and keeps the other modules' entries of an existing mutation.json;
 HUMANLLM_MUTATION_JOBS sets mutmut's parallel children (default 1).
 """
