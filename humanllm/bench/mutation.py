@@ -45,7 +45,7 @@ MODULES: dict[str, list[str]] = {
     "humanllm/codeid.py": ["tests/test_codeid_units.py",
                            "tests/test_codeid.py::test_every_registered_benchmark_module_is_in_the_eval_identity"],
     "humanllm/evaluate/stats.py": ["tests/test_eval_stats.py", "tests/test_stats_units.py"],
-    "humanllm/sweep/driver.py": ["tests/test_sweep_driver_units.py"],
+    "humanllm/sweep/driver.py": ["tests/test_sweep_driver_units.py", "tests/test_sweep_driver_wait.py"],
     "humanllm/data/funnel.py": ["tests/test_funnel_units.py"],
     "humanllm/tasks/leakage.py": ["tests/test_leakage.py", "tests/test_leakage_units.py"],
 }
