@@ -96,9 +96,12 @@ for _o in ("trials = study.get_trials(deepcopy=False)",):
     for _n in ("None", "True"):
         EQUIVALENT[(_D, _o, _o.replace("False", _n))] = _READ_ONLY
 _R = "trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))"
+_RT = "return [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]"
 EQUIVALENT.update({
     (_D, _R, _R.replace("False", "None")): _READ_ONLY, (_D, _R, _R.replace("False", "True")): _READ_ONLY,
     (_D, _R, _R.replace("deepcopy=False, ", "")): _READ_ONLY,
+    **{(_D, _RT, _RT.replace("deepcopy=False", d)): _READ_ONLY for d in ("deepcopy=None", "deepcopy=True")},
+    (_D, _RT, _RT.replace("deepcopy=False, ", "")): _READ_ONLY,
     (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, state=None)"): _FAIL,
     (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, )"): _FAIL,
     **{(_D, 'study.set_user_attr("spec", spec.model_dump(mode="json"))',
