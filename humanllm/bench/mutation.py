@@ -102,6 +102,7 @@ EQUIVALENT.update({
     (_D, _R, _R.replace("deepcopy=False, ", "")): _READ_ONLY,
     **{(_D, _RT, _RT.replace("deepcopy=False", d)): _READ_ONLY for d in ("deepcopy=None", "deepcopy=True")},
     (_D, _RT, _RT.replace("deepcopy=False, ", "")): _READ_ONLY,
+    (_D, "waiting = False", "waiting = None"): "None is falsy as False is: the once-per-wait notice is said alike",
     (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, state=None)"): _FAIL,
     (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, )"): _FAIL,
     **{(_D, 'study.set_user_attr("spec", spec.model_dump(mode="json"))',
