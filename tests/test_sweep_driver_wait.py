@@ -83,3 +83,29 @@ def test_a_worker_says_so_each_time_it_starts_waiting(fake_runner, monkeypatch, 
         assert driver.run_worker(s, study, Builder(), Path("/sweep")) == 1
     notices = [r.getMessage() for r in caplog.records if "elsewhere" in r.getMessage()]
     assert len(sleeps) == 2 and len(notices) == 2, (sleeps, notices)
+
+
+def test_a_killed_worker_not_yet_reaped_by_its_parent_is_dead():
+    """A zombie keeps its /proc entry and start time until its parent waits for it: it must count as dead,
+    or its trial waits for Optuna's heartbeat (120 s) instead of being retried at once."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from humanllm.sweep.storage import _alive, _start_ticks
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        worker = {"pid": child.pid, "start": _start_ticks(child.pid)}
+        assert worker["start"] is not None and _alive(worker)
+        assert not _alive({**worker, "start": "1"})  # the pid reused by another process
+        child.send_signal(signal.SIGKILL)
+        deadline = time.time() + 10
+        while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.time() < deadline:
+            time.sleep(0.01)
+        assert not _alive(worker)  # a zombie: killed, its /proc entry still there
+    finally:
+        child.kill()
+        child.wait()
+    assert not _alive(worker)  # reaped: gone

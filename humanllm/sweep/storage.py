@@ -79,11 +79,18 @@ def _rdb_storage(url: str, max_retries: int, attempts: int = 6) -> Any:
     raise AssertionError("unreachable")
 
 
-def _start_ticks(pid: int) -> str | None:
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first, start time at 19); None if gone."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
+    return fields if len(fields) > 19 else None
+
+
+def _start_ticks(pid: int) -> str | None:
+    fields = _proc_stat(pid)
+    return fields[19] if fields else None
 
 
 def worker_identity(trial_number: int) -> dict[str, Any]:
@@ -91,19 +98,13 @@ def worker_identity(trial_number: int) -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": pid, "start": _start_ticks(pid), "trial": trial_number}
 
 
-def _state(pid: int) -> str | None:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
-
-
 def _alive(worker: dict[str, Any]) -> bool:
     """The worker's process still runs: same pid and start time, and not a zombie (killed, not yet reaped
     by its parent, as a `--workers` parent or a test leaves it until it waits for it)."""
     pid = int(worker["pid"])
     if Path("/proc").is_dir():
-        return _start_ticks(pid) is not None and _start_ticks(pid) == worker.get("start") and _state(pid) not in ("Z", "X")
+        fields = _proc_stat(pid)
+        return fields is not None and fields[19] == worker.get("start") and fields[0] not in ("Z", "X")
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
