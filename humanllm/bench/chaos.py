@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 
 from humanllm.io import write_json
+from humanllm.report.provenance import git_state
 
 PHASES = {"curate": "curated", "train": "train", "merge": "merge", "eval": "eval"}  # phase → stage folder
 UPSTREAM = {"curate": ["raw_sample", "corpus", "base_model"], "train": ["raw_sample", "corpus", "base_model", "curated", "tasks"],
@@ -321,16 +322,6 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     return point
 
 
-def _git(*args: str) -> str | None:
-    """`git <args>` in the package's checkout; None outside one."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
-
-
 def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int = 10, seed: int = 0,
               work: str | Path | None = None, phases: list[str] | None = None,
               ratios: list[float] | None = None, required_points: int = 10) -> dict[str, Any]:
@@ -353,7 +344,8 @@ def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int =
         sweep["params"]["merge.ratios"]["grid"] = list(ratios)
     spec.write_text(yaml.safe_dump(sweep))
     rng = random.Random(seed)
-    commit, dirty = _git("rev-parse", "HEAD"), _git("status", "--porcelain", "--", "humanllm")
+    git = git_state(["humanllm"], Path(__file__).resolve().parents[2], untracked=True)
+    commit, dirty = git if git is not None else (None, None)
     t0 = time.perf_counter()
     with ScoringServer(latency_s=0.05, fault_rate=0.1, faults=("http_500", "http_429"), seed=seed) as server:
         overrides = [f"llm.base_url={server.base_url}", f"llm.model={server.model}", "llm.structured_output=json_schema",
@@ -378,7 +370,7 @@ def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int =
         "reference_stage_seconds": durations,
         "seed": seed,
         "commit": commit,
-        "code_changed_from_commit": bool(dirty) if dirty is not None else None,
+        "code_changed_from_commit": dirty,
         "code_identity": code_identity(),
         "wall_s": round(time.perf_counter() - t0, 1),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S"),

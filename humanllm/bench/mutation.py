@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.io import write_json
+from humanllm.report.provenance import git_state
 
 RESULT_FILE = "mutation.json"
 GOAL = 0.8
@@ -345,10 +346,8 @@ def run_mutation_bench(out_dir: Path, repo: Path | None = None, modules: list[st
     out_path = Path(out_dir) / RESULT_FILE
     previous = json.loads(out_path.read_text()) if out_path.is_file() else {}
     results = {m["module"]: m for m in previous.get("modules", [])}
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", *selected,
-                                 *[t.split("::")[0] for m in selected for t in MODULES[m]]],
-                                cwd=repo, capture_output=True, text=True).stdout.strip())
+    git = git_state([*selected, *[t.split("::")[0] for m in selected for t in MODULES[m]]], repo, untracked=True)
+    commit, dirty = git if git is not None else ("", False)
     for module in selected:
         print(f"mutation: {module} against {', '.join(MODULES[module])}", flush=True)
         res = run_module(repo, repo / ".mutation" / _slug(module), module, MODULES[module], jobs=jobs)

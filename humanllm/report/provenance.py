@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from humanllm.paths import REPO_ROOT
 from humanllm.store import package_versions
@@ -17,20 +17,30 @@ PAPER_KEEP = (9, 8)  # overall ≥ 9, every other metric ≥ 8 (generate_sft_dat
 CODE_PATHS = ("humanllm", "conf", "evals", "sweeps", "pyproject.toml")
 
 
+def git_state(paths: Sequence[str], root: Path = REPO_ROOT, short: bool = False,
+              untracked: bool = False) -> tuple[str, bool] | None:
+    """(HEAD commit, whether `paths` hold uncommitted changes, untracked files too if asked) of the checkout
+    at `root`; None outside a git checkout."""
+    git = ["git", "-C", str(root)]
+    try:
+        commit = subprocess.run([*git, "rev-parse", *(["--short=12"] if short else []), "HEAD"],
+                                capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+        dirty = subprocess.run([*git, "status", "--porcelain", *([] if untracked else ["--untracked-files=no"]), "--",
+                                *paths], capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit, bool(dirty)
+
+
 def code_version() -> str:
     """`<commit>` (+`-dirty` when the code or configs have uncommitted changes; results/ and docs do not
     count: a rerun rewrites the committed results it reports on) or the package version."""
     import humanllm
 
-    try:
-        commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "--short=12", "HEAD"],
-                                capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--untracked-files=no", "--",
-                                *CODE_PATHS],
-                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        return f"humanllm {humanllm.__version__} @ {commit}{'-dirty' if dirty else ''}"
-    except (OSError, subprocess.SubprocessError):
+    state = git_state(CODE_PATHS, short=True)
+    if state is None:
         return f"humanllm {humanllm.__version__} (not a git checkout)"
+    return f"humanllm {humanllm.__version__} @ {state[0]}{'-dirty' if state[1] else ''}"
 
 
 def keep_rule(synthesis: Any) -> dict[str, Any]:
