@@ -16,6 +16,10 @@ MAX_TEXT_CHARS = 200_000  # longer than any real post we know of (Reddit selftex
 FUTURE_SLACK_S = 86_400  # a timestamp more than a day after the build is not a real post time
 
 
+class UnreadableSource(ValueError):
+    """Raw files the loader cannot read as the platform's schema (an unknown layout, or nothing parsed)."""
+
+
 class BadRecord(ValueError):
     """A raw record whose fields cannot be what the schema says (raised by builders, quarantined by loaders)."""
 
@@ -62,6 +66,7 @@ class Loaded:
     candidates: list[Candidate] = field(default_factory=list)
     failures: list[tuple[str, Rejected]] = field(default_factory=list)
     threads: dict[str, Thread] = field(default_factory=dict)  # Reddit, every parsed submission
+    formats: list[str] = field(default_factory=list)  # "schema 2018 (file X)": what each file was read as
 
     def fail(self, kind: str, path: Path, line: int | None, reason: str, detail: str | None = None,
              record_id: str | None = None, author: str | None = None) -> None:

@@ -40,6 +40,7 @@ class Funnel:
         self.rows: dict[tuple[str, str, str], FunnelRow] = {}
         self.rejected: list[Rejected] = []
         self.raw: Counter = Counter()  # platform → raw records
+        self.formats: dict[str, list[str]] = {}  # platform → the schema each input file was read as
 
     def _row(self, platform: str, kind: str, stage: str) -> FunnelRow:
         key = (platform, kind, stage)
@@ -59,6 +60,7 @@ class Funnel:
             row.reasons[rej.reason] += 1
             self.rejected.append(rej)
         self.raw[loaded.platform] += len(loaded.candidates) + len(loaded.failures)
+        self.formats.setdefault(loaded.platform, []).extend(loaded.formats)
         return loaded.candidates
 
     def apply(self, stage: str, cands: list[Candidate], decisions: Decisions) -> list[Candidate]:
@@ -121,6 +123,8 @@ class Funnel:
             lines += [f"| {r.kind} | {r.stage} | {r.n_in} | {r.kept} | {r.rejected} | {_reasons(r)} |"
                       for r in rows if r.platform == p]
             lines.append("")
+            if self.formats.get(p):
+                lines += [f"Input read as: {p}: {f}" for f in self.formats[p]] + [""]
         return "\n".join(lines)
 
 

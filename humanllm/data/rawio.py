@@ -1,4 +1,5 @@
-"""Reading raw dump files leniently: globs, .gz/.zst, bad bytes, broken lines, CSV/JSONL/parquet tables.
+"""Reading raw dump files leniently: globs, .gz/.zst, bad bytes, broken lines, CSV/JSONL/parquet tables,
+and whole JSON documents (a list of objects, or one object) as API clients save them.
 
 Readers yield `RawRow(line, data, error)`: a row that cannot be parsed comes back with `error` set
 (and the line number) instead of stopping the file, so the loader can reject it with a reason.
@@ -28,6 +29,7 @@ class RawRow:
     line: int  # 1-based line (JSONL, CSV record start) or row number (parquet)
     data: dict[str, Any] | None
     error: str | None = None
+    item: int | str | None = None  # position in a JSON list or an API page ("3.7": page 3, tweet 7)
 
 
 def expand(patterns: Iterable[str], key: str) -> list[Path]:
@@ -74,13 +76,19 @@ def base_format(path: Path) -> str:
 
 
 def read_json_lines(path: Path) -> Iterator[RawRow]:
-    """One JSON object per line; blank lines are skipped; a bad line yields an error row."""
+    """One JSON object per line; blank lines are skipped; a bad line yields an error row. A file that is one
+    JSON document instead (its first line starts with `[`, or is a lone `{`) goes to `read_json_document`."""
     with open_binary(path) as fh:
         lineno = 0
+        first = True
         try:
             for lineno, raw in enumerate(fh, 1):
                 if not raw.strip():
                     continue
+                if first and (raw.lstrip().startswith(b"[") or raw.strip() == b"{"):
+                    yield from read_json_document(decode_bytes(raw + fh.read())[0], lineno)
+                    return
+                first = False
                 text, _ = decode_bytes(raw)
                 try:
                     obj = json.loads(text)
@@ -93,6 +101,54 @@ def read_json_lines(path: Path) -> Iterator[RawRow]:
                 yield RawRow(lineno, obj)
         except (OSError, EOFError, ValueError) as e:  # truncated gzip/zstd stream
             yield RawRow(lineno + 1, None, f"unreadable_file: {e}")
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def read_json_document(text: str, first_line: int = 1) -> Iterator[RawRow]:
+    """A JSON list of objects (one row each, with its line and position) or one object. The elements before
+    a syntax error are kept; the error is one row, and nothing after it can be resynchronised."""
+    decoder = json.JSONDecoder()
+
+    def line_at(pos: int) -> int:
+        return first_line + text.count("\n", 0, pos)
+
+    def broken(e: json.JSONDecodeError) -> RawRow:
+        return RawRow(line_at(e.pos), None, f"malformed_json: {e.msg} at line {line_at(e.pos)} column {e.colno}")
+
+    pos = _skip_space(text, 0)
+    if not text.startswith("[", pos):
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            yield broken(e)
+            return
+        if _skip_space(text, end) < len(text):
+            yield RawRow(line_at(end), None, "malformed_json: extra data after the JSON document")
+        yield RawRow(line_at(pos), obj) if isinstance(obj, dict) else \
+            RawRow(line_at(pos), None, f"not_an_object: {type(obj).__name__}")
+        return
+    pos, n = _skip_space(text, pos + 1), 0
+    while pos < len(text) and text[pos] != "]":
+        if n:
+            if text[pos] != ",":
+                yield RawRow(line_at(pos), None, "malformed_json: expected ',' between list elements")
+                return
+            pos = _skip_space(text, pos + 1)
+        try:
+            obj, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            yield broken(e)
+            return
+        yield RawRow(line_at(pos), obj, item=n) if isinstance(obj, dict) else \
+            RawRow(line_at(pos), None, f"not_an_object: {type(obj).__name__}", item=n)
+        pos, n = _skip_space(text, end), n + 1
+    if pos >= len(text):
+        yield RawRow(line_at(pos), None, "malformed_json: the JSON list is not closed (file cut short?)", item=n)
 
 
 def read_csv(path: Path) -> Iterator[RawRow]:

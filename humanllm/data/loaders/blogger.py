@@ -13,11 +13,13 @@ from pathlib import Path
 
 from humanllm.data.candidate import Candidate, Loaded
 from humanllm.data.config import BloggerSource
+from humanllm.data.loaders.rows import unset
 from humanllm.data.rawio import expand
 from humanllm.data.records import Post
 from humanllm.data.text import clean_text, decode_bytes
 
 FILENAME = re.compile(r"^(?P<id>\d+)\.(?P<gender>[a-z]+)\.(?P<age>\d+)\.(?P<industry>[^.]+)\.(?P<sign>[^.]+)\.xml$", re.I)
+EXPECTED = "Blog Authorship Corpus files id.gender.age.industry.sign.xml with <date>...</date><post>...</post>"
 TAG = re.compile(r"<(/?)(date|post)\s*>", re.I)
 MONTHS = {m.lower(): i for i, m in enumerate(
     "January February March April May June July August September October November December".split(), 1)}
@@ -50,7 +52,7 @@ def scan(text: str) -> list[tuple[int, str | None, str | None]]:
         closed = nxt is not None and nxt.group(1) == "/" and nxt.group(2).lower() == name
         body = text[m.end():nxt.start()] if closed and nxt is not None else None
         if name == "date":
-            date = body.strip() if body is not None else None
+            date = unset(body.strip()) if body is not None else None
         else:
             found.append((text.count("\n", 0, m.start()) + 1, date, body))
     return found
@@ -81,7 +83,7 @@ def _load_file(out: Loaded, path: Path, seen: set[str]) -> None:
             out.fail("blog_post", path, line, "unterminated_post", "no </post> before the next tag or the end",
                      record_id=rid, author=bid)
             continue
-        post = Post(post_id=rid, platform="blogger", kind="blog_post", author=bid, text=clean_text(body),
+        post = Post(post_id=rid, platform="blogger", kind="blog_post", author=bid, text=clean_text(unset(body)),
                     created_at=parse_date(date) if date else None,
                     meta={"date": date, "encoding": encoding})
         out.add(Candidate(rid, "blogger", "blog_post", bid, str(path), line, post=post, attributes=attributes), seen)

@@ -14,6 +14,8 @@ from humanllm.data.text import clean_text
 
 SUBMISSION_REQUIRED = ("id", "author", "title")
 COMMENT_REQUIRED = ("id", "author", "body", "link_id")
+EXPECTED = ("Pushshift submissions (id, author, title, selftext, created_utc, ...) and comments "
+            "(id, author, body, link_id, parent_id, created_utc, ...)")
 
 
 def _submission(rec: dict[str, Any], path: Path, line: int) -> Candidate:
