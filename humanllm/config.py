@@ -67,27 +67,79 @@ class RootConfig(StrictModel):
 
 def compose(overrides: Sequence[str] = (), config_dir: str | Path | None = None) -> dict[str, Any]:
     """Compose conf/config.yaml with Hydra overrides into a plain, resolved dict."""
-    from hydra import compose as hydra_compose
-    from hydra import initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException, MissingConfigException
-    from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
     conf = Path(config_dir).resolve() if config_dir else conf_dir()
     if not (conf / "config.yaml").is_file():
         raise ConfigError(f"no config.yaml in {conf} (set HUMANLLM_CONFIG_DIR or --config-dir)")
-    GlobalHydra.instance().clear()
     try:
-        with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
-            cfg = hydra_compose(config_name="config", overrides=list(overrides))
-        return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+        return _compose_plain(list(overrides), conf)
     except MissingConfigException as e:
         raise ConfigError(_explain_missing(e, conf)) from None
     except (HydraException, OmegaConfBaseException) as e:
-        raise ConfigError(_explain_hydra(e)) from None
+        listed = _explain_list_key(list(overrides), conf) if "Error merging override" in str(e) else None
+        raise ConfigError(listed or _explain_hydra(e)) from None
+    except ValueError as e:  # OmegaConf.update indexing a list with a name: "invalid literal for int()"
+        raise ConfigError(_explain_list_key(list(overrides), conf) or f"cannot apply the overrides: {e}") from None
+
+
+def _compose_plain(overrides: list[str], conf: Path) -> dict[str, Any]:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(conf), version_base="1.3"):
+            cfg = hydra_compose(config_name="config", overrides=overrides)
+        return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
     finally:
         GlobalHydra.instance().clear()
+
+
+def _explain_list_key(overrides: list[str], conf: Path) -> str | None:
+    """For an override `a.b.name=v` where `a.b` is a list (e.g. data.sources.amazon), or `a.b.7.c=v` past its
+    end: the list's key, why the override cannot work, and the list's shape, taken from its composed entries."""
+    for i, override in enumerate(overrides):
+        key, sep, _ = override.lstrip("+~").partition("=")
+        if not sep or "." not in key:
+            continue
+        try:
+            node: Any = _compose_plain(overrides[:i] + overrides[i + 1:], conf)
+        except Exception:  # another override is the problem; it is checked in its own turn
+            continue
+        parts = key.split(".")
+        for depth, part in enumerate(parts):
+            if isinstance(node, list) and (not part.isdigit() or int(part) >= len(node)):
+                return _list_shape(".".join(parts[:depth]), node, override, part)
+            if isinstance(node, list):
+                node = node[int(part)]
+            elif isinstance(node, dict) and part in node:
+                node = node[part]
+            else:
+                break
+    return None
+
+
+def _as_override_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_as_override_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_as_override_value(v) for v in value) + "]"
+    return "null" if value is None else str(value)
+
+
+def _list_shape(key: str, entries: list[Any], override: str, name: str) -> str:
+    first = entries[0] if entries else None
+    field = next(iter(first), "<field>") if isinstance(first, dict) else "<field>"
+    example = _as_override_value(first) if first is not None else "..."
+    problem = (f"has no entry {name} (indexes 0 to {len(entries) - 1})" if name.isdigit()
+               else f"is not a mapping, so there is no {name!r} in it")
+    return (f"{key}: is a list of {len(entries)} entries; `{override}`: it {problem}\n"
+            f"expected shape: {key}=[{example}, ...] (one entry each)\n"
+            f"set one entry's field by its index: {key}.0.{field}=..., or the whole list: '{key}=[{example}]'")
 
 
 def _options(conf: Path, group: str) -> list[str]:

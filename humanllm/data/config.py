@@ -43,8 +43,8 @@ class RedditSource(StrictModel):
 
 
 class TwitterSource(StrictModel):
-    tweets: list[str] = Field(min_length=1)  # twitter100m_tweets: .parquet / .csv / .jsonl(.gz)
-    users: list[str] = Field(default_factory=list)  # twitter100m_users
+    tweets: list[str] = Field(min_length=1)  # twitter100m_tweets (.parquet/.csv/.jsonl(.gz)) or API v1.1/v2 JSON
+    users: list[str] = Field(default_factory=list)  # twitter100m_users (API files carry their users)
 
     _lists = field_validator("tweets", "users", mode="before")(_as_list)
 
@@ -56,9 +56,11 @@ class BloggerSource(StrictModel):
 
 
 class AmazonCategory(StrictModel):
-    category: str | None = None  # null: taken from the reviews file name (Books.jsonl → Books)
-    reviews: list[str] = Field(min_length=1)  # <Category>.jsonl(.gz/.zst) or .parquet
-    meta: list[str] = Field(default_factory=list)  # meta_<Category>.jsonl
+    """One category's files; the 2023 and 2018/2014 schemas are both read (detected per file)."""
+
+    category: str | None = None  # null: taken from the reviews file name (Books.jsonl → Books, Books_5.json → Books)
+    reviews: list[str] = Field(min_length=1)  # <Category>.jsonl(.gz/.zst), 2018 <Category>_5.json, or .parquet
+    meta: list[str] = Field(default_factory=list)  # meta_<Category>.jsonl / .json
 
     _lists = field_validator("reviews", "meta", mode="before")(_as_list)
 
@@ -70,6 +72,18 @@ class SourcesConfig(StrictModel):
     twitter: TwitterSource | None = None
     blogger: BloggerSource | None = None
     amazon: list[AmazonCategory] | None = None
+
+    @field_validator("amazon", mode="before")
+    @classmethod
+    def _categories(cls, value: object) -> object:
+        """One category may be written as a mapping; anything else but a list is refused with the shape."""
+        if isinstance(value, dict):
+            return [value]
+        if value is not None and not isinstance(value, list):
+            raise ValueError("must be a list of categories; expected shape: "
+                             "data.sources.amazon=[{category: Books, reviews: [/dumps/Books.jsonl.gz], "
+                             "meta: [/dumps/meta_Books.jsonl.gz]}, ...]")
+        return value
 
     def enabled(self) -> list[Platform]:
         return [p for p in PLATFORMS if getattr(self, p)]

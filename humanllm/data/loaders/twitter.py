@@ -187,7 +187,7 @@ def _load_tweets(out: Loaded, path: Path, schema: str, authors: dict[str, tuple]
     if schema == "twitter100m":
         load_rows(out, "tweet", [path], read_table, ("user", "id", "tweet"), "user", _tweet, show, seen)
     elif schema == "v1.1":
-        load_rows(out, "tweet", [path], read_api_tweets, ("user",), "id_str", _api_tweet(v1_fields, authors), show, seen)
+        load_rows(out, "tweet", [path], read_api_tweets, ("user",), "", _api_tweet(v1_fields, authors), show, seen)
     else:
         load_rows(out, "tweet", [path], read_api_tweets, ("id",), "author_id", _api_tweet(v2_fields, authors), show,
                   seen)
