@@ -81,7 +81,8 @@ def compose(overrides: Sequence[str] = (), config_dir: str | Path | None = None)
         listed = _explain_list_key(list(overrides), conf) if "Error merging override" in str(e) else None
         raise ConfigError(listed or _explain_hydra(e)) from None
     except ValueError as e:  # OmegaConf.update indexing a list with a name: "invalid literal for int()"
-        raise ConfigError(_explain_list_key(list(overrides), conf) or f"cannot apply the overrides: {e}") from None
+        listed = _explain_list_key(list(overrides), conf)
+        raise ConfigError(listed or f"cannot apply the overrides: {e}") from None
 
 
 def _compose_plain(overrides: list[str], conf: Path) -> dict[str, Any]:
@@ -100,8 +101,8 @@ def _compose_plain(overrides: list[str], conf: Path) -> dict[str, Any]:
 
 
 def _explain_list_key(overrides: list[str], conf: Path) -> str | None:
-    """For an override `a.b.name=v` where `a.b` is a list (e.g. data.sources.amazon), or `a.b.7.c=v` past its
-    end: the list's key, why the override cannot work, and the list's shape, taken from its composed entries."""
+    """For an override `a.b.name=v` where `a.b` is a list (e.g. data.sources.amazon), or `a.b.7.c=v` past
+    its end: the list's key, why the override cannot work, and the list's shape (from its composed entries)."""
     for i, override in enumerate(overrides):
         key, sep, _ = override.lstrip("+~").partition("=")
         if not sep or "." not in key:
@@ -139,7 +140,8 @@ def _list_shape(key: str, entries: list[Any], override: str, name: str) -> str:
                else f"is not a mapping, so there is no {name!r} in it")
     return (f"{key}: is a list of {len(entries)} entries; `{override}`: it {problem}\n"
             f"expected shape: {key}=[{example}, ...] (one entry each)\n"
-            f"set one entry's field by its index: {key}.0.{field}=..., or the whole list: '{key}=[{example}]'")
+            f"set one entry's field by its index: {key}.0.{field}=..., "
+            f"or the whole list: '{key}=[{example}]'")
 
 
 def _options(conf: Path, group: str) -> list[str]:

@@ -43,7 +43,7 @@ class RedditSource(StrictModel):
 
 
 class TwitterSource(StrictModel):
-    tweets: list[str] = Field(min_length=1)  # twitter100m_tweets (.parquet/.csv/.jsonl(.gz)) or API v1.1/v2 JSON
+    tweets: list[str] = Field(min_length=1)  # twitter100m_tweets (.parquet/.csv/.jsonl) or API v1.1/v2 JSON
     users: list[str] = Field(default_factory=list)  # twitter100m_users (API files carry their users)
 
     _lists = field_validator("tweets", "users", mode="before")(_as_list)
@@ -58,8 +58,8 @@ class BloggerSource(StrictModel):
 class AmazonCategory(StrictModel):
     """One category's files; the 2023 and 2018/2014 schemas are both read (detected per file)."""
 
-    category: str | None = None  # null: taken from the reviews file name (Books.jsonl → Books, Books_5.json → Books)
-    reviews: list[str] = Field(min_length=1)  # <Category>.jsonl(.gz/.zst), 2018 <Category>_5.json, or .parquet
+    category: str | None = None  # null: from the reviews file name (Books.jsonl, Books_5.json → Books)
+    reviews: list[str] = Field(min_length=1)  # <Category>.jsonl(.gz/.zst), 2018 <Category>_5.json, .parquet
     meta: list[str] = Field(default_factory=list)  # meta_<Category>.jsonl / .json
 
     _lists = field_validator("reviews", "meta", mode="before")(_as_list)

@@ -118,7 +118,8 @@ def read_json_document(text: str, first_line: int = 1) -> Iterator[RawRow]:
         return first_line + text.count("\n", 0, pos)
 
     def broken(e: json.JSONDecodeError) -> RawRow:
-        return RawRow(line_at(e.pos), None, f"malformed_json: {e.msg} at line {line_at(e.pos)} column {e.colno}")
+        where = f"at line {line_at(e.pos)} column {e.colno}"
+        return RawRow(line_at(e.pos), None, f"malformed_json: {e.msg} {where}")
 
     pos = _skip_space(text, 0)
     if not text.startswith("[", pos):
@@ -148,7 +149,7 @@ def read_json_document(text: str, first_line: int = 1) -> Iterator[RawRow]:
             RawRow(line_at(pos), None, f"not_an_object: {type(obj).__name__}", item=n)
         pos, n = _skip_space(text, end), n + 1
     if pos >= len(text):
-        yield RawRow(line_at(pos), None, "malformed_json: the JSON list is not closed (file cut short?)", item=n)
+        yield RawRow(line_at(pos), None, "malformed_json: the JSON list is not closed (cut short?)", item=n)
 
 
 def read_csv(path: Path) -> Iterator[RawRow]:

@@ -16,7 +16,10 @@ LOADERS: dict[str, Callable[..., Loaded]] = {
     "amazon": amazon.load_amazon,
 }
 EXPECTED: dict[str, str] = {
-    "reddit": reddit.EXPECTED, "twitter": twitter.EXPECTED, "blogger": blogger.EXPECTED, "amazon": amazon.EXPECTED,
+    "reddit": reddit.EXPECTED,
+    "twitter": twitter.EXPECTED,
+    "blogger": blogger.EXPECTED,
+    "amazon": amazon.EXPECTED,
 }
 
 
@@ -38,11 +41,17 @@ def nothing_parsed(loaded: Loaded, expected: str) -> str:
     example: dict[tuple[str, str], str] = {}
     for _, r in loaded.failures:
         by_file.setdefault(r.source_file, Counter())[r.reason] += 1
-        example.setdefault((r.source_file, r.reason), f"line {r.line}" + (f": {r.detail}" if r.detail else ""))
-    lines = [f"data.sources.{loaded.platform}: all {len(loaded.failures)} raw records were rejected while parsing "
-             f"(nothing to build a corpus from)"]
+        example.setdefault(
+            (r.source_file, r.reason), f"line {r.line}" + (f": {r.detail}" if r.detail else "")
+        )
+    lines = [
+        f"data.sources.{loaded.platform}: all {len(loaded.failures)} raw records were rejected while parsing "
+        f"(nothing to build a corpus from)"
+    ]
     for path, reasons in by_file.items():
-        counts = ", ".join(f"{n} {reason} (e.g. {example[path, reason]})" for reason, n in reasons.most_common(3))
+        counts = ", ".join(
+            f"{n} {reason} (e.g. {example[path, reason]})" for reason, n in reasons.most_common(3)
+        )
         lines.append(f"  {path}: {counts}")
     lines += [f"  read as: {f}" for f in loaded.formats]
     lines.append(f"  expected: {expected}")

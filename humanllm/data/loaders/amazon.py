@@ -20,10 +20,21 @@ from humanllm.data.rawio import expand, read_table
 from humanllm.data.records import Item, Post
 from humanllm.data.text import clean_text
 
-ITEM_FIELDS = ("main_category", "average_rating", "rating_number", "store", "categories", "details", "price", "rank")
-EXPECTED = ("Amazon Reviews 2023 (reviews: user_id, asin, parent_asin, timestamp, rating, title, text; meta: "
-            "parent_asin, title, ...) or 2018/2014 (reviews: reviewerID, asin, unixReviewTime, overall, summary, "
-            "reviewText; meta: asin, title, category, brand, description, ...)")
+ITEM_FIELDS = (
+    "main_category",
+    "average_rating",
+    "rating_number",
+    "store",
+    "categories",
+    "details",
+    "price",
+    "rank",
+)
+EXPECTED = (
+    "Amazon Reviews 2023 (reviews: user_id, asin, parent_asin, timestamp, rating, title, text; meta: "
+    "parent_asin, title, ...) or 2018/2014 (reviews: reviewerID, asin, unixReviewTime, overall, summary, "
+    "reviewText; meta: asin, title, category, brand, description, ...)"
+)
 REVIEW_SCHEMAS: dict[str, Callable[[dict], bool]] = {
     "2023": lambda r: "user_id" in r,
     "2018": lambda r: "reviewerID" in r,
@@ -53,8 +64,14 @@ def _item(category: str | None) -> Build:
         meta = {k: rec.get(k) for k in ITEM_FIELDS if rec.get(k) not in (None, "", [], {})}
         meta["features"] = _texts(rec.get("features"))
         meta["description"] = _texts(rec.get("description"))
-        item = Item(item_id=asin, title=clean_text(text(rec, "title")), category=category or category_of(path), meta=meta)
+        item = Item(
+            item_id=asin,
+            title=clean_text(text(rec, "title")),
+            category=category or category_of(path),
+            meta=meta,
+        )
         return Candidate(f"amazon:item:{asin}", "amazon", "item", None, str(path), line, item=item)
+
     return build
 
 
@@ -63,16 +80,30 @@ def _review(category: str | None) -> Build:
         user = str(text(rec, "user_id"))
         parent = str(text(rec, "parent_asin") or text(rec, "asin"))
         ts = post_time(rec, "timestamp")
-        meta = {"asin": rec.get("asin"), "parent_asin": parent, "rating": number(rec, "rating"),
-                "helpful_vote": int(number(rec, "helpful_vote") or 0),
-                "verified_purchase": as_bool(rec.get("verified_purchase")), "category": category or category_of(path)}
+        meta = {
+            "asin": rec.get("asin"),
+            "parent_asin": parent,
+            "rating": number(rec, "rating"),
+            "helpful_vote": int(number(rec, "helpful_vote") or 0),
+            "verified_purchase": as_bool(rec.get("verified_purchase")),
+            "category": category or category_of(path),
+        }
         if isinstance(rec.get("style"), dict):
-            meta["style"] = {k.strip().rstrip(":"): str(v).strip() for k, v in rec["style"].items() if v is not None}
+            meta["style"] = {
+                k.strip().rstrip(":"): str(v).strip() for k, v in rec["style"].items() if v is not None
+            }
         post = Post(
-            post_id=f"amazon:{user}:{parent}:{rec.get('timestamp')}", platform="amazon", kind="review", author=user,
-            title=clean_text(text(rec, "title")) or None, text=clean_text(text(rec, "text")), created_at=ts, meta=meta,
+            post_id=f"amazon:{user}:{parent}:{rec.get('timestamp')}",
+            platform="amazon",
+            kind="review",
+            author=user,
+            title=clean_text(text(rec, "title")) or None,
+            text=clean_text(text(rec, "text")),
+            created_at=ts,
+            meta=meta,
         )
         return Candidate(post.post_id, "amazon", "review", user, str(path), line, post=post)
+
     return build
 
 
@@ -81,13 +112,16 @@ def _review_day(value: Any) -> int | None:
     if value is None:
         return None
     try:
-        return int(datetime.strptime(str(value).strip(), "%m %d, %Y").replace(tzinfo=timezone.utc).timestamp())
+        return int(
+            datetime.strptime(str(value).strip(), "%m %d, %Y").replace(tzinfo=timezone.utc).timestamp()
+        )
     except ValueError:
         raise BadRecord("bad_timestamp", f"reviewTime={value!r:.40}") from None
 
 
 def review_2018_fields(rec: dict[str, Any]) -> dict[str, Any]:
-    """A 2018 (or 2014) review in the 2023 field names; `vote` is '1,234' in 2018, `helpful` [up, total] in 2014."""
+    """A 2018 (or 2014) review in the 2023 field names; `vote` is '1,234' in 2018, `helpful` [up, total]
+    in 2014."""
     votes = rec.get("vote")
     if isinstance(votes, str):
         votes = votes.replace(",", "")
@@ -99,24 +133,43 @@ def review_2018_fields(rec: dict[str, Any]) -> dict[str, Any]:
         stamp = _review_day(rec.get("reviewTime"))
     if stamp is None:
         raise BadRecord("missing_field", "unixReviewTime, reviewTime")
-    return {"user_id": rec["reviewerID"], "asin": rec["asin"], "parent_asin": rec["asin"], "timestamp": stamp,
-            "text": rec.get("reviewText"), "title": rec.get("summary"), "rating": rec.get("overall"),
-            "helpful_vote": votes, "verified_purchase": rec.get("verified"), "style": rec.get("style")}
+    return {
+        "user_id": rec["reviewerID"],
+        "asin": rec["asin"],
+        "parent_asin": rec["asin"],
+        "timestamp": stamp,
+        "text": rec.get("reviewText"),
+        "title": rec.get("summary"),
+        "rating": rec.get("overall"),
+        "helpful_vote": votes,
+        "verified_purchase": rec.get("verified"),
+        "style": rec.get("style"),
+    }
 
 
 def item_2018_fields(rec: dict[str, Any]) -> dict[str, Any]:
     """A 2018 meta row in the 2023 field names (`category` list → categories, `brand` → store, ...)."""
-    return {"parent_asin": rec["asin"], "title": rec.get("title"), "main_category": rec.get("main_cat"),
-            "store": rec.get("brand"), "categories": rec.get("category"), "details": rec.get("details"),
-            "price": rec.get("price"), "rank": rec.get("rank"), "features": rec.get("feature"),
-            "description": rec.get("description")}
+    return {
+        "parent_asin": rec["asin"],
+        "title": rec.get("title"),
+        "main_category": rec.get("main_cat"),
+        "store": rec.get("brand"),
+        "categories": rec.get("category"),
+        "details": rec.get("details"),
+        "price": rec.get("price"),
+        "rank": rec.get("rank"),
+        "features": rec.get("feature"),
+        "description": rec.get("description"),
+    }
 
 
 def _renamed(build: Build, rename: Callable[[dict[str, Any]], dict[str, Any]]) -> Build:
     return lambda rec, path, line: build(rename(rec), path, line)
 
 
-def _load_files(out: Loaded, kind: str, files: list[Path], category: str | None, seen: set[str], show: bool) -> None:
+def _load_files(
+    out: Loaded, kind: str, files: list[Path], category: str | None, seen: set[str], show: bool
+) -> None:
     """Each file with the builder of the schema its records show (said in `out.formats`)."""
     schemas = REVIEW_SCHEMAS if kind == "review" else META_SCHEMAS
     for path in files:

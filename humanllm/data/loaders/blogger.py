@@ -19,7 +19,7 @@ from humanllm.data.records import Post
 from humanllm.data.text import clean_text, decode_bytes
 
 FILENAME = re.compile(r"^(?P<id>\d+)\.(?P<gender>[a-z]+)\.(?P<age>\d+)\.(?P<industry>[^.]+)\.(?P<sign>[^.]+)\.xml$", re.I)
-EXPECTED = "Blog Authorship Corpus files id.gender.age.industry.sign.xml with <date>...</date><post>...</post>"
+EXPECTED = "Blog Authorship Corpus files id.gender.age.industry.sign.xml, <date>...</date><post>...</post>"
 TAG = re.compile(r"<(/?)(date|post)\s*>", re.I)
 MONTHS = {m.lower(): i for i, m in enumerate(
     "January February March April May June July August September October November December".split(), 1)}
@@ -83,7 +83,8 @@ def _load_file(out: Loaded, path: Path, seen: set[str]) -> None:
             out.fail("blog_post", path, line, "unterminated_post", "no </post> before the next tag or the end",
                      record_id=rid, author=bid)
             continue
-        post = Post(post_id=rid, platform="blogger", kind="blog_post", author=bid, text=clean_text(unset(body)),
+        body = clean_text(unset(body))
+        post = Post(post_id=rid, platform="blogger", kind="blog_post", author=bid, text=body,
                     created_at=parse_date(date) if date else None,
                     meta={"date": date, "encoding": encoding})
         out.add(Candidate(rid, "blogger", "blog_post", bid, str(path), line, post=post, attributes=attributes), seen)

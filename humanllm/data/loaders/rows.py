@@ -17,7 +17,8 @@ SENTINELS = frozenset({"", "null", "NULL", "None", "nan", "NaN"})
 
 
 def unset(value: Any) -> Any:
-    """None for a placeholder (a SENTINELS string, surrounding spaces ignored, or a float NaN), else the value."""
+    """None for a placeholder (a SENTINELS string, surrounding spaces ignored, or a float NaN), else
+    the value."""
     if isinstance(value, str):
         return None if value.strip() in SENTINELS else value
     if isinstance(value, float) and value != value:
@@ -39,9 +40,17 @@ def _unset_nested(value: Any) -> Any:
     return unset(value)
 
 
-def load_rows(out: Loaded, kind: str, files: Iterable[Path], read: Callable[[Path], Iterator[RawRow]],
-              required: tuple[str, ...], author_field: str, build: Build, show: bool,
-              seen: set[str] | None = None) -> None:
+def load_rows(
+    out: Loaded,
+    kind: str,
+    files: Iterable[Path],
+    read: Callable[[Path], Iterator[RawRow]],
+    required: tuple[str, ...],
+    author_field: str,
+    build: Build,
+    show: bool,
+    seen: set[str] | None = None,
+) -> None:
     """Parse every row of `files`: bad rows, rows missing a required field and rows the builder refuses
     (`BadRecord`: wrong types, bad numbers or timestamps) become parse failures with their reason.
 
@@ -59,7 +68,9 @@ def load_rows(out: Loaded, kind: str, files: Iterable[Path], read: Callable[[Pat
             author = str(author) if isinstance(author, (str, int)) and not isinstance(author, bool) else None
             missing = [k for k in required if data.get(k) is None]
             if missing:
-                out.fail(kind, path, row.line, "missing_field", ", ".join(missing), record_id=rid, author=author)
+                out.fail(
+                    kind, path, row.line, "missing_field", ", ".join(missing), record_id=rid, author=author
+                )
                 continue
             try:
                 cand = build(data, path, row.line)
@@ -69,10 +80,17 @@ def load_rows(out: Loaded, kind: str, files: Iterable[Path], read: Callable[[Pat
             out.add(cand, seen)
 
 
-def detect_schema(path: Path, read: Callable[[Path], Iterator[RawRow]], markers: dict[str, Callable[[dict], bool]],
-                  what: str, expected: str, peek: int = 20) -> str | None:
+def detect_schema(
+    path: Path,
+    read: Callable[[Path], Iterator[RawRow]],
+    markers: dict[str, Callable[[dict], bool]],
+    what: str,
+    expected: str,
+    peek: int = 20,
+) -> str | None:
     """The schema (a `markers` name) that most of the file's first `peek` parsed objects match. None when no
-    object parses (the rows are then rejected one by one); UnreadableSource when objects parse but none matches."""
+    object parses (the rows are then rejected one by one); UnreadableSource when objects parse but none
+    matches."""
     votes: Counter[str] = Counter()
     keys: set[str] = set()
     parsed = 0
@@ -94,5 +112,7 @@ def detect_schema(path: Path, read: Callable[[Path], Iterator[RawRow]], markers:
         return votes.most_common(1)[0][0]
     if not parsed:
         return None
-    raise UnreadableSource(f"{path}: not a known {what} layout (its records have the keys "
-                           f"{', '.join(sorted(keys)[:20])}); expected {expected}")
+    raise UnreadableSource(
+        f"{path}: not a known {what} layout (its records have the keys "
+        f"{', '.join(sorted(keys)[:20])}); expected {expected}"
+    )
