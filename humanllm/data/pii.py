@@ -5,13 +5,17 @@ and replaced in one pass, so one rule never sees another's placeholder. Phone nu
 Google's libphonenumber (`phonenumbers`, valid numbers in several regions) plus a North-American shape
 rule for numbers it deems invalid (e.g. the 555 range). Recall and precision are measured by
 `humanllm bench pii` on a planted set (results/bench/pii.json).
+
+Cost: most posts hold no PII, so each detector sits behind a gate (`GATES`), a cheap check of something
+every match of that detector must contain (a digit, an "@", a cue word). A gate that fails skips the
+detector; a gate never decides that a span is PII, so gating cannot lose a detection.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import phonenumbers
 
@@ -198,16 +202,50 @@ def replace(text: str, spans: list[Span]) -> str:
     return "".join(out) + text[pos:]
 
 
+# re.I matches these three with ASCII letters although str.lower() does not map them so
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
+_DIGIT = re.compile(r"\d")
+_URL_GATE = re.compile(rf"https?://|www\.|\.(?:{_TLDS})\b", re.I)
+_GO_BY = re.compile(r"go\s+by")
+_HOUSE_NUMBER = re.compile(r"\d(?:[A-Za-z]|-\d{1,4})?\s", re.I)  # an ADDRESS match starts "12 ", "12b ", "12-3 "
+_IG_CUE = re.compile(r"\big[\s:=]")  # "ig" is inside too many words for a substring test
+_CUE_WORDS = ("user", "handle", "gamer", "screen", "nick", "insta", "snap", "discord", "twitch", "steam", "tiktok",
+              "twitter", "reddit", "telegram", "kik", "psn", "xbox", "github", "tumblr", "youtube", "spotify")
+Gate = Callable[[str, str], bool]  # (text, folded lower-case text) → may the detector find anything?
+
+
+def _seven_digits(text: str, low: str) -> bool:
+    """Every phone span holds >= 7 digits; most posts hold fewer in all."""
+    m = _DIGIT.search(text)
+    return m is not None and len(_DIGIT.findall(text, m.start())) >= 7
+
+
+GATES: dict[str, Gate] = {
+    "emails": lambda t, low: "@" in t or "dot" in low or "at]" in low or "at)" in low or "at}" in low,
+    "urls": lambda t, low: _URL_GATE.search(t) is not None,
+    "phones": _seven_digits,
+    "addresses": lambda t, low: "box" in low or _HOUSE_NUMBER.search(t) is not None,
+    "names": lambda t, low: "name" in low or "call" in low or _GO_BY.search(low) is not None,
+    "usernames": lambda t, low: any(w in low for w in _CUE_WORDS) or _IG_CUE.search(low) is not None,
+    "handles": lambda t, low: "@" in t or "u/" in t,
+}
+
+
 class Scrubber:
-    """Applies the enabled PII rules; `known` are author names of the same platform."""
+    """Applies the enabled PII rules, each behind its gate; `known` are author names of the same platform."""
 
     def __init__(self, cfg: PiiConfig, known: Iterable[str] = ()):
         self.cfg = cfg
         self.known = {n.lower() for n in known if handle_like(n, cfg.known_author_min_len)} if cfg.known_authors else set()
-        rules = [(cfg.emails, find_emails), (cfg.urls, find_urls), (cfg.phones, find_phones),
-                 (cfg.addresses, find_addresses), (cfg.names, find_names), (cfg.usernames, find_usernames),
-                 (cfg.handles, find_handles), (bool(self.known), self._find_known)]
-        self.detectors = [find for enabled, find in rules if enabled]
+        known_gate: Gate = (lambda t, low: _DIGIT.search(t) is not None) \
+            if self.known and all(any(c in "0123456789" for c in n) for n in self.known) else (lambda t, low: True)
+        rules = [("emails", find_emails), ("urls", find_urls), ("phones", find_phones),
+                 ("addresses", find_addresses), ("names", find_names), ("usernames", find_usernames),
+                 ("handles", find_handles)]
+        self.detectors: list[tuple[Gate, Callable[[str], Iterator[Span]]]] = [
+            (GATES[name], find) for name, find in rules if getattr(cfg, name)]
+        if self.known:
+            self.detectors.append((known_gate, self._find_known))
 
     def _find_known(self, text: str) -> Iterator[Span]:
         yield from (Span(m.start(), m.end(), "known_author") for m in TOKEN.finditer(text)
@@ -215,7 +253,8 @@ class Scrubber:
 
     def spans(self, text: str) -> list[Span]:
         """The PII spans that would be replaced, non-overlapping and in order."""
-        return resolve(span for find in self.detectors for span in find(text))
+        low = text.translate(_FOLD).lower()
+        return resolve(span for gate, find in self.detectors if gate(text, low) for span in find(text))
 
     def __call__(self, text: str | None) -> str | None:
         if not text or not self.cfg.enabled:

@@ -1,0 +1,38 @@
+"""The PII gates skip detectors cheaply but never change what is scrubbed."""
+
+from __future__ import annotations
+
+from humanllm.bench.pii_planted import held_out_set, planted_set
+from humanllm.data.config import PiiConfig
+from humanllm.data.pii import Scrubber
+
+EDGE_CASES = [
+    "call 555-0134 ext 12 or 020 7946 0958", "ring +44 7700 900123 now", "jo [AT] mail [DOT] fm",
+    "jo at mail dot com", "my nAME iS Ana", "people CALL me Ed", "i go\nby ted", "İG: bob_12", "ſcreen name: bob_1",
+    "12 Elm Street, Austin TX 78701", "P.O. Box 12", "12b baker st", "see WWW.site.org", "ping @carl_9 and u/dave",
+    "IG bob.smith", "my gamertag is x_y_z", "no pii in here at all", "born 1984, 12 years", "id 1000331 wrote",
+]
+
+
+def _ungated(known: tuple[str, ...] = ()) -> Scrubber:
+    s = Scrubber(PiiConfig(), known)
+    s.detectors = [(lambda text, low: True, find) for _, find in s.detectors]
+    return s
+
+
+def test_gates_keep_every_detection():
+    for text in EDGE_CASES:
+        assert Scrubber(PiiConfig(), ["1000331"]).spans(text) == _ungated(("1000331",)).spans(text), text
+    for item in planted_set(per_category=40) + held_out_set():
+        assert Scrubber(PiiConfig(), item.known_authors).spans(item.text) == \
+            _ungated(item.known_authors).spans(item.text), item.text
+
+
+def test_gates_skip_detectors_on_plain_text():
+    calls: list[str] = []
+    s = Scrubber(PiiConfig(), ["1000331"])
+    s.detectors = [(gate, lambda text, f=find: calls.append(f.__name__) or f(text)) for gate, find in s.detectors]
+    s.spans("a quiet afternoon reading in the garden with tea")
+    assert calls == []
+    s.spans("call 415 555 0134 or mail me@x.org, 1000331")
+    assert {"find_phones", "find_emails", "_find_known"} <= set(calls)
