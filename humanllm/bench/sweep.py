@@ -110,7 +110,8 @@ def _hand_loop(root: Path, base: str, sft: str, env: dict[str, str], work: Path,
               "--metadata", json.dumps({"max_docs": LIGHT_DOCS, "max_chars": 2000}), "--batch_size", "8",
               "--device", "cpu", "--output_path", str(res)], env, root)
         result = json.loads(next(res.rglob("results_*.json")).read_text())["results"]["general_english_ppl"]
-        scores[alpha] = {f"general/english/{m}": float(result[f"{m},none"]) for m in ("byte_perplexity", "word_perplexity")}
+        scores[alpha] = {f"general/english/{m}": float(result[f"{m},none"])
+                         for m in ("bits_per_byte", "byte_perplexity", "word_perplexity")}
     return time.perf_counter() - t0, scores
 
 

@@ -26,8 +26,12 @@ def _evaluate(lm: Any, tasks: list[str], task_manager: Any, seed: int, **kwargs:
 
 
 def english_perplexity(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[str, Any]]]:
-    """Bits per byte (mean over documents, so it matches its bootstrap CI) and lm-eval's corpus-level
-    byte and word perplexity on stdlib docstrings; per-document bits per byte as items."""
+    """lm-eval's corpus-level bits_per_byte, byte_perplexity and word_perplexity on stdlib docstrings, and the
+    mean over documents of per-document bits per byte under its own name (`doc_mean_bits_per_byte`).
+
+    Items: per-document bits per byte twice, as `bits_per_byte` weighted by the document's bytes (their
+    weighted mean is lm-eval's sum(-log-likelihood) / sum(bytes) / ln 2, so the report's bootstrap resamples
+    documents for a ratio estimator) and as `doc_mean_bits_per_byte` (unweighted)."""
     from lm_eval.tasks import TaskManager
 
     p = ctx.cfg.eval.perplexity
@@ -38,10 +42,14 @@ def english_perplexity(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[s
     items = []
     for s in res["samples"]["general_english_ppl"]:
         loglik, n_bytes = s["bits_per_byte"]
-        items.append({"suite": "general", "task": "english", "metric": "bits_per_byte", "item_id": str(s["doc_id"]),
-                      "value": -loglik / (n_bytes * math.log(2))})
-    scores = {f"general/english/{m}": float(r[f"{m},none"]) for m in ("byte_perplexity", "word_perplexity")}
-    scores["general/english/bits_per_byte"] = sum(i["value"] for i in items) / len(items)
+        doc = {"suite": "general", "task": "english", "item_id": str(s["doc_id"]),
+               "value": -loglik / (n_bytes * math.log(2))}
+        items += [{**doc, "metric": "bits_per_byte", "weight": float(n_bytes)},
+                  {**doc, "metric": "doc_mean_bits_per_byte"}]
+    corpus = ("bits_per_byte", "byte_perplexity", "word_perplexity")  # lm-eval's names, lm-eval's values
+    scores = {f"general/english/{m}": float(r[f"{m},none"]) for m in corpus}
+    per_doc = [i["value"] for i in items if i["metric"] == "doc_mean_bits_per_byte"]
+    scores["general/english/doc_mean_bits_per_byte"] = sum(per_doc) / len(per_doc)
     return scores, items
 
 

@@ -1,6 +1,10 @@
 """Percentile bootstrap confidence intervals: a mean over items, and a paired difference of two
 models scored on the same items. Seeded and vectorised (resamples are drawn in chunks).
 
+With `weights` the estimate is the weighted mean sum(w·v)/sum(w), a ratio of sums whose bootstrap
+resamples items: per-document bits per byte weighted by bytes give lm-eval's corpus-level
+bits_per_byte (sum of -log-likelihoods over sum of bytes), and its interval.
+
 Items cluster (several held-out examples per user, three questions per MotiveBench scenario), so
 with `clusters` the bootstrap resamples whole clusters (users), not items: the interval then
 reflects how many independent people the number stands on. The estimate stays the item mean.
@@ -65,25 +69,49 @@ def _as_vector(values: Sequence[float] | np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
-def _cluster_totals(arr: np.ndarray, clusters: Sequence[Any] | None) -> tuple[np.ndarray, np.ndarray]:
-    """Per-cluster sums and sizes (each item its own cluster when `clusters` is None)."""
+def _weights(weights: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray:
+    """Item weights (1 each when None); positive and finite, one per value."""
+    if weights is None:
+        return np.ones(n)
+    w = _as_vector(weights, "weights")
+    if w.size != n:
+        raise ValueError(f"weights: {w.size} weights for {n} values")
+    if (w <= 0).any():
+        raise ValueError("weights must be > 0")
+    return w
+
+
+def weighted_mean(values: Sequence[float] | np.ndarray,
+                  weights: Sequence[float] | np.ndarray | None = None) -> float:
+    """sum(w·v) / sum(w): the plain mean without weights."""
+    arr = _as_vector(values, "values")
+    w = _weights(weights, arr.size)
+    return float((arr * w).sum() / w.sum())
+
+
+def _cluster_totals(arr: np.ndarray, clusters: Sequence[Any] | None,
+                    weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cluster weighted sums and total weights (each item its own cluster when `clusters` is None)."""
+    w = np.ones_like(arr) if weights is None else weights
     if clusters is None:
-        return arr, np.ones_like(arr)
+        return arr * w, w
     labels = np.asarray([str(c) for c in clusters])
     if labels.size != arr.size:
         raise ValueError(f"clusters: {labels.size} labels for {arr.size} values")
     _, inverse = np.unique(labels, return_inverse=True)
-    return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(float)
+    return np.bincount(inverse, weights=arr * w), np.bincount(inverse, weights=w)
 
 
 def bootstrap_means(values: Sequence[float] | np.ndarray, samples: int = 1000, seed: int = 0,
-                    clusters: Sequence[Any] | None = None) -> np.ndarray:
+                    clusters: Sequence[Any] | None = None,
+                    weights: Sequence[float] | np.ndarray | None = None) -> np.ndarray:
     """Means of `samples` resamples (with replacement) of `values`, or of whole `clusters` when given
-    (the item mean of the drawn clusters: sum of their totals over sum of their sizes)."""
+    (the item mean of the drawn clusters: sum of their totals over sum of their sizes). With `weights`,
+    each resample's weighted mean (a ratio estimator: sum of w·v over sum of w of the drawn items)."""
     if samples <= 0:
         raise ValueError(f"samples must be > 0 (got {samples})")
     arr = _as_vector(values, "values")
-    totals, sizes = _cluster_totals(arr, clusters)
+    totals, sizes = _cluster_totals(arr, clusters, _weights(weights, arr.size))
     rng = np.random.default_rng(seed)
     g = totals.size
     per_chunk = max(1, _CHUNK_CELLS // g)
@@ -99,21 +127,24 @@ def cluster_count(clusters: Sequence[Any] | None, n: int) -> int:
     return n if clusters is None else len({str(c) for c in clusters})
 
 
-def _interval(arr: np.ndarray, means: np.ndarray, confidence: float) -> tuple[float, float, float]:
+def _interval(arr: np.ndarray, means: np.ndarray, confidence: float,
+              weights: Sequence[float] | np.ndarray | None = None) -> tuple[float, float, float]:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1) (got {confidence})")
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
-    return float(arr.mean()), float(low), float(high)
+    return weighted_mean(arr, weights), float(low), float(high)
 
 
 def bootstrap_ci(
     values: Sequence[float] | np.ndarray, samples: int = 1000, confidence: float = 0.95, seed: int = 0,
-    clusters: Sequence[Any] | None = None,
+    clusters: Sequence[Any] | None = None, weights: Sequence[float] | np.ndarray | None = None,
 ) -> Interval:
-    """Percentile bootstrap CI of the mean of per-item scores (e.g. 0/1 correctness), over items or clusters."""
+    """Percentile bootstrap CI of the (weighted) mean of per-item scores (e.g. 0/1 correctness), over items
+    or clusters."""
     arr = _as_vector(values, "values")
-    est, low, high = _interval(arr, bootstrap_means(arr, samples, seed, clusters), confidence)
+    means = bootstrap_means(arr, samples, seed, clusters, weights)
+    est, low, high = _interval(arr, means, confidence, weights)
     return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None)
 
 
@@ -124,12 +155,15 @@ def paired_bootstrap_diff(
     confidence: float = 0.95,
     seed: int = 0,
     clusters: Sequence[Any] | None = None,
+    weights: Sequence[float] | np.ndarray | None = None,
 ) -> PairedDifference:
-    """CI of mean(b - a) resampling items (or their clusters) jointly (a[i] and b[i] must be the same item)."""
+    """CI of mean(b - a) resampling items (or their clusters) jointly (a[i] and b[i] must be the same item).
+    With `weights` (the same for both: e.g. a document's bytes), the difference of the two weighted means."""
     va, vb = _as_vector(a, "a"), _as_vector(b, "b")
     if va.shape != vb.shape:
         raise ValueError(f"paired bootstrap needs the same items: {va.size} vs {vb.size} values")
     diff = vb - va
-    est, low, high = _interval(diff, bootstrap_means(diff, samples, seed, clusters), confidence)
+    means = bootstrap_means(diff, samples, seed, clusters, weights)
+    est, low, high = _interval(diff, means, confidence, weights)
     k = cluster_count(clusters, diff.size) if clusters is not None else None
     return PairedDifference(est, low, high, confidence, diff.size, k, excludes_zero=bool(low > 0 or high < 0))

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from humanllm.io import read_jsonl, stable_hash
+from humanllm.io import stable_hash
 from humanllm.paths import shown
 from humanllm.pipeline.run_record import reproduce_command
 
@@ -43,35 +43,38 @@ def trials_frame(study: Any) -> pd.DataFrame:
 
 
 def _items(results_dir: Path, kind: str) -> pd.DataFrame:
+    from humanllm.report.tables import load_items
+
     index = json.loads((results_dir / "evaluations.json").read_text())
-    ev = next(e for e in index["evaluations"] if e["kind"] == kind)
-    return pd.DataFrame(list(read_jsonl(Path(ev["eval_path"]) / "items.jsonl")))
+    return load_items(next(e for e in index["evaluations"] if e["kind"] == kind))
 
 
 def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 1000, seed: int = 0) -> tuple[float, float] | None:
-    """Bootstrap CI of one objective over the evaluation's items (paired against base when relative)."""
+    """Bootstrap CI of one objective over the evaluation's items (paired against base when relative), resampling
+    clusters where items have them; a ratio bootstrap where items carry weights (bits_per_byte)."""
     from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
+    from humanllm.report.tables import item_weights
 
     suite, task, metric = objective["metric"].split("/", 2)
     results_dir = Path(trial.user_attrs["results_dir"])
 
-    def values(kind: str) -> pd.Series:
+    def values(kind: str) -> pd.DataFrame:
         items = _items(results_dir, kind)
-        if items.empty:
-            return pd.Series(dtype=float)
         sel = items[(items.suite == suite) & (items.task == task) & (items.metric == metric)]
-        return sel.set_index("item_id").value.sort_index()
+        return sel.set_index("item_id").sort_index()
 
     merged = values("merged")
     if len(merged) < 2:
         return None
     if objective["relative_to"] == "base":
-        base = values("base").reindex(merged.index)
+        base = values("base").value.reindex(merged.index)
         if base.isna().any():
             return None
-        d = paired_bootstrap_diff(base.to_numpy(), merged.to_numpy(), samples, 0.95, seed)
+        d = paired_bootstrap_diff(base.to_numpy(), merged.value.to_numpy(), samples, 0.95, seed,
+                                  clusters=merged.cluster.to_numpy(), weights=item_weights(merged))
         return d.low, d.high
-    ci = bootstrap_ci(merged.to_numpy(), samples, 0.95, seed)
+    ci = bootstrap_ci(merged.value.to_numpy(), samples, 0.95, seed, clusters=merged.cluster.to_numpy(),
+                      weights=item_weights(merged))
     return ci.low, ci.high
 
 

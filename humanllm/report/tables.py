@@ -17,7 +17,7 @@ from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import read_json, read_jsonl
 
 LOWER_IS_BETTER = ("bits_per_byte", "perplexity", "unparsed")
-ITEM_COLUMNS = ["suite", "task", "metric", "item_id", "value", "cluster", "platform"]
+ITEM_COLUMNS = ["suite", "task", "metric", "item_id", "value", "cluster", "platform", "weight"]
 SOCIAL_SUITES = ("motivebench", "tombench")
 
 
@@ -31,12 +31,22 @@ def score_dirs(ev: dict[str, Any]) -> list[Path]:
 
 
 def load_items(ev: dict[str, Any]) -> pd.DataFrame:
-    """Per-item values; `cluster` defaults to the item itself (independent items)."""
+    """Per-item values; `cluster` defaults to the item itself (independent items), `weight` to none (a plain
+    mean; bits_per_byte items carry their document's bytes, see `item_weights`)."""
     rows = [r for d in score_dirs(ev) for r in read_jsonl(d / "items.jsonl")]
     frame = pd.DataFrame(rows, columns=ITEM_COLUMNS) if rows else pd.DataFrame(columns=ITEM_COLUMNS)
     frame["item_id"] = frame["item_id"].astype(str)
     frame["cluster"] = frame["cluster"].where(frame["cluster"].notna(), frame["item_id"]).astype(str)
     return frame
+
+
+def item_weights(sel: pd.DataFrame) -> Any:
+    """The items' weights when they carry them (a ratio-of-sums metric: corpus bits per byte), else None."""
+    if "weight" not in sel or sel.weight.isna().all():
+        return None
+    if sel.weight.isna().any():
+        raise ValueError(f"items of {sel.metric.iloc[0]}: some carry a weight and some do not")
+    return sel.weight.to_numpy(dtype=float)
 
 
 def delta_group(suite: str) -> str:
@@ -101,7 +111,8 @@ def scores_frame(index: dict[str, Any], samples: int, confidence: float, seed: i
             sel = items[(items.suite == suite) & (items.task == task) & (items.metric == metric)]
             low = high = float("nan")
             if len(sel) > 1 and metric not in ("byte_perplexity", "word_perplexity"):
-                ci = bootstrap_ci(sel.value.to_numpy(), samples, confidence, seed, clusters=sel.cluster.to_numpy())
+                ci = bootstrap_ci(sel.value.to_numpy(), samples, confidence, seed,
+                                  clusters=sel.cluster.to_numpy(), weights=item_weights(sel))
                 low, high = ci.low, ci.high
             rows.append({"model": ev["label"], "alpha": ev["alpha"], "suite": suite, "task": task, "metric": metric,
                          "value": float(value), "low": low, "high": high, "n": len(sel),
@@ -167,11 +178,11 @@ def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: in
         if ev is base:
             continue
         items = load_items(ev)
-        merged = base_items.merge(items.drop(columns=["cluster", "platform"]),
+        merged = base_items.merge(items.drop(columns=["cluster", "platform", "weight"]),
                                   on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
         for (suite, task, metric), g in merged.groupby(["suite", "task", "metric"], sort=True):
             d = paired_bootstrap_diff(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed,
-                                      clusters=g.cluster.to_numpy())
+                                      clusters=g.cluster.to_numpy(), weights=item_weights(g))
             better = d.estimate > 0 if higher_is_better(metric) else d.estimate < 0
             enough = d.n >= min_items and (d.clusters or d.n) >= min_clusters
             rows.append({"model": ev["label"], "alpha": ev["alpha"], "group": delta_group(suite),
