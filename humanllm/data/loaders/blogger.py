@@ -43,6 +43,7 @@ def scan(text: str) -> list[tuple[int, str | None, str | None]]:
     """(line, date, body or None when unterminated) for each <post> in document order."""
     found: list[tuple[int, str | None, str | None]] = []
     date: str | None = None
+    line, counted = 1, 0  # lines counted up to `counted` (counting from 0 for each post is quadratic)
     tags = list(TAG.finditer(text))
     for i, m in enumerate(tags):
         closing, name = m.group(1) == "/", m.group(2).lower()
@@ -54,7 +55,8 @@ def scan(text: str) -> list[tuple[int, str | None, str | None]]:
         if name == "date":
             date = unset(body.strip()) if body is not None else None
         else:
-            found.append((text.count("\n", 0, m.start()) + 1, date, body))
+            line, counted = line + text.count("\n", counted, m.start()), m.start()
+            found.append((line, date, body))
     return found
 
 
