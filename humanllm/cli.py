@@ -68,7 +68,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "reruns reproduce the uninterrupted result and, on disk, that no half-written stage folder was "
               "published or reused; `humanllm bench mutation` mutation-tests the modules the claims stand on "
               "(store, codeid, leakage, stats, sweep driver, funnel) against their fast tests (mutmut, dev extra) "
-              "and writes killed/total per module and every survivor to results/bench/mutation.json."),
+              "and writes killed/total per module and every survivor to results/bench/mutation.json; "
+              "`humanllm bench parity eval.data.tombench=DIR eval.data.motivebench=DIR` replays the official ToMBench and "
+              "MotiveBench scripts' prompts, shown orders, gold letters and parsers and compares our official modes "
+              "with them → results/bench/parity.json (exit 1 on any difference)."),
     "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
               "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
               "`humanllm fetch general [dest]` gets the general-reasoning suite from the first source that can be had: "
@@ -121,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos", "mutation"], help="which benchmark to run")
+            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos", "mutation", "parity"], help="which benchmark to run")
             p.add_argument("--points", type=int, default=10, metavar="N",
                            help="chaos only: kill points, cycling curate, train, merge, eval (default 10; fewer "
                                 "than 10 is reported as not passed)")

@@ -61,7 +61,7 @@ def test_preflight_lists_every_quirk_with_file_and_line(mb_dir, tb_dir):
     assert any(i["what"].startswith("both: 'Options 3' has 5 usable") for i in report.issues["motivebench"])
 
 
-def test_quirky_items_parse_the_official_way(tb_dir, mb_dir):
+def test_quirky_items_parse_the_clean_way(tb_dir, mb_dir):
     en, _ = TB.read_items(tb_dir, "en")
     zh, _ = TB.read_items(tb_dir, "zh")
     by_id = {(it["language"], it["item_id"]): it for it in en + zh}
@@ -69,8 +69,8 @@ def test_quirky_items_parse_the_official_way(tb_dir, mb_dir):
     assert spaced["gold"] == 0 and spaced["options"] == ["Drawer", "Basket", "Box", "Backpack"]  # "A. " labels gone
     assert by_id[("zh", "False Belief Task.jsonl:5")]["options"][0] == "抽屉"  # "A.抽屉"
     assert ("en", "False Belief Task.jsonl:6") not in by_id and ("en", "False Belief Task.jsonl:7") not in by_id
-    assert len(by_id[("en", "Hidden Emotions.jsonl:4")]["options"]) == 4  # languages keep their own options
-    assert len(by_id[("zh", "Hidden Emotions.jsonl:4")]["options"]) == 2
+    assert len(by_id[("en", "Hidden Emotions.jsonl:5")]["options"]) == 4  # languages keep their own options
+    assert len(by_id[("zh", "Hidden Emotions.jsonl:5")]["options"]) == 2
     assert len(by_id[("en", "Faux-pas Recognition Test.jsonl:1")]["options"]) == 2  # NaN options are absent
     persona, _ = MB.read_questions(mb_dir, "Persona")
     quirky = [q for q in persona if q["scenario"] == "3"]
@@ -161,35 +161,27 @@ TOM_REPLIES = ["[[A]]", "[[B]]", "[C]", "D", "I think [[B]] or [[A]]", "no idea"
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_tombench_official_shuffles_parse_and_vote_match_the_scripts(tb_dir, language):
-    items, _ = TB.read_items(tb_dir, language)
+def test_tombench_official_parse_and_vote_match_the_scripts(tb_dir, language):
+    """Replies parsed, mapped back by the shown text and voted as get_results.py does, against the answer
+    field as written (prompts and shuffles: tests/test_parity.py)."""
+    items, _ = TB.read_items(tb_dir, language, None, "official")
     docs = TB.expand_docs(items, 5, 42, "official")
-    random.seed(42)  # run_huggingface.py: one global stream, files in order, 5 shuffles per item
-    keys = TB.FIELDS[language][2]
-    for i, it in enumerate(items):
-        choices = list(it["options"])
-        for j in range(5):
-            shuffled = list(choices)
-            random.shuffle(shuffled)
-            doc = docs[5 * i + j]
-            assert doc["options"] == shuffled and doc["system"] == TB.SYSTEM[language]
     rng = random.Random(3)
     replies = [rng.choice(TOM_REPLIES) for _ in docs]
     ours = [TB.process_results(d, [r]) for d, r in zip(docs, replies)]
-    right = []
-    for i, it in enumerate(items):
-        preds = []
-        for j in range(5):
-            doc = docs[5 * i + j]
-            mapping = {"A": "", "B": "", "C": "", "D": ""}
-            for shown, orig in enumerate(doc["perm"]):
-                mapping["ABCD"[shown]] = "ABCD"[orig]
-            preds.append(mapping[official_extract_answer(replies[5 * i + j])])
-            assert ours[5 * i + j]["vote_acc"][2] == preds[-1]
-        right.append(official_most_common(preds) == "ABCD"[it["gold"]])
+    options = {it["item_id"]: it["options"] for it in items}
+    preds: dict[str, list[str]] = {}
+    for doc, reply, got in zip(docs, replies, ours):
+        mapping = {"A": "", "B": "", "C": "", "D": ""}
+        for shown, text in zip("ABCD", doc["options"]):  # the script's if-chain: the first option with this text
+            mapping[shown] = "ABCD"[options[doc["item_id"]].index(text)]
+        preds.setdefault(doc["item_id"], []).append(mapping[official_extract_answer(reply)])
+        assert got["vote_acc"][2] == preds[doc["item_id"]][-1]
+    gold = {it["item_id"]: it["answer"] for it in items}
+    right = [official_most_common(p) == gold[i] for i, p in preds.items()]
     assert TB.vote_accuracy([r["vote_acc"] for r in ours]) == pytest.approx(sum(right) / len(right))
     assert sum(r["unparsed"] for r in ours) == sum(not re.search("[ABCD]", r) for r in replies)
-    assert len(keys) == 4
+    assert gold["False Belief Task.jsonl:4"] == "A. " and "False Belief Task.jsonl:4" in preds  # asked, never right
 
 
 def test_majority_vote_first_seen_wins_ties():
@@ -236,11 +228,11 @@ def _gold_texts(mb_dir: Path, tb_dir: Path) -> dict[str, str]:
     return gold
 
 
-@pytest.mark.parametrize("mode", ["loglikelihood", "official"])
-def test_oracle_scores_one_and_adversary_zero_through_lm_eval(mode, mb_dir, tb_dir, tmp_path):
+@pytest.mark.parametrize("mode, tb_mode", [("loglikelihood", "loglikelihood"), ("official", "clean")])
+def test_oracle_scores_one_and_adversary_zero_through_lm_eval(mode, tb_mode, mb_dir, tb_dir, tmp_path):
     """Every ordering and shuffle goes through lm-eval; only a correct gold remap gives exactly 1.0 / 0.0,
     and lm-eval's own aggregations (vote, all orderings, all three) agree with our summaries."""
-    e = eval_cfg(mb_dir, tb_dir, motivebench={"mode": mode, "orderings": 3}, tombench={"mode": mode, "shuffles": 3})
+    e = eval_cfg(mb_dir, tb_dir, motivebench={"mode": mode, "orderings": 3}, tombench={"mode": tb_mode, "shuffles": 3})
     reg = benchmarks()
     results = {}
     for name, wrong in (("oracle", False), ("adversary", True)):
@@ -259,6 +251,25 @@ def test_oracle_scores_one_and_adversary_zero_through_lm_eval(mode, mb_dir, tb_d
         results[name] = (mb, tb)
     diff = compare(results["adversary"][0], results["oracle"][0], samples=200)
     assert (diff["diff"] == 1.0).all() and diff["excludes_zero"].all()
+
+
+def test_tombench_official_oracle_is_right_where_the_script_can_be(tb_dir, tmp_path):
+    """Official mode through lm-eval: an oracle that always picks the gold text wins every item except the
+    three whose answer field the script's raw comparison can never match ('A. ', 'C.', 'D' of two options)."""
+    e = eval_cfg(None, tb_dir, tombench={"mode": "official", "shuffles": 3})
+    gold = {}
+    for lang in ("en", "zh"):
+        for it in TB.read_items(tb_dir, lang, None, "official")[0]:
+            letter = it["answer"].strip(" .")
+            text = it["options"][min("ABCD".index(letter), len(it["options"]) - 1)]
+            gold[f"{it['story']}\n\n{TB.HEADERS[lang][1]}\n{it['question']}"] = text
+    tb = run_benchmark(benchmarks()["tombench"], _oracle_lm(gold), e, tmp_path / "tb", apply_chat_template=False)
+    units = tb.units[tb.units.level == "all"]
+    never = {"False Belief Task.jsonl:4", "False Belief Task.jsonl:5", "False Belief Task.jsonl:7"}
+    for lang, asked in units.groupby("language"):
+        scores = asked.set_index("unit_id")["score"]
+        assert set(scores.index) >= never and ("Hidden Emotions.jsonl:4" in scores.index) == (lang == "zh")
+        assert all(scores[i] == (0 if i in never else 1) for i in scores.index), (lang, scores.to_dict())
 
 
 @pytest.fixture(scope="session")
@@ -285,3 +296,44 @@ def test_tiny_model_official_mode_agrees_with_lm_eval(tiny_lm, mb_dir, tb_dir, t
         assert overall.loc[(lang, "all", "all"), "estimate"] == pytest.approx(tb.lm_eval[f"tombench_{lang}_official"]["vote_acc,none"])
     saved = pd.read_csv(tb.files["items_csv"])
     assert len(saved) == len(tb.items) and json.loads(Path(tb.files["run_json"]).read_text())["config"]["seed"] == 0
+
+
+def test_motivebench_cot_and_parse_llm_run_beside_official(tiny_lm, mb_dir, tmp_path):
+    """official_cot (the CoT prompt, the reply's last character) and parse_llm (the endpoint reads the letter;
+    here the fault-injecting test server, which answers 'reply <hash>' to any text request) beside the plain
+    official mode, in one run, each under its own score names."""
+    from humanllm.evaluate.social import flatten
+    from humanllm.llm import LLMConfig, make_backend
+    from humanllm.llm.testing import FaultServer
+
+    e = eval_cfg(mb_dir, None, motivebench={"mode": "official", "extra_modes": ["official_cot", "parse_llm"],
+                                            "orderings": 1, "limit": 1, "subsets": ["Blog"], "parse_max_tokens": 8})
+    with FaultServer() as server:
+        cfg = LLMConfig(name="parser", base_url=server.base_url, model=server.model, cache_dir=str(tmp_path / "cache"))
+        with make_backend(cfg) as llm:
+            mb = run_benchmark(benchmarks()["motivebench"], tiny_lm, e, tmp_path / "mb", apply_chat_template=True, llm=llm)
+        bodies = list(server.bodies)
+    items = mb.items.set_index("protocol")
+    assert sorted(mb.items["protocol"].unique()) == ["official", "official_cot", "parse_llm"]
+    assert all(len(items.loc[[p]]) == 3 for p in ("official", "official_cot", "parse_llm"))
+    cot = items.loc[["official_cot"]]
+    assert cot["pred"].tolist() == [MB.official_answer(r, cot=True) for r in cot["response"]]
+    parse = items.loc[["parse_llm"]]
+    assert [b["messages"] for b in bodies] == [[{"role": "system", "content": MB.PARSE_SYSTEM},
+                                                {"role": "user", "content": MB.parse_input(r)}] for r in parse["response"]]
+    assert all(b["max_tokens"] == 8 for b in bodies)
+    assert parse["pred"].tolist() == ["R"] * 3 and parse["parsed"].all() and (parse["correct"] == 0).all()
+    scores, _ = flatten(mb)
+    assert "motivebench/Blog.motivation/accuracy" in scores and "motivebench/official_cot.Blog.motivation/accuracy" in scores
+    assert scores["motivebench/parse_llm.all.all/accuracy"] == 0.0
+    assert "The last line of your reply" in MB.doc_to_text(MB.expand_docs(MB.read_questions(mb_dir, "Blog")[0], 1,
+                                                                             "official_cot")[0])
+
+
+def test_parse_llm_without_an_endpoint_is_a_clear_error(mb_dir):
+    items = pd.DataFrame([{"protocol": "parse_llm", "response": "A", "pred": "A", "gold_letter": "A"}])
+    e = eval_cfg(mb_dir, None, motivebench={"mode": "parse_llm"})
+    with pytest.raises(ValueError, match="parse_llm needs the `llm` endpoint"):
+        benchmarks()["motivebench"].reparse(items, e, None)
+    with pytest.raises(ValueError, match="extra_modes repeats a mode"):
+        eval_cfg(mb_dir, None, motivebench={"mode": "official", "extra_modes": ["official"]})

@@ -8,6 +8,9 @@ prompt "You ara a helpful AI assistant."), greedy decoding with repetition penal
 first character after the official strip chain is the answer. Reported: mean accuracy, the share of
 scenarios with all three questions right (per ordering, averaged: the official "all questions"), and
 the share of questions right under every ordering. Log-likelihood mode scores the option letters instead.
+Mode official_cot asks with the official CoT prompt (`--cot`) and takes the reply's last character after
+the same strip chain; parse_llm asks the plain prompt and leaves the letter to an LLM that reads the reply
+(`--parse_mode`; the harness calls it after generation, see humanllm/evaluate/benchmarks/motivebench.py).
 """
 
 from __future__ import annotations
@@ -32,6 +35,16 @@ ORDERINGS = (  # client_eval.py order_list, 1-based option positions
     (1, 3, 2, 4, 5, 6), (6, 5, 4, 2, 3, 1), (3, 1, 5, 6, 4, 2), (2, 3, 6, 5, 1, 4), (5, 4, 1, 6, 2, 3), (4, 2, 6, 1, 3, 5),
 )  # fmt: skip
 SYSTEM = "You ara a helpful AI assistant."  # verbatim
+MODES = ("official", "official_cot", "parse_llm", "loglikelihood")
+ASK = {  # the prompt's last paragraph per mode (client_eval.py, verbatim)
+    "plain": "Please answer this multiple-choice question. The result can only return **one character without any "
+             "other explanation**.",
+    "cot": "Please first think step by step, conduct analysis on the answers to the questions, output the reasoning "
+           "process, and finally output the most likely option letter. **The last line of your reply should only "
+           "contain one character of your final choice.**",
+}  # fmt: skip
+PARSE_SYSTEM = ("Extract the letters of the option from the given text and return only ONE letter as the answer. "
+                "The answer can only return **one character without any other explanation**.")  # --parse_mode
 LL_ASK = "Answer with the letter of the correct option only.\nAnswer:"
 _ANSWER = re.compile(r"^\s*([A-Fa-f])\s*[.．:：、)]?\s*$")
 
@@ -132,6 +145,8 @@ def read_questions(data_dir: str | Path | None, subset: str, limit: int | None =
 
 def expand_docs(questions: list[dict], orderings: int, mode: str) -> list[dict]:
     """One doc per ordering x question (the official loop order); shown option j is original order[j]-1."""
+    if mode not in MODES:
+        raise ValueError(f"unknown MotiveBench mode {mode!r} (choose one of {', '.join(MODES)})")
     if not 0 < orderings <= len(ORDERINGS):
         raise ValueError(f"motivebench orderings must be 1..{len(ORDERINGS)} (the official fixed orderings)")
     docs = []
@@ -142,25 +157,31 @@ def expand_docs(questions: list[dict], orderings: int, mode: str) -> list[dict]:
             docs.append({**{c: q[c] for c in ("item_id", "subset", "scenario", "question_type", "question")},
                          "ordering": k, "perm": perm, "options": [q["options"][i] for i in perm],
                          "choices": list(LETTERS), "gold": gold, "gold_letter": LETTERS[gold],
-                         "system": SYSTEM if mode == "official" else ""})  # fmt: skip
+                         "system": SYSTEM if mode != "loglikelihood" else "", "cot": mode == "official_cot",
+                         "protocol": mode})  # fmt: skip
     return docs
 
 
 def doc_to_text(doc: dict) -> str:
-    """client_eval.py's prompt (non-CoT); log-likelihood mode asks for the letter after it."""
+    """client_eval.py's prompt (its CoT prompt in official_cot); log-likelihood mode asks for the letter after it."""
     shown = str([f"{LETTERS[i]}. {o}" for i, o in enumerate(doc["options"])])
     name = QUESTIONS[doc["question_type"]][3]
     text = (f"The following is a {name}. Based on the content of the given question, please infer the most likely "
-            f"answer and output the answer index.\n\n{doc['question']}\nOptions: {shown}\n\nPlease answer this "
-            "multiple-choice question. The result can only return **one character without any other explanation**.")
+            f"answer and output the answer index.\n\n{doc['question']}\nOptions: {shown}\n\n"
+            f"{ASK['cot' if doc.get('cot') else 'plain']}")
     return text if doc["system"] else f"{text}\n\n{LL_ASK}"
 
 
-def official_answer(reply: str) -> str | None:
+def parse_input(reply: str) -> str:
+    """What --parse_mode hands its parser: the reply after client_eval.py's `.strip('assistant\\n\\n').strip()`."""
+    return reply.strip("assistant\n\n").strip()
+
+
+def official_answer(reply: str, cot: bool = False) -> str | None:
     """client_eval.py: reply.strip('assistant\\n\\n').strip().strip('.').strip("'").strip('"').strip('*')
-    .strip('*')[0].upper(); None where the official script would crash (nothing left)."""
+    .strip('*')[0].upper() ([-1] with --cot); None where the official script would crash (nothing left)."""
     text = reply.strip("assistant\n\n").strip().strip(".").strip("'").strip('"').strip("*").strip("*")
-    return text[0].upper() if text else None
+    return (text[-1] if cot else text[0]).upper() if text else None
 
 
 def prediction(doc: dict, resps: Any) -> tuple[str | None, str]:
@@ -169,7 +190,7 @@ def prediction(doc: dict, resps: Any) -> tuple[str | None, str]:
         lls = [float(r[0]) for r in resps]
         return LETTERS[max(range(len(lls)), key=lls.__getitem__)], json.dumps(lls)
     raw = str(resps[0] if isinstance(resps, (list, tuple)) else resps)
-    return official_answer(raw), raw
+    return official_answer(raw, bool(doc.get("cot"))), raw
 
 
 def process_results(doc: dict, results: list) -> dict[str, Any]:

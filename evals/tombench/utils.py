@@ -1,12 +1,17 @@
 """ToMBench (ACL 2024) for lm-eval: the official data/*.jsonl files read as they are, the official protocol.
 
 Standalone (imports nothing from humanllm), so `lm_eval --include_path evals/tombench` works alone.
-Official protocol (github zhchen18/ToMBench run_huggingface.py + get_results.py): one language per run,
-each item asked under 5 option shuffles drawn from one random.Random(42) stream (files in name order,
-items in file order), system prompt asking for [[X]], greedy decoding; the reply is parsed by the
-official rule ([[A]]..[[D]], then [A]..[D], then the last capital A-D; nothing found counts as "A"),
-mapped back to the file's letters, and the item is right when the majority vote (first seen wins ties)
-is the gold letter. Log-likelihood mode shows the same shuffles and scores the option letters.
+Official protocol (github zhchen18/ToMBench run_huggingface.py + get_results.py), byte for byte
+(mode "official"): one language per run, each item asked under 5 option shuffles drawn from one
+random.Random(42) stream (files in name order, items in file order); 4 options when the item's zh option C
+is set, else 2, in both languages; each option with its own "X. " removed wherever it occurs (the script's
+`.replace("A. ", "")`), story and question as written; system prompt asking for [[X]], greedy decoding; the
+reply is parsed by the official rule ([[A]]..[[D]], then [A]..[D], then the last capital A-D; nothing found
+counts as "A"), mapped back to the first option letter with the shown text, and the item is right when the
+majority vote (first seen wins ties) equals the answer field as written.
+Mode "clean" asks the same way with our reading: each language with its own options, any leading label
+("A. x", "A.x", "A:x") stripped, answers "A", "A." or "A. " read as the letter. Log-likelihood mode shows
+the clean items under the same stream and scores the option letters.
 Read-time quirks (each reported as file:line by `read_items`): NaN/null unused options, labels written
 "A. x", "A.x", "A:x" or none, answers written "A", "A." or "A. ", extra keys, zh/en option counts that differ.
 """
@@ -29,6 +34,8 @@ FIELDS = {  # language -> (story, question, option keys A-D)
 }
 KNOWN_KEYS = {ABILITY_KEY, INDEX_KEY, ANSWER_KEY} | {k for s, q, o in FIELDS.values() for k in (s, q, *o)}
 OFFICIAL_SEED = 42
+MODES = ("official", "clean", "loglikelihood")
+ZH_OPTION_C = "选项C"  # the official script decides 2 vs 4 options from this field, for both languages
 SYSTEM = {  # prompts.py, verbatim (typos included)
     "zh": """下面给你提供一段故事，一个问题和若干答案选项，请你根据故事内容和给定的问题，按照常理推测，选择一个最可能的答案选项，并输出答案序号。
 注意：
@@ -122,8 +129,53 @@ def parse_item(rec: Any, file: str, line: int, language: str) -> tuple[dict | No
     return item, issues
 
 
-def read_items(data_dir: str | Path | None, language: str, limit: int | None = None) -> tuple[list[dict], list[dict]]:
-    """(items, issues) of every file in one language; `limit` caps records per file. Never raises on a bad item."""
+def is_unset(value: Any) -> bool:
+    """JSON null or the bare NaN token: what the official script's `!= None` test means by an unused option
+    (it tests None only and would crash on NaN; NaN marks the same unused options in the release)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def official_item(rec: Any, file: str, line: int, language: str) -> tuple[dict | None, list[dict]]:
+    """One record as run_huggingface.py asks it -> (item, issues). The item's `asked` is False where the script
+    would crash (a shown option that is not text): it still draws its shuffles, so later items keep their order."""
+    where = (file, line)
+    if not isinstance(rec, dict):
+        return None, [issue(*where, "not a JSON object", "excluded (draws nothing)")]
+    n = 2 if is_unset(rec.get(ZH_OPTION_C)) else 4
+    story_key, question_key, keys = FIELDS[language]
+    raw = [rec.get(k) for k in keys[:n]]
+    issues: list[dict] = []
+    asked = all(isinstance(v, str) for v in raw) and all(k in rec for k in (story_key, question_key, ANSWER_KEY))
+    if not asked:
+        issues.append(issue(*where, f"{language}: a shown option, story, question or answer is missing "
+                                    f"(the official script would crash)", "not asked; its shuffles are drawn"))
+    n_own = sum(not is_unset(rec.get(k)) for k in keys)
+    if asked and n_own != n:
+        issues.append(issue(*where, f"{language} has {n_own} options, zh option C decides {n}",
+                            f"asked with {n} (official rule)"))
+    answer = rec.get(ANSWER_KEY)
+    if asked and answer not in LETTERS[:n]:
+        issues.append(issue(*where, f"answer written {answer!r}",
+                            "compared as written (get_results.py): never right"))
+    index = rec.get(INDEX_KEY)
+    item = {
+        "item_id": f"{file}:{line}", "task": file.removesuffix(".jsonl"), "line": line, "language": language,
+        "index": None if is_blank(index) else str(index),
+        "ability": " ".join(str(rec.get(ABILITY_KEY, "")).split()),
+        "story": str(rec.get(story_key)), "question": str(rec.get(question_key)),
+        "options": [v.replace(f"{LETTERS[i]}. ", "") if isinstance(v, str) else "" for i, v in enumerate(raw)],
+        "answer": str(answer), "asked": asked,
+    }  # fmt: skip
+    return item, issues
+
+
+def read_items(data_dir: str | Path | None, language: str, limit: int | None = None,
+               mode: str = "clean") -> tuple[list[dict], list[dict]]:
+    """(items, issues) of every file in one language; `limit` caps records per file. Never raises on a bad item.
+    `mode="official"` reads as run_huggingface.py does (`official_item`), any other mode our clean way."""
+    if mode not in MODES:
+        raise ValueError(f"unknown ToMBench mode {mode!r} (choose one of {', '.join(MODES)})")
+    parse = official_item if mode == "official" else parse_item
     if language not in FIELDS:
         raise ValueError(f"unknown ToMBench language {language!r} (choose en or zh)")
     items, issues = [], []
@@ -144,7 +196,7 @@ def read_items(data_dir: str | Path | None, language: str, limit: int | None = N
                 continue
             for key in set(rec) - KNOWN_KEYS if isinstance(rec, dict) else ():
                 extra.setdefault(key, []).append(line)
-            item, found = parse_item(rec, path.name, line, language)
+            item, found = parse(rec, path.name, line, language)
             issues += found
             if item is not None:
                 items.append(item)
@@ -168,18 +220,32 @@ def official_permutations(items: list[dict], shuffles: int, seed: int = OFFICIAL
     return out
 
 
+def letter_map(options: list[str], perm: list[int], official: bool) -> list[str]:
+    """Shown letter A-D -> the file's letter ("" where nothing is shown). Officially the first option whose text
+    equals the shown text (two equal options both map to the first); cleanly the shuffled position."""
+    shown = [options[i] for i in perm]
+    mapped = [LETTERS[options.index(t)] if official else LETTERS[i] for t, i in zip(shown, perm)]
+    return mapped + [""] * (len(LETTERS) - len(shown))
+
+
 def expand_docs(items: list[dict], shuffles: int, seed: int, mode: str) -> list[dict]:
-    """One lm-eval doc per item x shuffle: options in display order, gold remapped (perm[j] = shown j's original)."""
+    """One lm-eval doc per asked item x shuffle: options in display order, `map` from shown letter to the
+    file's letter, the gold as the official comparison sees it (the answer field as written, in official mode)."""
     docs = []
+    official = mode == "official"
     for it, perms in zip(items, official_permutations(items, shuffles, seed)):
+        if not it.get("asked", True):
+            continue
+        gold = it["answer"] if official else LETTERS[it["gold"]]
         for k, perm in enumerate(perms):
-            n = len(it["options"])
+            mapped = letter_map(it["options"], perm, official)
+            shown_gold = mapped.index(gold) if gold in mapped else -1
             docs.append({**{c: it[c] for c in ("item_id", "task", "language", "ability", "index")},
-                         "shuffle": k, "perm": perm, "story": it["story"], "question": it["question"],
-                         "options": [it["options"][i] for i in perm], "choices": list(LETTERS[:n]),
-                         "gold": perm.index(it["gold"]), "gold_letter": LETTERS[perm.index(it["gold"])],
-                         "orig_gold_letter": LETTERS[it["gold"]],
-                         "system": SYSTEM[it["language"]] if mode == "official" else ""})  # fmt: skip
+                         "shuffle": k, "perm": perm, "map": mapped, "story": it["story"],
+                         "question": it["question"], "options": [it["options"][i] for i in perm],
+                         "choices": list(LETTERS[:len(perm)]), "gold": shown_gold,
+                         "gold_letter": LETTERS[shown_gold] if shown_gold >= 0 else "", "orig_gold_letter": gold,
+                         "system": SYSTEM[it["language"]] if mode != "loglikelihood" else ""})  # fmt: skip
     return docs
 
 
@@ -212,8 +278,7 @@ def prediction(doc: dict, resps: Any) -> tuple[str, bool, str]:
     else:
         raw = str(resps[0] if isinstance(resps, (list, tuple)) else resps)
         shown, parsed = extract_answer(raw)
-    j = LETTERS.index(shown)
-    return (LETTERS[doc["perm"][j]] if j < len(doc["perm"]) else ""), parsed, raw
+    return doc["map"][LETTERS.index(shown)], parsed, raw
 
 
 def process_results(doc: dict, results: list) -> dict[str, Any]:
@@ -241,7 +306,7 @@ def load_dataset(language: str, mode: str = "loglikelihood", **metadata: Any):
     """`custom_dataset`: metadata tombench_dir, tombench_shuffles (5), tombench_limit, tombench_seed (42)."""
     import datasets
 
-    items, _ = read_items(metadata.get("tombench_dir"), language, metadata.get("tombench_limit"))
+    items, _ = read_items(metadata.get("tombench_dir"), language, metadata.get("tombench_limit"), mode)
     seed = int(metadata.get("tombench_seed", OFFICIAL_SEED))
     docs = expand_docs(items, int(metadata.get("tombench_shuffles", 5)), seed, mode)
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})

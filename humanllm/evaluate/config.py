@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from humanllm.schema import StrictModel
 
@@ -37,24 +37,45 @@ class LmEvalConfig(StrictModel):
     apply_chat_template: bool = True
 
 
+MotiveBenchMode = Literal["official", "official_cot", "parse_llm", "loglikelihood"]
+
+
 class MotiveBenchConfig(StrictModel):
-    """official: client_eval.py's prompt, generation and parsing; loglikelihood: option letters scored."""
+    """official: client_eval.py's prompt, generation and parsing; official_cot: its --cot prompt and last-character
+    rule; parse_llm: its --parse_mode (the `llm` endpoint reads the letter out of the reply); loglikelihood: option
+    letters scored. `extra_modes` run beside `mode` (their scores' groups start with the mode's name)."""
 
     enabled: bool = False
     subsets: list[Literal["Persona", "Amazon", "Blog"]] = Field(default_factory=lambda: ["Persona", "Amazon", "Blog"])
     orderings: int = Field(18, gt=0, le=18)  # the first k of the 18 official fixed orderings
-    mode: Literal["official", "loglikelihood"] = "official"
+    mode: MotiveBenchMode = "official"
+    extra_modes: list[MotiveBenchMode] = Field(default_factory=list)
+    parse_max_tokens: int = Field(256, gt=0)  # parse_llm: the parser's reply budget (client_eval.py: 256)
     limit: int | None = Field(None, gt=0)  # scenarios per subset
+
+    @model_validator(mode="after")
+    def _distinct_modes(self) -> "MotiveBenchConfig":
+        modes = [self.mode, *self.extra_modes]
+        if len(set(modes)) != len(modes):
+            raise ValueError(f"eval.motivebench.extra_modes repeats a mode ({modes}); list each mode once, "
+                             "without eval.motivebench.mode")
+        return self
+
+    @property
+    def modes(self) -> list[str]:
+        return [self.mode, *self.extra_modes]
 
 
 class ToMBenchConfig(StrictModel):
-    """official: the authors' [[X]] prompt, generation, parsing and vote; loglikelihood: letters scored."""
+    """official: run_huggingface.py + get_results.py byte for byte (zh-decided option count, `.replace("A. ", "")`
+    labels, the answer field compared as written); clean: the same prompt, stream and parsing with our reading
+    (each language's own options, labels stripped, answers read as letters); loglikelihood: letters scored."""
 
     enabled: bool = False
     languages: list[Literal["en", "zh"]] = Field(default_factory=lambda: ["en", "zh"])
     shuffles: int = Field(5, gt=0)
     seed: int = 42  # the official shuffle seed
-    mode: Literal["official", "loglikelihood"] = "official"
+    mode: Literal["official", "clean", "loglikelihood"] = "official"
     limit: int | None = Field(None, gt=0)  # items per file
 
 

@@ -46,6 +46,9 @@ def _suites(e: Any) -> dict[str, Any]:
     for name, value in out.items():
         if isinstance(value, dict) and value.get("enabled") is False:
             out[name] = {"enabled": False}
+    for b in enabled_benchmarks(e):
+        for setting in b.unread_settings(e):
+            out[b.name].pop(setting, None)
     benchmarks_run = bool(enabled_benchmarks(e))
     if not out["lm_eval"]["tasks"]:
         out["lm_eval"] = {"tasks": [], **({"apply_chat_template": e.lm_eval.apply_chat_template} if benchmarks_run else {})}
@@ -71,7 +74,9 @@ def benchmark_files(e: Any) -> dict[str, Any]:
 def eval_stage_config(cfg: Any) -> dict[str, Any]:
     """The eval key's config: the settings of every suite that runs, the identity of the benchmark files
     they read, how the model is loaded (dtype, context window, chat template) and the lm-eval version.
-    The seed is in the key too."""
+    The seed is in the key too, and the answer parser's identity where a benchmark asks one."""
+    from humanllm.evaluate.benchmarks import enabled_benchmarks
+
     e, m = cfg.eval, cfg.model
     suites = _suites(e)
     return {
@@ -81,6 +86,7 @@ def eval_stage_config(cfg: Any) -> dict[str, Any]:
                        "attn_implementation": m.attn_implementation, "trust_remote_code": m.trust_remote_code,
                        "revision": m.revision},
         "lm_eval_version": metadata.version("lm_eval"),
+        **({"answer_parser": cfg.llm.output_identity()} if any(b.needs_llm(e) for b in enabled_benchmarks(e)) else {}),
     }
 
 

@@ -15,11 +15,14 @@ from humanllm.evaluate.benchmarks.registry import runnable_benchmarks
 
 
 def flatten(result: BenchmarkResult) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """Score keys and item rows; a `protocol` group column names only protocols other than the run's `mode`
+    (the configured mode keeps the plain names, modes run beside it head their groups)."""
     metric_col = "metric" if "metric" in result.group_cols else None
     groups = [c for c in result.group_cols if c != metric_col]
 
     def names(row: Any) -> tuple[str, str]:
-        return ".".join(str(row[c]) for c in groups), (str(row[metric_col]) if metric_col else "accuracy")
+        parts = [str(row[c]) for c in groups if not (c == "protocol" and row[c] == result.config.get("mode"))]
+        return ".".join(parts), (str(row[metric_col]) if metric_col else "accuracy")
 
     scores = {}
     for _, row in result.summary.iterrows():
@@ -43,6 +46,12 @@ def benchmark_suites(ctx: Any) -> list[str]:
 
 
 def run_registered_benchmark(ctx: Any, name: str, lm: Any, out_dir: Path) -> tuple[dict[str, float], list[dict]]:
-    e = ctx.cfg.eval
-    result = run_benchmark(benchmarks()[name], lm, e, out_dir / name, e.lm_eval.apply_chat_template, seed=ctx.cfg.seed)
+    e, bench = ctx.cfg.eval, benchmarks()[name]
+    if not bench.needs_llm(e):
+        result = run_benchmark(bench, lm, e, out_dir / name, e.lm_eval.apply_chat_template, seed=ctx.cfg.seed)
+        return flatten(result)
+    from humanllm.llm import make_backend
+
+    with make_backend(ctx.cfg.llm, ctx.store.root) as llm:
+        result = run_benchmark(bench, lm, e, out_dir / name, e.lm_eval.apply_chat_template, seed=ctx.cfg.seed, llm=llm)
     return flatten(result)

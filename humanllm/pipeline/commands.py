@@ -125,6 +125,14 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
               f"{', '.join(result['phases_killed'])}) in {result['wall_s']:.0f}s, passed: {result['passed']} "
               f"→ {out / 'chaos.json'}")
         return
+    if args.benchmark == "parity":
+        from humanllm.bench.parity import RESULT_FILE, run_parity, summary
+
+        report = run_parity(cfg.eval.data.tombench, cfg.eval.data.motivebench, out)
+        print(f"{summary(report)}\n→ {out / RESULT_FILE}")
+        if not report["all_equal"]:
+            sys.exit(1)
+        return
     if args.benchmark == "mutation":
         from humanllm.bench.mutation import RESULT_FILE, run_mutation_bench
 

@@ -30,6 +30,7 @@ TOMBENCH_FILES = (
     "Moral Emotions", "Multiple Desires", "Percepts-Knowledge Links", "Persuasion Story Task",
     "Prediction of Actions", "Scalar Implicature Test", "Strange Story Task", "Unexpected Outcome Test",
 )  # fmt: skip
+TOMBENCH_PROMPTS = "prompts.py"  # the official prompt strings; `humanllm bench parity` reads them (never runs them)
 TIMEOUT_S = 60
 
 
@@ -82,20 +83,19 @@ def _get(url: str) -> bytes:
 def _tombench_from_zip(ref: str) -> dict[str, bytes]:
     blob = _get(f"https://github.com/{TOMBENCH_REPO}/archive/refs/heads/{ref}.zip")
     with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-        return {
-            Path(name).name: zf.read(name)
-            for name in zf.namelist()
-            if Path(name).parent.name == "data" and name.endswith(".jsonl")
-        }
+        files = {Path(n).name: zf.read(n) for n in zf.namelist() if Path(n).parent.name == "data" and n.endswith(".jsonl")}
+        prompts = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/" + TOMBENCH_PROMPTS)]
+        return {**files, **({TOMBENCH_PROMPTS: zf.read(prompts[0])} if prompts else {})}
 
 
 def _tombench_from_raw(ref: str) -> dict[str, bytes]:
-    base = f"https://raw.githubusercontent.com/{TOMBENCH_REPO}/{ref}/data/"
-    return {f"{n}.jsonl": _get(base + urllib.parse.quote(f"{n}.jsonl")) for n in TOMBENCH_FILES}
+    base = f"https://raw.githubusercontent.com/{TOMBENCH_REPO}/{ref}/"
+    files = {f"{n}.jsonl": _get(base + "data/" + urllib.parse.quote(f"{n}.jsonl")) for n in TOMBENCH_FILES}
+    return {**files, TOMBENCH_PROMPTS: _get(base + TOMBENCH_PROMPTS)}
 
 
 def fetch_tombench(dest: str | Path, ref: str = "main") -> Path:
-    """`dest`/data/*.jsonl from GitHub (repo zip first, raw files as a fallback)."""
+    """`dest`/data/*.jsonl and `dest`/prompts.py from GitHub (repo zip first, raw files as a fallback)."""
     dest = Path(dest)
     if (dest / "data").is_dir():
         return dest
@@ -117,7 +117,7 @@ def fetch_tombench(dest: str | Path, ref: str = "main") -> Path:
     try:
         (tmp / "data").mkdir()
         for name, blob in files.items():
-            (tmp / "data" / name).write_bytes(blob)
+            (tmp / ("" if name == TOMBENCH_PROMPTS else "data") / name).write_bytes(blob)
         os.replace(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -8,6 +8,10 @@ Chinese option labels written "A. " or "A: ", and one multi-ability string.
 With quirks=True each file also holds the official release's oddities, on known lines (QUIRK_LINES):
 answers written "A." and "A. ", options labelled "A.x" or unlabelled, an extra key, zh/en option counts
 that differ, and items the pre-flight must exclude (an answer with no option, a line of invalid JSON);
+and what the official script's own handling turns on: two options with the same text, "X. " inside an
+option's text, a story with surrounding spaces, and an item whose shown options the script cannot read
+(zh option C set, en option C null). The folder also gets a prompts.py with the official prompt constants
+(what `humanllm bench parity` reads from a checkout).
 MotiveBench gets an answer written "D. ", unlabelled options and a question with a NaN option.
 """
 
@@ -152,7 +156,7 @@ def tombench_files() -> dict[str, list[dict]]:
 QUIRK_LINES = {  # file -> line -> what the pre-flight must say about it
     "False Belief Task.jsonl": {4: "answer written 'A. '", 5: "answer written 'C.'", 6: "invalid JSON",
                                 7: "answer 'D' is not one of AB"},
-    "Hidden Emotions.jsonl": {3: "extra key", 4: "zh has 2 options, en 4"},
+    "Hidden Emotions.jsonl": {3: "extra key", 4: "zh has 4 options, en 2", 5: "zh has 2 options, en 4"},
 }
 
 
@@ -163,10 +167,17 @@ def _quirk_records() -> dict[str, list]:
     no_option = _tom(_LOCATION, 7, (_BELIEF_ZH, "对吗？", ["是", "不是"]), (_BELIEF_EN, "Right?", ["Yes", "No"]), "D")
     extra = {"类型": "补充", **_tom(_HIDDEN, 3, (_GIFT_ZH, "他开心吗？", ["开心", "不开心"]),
                                      (_GIFT_EN, "Is he happy?", ["Happy", "Not happy"]), "B")}
-    mismatch = _tom(_HIDDEN, 4, (_GIFT_ZH, "他说的是真的吗？", ["A.是", "B.不是"]),
+    mismatch = _tom(_HIDDEN, 5, (_GIFT_ZH, "他说的是真的吗？", ["A.是", "B.不是"]),
                     (_GIFT_EN, "Why did he smile?", ["To be polite", "He was happy", "He was tired", "No reason"]), "A")
+    twins = _tom(_HIDDEN, 6, (_GIFT_ZH, "他的感受？", ["开心", "难过", "平静", "生气"]),
+                 (_GIFT_EN, "How does he feel?", ["Happy", "Sad", "Happy", "Calm"]), "B")
+    inner = _tom(_HIDDEN, 7, (f"  {_GIFT_ZH} ", "他的计划？", ["A. 计划A. 然后B", "B. 计划B. A. 好", "C. 无", "D. 不知道"]),
+                 (f" {_GIFT_EN}\n", "What is his plan?", ["A. Plan A. Then B", "B. Plan B. A. ok", "C. None", "D. Unknown"]),
+                 "A")
+    unreadable = _tom(_HIDDEN, 4, (_GIFT_ZH, "他累吗？", ["累", "不累", "有点", "不知道"]),
+                      (_GIFT_EN, "Is he tired?", ["Yes", "No"]), "A")
     return {"False Belief Task": [spaced, dotted, '{"序号\\nINDEX": 6, "故事": "unterminated', no_option],
-            "Hidden Emotions": [extra, mismatch]}
+            "Hidden Emotions": [extra, unreadable, mismatch, twins, inner]}
 
 
 def write_tombench_fixture(dest: str | Path, quirks: bool = False) -> Path:
@@ -182,7 +193,24 @@ def write_tombench_fixture(dest: str | Path, quirks: bool = False) -> Path:
         for rec in _quirk_records().get(stem, []) if quirks else []:
             lines.append(rec if isinstance(rec, str) else json.dumps(rec, ensure_ascii=False))
         (root / "data" / f"{stem}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "prompts.py").write_text(_tombench_prompts(), encoding="utf-8")
     return root
+
+
+def _tombench_prompts() -> str:
+    """prompts.py as the official checkout lays it out: one string constant per prompt (system, 4- and 2-option)."""
+    from humanllm.evaluate.benchmarks.evals_module import evals_module
+
+    u = evals_module("tombench")
+    out = []
+    for lang in ("zh", "en"):
+        story, question, answers = u.HEADERS[lang]
+        head = f"{story}\n{{story}}\n\n{question}\n{{question}}\n\n{answers}\n"
+        four = head + "\n".join(f"{c}. {{choice_{c.lower()}}}" for c in "ABCD")
+        two = head + "\n".join(f"{c}. {{choice_{c.lower()}}}" for c in "AB")
+        out += [f"SystemEvaluatePrompt_{lang} = {u.SYSTEM[lang]!r}", f"UserEvaluatePrompt4Choices_{lang} = {four!r}",
+                f"UserEvaluatePrompt2Choices_{lang} = {two!r}"]
+    return "\n\n".join(out) + "\n"
 
 
 def write_bigbench_fixture(dest: str | Path, tasks: tuple[str, ...] = ("navigate", "snarks"), examples: int = 8) -> Path:

@@ -1,8 +1,10 @@
 """MotiveBench (ACL 2025) in the registry: data check, fetch, summary with CIs, contamination text.
 
 Loading, prompts, the 18 official orderings and the official answer parsing live in evals/motivebench/utils.py
-(shared with lm-eval). `mode=official` generates and parses as client_eval.py does; `mode=loglikelihood`
-scores the option letters. Summary metrics per subset x question type: accuracy (mean over orderings, with
+(shared with lm-eval). `mode=official` generates and parses as client_eval.py does, `official_cot` as its
+--cot, `parse_llm` as its --parse_mode (the `llm` endpoint reads the letter out of each reply, here, after
+lm-eval generated); `mode=loglikelihood` scores the option letters. `extra_modes` run beside `mode`: every
+row carries its protocol, and the protocol heads the summary groups. Summary metrics per subset x question type: accuracy (mean over orderings, with
 the spread over orderings), all_orderings_correct (a question right under every ordering) and, per scenario,
 all_three_correct (its three questions right under one ordering, averaged over orderings: the official
 "accuracy of all questions").
@@ -34,13 +36,13 @@ def subset_file(data_dir: Path, subset: str) -> Path:
 def score_groups(items: pd.DataFrame) -> pd.DataFrame:
     """Per-response rows -> unit rows (subset, metric, question_type, unit_id, ordering, correct); pooled
     groups (subset 'all', question_type 'all') repeat the rows they pool."""
-    cols = ["subset", "metric", "question_type", "unit_id", "ordering", "correct"]
+    cols = ["protocol", "subset", "metric", "question_type", "unit_id", "ordering", "correct"]
     acc = items.assign(metric="accuracy", unit_id=items["item_id"])[cols]
-    every = (items.groupby(["subset", "question_type", "item_id"], as_index=False)["correct"].min()
+    every = (items.groupby(["protocol", "subset", "question_type", "item_id"], as_index=False)["correct"].min()
              .assign(metric="all_orderings_correct", ordering=-1).rename(columns={"item_id": "unit_id"}))[cols]
     per_q = pd.concat([acc, every])
     per_q = pd.concat([per_q, per_q.assign(question_type="all")])
-    scen = (items.groupby(["subset", "scenario", "ordering"], as_index=False)["correct"].min()
+    scen = (items.groupby(["protocol", "subset", "scenario", "ordering"], as_index=False)["correct"].min()
             .assign(metric="all_three_correct", question_type="all"))
     scen["unit_id"] = scen["subset"] + "/" + scen["scenario"].astype(str)
     rows = pd.concat([per_q, scen[cols]], ignore_index=True)
@@ -50,7 +52,8 @@ def score_groups(items: pd.DataFrame) -> pd.DataFrame:
 @register
 class MotiveBench(Benchmark):
     name = "motivebench"
-    group_cols = ["subset", "metric", "question_type"]
+    group_cols = ["protocol", "subset", "metric", "question_type"]
+    protocol_col = "protocol"
     checks_contamination = True  # Amazon and Blog come from the same raw sources as our training data
     contamination_settings = ("subsets",)
     headline_metrics = ("accuracy", "all_orderings_correct", "all_three_correct")
@@ -75,7 +78,12 @@ class MotiveBench(Benchmark):
 
     def tasks(self, e: Any) -> list[str]:
         c = self.config(e)
-        return [f"motivebench_{s.lower()}{'_official' if c.mode == 'official' else ''}" for s in c.subsets]
+        return [f"motivebench_{s.lower()}{'' if m == 'loglikelihood' else '_' + m}" for m in c.modes for s in c.subsets]
+
+    def source_note(self, e: Any) -> str:
+        c = self.config(e)
+        beside = f"; beside it {', '.join(c.extra_modes)} (groups starting with that name)" if c.extra_modes else ""
+        return f"{self.name}: protocol {c.mode}{beside}"
 
     def metadata(self, e: Any, seed: int) -> dict[str, Any]:
         c = self.config(e)
@@ -84,9 +92,38 @@ class MotiveBench(Benchmark):
 
     def rows(self, doc: dict, resps: Any) -> dict[str, Any]:
         pred, raw = hooks().prediction(doc, resps)
-        keep = ("item_id", "subset", "scenario", "question_type", "ordering", "gold_letter")
+        keep = ("item_id", "protocol", "subset", "scenario", "question_type", "ordering", "gold_letter")
         return {**{k: doc[k] for k in keep}, "pred": pred, "parsed": pred is not None,
                 "correct": int(pred == doc["gold_letter"]), "response": raw}  # fmt: skip
+
+    def needs_llm(self, e: Any) -> bool:
+        return "parse_llm" in self.config(e).modes
+
+    def unread_settings(self, e: Any) -> set[str]:
+        return set() if self.needs_llm(e) else {"parse_max_tokens"}
+
+    def reparse(self, items: pd.DataFrame, e: Any, llm: Any) -> pd.DataFrame:
+        """parse_llm rows: the `llm` endpoint reads the letter out of each reply (client_eval.py --parse_mode:
+        its parse prompt as the system message, the reply after the official 'assistant' strip as the user's,
+        the answer's first character upper-cased; an empty answer is unparsed)."""
+        rows = items.index[items["protocol"] == "parse_llm"]
+        if len(rows) == 0:
+            return items
+        if llm is None:
+            raise ValueError("eval.motivebench parse_llm needs the `llm` endpoint; none was given to the run")
+        from humanllm.llm import LLMRequest
+
+        u, budget = hooks(), self.config(e).parse_max_tokens
+        requests = [LLMRequest(f"parse-{i}", [{"role": "system", "content": u.PARSE_SYSTEM},
+                                              {"role": "user", "content": u.parse_input(items.at[i, "response"])}],
+                               max_tokens=budget, temperature=0.0) for i in rows]  # fmt: skip
+        out = items.copy()
+        for i, res in zip(rows, llm.run(requests, progress=False, stage="motivebench_parse")):
+            text = str(res.value).strip() if res.ok and res.value is not None else ""
+            out.at[i, "pred"] = text[0].upper() if text else None
+            out.at[i, "parsed"] = bool(text)
+            out.at[i, "correct"] = int(out.at[i, "pred"] == out.at[i, "gold_letter"])
+        return out
 
     def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(units, summary): per-unit scores and per-group estimates with a bootstrap CI over units and the

@@ -99,6 +99,18 @@ class Benchmark:
     def contamination_texts(self, e: Any) -> list[BenchmarkText]:
         return []
 
+    def needs_llm(self, e: Any) -> bool:
+        """Whether scoring asks the `llm` endpoint (then its identity is in the eval key and `reparse` gets it)."""
+        return False
+
+    def unread_settings(self, e: Any) -> set[str]:
+        """Settings the configured run never reads (left out of the eval key)."""
+        return set()
+
+    def reparse(self, items: pd.DataFrame, e: Any, llm: Any) -> pd.DataFrame:
+        """Rescore rows after generation (e.g. an LLM that reads the answer out of a reply); default: as they are."""
+        return items
+
     def fetch(self, dest: Path) -> Path:
         raise NotImplementedError(f"{self.name} has no download; put its files in a folder by hand")
 

@@ -85,15 +85,16 @@ def _aggregates(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_benchmark(bench: Benchmark, lm: Any, e: Any, out_dir: str | Path, apply_chat_template: bool, seed: int = 0,
-                  include_path: Path | None = None) -> BenchmarkResult:
-    """Evaluate `bench`'s tasks, turn logged samples into per-response rows, summarize with CIs, save."""
+                  include_path: Path | None = None, llm: Any = None) -> BenchmarkResult:
+    """Evaluate `bench`'s tasks, turn logged samples into per-response rows (rescored with the `llm` backend
+    where the benchmark asks for it), summarize with CIs, save."""
     bench.require_data(e)
     start = time.time()
     tasks = bench.tasks(e)
     out, truncated = run_tasks(lm, tasks, include_path or evals_dir() / bench.name, bench.metadata(e, seed),
                                apply_chat_template, seed)
     rows = [{"task": t, **bench.rows(s["doc"], s["filtered_resps"])} for t in tasks for s in out["samples"][t]]
-    items = pd.DataFrame(rows)
+    items = bench.reparse(pd.DataFrame(rows), e, llm)
     units, summary = bench.summarize(items, e.bootstrap)
     config = {**bench.config(e).model_dump(), "data_dir": str(bench.data_dir(e)), "seed": seed, "tasks": tasks,
               "apply_chat_template": apply_chat_template, "truncated_requests": truncated,

@@ -63,14 +63,17 @@ class ToMBench(Benchmark):
         root, c = self.require_data(e), self.config(e)
         issues: list[dict[str, Any]] = []
         for lang in c.languages:
-            for found in hooks().read_items(root, lang, c.limit)[1]:
+            for found in hooks().read_items(root, lang, c.limit, c.mode)[1]:
                 if found not in issues:  # language-independent issues (answer, extra key) once
                     issues.append(found)
         return issues
 
     def tasks(self, e: Any) -> list[str]:
         c = self.config(e)
-        return [f"tombench_{lang}{'_official' if c.mode == 'official' else ''}" for lang in c.languages]
+        return [f"tombench_{lang}{'' if c.mode == 'loglikelihood' else '_' + c.mode}" for lang in c.languages]
+
+    def source_note(self, e: Any) -> str:
+        return f"{self.name}: protocol {self.config(e).mode}"
 
     def metadata(self, e: Any, seed: int) -> dict[str, Any]:
         c = self.config(e)
