@@ -234,7 +234,7 @@ def run_parity(tombench: Path | None, motivebench: Path | None, out_dir: Path | 
         from humanllm.io import write_json
         from humanllm.report.provenance import git_state
 
-        state = git_state(["humanllm", "evals"], untracked=True)
+        state = git_state(["humanllm/bench/parity.py", "evals/tombench", "evals/motivebench"], untracked=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         sources = {"tombench": _fingerprint(tombench, "*.jsonl", "prompts.py"),
                    "motivebench": _fingerprint(motivebench, "*_questions.json")}
