@@ -70,8 +70,10 @@ def standard_tasks(ctx: Any, lm: Any, task: str) -> tuple[dict[str, float], list
         for s in samples:
             for metric in ("acc", "exact_match", "acc_norm"):
                 if isinstance(s.get(metric), (int, float)):
+                    options = len(s.get("arguments") or []) if metric != "exact_match" else 0
                     items.append({"suite": "general", "task": sub, "metric": metric,
-                                  "item_id": str(s["doc_id"]), "value": float(s[metric])})
+                                  "item_id": str(s["doc_id"]), "value": float(s[metric]),
+                                  **({"n_choices": options} if options > 1 else {})})
     return scores, items
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from humanllm.io import read_json, stable_hash
+from humanllm.report.flips import flip_frame, flips_markdown
 from humanllm.report.plots import plot_metrics_vs_alpha
 from humanllm.report.provenance import provenance_lines
 from humanllm.report.tables import (benchmark_table, delta_frame, load_scores, not_run_markdown, numeric_table,
@@ -44,12 +45,13 @@ def write_report(cfg: Any) -> dict[str, Path]:
     order = [e["label"] for e in index["evaluations"]]
     long = scores_frame(index, b.samples, b.confidence, b.seed)
     deltas = delta_frame(index, b.samples, b.confidence, b.seed, b.min_items, b.min_clusters)
+    flips = flip_frame(index, b.samples, b.confidence, b.seed)
     prov = provenance_lines(index["provenance"]) if "provenance" in index else ["provenance: not recorded (old index)"]
     wide, numeric = wide_table(long, order), numeric_table(long, order)
     files = {
         "table_md": out / "table.md", "table_csv": out / "table.csv", "table_tex": out / "table.tex",
         "scores_csv": out / "scores_long.csv", "deltas_md": out / "deltas.md", "deltas_csv": out / "deltas.csv",
-        "plot": out / "metrics_vs_alpha.png",
+        "plot": out / "metrics_vs_alpha.png", "flips_csv": out / "flips.csv",
     }
     notes = sorted({n for e in index["evaluations"] for n in load_scores(e)[2]})
     block = "".join(f"> {line}\n" for line in prov)
@@ -71,12 +73,14 @@ def write_report(cfg: Any) -> dict[str, Path]:
         delta_view = delta_view.astype({"detectable": object}).where(delta_view.notna(), None)
     files["deltas_md"].write_text(
         "# Each model minus base on the same items (paired cluster-bootstrap CI)\n\n" + block + "\n"
+        + flips_markdown(flips, b.confidence) + "## Mean deltas\n\n"
         "Groups: in-domain (held-out tasks), social benchmarks, general reasoning (forgetting), judge. "
         f"`significant`: the CI excludes 0, on ≥ {b.min_items} items from ≥ {b.min_clusters} users/scenarios "
         "(otherwise \"n too small\"). `detectable`: the smallest true difference this n detects with 80% power "
         "(blank where the items show no spread or stand on one user: the sample cannot say).\n\n"
         + _markdown(delta_view, index=False, missingval="") + "\n" + skipped)
     _with_comments(files["deltas_csv"], prov, "# ", deltas.to_csv(index=False, float_format="%.6f"))
+    _with_comments(files["flips_csv"], prov, "# ", flips.to_csv(index=False, float_format="%.6f"))
     bench = benchmark_table(long, order)
     if not bench.empty:
         files["benchmarks_md"] = out / "benchmarks.md"

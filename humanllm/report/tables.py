@@ -17,7 +17,7 @@ from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import read_json, read_jsonl
 
 LOWER_IS_BETTER = ("bits_per_byte", "perplexity", "unparsed")
-ITEM_COLUMNS = ["suite", "task", "metric", "item_id", "value", "cluster", "platform", "weight"]
+ITEM_COLUMNS = ["suite", "task", "metric", "item_id", "value", "cluster", "platform", "weight", "n_choices"]
 SOCIAL_SUITES = ("motivebench", "tombench")
 
 
@@ -178,7 +178,7 @@ def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: in
         if ev is base:
             continue
         items = load_items(ev)
-        merged = base_items.merge(items.drop(columns=["cluster", "platform", "weight"]),
+        merged = base_items.merge(items.drop(columns=["cluster", "platform", "weight", "n_choices"]),
                                   on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
         for (suite, task, metric), g in merged.groupby(["suite", "task", "metric"], sort=True):
             d = paired_bootstrap_diff(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed,

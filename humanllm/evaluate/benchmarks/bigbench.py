@@ -87,12 +87,14 @@ class BigBench(Benchmark):
         lls = [float(r[0]) for r in resps]
         pred = max(range(len(lls)), key=lls.__getitem__)
         return {"item_id": doc["item_id"], "bb_task": doc["task"], "gold": doc["gold"], "pred": pred,
-                "correct": int(pred == doc["gold"]), "response": json.dumps([round(x, 4) for x in lls])}
+                "correct": int(pred == doc["gold"]), "n_choices": len(lls),
+                "response": json.dumps([round(x, 4) for x in lls])}
 
     def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Accuracy per task, and 'all' = the unweighted mean over tasks (units: items weighted 1/n_task)."""
         per_task = items.assign(task=items["bb_task"], unit_id=items["item_id"],
-                                score=items["correct"].astype(float))[["task", "unit_id", "score"]]  # fmt: skip
+                                score=items["correct"].astype(float))
+        per_task = per_task[["task", "unit_id", "score", *(["n_choices"] if "n_choices" in items else [])]]
         summary = summarize_units(per_task, self.group_cols, bootstrap.samples, bootstrap.confidence, bootstrap.seed)
         means = per_task.groupby("task", sort=False)["score"].mean()
         stratified = [per_task[per_task.task == t]["score"].to_numpy() for t in means.index]
