@@ -11,7 +11,9 @@ EDGE_CASES = [
     "jo at mail dot com", "my nAME iS Ana", "people CALL me Ed", "i go\nby ted", "İG: bob_12", "ſcreen name: bob_1",
     "12 Elm Street, Austin TX 78701", "P.O. Box 12", "12b baker st", "see WWW.site.org", "ping @carl_9 and u/dave",
     "IG bob.smith", "my gamertag is x_y_z", "no pii in here at all", "born 1984, 12 years", "id 1000331 wrote",
+    "thanks Trail_Mix_Tom2!", "cc john.DOE1 and x1000331", "ab-12 said",
 ]
+KNOWN = ("1000331", "trail_mix_tom2", "John.Doe1", "ab-12")
 
 
 def _ungated(known: tuple[str, ...] = ()) -> Scrubber:
@@ -22,7 +24,7 @@ def _ungated(known: tuple[str, ...] = ()) -> Scrubber:
 
 def test_gates_keep_every_detection():
     for text in EDGE_CASES:
-        assert Scrubber(PiiConfig(), ["1000331"]).spans(text) == _ungated(("1000331",)).spans(text), text
+        assert Scrubber(PiiConfig(), KNOWN).spans(text) == _ungated(KNOWN).spans(text), text
     for item in planted_set(per_category=40) + held_out_set():
         assert Scrubber(PiiConfig(), item.known_authors).spans(item.text) == \
             _ungated(item.known_authors).spans(item.text), item.text

@@ -205,6 +205,7 @@ def replace(text: str, spans: list[Span]) -> str:
 # re.I matches these three with ASCII letters although str.lower() does not map them so
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 _DIGIT = re.compile(r"\d")
+_DIGIT_RUN = re.compile(r"[\w-]*\d[\w-]*")  # a maximal [\w-] run that holds a digit
 _URL_GATE = re.compile(rf"https?://|www\.|\.(?:{_TLDS})\b", re.I)
 _GO_BY = re.compile(r"go\s+by")
 _HOUSE_NUMBER = re.compile(r"\d(?:[A-Za-z]|-\d{1,4})?\s", re.I)  # an ADDRESS match starts "12 ", "12b ", "12-3 "
@@ -237,15 +238,22 @@ class Scrubber:
     def __init__(self, cfg: PiiConfig, known: Iterable[str] = ()):
         self.cfg = cfg
         self.known = {n.lower() for n in known if handle_like(n, cfg.known_author_min_len)} if cfg.known_authors else set()
-        known_gate: Gate = (lambda t, low: _DIGIT.search(t) is not None) \
-            if self.known and all(any(c in "0123456789" for c in n) for n in self.known) else (lambda t, low: True)
+        # a token equal to a known name holds each [\w-] part of it as a whole run: when every name has a
+        # part with a digit, text without such a run cannot hold one (blog ids, "trail_mix_tom2")
+        parts = [[q for q in re.split(r"[^\w-]+", n) if _DIGIT.search(q)] for n in self.known]
+        self._known_parts = {q[0] for q in parts if q} if all(parts) else None
         rules = [("emails", find_emails), ("urls", find_urls), ("phones", find_phones),
                  ("addresses", find_addresses), ("names", find_names), ("usernames", find_usernames),
                  ("handles", find_handles)]
         self.detectors: list[tuple[Gate, Callable[[str], Iterator[Span]]]] = [
             (GATES[name], find) for name, find in rules if getattr(cfg, name)]
         if self.known:
-            self.detectors.append((known_gate, self._find_known))
+            self.detectors.append((self._known_gate, self._find_known))
+
+    def _known_gate(self, text: str, low: str) -> bool:
+        if self._known_parts is None:
+            return True
+        return any(m.group().lower() in self._known_parts for m in _DIGIT_RUN.finditer(text))
 
     def _find_known(self, text: str) -> Iterator[Span]:
         yield from (Span(m.start(), m.end(), "known_author") for m in TOKEN.finditer(text)
