@@ -1,12 +1,16 @@
 """Raw dumps → corpus folder: load, rule filters, dedup, activity thresholds, cap, PII scrub, write.
 
+Blog Authorship files run as parallel streaming shards (shards.py, `data.workers`); the other platforms
+run in this process, one at a time.
+
 Writes users.jsonl, items.jsonl, threads.jsonl, rejected.jsonl, funnel.csv and funnel.md, and
 returns the counts that go into the artifact manifest.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import json
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +23,7 @@ from humanllm.data.loaders import load_platform
 from humanllm.data.pii import Scrubber
 from humanllm.data.records import Item, Post, Thread, UserRecord
 from humanllm.data.rules import Decisions, amazon_rules, blogger_rules, reddit_rules, twitter_rules
-from humanllm.io import write_jsonl
+from humanllm.data.shards import SHARDED_PLATFORMS, absorb_funnel, build_blogger, rejected_by_reason
 
 
 def _rules(platform: str, cands: list[Candidate], cfg: DataConfig, loaded: Loaded) -> Decisions:
@@ -93,43 +97,66 @@ def _check_written(platform: str, kept: list[Candidate], users: list[UserRecord]
         raise FunnelMismatch(f"{platform}: {len(kept)} records kept but {written} written")
 
 
+def _line(rec: Any) -> str:
+    return json.dumps(rec.model_dump(mode="json"), ensure_ascii=False, default=str) + "\n"
+
+
+def _sharded(platform: str, cfg: DataConfig) -> bool:
+    """Blog Authorship runs as datatrove shards (shards.py) unless a user cap needs every user at once."""
+    return platform in SHARDED_PLATFORMS and cfg.max_users_per_platform is None
+
+
 def build_corpus(cfg: DataConfig, sources: SourcesConfig, out: Path, seed: int, progress: bool = False) -> dict[str, Any]:
-    """Build the corpus into `out` and return its counts (raises FunnelMismatch if anything is lost)."""
+    """Build the corpus into `out` and return its counts (raises FunnelMismatch if anything is lost).
+
+    Records are written as each platform finishes, so only one in-process platform is held at a time.
+    """
     funnel = Funnel()
-    kept_all: list[Candidate] = []
-    users: list[UserRecord] = []
-    items: list[Item] = []
-    threads: list[Thread] = []
     per_platform: dict[str, dict[str, int]] = {}
-    for platform in [p for p in PLATFORMS if p in cfg.platforms()]:
-        loaded = load_platform(platform, sources, progress)
-        kept = filter_platform(loaded, cfg, funnel, seed)
-        scrub = Scrubber(cfg.pii, {c.author for c in loaded.candidates if c.author})
-        p_users, p_items = assemble(kept, scrub)
-        _check_written(platform, kept, p_users, p_items)
-        p_threads = quoted_threads(loaded, kept, {u.user_id for u in p_users}, scrub)
-        kept_all += kept
-        users += p_users
-        items += p_items
-        threads += p_threads
-        per_platform[platform] = {"users": len(p_users), "posts": sum(len(u.posts) for u in p_users),
-                                  "items": len(p_items), "threads": len(p_threads)}
-    totals = funnel.reconcile(kept_all)
-    write_jsonl(out / "users.jsonl", users)
-    write_jsonl(out / "items.jsonl", items)
-    write_jsonl(out / "threads.jsonl", threads)
-    write_jsonl(out / "rejected.jsonl", funnel.rejected)
+    totals: dict[str, dict[str, int]] = {}
+    n_users = n_posts = n_items = n_threads = 0
+    with open(out / "users.jsonl", "w", encoding="utf-8") as users_fh, \
+            open(out / "items.jsonl", "w", encoding="utf-8") as items_fh, \
+            open(out / "threads.jsonl", "w", encoding="utf-8") as threads_fh, \
+            open(out / "rejected.jsonl", "w", encoding="utf-8") as rejected_fh:
+        for platform in [p for p in PLATFORMS if p in cfg.platforms()]:
+            if _sharded(platform, cfg):
+                res = build_blogger(cfg.model_copy(update={"sources": sources}), out / "_shards", funnel,
+                                    users_fh, rejected_fh)
+                counts = {"users": res.users, "posts": res.posts, "items": 0, "threads": 0}
+                totals[platform] = {"raw_records": funnel.raw[platform], "kept_records": res.kept,
+                                    "rejected_records": res.rejected}
+            else:
+                part = Funnel()
+                loaded = load_platform(platform, sources, progress)
+                kept = filter_platform(loaded, cfg, part, seed)
+                scrub = Scrubber(cfg.pii, {c.author for c in loaded.candidates if c.author})
+                p_users, p_items = assemble(kept, scrub)
+                _check_written(platform, kept, p_users, p_items)
+                p_threads = quoted_threads(loaded, kept, {u.user_id for u in p_users}, scrub)
+                totals.update(part.reconcile(kept))
+                for fh, records in ((users_fh, p_users), (items_fh, p_items), (threads_fh, p_threads),
+                                    (rejected_fh, part.rejected)):
+                    fh.writelines(_line(r) for r in records)
+                counts = {"users": len(p_users), "posts": sum(len(u.posts) for u in p_users),
+                          "items": len(p_items), "threads": len(p_threads)}
+                absorb_funnel(funnel, part)
+                funnel.formats.update(part.formats)
+            per_platform[platform] = counts
+            n_users, n_posts = n_users + counts["users"], n_posts + counts["posts"]
+            n_items, n_threads = n_items + counts["items"], n_threads + counts["threads"]
     funnel.write(out)
     for p, t in totals.items():
         per_platform.setdefault(p, {}).update(t)
+    by_reason = rejected_by_reason(out / "rejected.jsonl")
     return {
         "raw_records": sum(t["raw_records"] for t in totals.values()),
-        "kept_records": len(kept_all),
-        "rejected_records": len(funnel.rejected),
-        "users": len(users),
-        "posts": sum(len(u.posts) for u in users),
-        "items": len(items),
-        "threads": len(threads),
+        "kept_records": sum(t["kept_records"] for t in totals.values()),
+        "rejected_records": sum(by_reason.values()),
+        "users": n_users,
+        "posts": n_posts,
+        "items": n_items,
+        "threads": n_threads,
         "per_platform": per_platform,
-        "rejected_by_reason": dict(sorted(Counter(r.reason for r in funnel.rejected).items())),
+        "rejected_by_reason": dict(sorted(by_reason.items())),
     }

@@ -237,6 +237,9 @@ class DataConfig(StrictModel):
     dedup: DedupConfig = Field(default_factory=DedupConfig)
     pii: PiiConfig = Field(default_factory=PiiConfig)
     max_users_per_platform: int | None = Field(None, ge=1)  # seeded random cap after all filters
+    # processes for the sharded stage (Blog Authorship; datatrove, humanllm/data/shards.py); not in the key:
+    # any number of workers writes the same corpus
+    workers: int = Field(1, ge=1)
 
     @model_validator(mode="after")
     def _one_origin(self) -> "DataConfig":

@@ -1,99 +1,193 @@
-"""Exact and near-duplicate removal over post texts.
+"""Exact and near-duplicate removal over post texts, decided from per-post fingerprints.
 
-Exact: the same normalised word sequence. Near: word-shingle MinHash signatures, LSH banding to find
-candidate pairs, then the true shingle Jaccard against the threshold. Posts are compared within one
-(platform, kind) group, or per user with `scope: user`; the earliest post (time, then id) is kept.
+A post's fingerprint is its group (platform and kind, plus author with `scope: user`), its order key
+(time, then id), a 128-bit hash of its normalised word sequence, and a fixed-seed MinHash signature of
+its word shingles. Decisions are a function of the set of fingerprints only, so shards that fingerprint
+their own posts and one reduce over all fingerprints drop exactly the records a single process drops:
+- exact: posts with the same normalised text in a group; the earliest is kept (a 128-bit hash compares them);
+- near, among the exact survivors: in each LSH band, every post is compared with the earliest post that
+  has the same band values; a pair whose signatures agree on >= `jaccard_threshold` of their `num_perm`
+  values (the MinHash estimate of shingle Jaccard) is linked; linked posts form clusters (union-find) and
+  each cluster keeps its earliest post.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
-from typing import Iterable
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from humanllm.data.candidate import Candidate
 from humanllm.data.config import DedupConfig
 from humanllm.data.rules import Decisions
-from humanllm.data.text import normalise, words
+from humanllm.data.text import normalise
 
-_PRIME = np.uint64(2_147_483_647)  # 2^31 - 1: a*h + b stays below 2^64 for 31-bit a, b, h
-
-
-def shingles(text: str, k: int) -> set[int]:
-    """31-bit hashes of the k-word shingles of a text (the whole text when shorter than k)."""
-    toks = words(text)
-    grams = {" ".join(toks[i:i + k]) for i in range(max(1, len(toks) - k + 1))}
-    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=4).digest(), "little") & 0x7FFFFFFF for g in grams}
-
-
-def jaccard(a: set[int], b: set[int]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+_MIX = np.uint64(1_000_003)
+_MASK = np.uint64(0x7FFFFFFF)
+_EMPTY = np.uint32(0xFFFFFFFF)  # signature of a text with no words (never near-compared)
 
 
 class MinHasher:
-    """Fixed random permutations (a*h + b mod p), seeded so signatures are reproducible."""
+    """Fixed random hash functions h(x) = ((a*x + b) mod 2^64) >> 32 (multiply-shift, a odd), seeded so
+    signatures are reproducible in any process."""
 
     def __init__(self, num_perm: int, seed: int = 1):
         rng = np.random.default_rng(seed)
-        self.a = rng.integers(1, int(_PRIME), size=num_perm, dtype=np.uint64)
-        self.b = rng.integers(0, int(_PRIME), size=num_perm, dtype=np.uint64)
+        self.a = (rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1))[:, None]
+        self.b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)[:, None]
 
-    def signature(self, hashes: set[int]) -> np.ndarray:
-        h = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
-        return ((self.a[:, None] * h[None, :] + self.b[:, None]) % _PRIME).min(axis=1)
+    def signature(self, norm: str, k: int) -> np.ndarray:
+        """uint32[num_perm] over the k-word shingles of a normalised text (one shingle when shorter than k)."""
+        toks = norm.encode("utf-8").split()
+        if not toks:
+            return np.full(len(self.a), _EMPTY, dtype=np.uint32)
+        w = np.fromiter(map(zlib.crc32, toks), dtype=np.uint64, count=len(toks)) & _MASK
+        k = min(k, len(w))
+        sh = w[: len(w) - k + 1].copy()
+        for j in range(1, k):
+            sh = (sh * _MIX + w[j: len(w) - k + 1 + j]) & _MASK
+        return ((self.a * sh[None, :] + self.b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
+
+
+def group_of(c: Candidate, cfg: DedupConfig) -> str:
+    parts = [c.platform, c.kind] + ([c.author or ""] if cfg.scope == "user" else [])
+    return "\x1f".join(parts)
+
+
+def order_key(c: Candidate) -> tuple[bool, int, str]:
+    """Earlier first: posts with a time by time, then those without; ties by record id."""
+    t = c.post.created_at if c.post is not None else None
+    return (t is None, t or 0, c.record_id)
+
+
+@dataclass
+class Fingerprints:
+    """Columns of per-post fingerprints (one process's or one shard's posts)."""
+
+    ids: list[str] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    missing_time: list[bool] = field(default_factory=list)
+    times: list[int] = field(default_factory=list)
+    exact: list[bytes] = field(default_factory=list)
+    sigs: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, c: Candidate, cfg: DedupConfig, hasher: MinHasher | None) -> None:
+        norm = normalise(c.text)
+        missing, t, rid = order_key(c)
+        self.ids.append(rid)
+        self.groups.append(group_of(c, cfg))
+        self.missing_time.append(missing)
+        self.times.append(t)
+        self.exact.append(hashlib.blake2b(norm.encode("utf-8"), digest_size=16).digest())
+        if hasher is not None:
+            self.sigs.append(hasher.signature(norm, cfg.shingle_size))
+
+    def arrays(self) -> dict[str, Any]:
+        """The columns as numpy arrays (what a shard saves)."""
+        n = len(self.ids)
+        return {"ids": np.array(self.ids, dtype=object), "groups": np.array(self.groups, dtype=object),
+                "missing_time": np.array(self.missing_time, dtype=bool), "times": np.array(self.times, dtype=np.int64),
+                "exact": np.frombuffer(b"".join(self.exact), dtype=np.uint64).reshape(n, 2),
+                "sigs": np.stack(self.sigs) if self.sigs else np.zeros((n, 0), dtype=np.uint32)}
+
+
+def concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One column set from several shards' columns."""
+    parts = [p for p in parts if len(p["ids"])] or parts[:1]  # an empty shard's signatures have no width
+    if not parts:
+        return Fingerprints().arrays()
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def _runs(keys: list[np.ndarray], rank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort by keys then rank; return the order and, per sorted position, the position of its run's first."""
+    order = np.lexsort([rank] + keys[::-1])
+    new = np.zeros(len(order), dtype=bool)
+    if len(order):
+        new[0] = True
+        for k in keys:
+            sk = k[order]
+            new[1:] |= sk[1:] != sk[:-1]
+    starts = np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))
+    return order, starts
+
+
+def decide(cols: dict[str, Any], cfg: DedupConfig) -> Decisions:
+    """{record_id: ('exact_duplicate' | 'near_duplicate', 'of <kept id>')} from the fingerprints of all posts."""
+    ids = cols["ids"]
+    n = len(ids)
+    if not cfg.enabled or n == 0:
+        return {}
+    by_time = sorted(range(n), key=lambda i: (cols["groups"][i], cols["missing_time"][i], cols["times"][i], ids[i]))
+    rank = np.empty(n, dtype=np.int64)
+    rank[np.array(by_time, dtype=np.int64)] = np.arange(n)
+    group = np.unique(cols["groups"].astype(str), return_inverse=True)[1].astype(np.int64)
+    out: Decisions = {}
+    alive = np.ones(n, dtype=bool)
+    if cfg.exact:
+        ex = cols["exact"]
+        order, starts = _runs([group, ex[:, 0], ex[:, 1]], rank)
+        for pos in np.flatnonzero(starts != np.arange(n)):
+            i, first = order[pos], order[starts[pos]]
+            out[ids[i]] = ("exact_duplicate", f"of {ids[first]}")
+            alive[i] = False
+    if cfg.near:
+        out.update(_near(cols["sigs"], group, rank, alive, ids, cfg))
+    return out
+
+
+def _near(sigs: np.ndarray, group: np.ndarray, rank: np.ndarray, alive: np.ndarray, ids: np.ndarray,
+          cfg: DedupConfig) -> Decisions:
+    idx = np.flatnonzero(alive & (sigs[:, 0] != _EMPTY))
+    sig, grp, rk = sigs[idx], group[idx], rank[idx]
+    rows = cfg.num_perm // cfg.bands
+    parent = np.arange(len(idx))
+    for band in range(cfg.bands):
+        cols = [sig[:, band * rows + j] for j in range(rows)]
+        order, starts = _runs([grp] + cols, rk)
+        linked = starts != np.arange(len(order))
+        a, b = order[linked], order[starts[linked]]
+        close = (sig[a] == sig[b]).mean(axis=1) >= cfg.jaccard_threshold
+        for x, y in zip(a[close].tolist(), b[close].tolist()):
+            _union(parent, x, y, rk)
+    out: Decisions = {}
+    for x in range(len(idx)):
+        root = _find(parent, x)
+        if root != x:
+            out[ids[idx[x]]] = ("near_duplicate", f"of {ids[idx[root]]}")
+    return out
+
+
+def _find(parent: np.ndarray, x: int) -> int:
+    while parent[x] != x:
+        parent[x] = parent[parent[x]]
+        x = int(parent[x])
+    return x
+
+
+def _union(parent: np.ndarray, x: int, y: int, rank: np.ndarray) -> None:
+    """Join two clusters under the earlier of their roots (so a root is always its cluster's earliest)."""
+    rx, ry = _find(parent, x), _find(parent, y)
+    if rx != ry:
+        if rank[rx] < rank[ry]:
+            parent[ry] = rx
+        else:
+            parent[rx] = ry
 
 
 def find_duplicates(cands: list[Candidate], cfg: DedupConfig) -> Decisions:
-    """{record_id: ('exact_duplicate' | 'near_duplicate', 'of <kept id>')} for posts to drop."""
+    """Decisions for one process's posts (the same function of fingerprints that sharded runs reduce)."""
     if not cfg.enabled:
         return {}
-    groups: dict[tuple, list[Candidate]] = defaultdict(list)
+    fp = Fingerprints()
+    hasher = MinHasher(cfg.num_perm) if cfg.near else None
     for c in cands:
         if c.post is not None:
-            key = (c.platform, c.kind, c.author) if cfg.scope == "user" else (c.platform, c.kind)
-            groups[key].append(c)
-    hasher = MinHasher(cfg.num_perm) if cfg.near else None
-    out: Decisions = {}
-    for group in groups.values():
-        group.sort(key=lambda c: (c.post.created_at is None, c.post.created_at or 0, c.record_id))  # type: ignore[union-attr]
-        out.update(_dedup_group(group, cfg, hasher))
-    return out
-
-
-def _dedup_group(group: list[Candidate], cfg: DedupConfig, hasher: MinHasher | None) -> Decisions:
-    out: Decisions = {}
-    exact: dict[str, str] = {}
-    rows = cfg.num_perm // cfg.bands
-    buckets: dict[tuple[int, bytes], list[tuple[str, set[int]]]] = defaultdict(list)
-    for c in group:
-        norm = normalise(c.text)
-        if cfg.exact:
-            if norm in exact:
-                out[c.record_id] = ("exact_duplicate", f"of {exact[norm]}")
-                continue
-            exact[norm] = c.record_id
-        if hasher is None or not norm:
-            continue
-        sh = shingles(norm, cfg.shingle_size)
-        sig = hasher.signature(sh)
-        keys = [(band, sig[band * rows:(band + 1) * rows].tobytes()) for band in range(cfg.bands)]
-        match = _first_similar(sh, (entry for key in keys for entry in buckets.get(key, ())), cfg.jaccard_threshold)
-        if match:
-            out[c.record_id] = ("near_duplicate", f"of {match}")
-            continue
-        for key in keys:
-            buckets[key].append((c.record_id, sh))
-    return out
-
-
-def _first_similar(sh: set[int], candidates: Iterable[tuple[str, set[int]]], threshold: float) -> str | None:
-    """The first candidate (each checked once, though it shares several bands) at or above the threshold."""
-    checked: set[str] = set()
-    for rid, other in candidates:
-        if rid not in checked:
-            checked.add(rid)
-            if jaccard(sh, other) >= threshold:
-                return rid
-    return None
+            fp.add(c, cfg, hasher)
+    cols = fp.arrays()
+    if hasher is None:
+        cols["sigs"] = np.full((len(fp.ids), 1), _EMPTY, dtype=np.uint32)
+    return decide(cols, cfg)

@@ -113,11 +113,13 @@ class Funnel:
 
     def markdown(self, rows: list[FunnelRow]) -> str:
         lines = ["# Data funnel", "", "| platform | raw | kept | rejected |", "|---|---:|---:|---:|"]
-        rejected = Counter(r.platform for r in self.rejected)
+        rejected: Counter = Counter()  # from the rows: a sharded run keeps its rejected records on disk
+        for r in self.rows.values():
+            rejected[r.platform] += r.rejected
         for p in [p for p in PLATFORMS if self.raw[p]]:
             lines.append(f"| {p} | {self.raw[p]} | {self.raw[p] - rejected[p]} | {rejected[p]} |")
-        total = sum(self.raw.values())
-        lines += [f"| all | {total} | {total - len(self.rejected)} | {len(self.rejected)} |", ""]
+        total, n_rejected = sum(self.raw.values()), sum(rejected.values())
+        lines += [f"| all | {total} | {total - n_rejected} | {n_rejected} |", ""]
         for p in [p for p in PLATFORMS if self.raw[p]]:
             lines += [f"## {p}", "", "| kind | stage | in | kept | rejected | reasons |", "|---|---|---:|---:|---:|---|"]
             lines += [f"| {r.kind} | {r.stage} | {r.n_in} | {r.kept} | {r.rejected} | {_reasons(r)} |"

@@ -1,0 +1,58 @@
+"""The sharded Blog Authorship stage (datatrove): 1 and 2 workers drop and keep the same records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from humanllm.data.build import build_corpus
+from humanllm.data.config import DataConfig
+
+WORDS = "river stone light window garden morning letter coffee winter music city train paper dream".split()
+
+
+def _post(seed: int, n: int = 70) -> str:
+    return " ".join(WORDS[(seed * 7 + i * (seed % 5 + 1)) % len(WORDS)] + str((seed * 31 + i) % 97) for i in range(n))
+
+
+def _blogs(folder: Path) -> None:
+    """Eight bloggers; exact copies and a near copy across bloggers, short posts, an unterminated post."""
+    folder.mkdir()
+    base = _post(1)
+    posts = {
+        1: [base, _post(2), "too short"],
+        2: [base.upper(), _post(3)],  # exact duplicate of blogger 1's first post (later date)
+        3: [base.replace("river", "ocean", 1) + " extra", _post(4)],  # near duplicate
+        4: [_post(5), _post(5)],  # an exact duplicate within one blogger
+        5: [_post(6)], 6: [_post(7), "short"], 7: [_post(8)], 8: [_post(9), None],
+    }
+    for bid, texts in posts.items():
+        body = "".join(f"<date>{d + 1},May,{2000 + bid}</date><post>{t}</post>" if t is not None
+                       else "<date>1,June,2004</date><post>cut off" for d, t in enumerate(texts))
+        (folder / f"{1000 + bid}.female.25.indUnk.Leo.xml").write_text(f"<Blog>{body}</Blog>", encoding="utf-8")
+
+
+def _run(src: Path, out: Path, workers: int) -> tuple[dict, dict, dict, str]:
+    out.mkdir()
+    cfg = DataConfig.model_validate({"name": "t", "sources": {"blogger": {"files": [str(src / "*.xml")]}},
+                                     "workers": workers, "filters": {"blogger": {"min_chars": 20}}})
+    counts = build_corpus(cfg, cfg.sources, out, seed=0)
+    rejected = {r["record_id"]: (r["reason"], r["detail"]) for r in map(json.loads, open(out / "rejected.jsonl"))}
+    kept = {p["post_id"]: p["text"] for u in map(json.loads, open(out / "users.jsonl")) for p in u["posts"]}
+    return counts, rejected, kept, (out / "funnel.csv").read_text()
+
+
+def test_one_and_two_workers_agree(tmp_path):
+    _blogs(tmp_path / "blogs")
+    one, two = _run(tmp_path / "blogs", tmp_path / "w1", 1), _run(tmp_path / "blogs", tmp_path / "w2", 2)
+    assert one[1] == two[1] and one[2] == two[2] and one[3] == two[3]
+    counts, rejected, kept, _ = one
+    assert counts == two[0]
+    assert counts["raw_records"] == 15 == len(kept) + len(rejected)  # 15 <post> elements
+    assert rejected["blogger:1002:1"] == ("exact_duplicate", "of blogger:1001:1")
+    assert rejected["blogger:1004:2"][0] == "exact_duplicate"
+    assert rejected["blogger:1003:1"] == ("near_duplicate", "of blogger:1001:1")
+    assert rejected["blogger:1008:2"][0] == "unterminated_post"
+    assert {rejected[f"blogger:{b}"][0] for b in ("1001:3", "1006:2")} == {"too_short"}
+    users = [json.loads(line)["user_id"] for line in open(tmp_path / "w2" / "users.jsonl")]
+    assert users == sorted(users) and len(users) == 8
