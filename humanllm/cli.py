@@ -124,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos", "mutation", "parity"], help="which benchmark to run")
+            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos", "mutation", "parity", "data"], help="which benchmark to run")
+            p.add_argument("--blogs", default="data/raw/blogs", metavar="DIR",
+                           help="data only: the Blog Authorship Corpus folder (*.xml; default data/raw/blogs)")
             p.add_argument("--points", type=int, default=10, metavar="N",
                            help="chaos only: kill points, cycling curate, train, merge, eval (default 10; fewer "
                                 "than 10 is reported as not passed)")

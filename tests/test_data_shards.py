@@ -12,7 +12,8 @@ WORDS = "river stone light window garden morning letter coffee winter music city
 
 
 def _post(seed: int, n: int = 70) -> str:
-    return " ".join(WORDS[(seed * 7 + i * (seed % 5 + 1)) % len(WORDS)] + str((seed * 31 + i) % 97) for i in range(n))
+    step = seed % 5 + 1
+    return " ".join(WORDS[(seed * 7 + i * step) % len(WORDS)] + str((seed * 31 + i) % 97) for i in range(n))
 
 
 def _blogs(folder: Path) -> None:
@@ -29,7 +30,8 @@ def _blogs(folder: Path) -> None:
     for bid, texts in posts.items():
         body = "".join(f"<date>{d + 1},May,{2000 + bid}</date><post>{t}</post>" if t is not None
                        else "<date>1,June,2004</date><post>cut off" for d, t in enumerate(texts))
-        (folder / f"{1000 + bid}.female.25.indUnk.Leo.xml").write_text(f"<Blog>{body}</Blog>", encoding="utf-8")
+        name = f"{1000 + bid}.female.25.indUnk.Leo.xml"
+        (folder / name).write_text(f"<Blog>{body}</Blog>", encoding="utf-8")
 
 
 def _run(src: Path, out: Path, workers: int) -> tuple[dict, dict, dict, str]:
@@ -37,7 +39,8 @@ def _run(src: Path, out: Path, workers: int) -> tuple[dict, dict, dict, str]:
     cfg = DataConfig.model_validate({"name": "t", "sources": {"blogger": {"files": [str(src / "*.xml")]}},
                                      "workers": workers, "filters": {"blogger": {"min_chars": 20}}})
     counts = build_corpus(cfg, cfg.sources, out, seed=0)
-    rejected = {r["record_id"]: (r["reason"], r["detail"]) for r in map(json.loads, open(out / "rejected.jsonl"))}
+    rows = map(json.loads, open(out / "rejected.jsonl"))
+    rejected = {r["record_id"]: (r["reason"], r["detail"]) for r in rows}
     kept = {p["post_id"]: p["text"] for u in map(json.loads, open(out / "users.jsonl")) for p in u["posts"]}
     return counts, rejected, kept, (out / "funnel.csv").read_text()
 

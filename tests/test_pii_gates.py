@@ -8,9 +8,10 @@ from humanllm.data.pii import Scrubber
 
 EDGE_CASES = [
     "call 555-0134 ext 12 or 020 7946 0958", "ring +44 7700 900123 now", "jo [AT] mail [DOT] fm",
-    "jo at mail dot com", "my nAME iS Ana", "people CALL me Ed", "i go\nby ted", "İG: bob_12", "ſcreen name: bob_1",
-    "12 Elm Street, Austin TX 78701", "P.O. Box 12", "12b baker st", "see WWW.site.org", "ping @carl_9 and u/dave",
-    "IG bob.smith", "my gamertag is x_y_z", "no pii in here at all", "born 1984, 12 years", "id 1000331 wrote",
+    "jo at mail dot com", "my nAME iS Ana", "people CALL me Ed", "i go\nby ted", "İG: bob_12",
+    "ſcreen name: bob_1", "12 Elm Street, Austin TX 78701", "P.O. Box 12", "12b baker st", "see WWW.site.org",
+    "ping @carl_9 and u/dave", "IG bob.smith", "my gamertag is x_y_z", "no pii in here at all",
+    "born 1984, 12 years", "id 1000331 wrote",
     "thanks Trail_Mix_Tom2!", "cc john.DOE1 and x1000331", "ab-12 said",
 ]
 KNOWN = ("1000331", "trail_mix_tom2", "John.Doe1", "ab-12")
@@ -33,7 +34,8 @@ def test_gates_keep_every_detection():
 def test_gates_skip_detectors_on_plain_text():
     calls: list[str] = []
     s = Scrubber(PiiConfig(), ["1000331"])
-    s.detectors = [(gate, lambda text, f=find: calls.append(f.__name__) or f(text)) for gate, find in s.detectors]
+    s.detectors = [(gate, lambda text, f=find: calls.append(f.__name__) or f(text))
+                   for gate, find in s.detectors]
     s.spans("a quiet afternoon reading in the garden with tea")
     assert calls == []
     s.spans("call 415 555 0134 or mail me@x.org, 1000331")

@@ -36,11 +36,12 @@ class MinHasher:
 
     def __init__(self, num_perm: int, seed: int = 1):
         rng = np.random.default_rng(seed)
-        self.a = (rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1))[:, None]
+        odd = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        self.a = odd[:, None]
         self.b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)[:, None]
 
     def signature(self, norm: str, k: int) -> np.ndarray:
-        """uint32[num_perm] over the k-word shingles of a normalised text (one shingle when shorter than k)."""
+        """uint32[num_perm] over the k-word shingles of a normalised text (one shingle if shorter than k)."""
         toks = norm.encode("utf-8").split()
         if not toks:
             return np.full(len(self.a), _EMPTY, dtype=np.uint32)
@@ -89,7 +90,8 @@ class Fingerprints:
         """The columns as numpy arrays (what a shard saves)."""
         n = len(self.ids)
         return {"ids": np.array(self.ids, dtype=object), "groups": np.array(self.groups, dtype=object),
-                "missing_time": np.array(self.missing_time, dtype=bool), "times": np.array(self.times, dtype=np.int64),
+                "missing_time": np.array(self.missing_time, dtype=bool),
+                "times": np.array(self.times, dtype=np.int64),
                 "exact": np.frombuffer(b"".join(self.exact), dtype=np.uint64).reshape(n, 2),
                 "sigs": np.stack(self.sigs) if self.sigs else np.zeros((n, 0), dtype=np.uint32)}
 
@@ -116,12 +118,13 @@ def _runs(keys: list[np.ndarray], rank: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def decide(cols: dict[str, Any], cfg: DedupConfig) -> Decisions:
-    """{record_id: ('exact_duplicate' | 'near_duplicate', 'of <kept id>')} from the fingerprints of all posts."""
+    """{record_id: ('exact_duplicate' | 'near_duplicate', 'of <kept id>')} from all posts' fingerprints."""
     ids = cols["ids"]
     n = len(ids)
     if not cfg.enabled or n == 0:
         return {}
-    by_time = sorted(range(n), key=lambda i: (cols["groups"][i], cols["missing_time"][i], cols["times"][i], ids[i]))
+    groups, missing, times = cols["groups"], cols["missing_time"], cols["times"]
+    by_time = sorted(range(n), key=lambda i: (groups[i], missing[i], times[i], ids[i]))
     rank = np.empty(n, dtype=np.int64)
     rank[np.array(by_time, dtype=np.int64)] = np.arange(n)
     group = np.unique(cols["groups"].astype(str), return_inverse=True)[1].astype(np.int64)

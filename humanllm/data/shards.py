@@ -1,4 +1,4 @@
-"""The Blog Authorship stage as parallel, streaming shards on datatrove (local processes or a SLURM job array).
+"""The Blog Authorship stage as parallel streaming shards on datatrove (local processes or a SLURM array).
 
 Three datatrove steps over a work folder, then a merge in the calling process:
 1. `ParseShard` (one task per shard): the loader's per-file reading, the funnel's parse and rules stages,
@@ -234,7 +234,8 @@ def merge_shards(plan: ShardPlan, funnel: Funnel, users_out: IO[str], rejected_o
     posts = sum(n for *_, n in index)
     raw = funnel.raw["blogger"]
     if raw != kept + rejected or posts != kept:
-        raise FunnelMismatch(f"blogger: {raw} raw records but {kept} kept + {rejected} rejected, {posts} written")
+        raise FunnelMismatch(f"blogger: {raw} raw records but {kept} kept + {rejected} rejected, "
+                             f"{posts} written")
     return ShardedResult(users=len(index), posts=posts, kept=kept, rejected=rejected)
 
 
@@ -248,8 +249,8 @@ def build_blogger(cfg: DataConfig, work: Path, funnel: Funnel, users_out: IO[str
     result = merge_shards(plan, funnel, users_out, rejected_out)
     parsed = sum(r.kept for (p, _, stage), r in funnel.rows.items() if p == "blogger" and stage == "parse")
     if funnel.raw["blogger"] and not parsed:
-        raise UnreadableSource(f"data.sources.blogger: all {funnel.raw['blogger']} raw records were rejected while "
-                               f"parsing (see {work}/shard*/rejected.jsonl); expected: {EXPECTED}")
+        raise UnreadableSource(f"data.sources.blogger: all {funnel.raw['blogger']} raw records were rejected "
+                               f"while parsing (see {work}/shard*/rejected.jsonl); expected: {EXPECTED}")
     shutil.rmtree(work)
     return result
 

@@ -133,6 +133,11 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
         if not report["all_equal"]:
             sys.exit(1)
         return
+    if args.benchmark == "data":
+        from humanllm.bench.data import RESULT_FILE, run_data_bench, summary
+
+        print(f"{summary(run_data_bench(Path(args.blogs), out))}\n→ {out / RESULT_FILE}")
+        return
     if args.benchmark == "mutation":
         from humanllm.bench.mutation import RESULT_FILE, run_mutation_bench
 
