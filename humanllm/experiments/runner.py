@@ -17,6 +17,7 @@ from pathlib import Path
 from humanllm.config import load_config
 from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
+from humanllm.paths import shown
 from humanllm.schema import ConfigError
 
 log = logging.getLogger("humanllm")
@@ -41,15 +42,17 @@ def trial_spec(spec: ExperimentSpec, runs: list[RunSpec]):
 
 
 def full_overrides(spec: ExperimentSpec, run: RunSpec, out: str | Path, fast: bool, extra: list[str]) -> list[str]:
-    """The run's overrides plus where it writes and what it scores (base and one merged model)."""
+    """The run's overrides plus where it writes (relative to the working folder when inside it, so run
+    records name no machine's paths) and what it scores (base and one merged model)."""
     return [*spec.run_overrides(run, fast, extra), f"experiment_name={spec.name}",
-            f"paths.results={run_dir(out, spec.name, run.name)}", "eval.targets=[base,merged]"]
+            f"paths.results={shown(run_dir(out, spec.name, run.name))}", "eval.targets=[base,merged]"]
 
 
 def run_experiment(spec: ExperimentSpec, out: str | Path = "results", fast: bool = False,
                    extra: list[str] | None = None, only: list[str] | None = None,
                    config_dir: str | None = None) -> dict[str, str]:
     """Run (or reuse) every run of `spec`, then write the report; returns {run: "done" | "failed: …"}."""
+    from humanllm.config_checks import blog_corpus_problems
     from humanllm.sweep.trial import TrialRunner
 
     runs = spec.expand(fast)
@@ -59,7 +62,10 @@ def run_experiment(spec: ExperimentSpec, out: str | Path = "results", fast: bool
                           f"(runs: {', '.join(r.name for r in runs)})")
     chosen = [r for r in runs if not only or r.name in only]
     for run in chosen:  # every run's config composes and validates before anything trains
-        load_config(full_overrides(spec, run, out, fast, extra or []), config_dir)
+        cfg = load_config(full_overrides(spec, run, out, fast, extra or []), config_dir)
+        absent = blog_corpus_problems(cfg)  # every run would fail on it: say so once, before anything runs
+        if absent:
+            raise ConfigError("\n".join(absent))
     folder = experiment_dir(out, spec.name)
     write_json(folder / "experiment.json", {"name": spec.name, "fast": fast, "extra_overrides": list(extra or []),
                                             "spec": spec.model_dump(mode="json"), "config_dir": config_dir})
@@ -92,10 +98,24 @@ def _run_one(runner, number: int, run: RunSpec, overrides: list[str], folder: Pa
                                          "traceback": traceback.format_exc()[-4000:]})
         log.exception("run %s failed", run.name)
         return f"failed: {type(e).__name__}: {e}"
+    _show_paths(folder / "evaluations.json")
     write_json(folder / RUN_RECORD, {**record, "status": "done", "seconds": round(time.perf_counter() - t0, 1),
                                      "artifact_keys": outcome.artifact_keys, "built": outcome.built,
                                      "reused": outcome.reused})
     return "done"
+
+
+def _show_paths(index: Path) -> None:
+    """The run's evaluations.json names its model and evaluation folders as `shown` does (relative to the
+    working folder when inside it): the report reads them from there, and the record names no machine."""
+    if not index.is_file():
+        return
+    data = read_json(index)
+    for ev in data.get("evaluations", []):
+        for key in ("model_path", "eval_path", "judge_path"):
+            if isinstance(ev.get(key), str) and Path(ev[key]).is_absolute():
+                ev[key] = shown(ev[key])
+    write_json(index, data)
 
 
 def read_run(out: str | Path, name: str, run: str) -> dict | None:

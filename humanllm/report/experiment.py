@@ -21,6 +21,7 @@ import pandas as pd
 from humanllm.experiments.runner import experiment_dir, full_overrides, read_run, run_dir
 from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
+from humanllm.paths import shown_override
 from humanllm.report.provenance import provenance_lines
 from humanllm.report.tables import column_names, delta_frame, higher_is_better, scores_frame
 
@@ -47,9 +48,14 @@ def _status(spec: ExperimentSpec, run: RunSpec, out: Path, fast: bool, extra: li
         return record.get("error", "failed").splitlines()[0][:300]
     if not (run_dir(out, spec.name, run.name) / "evaluations.json").is_file():
         return "no evaluations.json (interrupted)"
-    if record["overrides"] != full_overrides(spec, run, out, fast, extra):
+    if _as_shown(record["overrides"]) != _as_shown(full_overrides(spec, run, out, fast, extra)):
         return "stale: the spec's overrides for this run changed since it ran"
     return None
+
+
+def _as_shown(overrides: list[str]) -> list[str]:
+    """Overrides compared as `shown_override` writes them (records from before paths were shown relative)."""
+    return [shown_override(o) for o in overrides]
 
 
 def fill_command(spec: ExperimentSpec, run: RunSpec, fast: bool, extra: list[str]) -> str:
