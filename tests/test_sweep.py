@@ -82,9 +82,20 @@ def _env(artifacts: Path) -> dict:
     return {**os.environ, "HUMANLLM_ARTIFACTS": str(artifacts), "WANDB_MODE": "offline", "WANDB_SILENT": "true"}
 
 
+def _bigbench(artifacts: Path) -> list[str]:
+    """The general-reasoning suite on a BIG-bench fixture beside the store (written once: its files' mtimes are
+    in the eval key, so a resumed sweep must find the same files)."""
+    from humanllm.evaluate.benchmarks.fixtures import write_bigbench_fixture
+
+    root = artifacts.parent / "bigbench"
+    if not root.is_dir():
+        write_bigbench_fixture(root)
+    return ["eval.bigbench.enabled=true", "eval.bigbench.tasks=[navigate,snarks]", f"eval.data.bigbench={root}"]
+
+
 def _sweep(spec: Path, out: Path, artifacts: Path, *extra: str, kill: tuple[str, str, int] | None = None):
     """Every sweep starts the same way, killed or not, so that only the kill differs between the runs compared."""
-    args = ["sweep", str(spec), *FAST, *extra, "--out", str(out)]
+    args = ["sweep", str(spec), *FAST, *_bigbench(artifacts), *extra, "--out", str(out)]
     cmd = [sys.executable, "-c", KILL_LAUNCHER, *map(str, kill or ("-", "-", 0)), *args]
     return subprocess.run(cmd, cwd=ROOT, env=_env(artifacts), capture_output=True, text=True, timeout=1200)
 
@@ -148,10 +159,26 @@ def test_report_table_and_plots(reference):
     folder = out / "alpha"
     table = pd.read_csv(folder / "trials.csv")
     assert list(table["param:merge.ratios"]) == [0.2, 0.5, 0.8]
-    assert {"indomain_gain", "forgetting", "metric:general/english/bits_per_byte"} <= set(table.columns)
+    assert {"indomain_gain", "forgetting", "general_accuracy", "metric:general/english/bits_per_byte"} <= set(table.columns)
     assert (folder / "alpha_curve.png").stat().st_size > 5000 and (folder / "pareto.png").stat().st_size > 5000
     assert "\\begin{tabular}" in (folder / "trials.tex").read_text()
     best = (folder / "best.md").read_text()
+    # forgetting = the share of BIG-bench items right for the base and wrong when merged, recounted here
+    rates = {}
+    for t in _study(out).get_trials(states=(TrialState.COMPLETE,)):
+        index = json.loads((Path(t.user_attrs["results_dir"]) / "evaluations.json").read_text())
+        scores = {}
+        for ev in index["evaluations"]:
+            rows = [json.loads(line) for line in (Path(ev["eval_path"]) / "items.jsonl").read_text().splitlines()]
+            scores[ev["kind"]] = {r["item_id"]: r["value"] for r in rows
+                                  if (r["suite"], r["task"], r["metric"]) == ("bigbench", "all", "accuracy")}
+        assert len(scores["merged"]) == 16 and scores["merged"].keys() == scores["base"].keys()
+        lost = sum(scores["base"][i] == 1 and scores["merged"][i] == 0 for i in scores["base"])
+        assert t.values[1] == pytest.approx(lost / 16)
+        rates[t.params["merge.ratios"]] = lost / 16
+    within = [a for a, r in rates.items() if r <= 0.05]
+    assert "## Largest α within the forgetting budget" in best
+    assert (f"**α = {max(within):g}**" if within else "**No α is within the budget.**") in best
     assert "95% CI" in best and "humanllm pipeline" in best and "--config-dir" in best
     rep = subprocess.run([sys.executable, "-m", "humanllm.cli", "report", f"sweep={folder}"], cwd=ROOT,
                          env=_env(artifacts), capture_output=True, text=True, timeout=300)

@@ -80,3 +80,35 @@ def _chance_corrected(base: np.ndarray, lost: np.ndarray, samples: int, confiden
     at_chance = 1 - 1 / k[right]
     groups = None if clusters is None else np.asarray([str(c) for c in clusters])[right]
     return bootstrap_ci(lost[right] / at_chance, samples, confidence, seed, groups, weights=at_chance)
+
+
+def paired_items(base_items: Any, model_items: Any, metric: str) -> Any:
+    """The items of `metric` (a scores.json key, suite/task/metric) that both models scored, as a frame with
+    value_base, value_model and cluster (the item itself where items do not cluster), in item order."""
+    import pandas as pd
+
+    suite, task, name = metric.split("/", 2)
+    frames = []
+    for rows in (base_items, model_items):
+        f = pd.DataFrame(list(rows), columns=None)
+        if f.empty or "suite" not in f:
+            return pd.DataFrame(columns=["item_id", "value_base", "value_model", "cluster"])
+        f = f[(f.suite == suite) & (f.task == task) & (f.metric == name)].copy()
+        f["item_id"] = f["item_id"].astype(str)
+        if "cluster" not in f:
+            f["cluster"] = None
+        f["cluster"] = f["cluster"].where(f["cluster"].notna(), f["item_id"]).astype(str)
+        frames.append(f[["item_id", "value", "cluster"]])
+    both = frames[0].merge(frames[1].drop(columns="cluster"), on="item_id", suffixes=("_base", "_model"))
+    return both.sort_values("item_id", kind="stable").reset_index(drop=True)
+
+
+def flip_rate(base_items: Any, model_items: Any, metric: str, statistic: str) -> float:
+    """The share of `metric`'s paired items that went right→wrong (or wrong→right) from base to model."""
+    both = paired_items(base_items, model_items, metric)
+    if both.empty:
+        raise ValueError(f"{metric}: no item that both the base and the model scored")
+    a, b = both.value_base.to_numpy(dtype=float), both.value_model.to_numpy(dtype=float)
+    if not (is_binary(a) and is_binary(b)):
+        raise ValueError(f"{metric}: item scores are not right/wrong (0/1), so nothing flips")
+    return float((a * (1 - b) if statistic == "right_to_wrong" else (1 - a) * b).mean())

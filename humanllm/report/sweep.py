@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from humanllm.io import stable_hash
+from humanllm.report import sweep_budget as budget_module
 from humanllm.paths import shown
 from humanllm.pipeline.run_record import reproduce_command
 
@@ -49,14 +50,17 @@ def _items(results_dir: Path, kind: str) -> pd.DataFrame:
     return load_items(next(e for e in index["evaluations"] if e["kind"] == kind))
 
 
-def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 1000, seed: int = 0) -> tuple[float, float] | None:
-    """Bootstrap CI of one objective over the evaluation's items (paired against base when relative), resampling
-    clusters where items have them; a ratio bootstrap where items carry weights (bits_per_byte)."""
+def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 1000,
+                       seed: int = 0) -> tuple[float, float] | None:
+    """Bootstrap CI of one objective over the evaluation's items (paired against base when relative),
+    resampling clusters where items have them; a ratio bootstrap where items carry weights (bits_per_byte)."""
     from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
     from humanllm.report.tables import item_weights
 
     suite, task, metric = objective["metric"].split("/", 2)
     results_dir = Path(trial.user_attrs["results_dir"])
+    if objective.get("statistic", "value") != "value":
+        return flip_interval(results_dir, objective, samples, seed)
 
     def values(kind: str) -> pd.DataFrame:
         items = _items(results_dir, kind)
@@ -78,6 +82,28 @@ def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 100
     return ci.low, ci.high
 
 
+def flip_interval(results_dir: Path, objective: dict[str, Any], samples: int = 1000,
+                  seed: int = 0) -> tuple[float, float] | None:
+    """Paired cluster-bootstrap CI of a right→wrong (wrong→right) rate of the merged model against the base."""
+    from humanllm.evaluate.flips import is_binary, item_flips, paired_items
+
+    rows = [_items(results_dir, kind).to_dict("records") for kind in ("base", "merged")]
+    both = paired_items(*rows, objective["metric"])
+    if len(both) < 2 or not (is_binary(both.value_base) and is_binary(both.value_model)):
+        return None
+    f = item_flips(both.value_base, both.value_model, samples, 0.95, seed, clusters=both.cluster.to_numpy())
+    rate = f.right_to_wrong_rate if objective["statistic"] == "right_to_wrong" else f.wrong_to_right_rate
+    return rate.low, rate.high
+
+
+def _against_base(objective: dict[str, Any]) -> str:
+    """How an objective reads against the base: ' − base', ' right→wrong vs base', or nothing."""
+    statistic = objective.get("statistic", "value")
+    if statistic != "value":
+        return f" {statistic.replace('_to_', '→')} vs base (share of items)"
+    return " − base" if objective["relative_to"] == "base" else ""
+
+
 def _best_markdown(study: Any, spec: dict[str, Any]) -> str:
     objectives = spec["objectives"]
     lines = [f"# Best trial{'s (Pareto front)' if len(objectives) > 1 else ''} of sweep {study.study_name}\n"]
@@ -85,7 +111,7 @@ def _best_markdown(study: Any, spec: dict[str, Any]) -> str:
         lines.append(f"## trial {t.number}: " + ", ".join(f"{k}={v}" for k, v in t.params.items()))
         for o, v in zip(objectives, t.values):
             ci = objective_interval(t, o)
-            rel = " − base" if o["relative_to"] == "base" else ""
+            rel = _against_base(o)
             span = f" [95% CI {ci[0]:.4g}, {ci[1]:.4g}]" if ci else ""
             lines.append(f"- {o['name']} ({o['direction']}; {o['metric']}{rel}): {v:.4g}{span}")
         overrides = [o for o in t.user_attrs.get("overrides", [])  # where a machine keeps files: not the run's
@@ -96,8 +122,10 @@ def _best_markdown(study: Any, spec: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot_alpha_curve(frame: pd.DataFrame, objectives: list[str], out: Path) -> bool:
-    """Each objective against α, one line per value of the other parameters."""
+def plot_alpha_curve(frame: pd.DataFrame, objectives: list[str], out: Path,
+                     budget: dict[str, Any] | None = None) -> bool:
+    """Each objective against α, one line per value of the other parameters; the forgetting budget as a
+    dashed line on its objective's panel."""
     col = f"param:{ALPHA_KEY}"
     if col not in frame:
         return False
@@ -114,6 +142,9 @@ def plot_alpha_curve(frame: pd.DataFrame, objectives: list[str], out: Path) -> b
             d = d.sort_values(col)
             label = ", ".join(f"{c[6:]}={v}" for c, v in zip(others, key if isinstance(key, tuple) else (key,)))
             ax.plot(d[col], d[name], marker="o", label=label or None)
+        if budget and budget["objective"] == name:
+            ax.axhline(budget["max_rate"], color="C3", linestyle="--", linewidth=1, label="forgetting budget")
+            ax.legend(fontsize=7)
         ax.set_xlabel("α (weight of the fine-tuned model)")
         ax.set_title(name, fontsize=9)
         ax.grid(alpha=0.3)
@@ -168,20 +199,24 @@ def write_sweep_report(folder: Path, storage: str | None = None) -> dict[str, Pa
     files = {"table_md": folder / "trials.md", "table_csv": folder / "trials.csv", "table_tex": folder / "trials.tex",
              "best_md": folder / "best.md"}
     # The same trials, spec and report code as last time: the files on disk are what this would write.
-    digest = stable_hash({"trials": frame.to_dict("records"), "spec": spec, "code": Path(__file__).read_text()})
+    code = Path(__file__).read_text() + Path(budget_module.__file__).read_text()
+    digest = stable_hash({"trials": frame.to_dict("records"), "spec": spec, "code": code})
     marker = folder / ".report_digest"
     if marker.is_file() and marker.read_text() == digest and all(p.is_file() for p in files.values()):
         return {**files, **{k: folder / f"{k}.png" for k in ("alpha_curve", "pareto") if (folder / f"{k}.png").is_file()}}
     header = f"# Sweep {record['name']}: {len(frame)} complete trials\n\nObjectives: " + ", ".join(
-        f"{o['name']} = {o['metric']}{' − base' if o['relative_to'] == 'base' else ''} ({o['direction']})"
+        f"{o['name']} = {o['metric']}{_against_base(o)} ({o['direction']})"
         for o in spec["objectives"]) + "\n\n"
     shown = frame[[c for c in frame.columns if not c.startswith("metric:")]] if not frame.empty else frame
     files["table_md"].write_text(header + (shown.to_markdown(index=False, floatfmt=".4g") if not frame.empty else "_(no rows)_") + "\n")
     frame.to_csv(files["table_csv"], index=False, float_format="%.6g")
     files["table_tex"].write_text(shown.style.hide(axis="index").format(precision=4).to_latex(hrules=True)
                                   if not frame.empty else "")
-    files["best_md"].write_text(_best_markdown(study, spec) if not frame.empty else "no complete trial yet\n")
-    if not frame.empty and plot_alpha_curve(frame, names, folder / "alpha_curve.png"):
+    choice = budget_module.budget_choice(study, spec, objective_interval) if not frame.empty else None
+    files["best_md"].write_text(budget_module.budget_markdown(choice) + "\n" + _best_markdown(study, spec)
+                                if not frame.empty else "no complete trial yet\n")
+    budget = spec.get("forgetting_budget")
+    if not frame.empty and plot_alpha_curve(frame, names, folder / "alpha_curve.png", budget):
         files["alpha_curve"] = folder / "alpha_curve.png"
     if not frame.empty and plot_pareto(frame, study, names, folder / "pareto.png"):
         files["pareto"] = folder / "pareto.png"

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 from humanllm.schema import ConfigError, StrictModel, at, validate
 
 Scalar = bool | int | float | str
+ALPHA_KEY = "merge.ratios"  # the merge ratio α (weight of the fine-tuned model)
 
 
 class ParamSpec(StrictModel):
@@ -57,12 +58,31 @@ class ParamSpec(StrictModel):
 
 
 class ObjectiveSpec(StrictModel):
-    """A metric of the trial's merged model, optionally minus the base model's score on the same items."""
+    """A metric of the trial's merged model, optionally minus the base model's score on the same items, or
+    (`statistic`) the share of its right/wrong items that flipped against the base: right_to_wrong = right
+    in the base and wrong in the merged model (forgetting, item by item), wrong_to_right the reverse."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
-    metric: str  # a key of scores.json, e.g. general/english/bits_per_byte
+    metric: str  # a key of scores.json, e.g. general/english/bits_per_byte or bigbench/all/accuracy
     relative_to: Literal["base", "none"] = "none"
+    statistic: Literal["value", "right_to_wrong", "wrong_to_right"] = "value"
     direction: Literal["maximize", "minimize"]
+
+    @model_validator(mode="after")
+    def _flips_are_against_base(self) -> "ObjectiveSpec":
+        if self.statistic != "value" and self.relative_to != "base":
+            raise at("relative_to", f"statistic {self.statistic} compares with the base: set it to base")
+        return self
+
+
+class ForgettingBudget(StrictModel):
+    """The most forgetting a merge may cost: best.md names the largest α whose right→wrong flip rate (the
+    named objective, statistic right_to_wrong) stays within `max_rate`, judged by its point estimate or,
+    with `bound: upper`, by the upper end of its 95% CI."""
+
+    objective: str
+    max_rate: float = Field(gt=0, lt=1)
+    bound: Literal["estimate", "upper"] = "estimate"
 
 
 class SamplerSpec(StrictModel):
@@ -85,6 +105,7 @@ class SweepSpec(StrictModel):
     pruner: PrunerSpec = Field(default_factory=PrunerSpec)
     in_memory_merge: bool = True  # linear / task_arithmetic trials merge in memory (no checkpoint per α)
     max_retries: int = Field(2, ge=0)  # a trial whose worker died is retried this many times
+    forgetting_budget: ForgettingBudget | None = None  # best.md: the largest α within it
 
     @model_validator(mode="after")
     def _consistent(self) -> "SweepSpec":
@@ -98,6 +119,8 @@ class SweepSpec(StrictModel):
         names = [o.name for o in self.objectives]
         if len(set(names)) != len(names):
             raise at("objectives", f"duplicate objective names in {names}")
+        if self.forgetting_budget is not None:
+            self._check_budget(self.forgetting_budget)
         grid = self.grid_points()
         if grid:
             if self.n_trials is not None and self.n_trials != len(grid):
@@ -105,6 +128,14 @@ class SweepSpec(StrictModel):
         elif self.n_trials is None:
             raise at("n_trials", "required when no parameter is a grid")
         return self
+
+    def _check_budget(self, budget: ForgettingBudget) -> None:
+        flips = [o.name for o in self.objectives if o.statistic == "right_to_wrong"]
+        if budget.objective not in flips:
+            raise at("forgetting_budget.objective", f"'{budget.objective}' is not an objective with statistic "
+                     f"right_to_wrong (those: {', '.join(flips) or 'none'})")
+        if ALPHA_KEY not in self.params:
+            raise at("forgetting_budget", f"names the largest α within budget: sweep {ALPHA_KEY} in params")
 
     @property
     def grid_keys(self) -> list[str]:

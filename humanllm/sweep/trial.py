@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from humanllm.config import RootConfig, compose
 from humanllm.schema import validate
@@ -40,15 +40,35 @@ class TrialOutcome:
     reused: list[str] = field(default_factory=list)
 
 
-def objective_values(objectives: list[ObjectiveSpec], merged: Mapping[str, float], base: Mapping[str, float]) -> list[float]:
-    """Each objective's value; a metric the evaluation did not produce is an error naming it."""
+def objective_values(objectives: list[ObjectiveSpec], merged: Mapping[str, float], base: Mapping[str, float],
+                     items: Callable[[], tuple[list[dict], list[dict]]] | None = None) -> list[float]:
+    """Each objective's value; a metric the evaluation did not produce is an error naming it. Flip statistics
+    read the (base, merged) item rows that `items()` returns."""
+    from humanllm.evaluate.flips import flip_rate
+
     values = []
     for o in objectives:
         if o.metric not in merged:
             raise ConfigError(f"objectives.{o.name}.metric: '{o.metric}' is not a score of this evaluation. "
                               f"Scores: {', '.join(sorted(merged))}")
-        values.append(float(merged[o.metric] - base[o.metric]) if o.relative_to == "base" else float(merged[o.metric]))
+        if o.statistic != "value":
+            if items is None:
+                raise ValueError(f"objectives.{o.name}: statistic {o.statistic} needs the evaluations' items")
+            try:
+                values.append(flip_rate(*items(), o.metric, o.statistic))
+            except ValueError as err:
+                raise ConfigError(f"objectives.{o.name}.statistic: {err}") from None
+            continue
+        relative = o.relative_to == "base"
+        values.append(float(merged[o.metric] - base[o.metric]) if relative else float(merged[o.metric]))
     return values
+
+
+def _item_rows(art: Artifact) -> list[dict]:
+    from humanllm.io import read_jsonl
+
+    path = art.path / "items.jsonl"
+    return list(read_jsonl(path)) if path.is_file() else []
 
 
 class TrialRunner:
@@ -82,7 +102,8 @@ class TrialRunner:
         base_art = next(a for t, a in state.evaluations if t.kind == "base")
         merged_target, merged_art = next((t, a) for t, a in state.evaluations if t.kind == "merged")
         base, merged = read_scores(base_art)["scores"], read_scores(merged_art)["scores"]
-        values = objective_values(self.spec.objectives, merged, base)
+        values = objective_values(self.spec.objectives, merged, base,
+                                  lambda: (_item_rows(base_art), _item_rows(merged_art)))
         keys = {"base_model": state.base.key if state.base else None, "sft": state.sft.key if state.sft else None,
                 "merge": state.merges[merged_target.alpha].key if state.merges else None,
                 "eval_base": base_art.key, "eval_merged": merged_art.key,
