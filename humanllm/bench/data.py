@@ -30,7 +30,7 @@ import json, resource, sys, time
 from pathlib import Path
 from humanllm.data.build import build_corpus
 from humanllm.data.config import DataConfig
-files, out, workers = json.loads(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+files, out, workers = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]), int(sys.argv[3])
 sources = {"blogger": {"files": files}}
 cfg = DataConfig.model_validate({"name": "bench", "sources": sources, "workers": workers})
 start = time.perf_counter()
@@ -54,7 +54,7 @@ def _run(files: list[Path], workers: int) -> dict[str, Any]:
         listing.write_text(json.dumps([str(f) for f in files]))
         out = Path(tmp) / "corpus"
         out.mkdir()
-        proc = subprocess.run([sys.executable, "-c", _CHILD, listing.read_text(), str(out), str(workers)],
+        proc = subprocess.run([sys.executable, "-c", _CHILD, str(listing), str(out), str(workers)],
                               capture_output=True, text=True, env=os.environ | {"LOGURU_LEVEL": "WARNING"})
     line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
     if proc.returncode or line is None:
