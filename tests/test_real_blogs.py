@@ -99,3 +99,26 @@ def test_fetch_corpus_offline_is_one_message_and_exit_1(tmp_path, monkeypatch, c
     out = capsys.readouterr()
     assert "could not download" in out.err and "Traceback" not in out.err
     assert not (tmp_path / "dest").exists()
+
+
+
+def test_run_records_name_paths_relative_to_the_working_folder(tmp_path, monkeypatch):
+    """Run from the checkout (here a stand-in), a run's results folder and its evaluations' folders are
+    written relative to it, so committed records name no machine's paths; paths outside stay whole."""
+    from humanllm.experiments.runner import _show_paths, full_overrides
+    from humanllm.experiments.spec import load_experiment
+    from humanllm.io import write_json
+
+    monkeypatch.chdir(tmp_path)
+    spec = load_experiment("real_blogs")
+    overrides = full_overrides(spec, spec.runs[0], "results", False, [])
+    assert "paths.results=results/real_blogs/runs/sft" in overrides
+    assert load_config(overrides).results_dir == tmp_path / "results" / "real_blogs" / "runs" / "sft"
+    index = tmp_path / "evaluations.json"
+    write_json(index, {"evaluations": [{"model_path": str(tmp_path / "artifacts" / "base_model" / "k"),
+                                        "eval_path": str(tmp_path / "artifacts" / "eval" / "e"),
+                                        "judge_path": None}, {"model_path": "/elsewhere/model"}]})
+    _show_paths(index)
+    written = json.loads(index.read_text())["evaluations"]
+    assert written[0] == {"model_path": "artifacts/base_model/k", "eval_path": "artifacts/eval/e", "judge_path": None}
+    assert written[1] == {"model_path": "/elsewhere/model"}
