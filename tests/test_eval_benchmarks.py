@@ -248,6 +248,9 @@ def test_oracle_scores_one_and_adversary_zero_through_lm_eval(mode, tb_mode, mb_
         for agg in tb.lm_eval.values():
             assert agg["vote_acc,none"] == agg["acc,none"] == expected
         assert mb.items["gold_letter"].nunique() == 6  # the gold really moved across orderings
+        every = mb.units[mb.units.metric == "all_orderings_correct"]  # options for the flips' chance correction
+        assert (every.n_choices == 6 ** 3).all() and mb.units[mb.units.metric != "all_orderings_correct"].n_choices.isna().all()
+        assert set(tb.units.n_choices) == {2, 4}
         results[name] = (mb, tb)
     diff = compare(results["adversary"][0], results["oracle"][0], samples=200)
     assert (diff["diff"] == 1.0).all() and diff["excludes_zero"].all()

@@ -85,6 +85,10 @@ def test_experiment_runs_end_to_end_in_fast_mode(name, env):
         assert {"motivebench", "tombench"} <= set(cells.suite)
     if name == "forgetting":
         assert "bigbench" in set(cells.suite) and "general" in set(cells.suite)
+        flips = pd.read_csv(folder / "flips.csv")  # every merged model against its base, item by item
+        bb = flips[(flips.suite == "bigbench") & (flips.task == "all")]
+        assert set(bb.model) == set(merged.model) and (bb.right_to_wrong <= bb.base_right).all()
+        assert "### Forgetting: right→wrong flips on general reasoning" in md
 
 
 def test_a_table_cell_is_rebuilt_from_its_artifact_key(env):

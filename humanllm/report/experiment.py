@@ -111,6 +111,17 @@ def _deltas(found: Collected) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _flips(found: Collected) -> pd.DataFrame:
+    """Item-by-item flips of every run's model against its base on the multiple-choice groups (report/flips.py)."""
+    from humanllm.report.flips import flip_frame
+
+    b = BOOTSTRAP
+    frames = [flip_frame({"evaluations": [base, merged]}, b["samples"], b["confidence"], b["seed"])
+              for base, merged in found.pairs]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
 def cell_frame(spec: ExperimentSpec, found: Collected) -> pd.DataFrame:
     """One row per (model row, column): value, CI, n, delta vs base with CI and significance, eval key."""
     b = BOOTSTRAP
@@ -198,7 +209,8 @@ def provenance_block(spec: ExperimentSpec, found: Collected, fast: bool) -> list
 
 def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", fast: bool | None = None,
                             extra: list[str] | None = None) -> dict[str, Path]:
-    """Write table.{md,csv,tex}, deltas.csv, provenance.json, missing.md and the plots under <out>/<name>/."""
+    """Write table.{md,csv,tex}, flips.csv (item-by-item flips vs base, also in table.md), provenance.json,
+    missing.md and the plots under <out>/<name>/."""
     from humanllm.report.experiment_plots import draw
 
     folder = experiment_dir(out, spec.name)
@@ -220,6 +232,13 @@ def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", f
             "`*` / `†` = significantly better / worse than base (paired cluster bootstrap: CI excludes 0 on "
             f"≥ {BOOTSTRAP['min_items']} items from ≥ {BOOTSTRAP['min_clusters']} users). Every delta with its CI: "
             "table.csv; the evaluation artifact behind each cell: its `eval_key` column.\n")
+    flips = _flips(found) if found.pairs else pd.DataFrame()
+    if not flips.empty:
+        from humanllm.report.flips import flips_markdown
+
+        files["flips_csv"] = folder / "flips.csv"
+        flips.to_csv(files["flips_csv"], index=False, float_format="%.6f")
+        body += "\n" + flips_markdown(flips, BOOTSTRAP["confidence"]).replace("## ", "### ")
     missing = _missing_markdown(found.missing)
     gpu = f"\nAt the paper's scale (GPU): `{spec.gpu}`\n" if spec.gpu else ""
     files["table_md"].write_text(f"# {spec.title}\n\n{spec.description.strip()}\n\n{block}\n{body}{missing}{gpu}")

@@ -131,6 +131,11 @@ class MotiveBench(Benchmark):
         rows = score_groups(items)
         units = rows.groupby(self.group_cols + ["unit_id"], as_index=False, sort=False)["correct"].mean()
         units = units.rename(columns={"correct": "score"})
+        # all_orderings_correct is the one right/wrong unit: a guesser passes it with (1/6)^orderings, which the
+        # flips' chance-corrected rate reads as that many equally likely "options"
+        every = units["metric"] == "all_orderings_correct"
+        units["n_choices"] = (len(hooks().LETTERS) ** items["ordering"].nunique()) if every.any() else None
+        units.loc[~every, "n_choices"] = None
         per_order = rows[rows.ordering >= 0].groupby(self.group_cols + ["ordering"], sort=False)["correct"].mean()
         spread = per_order.groupby(level=self.group_cols, sort=False).agg(
             std=lambda s: float(s.std(ddof=0)), min="min", max="max", orderings="size")

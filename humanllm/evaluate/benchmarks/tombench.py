@@ -29,7 +29,7 @@ def hooks() -> Any:
 
 def votes(items: pd.DataFrame) -> pd.DataFrame:
     """Per-response rows -> one row per item with its official majority vote and correctness."""
-    keys = ["language", "item_id", "task", "ability", "ability_category", "orig_gold_letter"]
+    keys = ["language", "item_id", "task", "ability", "ability_category", "orig_gold_letter", "n_choices"]
     ordered = items.sort_values("shuffle", kind="stable")
     out = ordered.groupby(keys, sort=False)["pred_orig"].agg(lambda s: hooks().majority_vote(list(s)))
     out = out.rename("vote").reset_index()
@@ -85,11 +85,12 @@ class ToMBench(Benchmark):
         keep = ("item_id", "language", "task", "ability", "shuffle", "gold_letter", "orig_gold_letter")
         return {**{k: doc[k] for k in keep}, "ability_category": doc["ability"].split(":", 1)[0].strip(),
                 "pred_orig": pred_orig, "parsed": parsed, "correct": int(pred_orig == doc["orig_gold_letter"]),
+                "n_choices": len(doc["choices"]),
                 "response": raw}  # fmt: skip
 
     def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         voted = votes(items).rename(columns={"item_id": "unit_id", "correct": "score"})
-        units = _levels(voted)[self.group_cols + ["unit_id", "score"]]
+        units = _levels(voted)[self.group_cols + ["unit_id", "score", "n_choices"]]
         single = _levels(items).groupby(self.group_cols, sort=False).agg(
             shuffle_accuracy=("correct", "mean"), unparsed=("parsed", lambda s: float(1 - s.mean())))
         summary = summarize_units(units, self.group_cols, bootstrap.samples, bootstrap.confidence, bootstrap.seed)
