@@ -108,6 +108,10 @@ REFUSED = {
     "synthesis.clean.prompt": "the paper's cleaning prompt needs synthesis.clean.rewrite=true",
     "synthesis.scenario.enabled": "social QA needs scenarios",
     "synthesis.clean.rewrite": "the paper's cleaning prompt always rewrites",
+    # each alone is refused (more ranks need the accelerate launcher and its config); the rank count in the
+    # train key is checked in tests/test_train_ranks.py
+    "train.launcher": "train.launcher=accelerate needs train.accelerate_config",
+    "train.num_processes": "more than one process needs train.launcher=accelerate",
 }
 
 BENCH_ON = ["eval.targets=[base]", "eval.motivebench.enabled=true", "eval.motivebench.limit=1",
@@ -180,7 +184,7 @@ class RecordingContext(RunContext):
     log: ReadLog
     calls: dict[str, list[StageCall]]
 
-    def stage(self, name, config, inputs, produce, seed=None, label=None):
+    def stage(self, name, config, inputs, produce, seed=None, label=None, **how):
         code = producer_identity(produce)
         self.calls[name].append(StageCall(label, code, config, dict(inputs), seed,
                                           self.store.key(name, code, config, inputs, seed)))
@@ -193,7 +197,7 @@ class RecordingContext(RunContext):
                 self.log.stage = outer
 
         recorded.__module__ = produce.__module__  # code identity comes from the real producer
-        return super().stage(name, config, inputs, recorded, seed=seed, label=label)
+        return super().stage(name, config, inputs, recorded, seed=seed, label=label, **how)
 
 
 def _leaves(node: BaseModel, prefix: str = "") -> dict[str, tuple[Any, Any]]:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from humanllm.codeid import producer_identity
 from humanllm.config import RootConfig
+from humanllm.pipeline.ranks import build_on_all_ranks, launched_world_size
 from humanllm.store import Artifact, ArtifactStore, BuildContext
 from humanllm.tracking import Tracker
 
@@ -43,18 +44,24 @@ class RunContext:
         produce: Callable[[BuildContext], None],
         seed: int | None = None,
         label: str | None = None,
+        all_ranks: bool = False,
     ) -> Artifact:
         """Build (or reuse) one stage artifact and report which it was.
 
         The key holds `config`, `inputs`, `seed` and the code identity of the module defining `produce`
         (every project module it can run, hashed): editing that code rebuilds, nothing is bumped by hand.
+        `all_ranks`: in a multi-process launch every rank runs `produce` and rank 0 publishes
+        (`humanllm.pipeline.ranks`); other stages are built by whichever rank takes the stage lock first.
         """
         what = f"{name}" + (f" [{label}]" if label else "")
         code = producer_identity(produce)
         key = self.store.key(name, code, config, inputs, seed)
         if self.store.get(name, key) is None:
             log.info("%s: building %s", what, key)
-        art, reused = self.store.build(name, code, config, inputs, produce, seed=seed)
+        if all_ranks and launched_world_size() > 1:
+            art, reused = build_on_all_ranks(self.store, name, code, config, inputs, produce, seed=seed)
+        else:
+            art, reused = self.store.build(name, code, config, inputs, produce, seed=seed)
         (self.reused if reused else self.built).append(f"{name}/{art.key}")
         if reused:
             log.info("%s: reusing %s", what, art.path)

@@ -60,7 +60,12 @@ def run_train_stage(ctx: RunContext, state: FlowState) -> FlowState:
     if not state.tasks:
         run_task_stage(ctx, state)
     state.base = state.base or resolve_base_model(ctx, ctx.cfg.model)
-    state.sft = run_train(ctx, state.base, state.tasks)
+    if ctx.cfg.train.launcher == "accelerate":  # N ranks under `accelerate launch`; this process waits
+        from humanllm.pipeline.train_launch import launch_train
+
+        state.sft = launch_train(ctx, state.base, state.tasks)
+    else:
+        state.sft = run_train(ctx, state.base, state.tasks)
     return state
 
 

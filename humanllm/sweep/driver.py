@@ -6,7 +6,8 @@ Exactly `n_trials` COMPLETE, none duplicated, however many workers and restarts:
 - grid points are enqueued one at a time in a fixed order, only when no COMPLETE, RUNNING or WAITING
   trial holds them, and a trial whose point is already held by an earlier one is set aside (PRUNED,
   with the reason) instead of run;
-- a RUNNING trial whose worker died is failed and queued again (see `storage.fail_dead_trials`);
+- a RUNNING trial whose worker died is failed and queued again (see `storage.fail_dead_trials`), and so
+  is a trial whose launched training lost a rank (`RanksDied`), up to `max_retries` times;
 - a worker with nothing left to start waits while trials run elsewhere, so that the retry of a trial
   whose worker died is run by a worker still alive: the study finishes without a rerun.
 """
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from humanllm.pipeline.train_launch import RanksDied
 from humanllm.sweep.overrides import OverrideBuilder
 from humanllm.sweep.spec import SweepSpec
 from humanllm.sweep.storage import fail_dead_trials, retry_callback, worker_identity
@@ -186,6 +188,15 @@ def run_worker(spec: SweepSpec, study: Any, builder: OverrideBuilder, sweep_dir:
             study.tell(trial, state=TrialState.FAIL)
             retry_callback(spec.max_retries)(study, study._storage.get_trial(trial._trial_id))
             raise
+        except RanksDied as e:  # a training rank was killed (OOM, preemption): retried as for a dead worker
+            trial.set_user_attr("error", f"{type(e).__name__}: {e}"[:2000])
+            study.tell(trial, state=TrialState.FAIL)
+            failed = study._storage.get_trial(trial._trial_id)
+            if len(failed.system_attrs.get("retry_history", [])) >= spec.max_retries:
+                raise
+            retry_callback(spec.max_retries)(study, failed)
+            log.warning("trial %d failed (%s); queued again", trial.number, e)
+            continue
         except Exception as e:
             trial.set_user_attr("error", f"{type(e).__name__}: {e}"[:2000])
             study.tell(trial, state=TrialState.FAIL)

@@ -11,14 +11,20 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import random
 import shutil
-from typing import Any
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from humanllm.models.registry import ModelRef, load_model, load_tokenizer, pick_device
 from humanllm.store import Artifact, BuildContext
+from humanllm.tracking import RunHandle
 from humanllm.tasks.base import TaskExample
 from humanllm.tasks.build import load_examples
+from humanllm.train.config import LAUNCH_KEYS
+from humanllm.train.fault_injection import fault_injection_callbacks
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +136,7 @@ def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: Bui
                     "learning rate stays at 0 and the weights do not move; train on more examples or lower "
                     "train.warmup_ratio", steps, warmup, tcfg.warmup_ratio)
     return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(kept),
-                      processing_class=tok, peft_config=peft_config)
+                      processing_class=tok, peft_config=peft_config, callbacks=fault_injection_callbacks())
 
 
 def optimizer_steps(n_examples: int, args: Any) -> int:
@@ -151,19 +157,28 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
     kept = trainer.train_dataset
     device = "cpu" if trainer.args.use_cpu else pick_device("auto")
     tok = trainer.processing_class
-    with ctx.tracker.run(f"train-{cfg.experiment_name}", "train", cfg.model_dump(mode="json")) as run:
+    tracked = trainer.is_world_process_zero()  # one W&B run per training, however many ranks
+    tracker_run = (ctx.tracker.run(f"train-{cfg.experiment_name}", "train", cfg.model_dump(mode="json"))
+                   if tracked else nullcontext(RunHandle(None)))
+    with tracker_run as run:
         with bctx.timed("train"):
             result = trainer.train()
         run.summary({"train_loss": result.training_loss, "train_examples": len(kept)})
     history = [h for h in trainer.state.log_history if "loss" in h]
     (bctx.path / "training_log.json").write_text(json.dumps(trainer.state.log_history, indent=1))
-    bctx.counts.update({"device": device, "train_samples_per_s": result.metrics.get("train_samples_per_second"),
+    bctx.counts.update({"device": device, "processes": trainer.args.world_size,
+                        "train_samples_per_s": result.metrics.get("train_samples_per_second"),
                         "train_tokens": int(trainer.state.num_input_tokens_seen or 0) or None})
     if device.startswith("cuda"):
         bctx.counts["cuda_max_memory_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
     bctx.counts.update({"steps": trainer.state.global_step, "train_loss": round(result.training_loss, 4),
                         "first_logged_loss": history[0]["loss"] if history else None,
                         "last_logged_loss": history[-1]["loss"] if history else None})
+    if trainer.args.world_size > 1 and tcfg.method == "full":  # FSDP / ZeRO-3 shards: gathered, rank 0 writes
+        trainer.save_model(str(bctx.path))
+        tok.save_pretrained(bctx.path)
+        shutil.rmtree(bctx.path / "_trainer", ignore_errors=True)
+        return
     final = trainer.model
     if tcfg.method == "lora":
         final.save_pretrained(bctx.path / "adapter")
@@ -174,18 +189,50 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
     shutil.rmtree(bctx.path / "_trainer", ignore_errors=True)
 
 
+def train_processes(cfg: Any) -> int:
+    """How many ranks train: the world size of the launch this process is in (torchrun sets WORLD_SIZE),
+    else `train.num_processes` when this process will launch them, else 1."""
+    launched = int(os.environ.get("WORLD_SIZE", "1"))
+    if launched > 1:
+        return launched
+    return cfg.train.num_processes if cfg.train.launcher == "accelerate" else 1
+
+
 def train_stage_config(cfg: Any) -> dict[str, Any]:
-    """The train key's config: hyper-parameters, mixture weights and how the model is loaded and templated."""
-    m = cfg.model
-    return {"train": cfg.train.model_dump(exclude={"lora"} if cfg.train.method == "full" else None), "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
-            "model_load": {"chat_template_kwargs": m.chat_template_kwargs, "dtype": m.dtype,
-                           "attn_implementation": m.attn_implementation, "revision": m.revision,
-                           "trust_remote_code": m.trust_remote_code}}
+    """The train key's config: hyper-parameters, mixture weights and how the model is loaded and templated.
+    How it is launched is left out, except the number of ranks (it sets the global batch): a multi-process
+    run adds `processes`, so a single-process key is the same however the run was started."""
+    m, t = cfg.model, cfg.train
+    dropped = LAUNCH_KEYS | ({"lora"} if t.method == "full" else set())
+    out = {"train": t.model_dump(exclude=dropped),
+           "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
+           "model_load": {"chat_template_kwargs": m.chat_template_kwargs, "dtype": m.dtype,
+                          "attn_implementation": m.attn_implementation, "revision": m.revision,
+                          "trust_remote_code": m.trust_remote_code}}
+    processes = train_processes(cfg)
+    return {**out, "processes": processes} if processes > 1 else out
+
+
+@dataclass
+class TrainStage:
+    """Everything `ctx.stage` needs to find or build the train folder (the launcher computes its key too)."""
+
+    config: dict[str, Any]
+    inputs: dict[str, str]
+    produce: Callable[[BuildContext], None]
+    seed: int
+    label: str
+
+
+def train_stage(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> TrainStage:
+    cfg = ctx.cfg
+    inputs = {"base_model": base.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
+    return TrainStage(train_stage_config(cfg), inputs, lambda b: train_sft(ctx, base, tasks, b),
+                      seed=cfg.train.seed, label=cfg.mixture.name)
 
 
 def run_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifact:
-    cfg = ctx.cfg
-    stage_cfg = train_stage_config(cfg)
-    inputs = {"base_model": base.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
-    return ctx.stage("train", stage_cfg, inputs,
-                     lambda b: train_sft(ctx, base, tasks, b), seed=cfg.train.seed, label=cfg.mixture.name)
+    """Build (or reuse) the train folder; in a multi-process launch every rank trains and rank 0 publishes."""
+    spec = train_stage(ctx, base, tasks)
+    return ctx.stage("train", spec.config, spec.inputs, spec.produce, seed=spec.seed, label=spec.label,
+                     all_ranks=True)
