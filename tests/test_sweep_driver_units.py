@@ -368,3 +368,35 @@ def test_a_long_error_is_kept_to_2000_characters(fake_runner):
     error = study.get_trials(deepcopy=False)[0].user_attrs["error"]
     assert len(error) == 2000 and error.startswith("RuntimeError: xxx")
 
+
+
+def test_a_trial_whose_training_lost_a_rank_is_retried_in_the_same_worker(fake_runner):
+    from humanllm.pipeline.train_launch import RanksDied
+
+    s = spec()
+    study = study_of(s)
+    fake_runner.fail_with = RanksDied("rank 1 by SIGKILL")
+    assert driver.run_worker(s, study, Builder(), Path("/sweep")) == 3  # no rerun needed
+    trials = study.get_trials(deepcopy=False)
+    assert trials[0].state == TrialState.FAIL and trials[0].user_attrs["error"] == "RanksDied: rank 1 by SIGKILL"
+    assert trials[1].state == TrialState.COMPLETE and trials[1].system_attrs["failed_trial"] == 0
+    assert trials[1].params == trials[0].params
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 3
+
+
+@pytest.mark.parametrize("max_retries", [0, 1, 2])
+def test_a_trial_losing_ranks_every_time_is_retried_max_retries_times_then_raises(fake_runner, monkeypatch,
+                                                                                  max_retries):
+    from humanllm.pipeline.train_launch import RanksDied
+
+    def always_dies(self, number, overrides, params):
+        FakeRunner.runs.append(number)
+        raise RanksDied("rank 1 by SIGKILL")
+
+    monkeypatch.setattr(FakeRunner, "run", always_dies)
+    s = spec(max_retries=max_retries)
+    study = study_of(s)
+    with pytest.raises(RanksDied):
+        driver.run_worker(s, study, Builder(), Path("/sweep"))
+    assert len(FakeRunner.runs) == max_retries + 1
+    assert [t.state for t in study.get_trials(deepcopy=False)] == [TrialState.FAIL] * (max_retries + 1)
