@@ -153,3 +153,6 @@ def test_a_killed_rank_fails_the_trial_and_its_retry_finishes_it(sweep):
     assert len(retry) == 1 and retry[0].params == failed[0].params
     assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 2
     assert not list((artifacts / "train").glob(".tmp-*")), "the killed training left a temporary folder"
+    print("\n" + "\n".join(f"trial {t.number} {t.state.name} lr={t.params['train.learning_rate']} "
+                            f"sft={t.user_attrs.get('artifact_keys', {}).get('sft')} "
+                            f"{t.user_attrs.get('error', '')[:160]}" for t in study.get_trials()))

@@ -80,7 +80,7 @@ def launch_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifa
         config_json, report = Path(tmp) / "config.json", Path(tmp) / "failures.json"
         config_json.write_text(json.dumps({"config": ctx.cfg.model_dump(mode="json"), "key_parts": parts}))
         cmd = launch_command(ctx.cfg, config_json, report)
-        log.info("train [%s]: building %s on %d ranks: %s", spec.label, key, ctx.cfg.train.num_processes,
+        log.info("train [%s]: building %s on %d rank(s): %s", spec.label, key, ctx.cfg.train.num_processes,
                  shlex.join(cmd))
         t0 = time.perf_counter()
         code = subprocess.run(cmd).returncode
@@ -90,7 +90,7 @@ def launch_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifa
     if art is None:
         raise RuntimeError(f"accelerate launch exited 0 but train/{key} is not in {ctx.store.root}")
     ctx.built.append(f"train/{key}")
-    log.info("train [%s]: done on %d ranks in %.1fs → %s", spec.label, ctx.cfg.train.num_processes,
+    log.info("train [%s]: done on %d rank(s) in %.1fs → %s", spec.label, ctx.cfg.train.num_processes,
              time.perf_counter() - t0, art.path)
     return art
 
