@@ -122,3 +122,26 @@ def test_run_records_name_paths_relative_to_the_working_folder(tmp_path, monkeyp
     written = json.loads(index.read_text())["evaluations"]
     assert written[0] == {"model_path": "artifacts/base_model/k", "eval_path": "artifacts/eval/e", "judge_path": None}
     assert written[1] == {"model_path": "/elsewhere/model"}
+
+
+def test_records_written_with_absolute_paths_are_not_stale(tmp_path, monkeypatch):
+    """A run recorded before paths were shown relative still counts as finished; a changed override does not."""
+    from pathlib import Path
+
+    from humanllm.experiments.runner import full_overrides, run_dir
+    from humanllm.experiments.spec import load_experiment
+    from humanllm.io import write_json
+    from humanllm.report.experiment import _status
+
+    monkeypatch.chdir(tmp_path)
+    spec, out = load_experiment("real_blogs"), Path("results")
+    run = spec.runs[0]
+    folder = run_dir(out, spec.name, run.name)
+    old = [f"paths.results={folder}" if o.startswith("paths.results=") else o
+           for o in full_overrides(spec, run, out, False, [])]
+    assert f"paths.results={tmp_path}/results/real_blogs/runs/sft" in old
+    write_json(folder / "evaluations.json", {"evaluations": []})
+    write_json(folder / "run.json", {"status": "done", "overrides": old})
+    assert _status(spec, run, out, False, []) is None
+    write_json(folder / "run.json", {"status": "done", "overrides": [*old[:-1], "eval.targets=[base]"]})
+    assert _status(spec, run, out, False, []).startswith("stale")
