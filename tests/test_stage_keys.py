@@ -44,7 +44,8 @@ from humanllm.train.sft import train_stage_config
 pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")
 
 # Read while building but cannot change what is written: where things go, logging, progress bars.
-NOT_OUTPUT = ("paths", "artifacts_dir", "results_dir", "progress", "tracker", "experiment_name")
+# data.workers: how many processes share the data stage; 1 and 2 write the same corpus (tests/test_data_shards.py).
+NOT_OUTPUT = ("paths", "artifacts_dir", "results_dir", "progress", "tracker", "experiment_name", "data.workers")
 # In the key although read outside the producer: they choose which artifact is built (one per α / task).
 SELECTORS = {"merge": ("merge.ratios",), "base_model": ("model.source",)}
 # Read by a producer only to name its W&B run.
@@ -98,6 +99,7 @@ SWITCHED_ON = {
     "judge_llm": {"name": "another_endpoint", "base_url": "http://127.0.0.1:9/v1", "model": "another"},
     "eval.indomain.tasks": ["writing_imitation"],
     "eval.judge.tasks": ["writing_imitation"],
+    "eval.motivebench.extra_modes": ["official_cot"],
     "synthesis.judge.per_metric": {"fluency": 7},
     "synthesis.judge.per_kind": {"persona": {"overall": 8}},
 }
@@ -152,6 +154,13 @@ class Recorder:
         if callable(value) and not isinstance(value, type):
             if name == "model_dump" and not path:
                 return value  # the whole config, dumped for W&B run metadata only
+            if name == "model_dump" and not isinstance(node, (list, dict)):
+                def dump(*args: Any, exclude: Any = None, **kwargs: Any) -> Any:  # reads the fields it dumps
+                    for field in type(node).model_fields:
+                        if not (isinstance(exclude, (set, frozenset)) and field in exclude):
+                            log.note(f"{path}.{field}")
+                    return value(*args, exclude=exclude, **kwargs)
+                return dump
             log.note(path or full)
             return value
         log.note(full)

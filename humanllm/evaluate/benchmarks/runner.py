@@ -96,7 +96,7 @@ def run_benchmark(bench: Benchmark, lm: Any, e: Any, out_dir: str | Path, apply_
     rows = [{"task": t, **bench.rows(s["doc"], s["filtered_resps"])} for t in tasks for s in out["samples"][t]]
     items = bench.reparse(pd.DataFrame(rows), e, llm)
     units, summary = bench.summarize(items, e.bootstrap)
-    config = {**bench.config(e).model_dump(), "data_dir": str(bench.data_dir(e)), "seed": seed, "tasks": tasks,
+    config = {**bench.config(e).model_dump(exclude=bench.unread_settings(e)), "data_dir": str(bench.data_dir(e)), "seed": seed, "tasks": tasks,
               "apply_chat_template": apply_chat_template, "truncated_requests": truncated,
               "seconds": round(time.time() - start, 2)}  # fmt: skip
     result = BenchmarkResult(bench.name, items, units, summary, bench.group_cols, config, _aggregates(out["results"]))
