@@ -75,13 +75,18 @@ def _spill(funnel: Funnel, fh: IO[str]) -> None:
     funnel.rejected.clear()
 
 
-class ParseShard(PipelineStep):
-    name = "parse, rules, fingerprints"
+class _PlanStep(PipelineStep):
+    """A datatrove step of the data stage: it reads and writes the files of one ShardPlan."""
+
     type = "humanllm"
 
     def __init__(self, plan: ShardPlan):
         super().__init__()
         self.plan = plan
+
+
+class ParseShard(_PlanStep):
+    name = "parse, rules, fingerprints"
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         plan, cfg = self.plan, self.plan.cfg
@@ -115,13 +120,8 @@ class ParseShard(PipelineStep):
         return iter(())
 
 
-class DedupReduce(PipelineStep):
+class DedupReduce(_PlanStep):
     name = "dedup decisions over all shards"
-    type = "humanllm"
-
-    def __init__(self, plan: ShardPlan):
-        super().__init__()
-        self.plan = plan
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         plan = self.plan
@@ -135,13 +135,8 @@ class DedupReduce(PipelineStep):
         return iter(())
 
 
-class FinishShard(PipelineStep):
+class FinishShard(_PlanStep):
     name = "dedup, activity, PII, users"
-    type = "humanllm"
-
-    def __init__(self, plan: ShardPlan):
-        super().__init__()
-        self.plan = plan
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         from humanllm.data.build import assemble  # build imports this module
