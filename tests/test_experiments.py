@@ -83,6 +83,7 @@ def test_experiment_runs_end_to_end_in_fast_mode(name, env):
         assert cells[cells.suite == "indomain"].groupby("model").task.nunique().eq(6).all()
     if name == "ood":
         assert {"motivebench", "tombench"} <= set(cells.suite)
+        assert "> NOTE: motivebench: protocol official" in md and "> NOTE: tombench: protocol official" in md
     if name == "forgetting":
         assert "bigbench" in set(cells.suite) and "general" in set(cells.suite)
         flips = pd.read_csv(folder / "flips.csv")  # every merged model against its base, item by item

@@ -23,7 +23,7 @@ from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
 from humanllm.paths import shown_override
 from humanllm.report.provenance import provenance_lines
-from humanllm.report.tables import column_names, delta_frame, higher_is_better, scores_frame
+from humanllm.report.tables import column_names, delta_frame, higher_is_better, load_scores, scores_frame
 
 log = logging.getLogger("humanllm")
 BOOTSTRAP = {"samples": 1000, "confidence": 0.95, "seed": 0, "min_items": 30, "min_clusters": 10}
@@ -225,6 +225,8 @@ def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", f
                                          ("missing_md", "missing.md"), ("provenance", "provenance.json"))}
     folder.mkdir(parents=True, exist_ok=True)
     block = "".join(f"> {line}\n" for line in prov)
+    notes = sorted({n for r in found.rows for n in load_scores(r)[2]})  # which protocol / source made a number
+    block += "".join(f"> NOTE: {n}\n" for n in notes)
     body = "_(no finished run yet)_\n"
     if not cells.empty:
         body = wide(cells, order, "md").to_markdown() + "\n\n" + (
