@@ -244,16 +244,13 @@ def run_parity(tombench: Path | None, motivebench: Path | None, out_dir: Path | 
 
 
 def _fingerprint(root: Path | None, *patterns: str) -> dict[str, Any] | None:
-    """The files compared (names relative to the folder) and one sha256 over their bytes: which release ran."""
-    import hashlib
+    """The files compared (names relative to the folder) and one sha256 over them (the corpus pin's digest)."""
+    from humanllm.data.corpus_fetch import fileset_digest
 
     if not root or not Path(root).is_dir():
         return None
     files = sorted({p for pat in patterns for p in Path(root).rglob(pat) if p.is_file()})
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
-    return {"files": len(files), "sha256": digest.hexdigest()}
+    return {"files": len(files), "sha256": fileset_digest((f.relative_to(root).as_posix(), f.read_bytes()) for f in files)}
 
 
 def all_equal(report: Any) -> bool:
