@@ -1,4 +1,6 @@
-"""`merge/` config group: method and ratios α (α = weight of the fine-tuned model)."""
+"""`merge/` config group: method and ratios α (α = weight of the fine-tuned model).
+
+`method` is checked against the method table (humanllm.merge.methods), plug-ins included."""
 
 from __future__ import annotations
 
@@ -6,17 +8,28 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from humanllm.merge.methods import BUILTIN, method_names
 from humanllm.schema import StrictModel
 
-MergeMethod = Literal["linear", "task_arithmetic", "ties", "dare_ties", "slerp"]
+# The built-in methods' names (for tools that read the type); a plug-in's name is any other string the
+# table holds. Either way the validator checks the value against the table, naming the choices.
+MergeMethodName = Literal[tuple(m.name for m in BUILTIN)]  # type: ignore[valid-type]
 
 
 class MergeConfig(StrictModel):
-    method: MergeMethod = "linear"
+    method: MergeMethodName | str = "linear"  # a name in humanllm.merge.methods
     ratios: list[float] = Field(default_factory=lambda: [0.5])
     density: float = Field(0.5, gt=0, le=1)  # ties / dare_ties: fraction of the task vector kept
     normalize: bool = False  # ties / dare_ties (normalising one model cancels α)
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, v: str) -> str:
+        names = method_names()
+        if v not in names:
+            raise ValueError(f"unknown merge method; choices: {', '.join(names)}")
+        return v
 
     @field_validator("ratios")
     @classmethod

@@ -7,16 +7,40 @@ weights equal those `mergekit-yaml` writes at the same α:
 - linear:           θ = α·θ_ft + (1 − α)·θ_base   (mergekit: zeros, then addcmul per model, fp32)
 - task_arithmetic:  θ = θ_base + α·(θ_ft − θ_base)
 
-TIES, DARE and SLERP stay on the mergekit path (and mergekit exports the chosen model).
+A method is merged in memory when its entry in humanllm.merge.methods names one of these two kernels
+(`in_memory`); TIES, DARE and SLERP stay on the mergekit path (and mergekit exports the chosen model).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Set
 from pathlib import Path
 from typing import Any
 
-IN_MEMORY_METHODS = ("linear", "task_arithmetic")
+from humanllm.merge.methods import IN_MEMORY_KERNELS, methods
+
+
+class _InMemoryMethods(Set):
+    """The methods whose table entry names an in-memory kernel (read from the table, plug-ins included)."""
+
+    def _names(self) -> list[str]:
+        return [name for name, entry in methods().items() if entry.in_memory is not None]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __repr__(self) -> str:
+        return f"IN_MEMORY_METHODS{tuple(self._names())}"
+
+
+IN_MEMORY_METHODS = _InMemoryMethods()
 IDENTITY_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
 
 
@@ -38,12 +62,14 @@ def merged_tensor(method: str, alpha: float, base: Any, tuned: Any, out: Any = N
     With `out` (a tensor of base's shape) the result is written there, in place when dtype and device allow."""
     import torch
 
-    if method not in IN_MEMORY_METHODS:
+    entry = methods().get(method)
+    kernel = entry.in_memory if entry is not None else None
+    if kernel not in IN_MEMORY_KERNELS:
         raise ValueError(f"merge.method: '{method}' has no in-memory path (use one of {', '.join(IN_MEMORY_METHODS)})")
     dtype = torch.float64 if base.dtype == torch.float64 else torch.float32
     in_place = (out is not None and out.dtype == base.dtype == tuned.dtype == dtype
                 and out.device == base.device == tuned.device)
-    if method == "linear":
+    if kernel == "linear":
         acc = out.zero_() if in_place else torch.zeros_like(tuned, dtype=dtype)
         acc.addcmul_(tuned, torch.tensor(alpha, dtype=dtype))
         acc.addcmul_(base, torch.tensor(1.0 - alpha, dtype=dtype))

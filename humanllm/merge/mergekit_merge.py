@@ -13,29 +13,30 @@ from typing import Any
 import yaml
 
 from humanllm.merge.config import MergeConfig
+from humanllm.merge.methods import get_method, is_builtin
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)
 
 
 def mergekit_config(method: str, alpha: float, base: str, tuned: str, cfg: MergeConfig) -> dict[str, Any]:
-    """The mergekit YAML (as a dict) for one method and ratio."""
+    """The mergekit YAML (as a dict) for one method and ratio, from the method's entry in the table.
+
+    Reads only `cfg.dtype` and the config fields the entry names (its key fields)."""
+    entry = get_method(method)
     base, tuned = str(Path(base).resolve()), str(Path(tuned).resolve())
-    if method == "linear":
-        return {"merge_method": "linear", "dtype": cfg.dtype, "parameters": {"normalize": False},
-                "models": [{"model": tuned, "parameters": {"weight": alpha}},
-                           {"model": base, "parameters": {"weight": 1.0 - alpha}}]}
-    if method == "task_arithmetic":
-        return {"merge_method": "task_arithmetic", "base_model": base, "dtype": cfg.dtype,
-                "models": [{"model": tuned, "parameters": {"weight": alpha}}]}
-    if method in ("ties", "dare_ties"):
-        return {"merge_method": method, "base_model": base, "dtype": cfg.dtype,
-                "parameters": {"normalize": cfg.normalize},
-                "models": [{"model": tuned, "parameters": {"weight": alpha, "density": cfg.density}}]}
-    if method == "slerp":
-        return {"merge_method": "slerp", "base_model": base, "dtype": cfg.dtype, "parameters": {"t": alpha},
-                "models": [{"model": base}, {"model": tuned}]}
-    raise ValueError(f"merge.method: unknown method '{method}'")
+    params = {**entry.fixed, **{p: getattr(cfg, p) for p in entry.method_params}}
+    tuned_params = {p: getattr(cfg, p) for p in entry.model_params}
+    if entry.layout == "weighted":
+        models = [{"model": tuned, "parameters": {"weight": alpha, **tuned_params}},
+                  {"model": base, "parameters": {"weight": 1.0 - alpha}}]
+    elif entry.layout == "task_vector":
+        models = [{"model": tuned, "parameters": {"weight": alpha, **tuned_params}}]
+    else:  # interpolate
+        params = {"t": alpha, **params}
+        models = [{"model": base}, {"model": tuned}]
+    return {"merge_method": entry.mergekit, **({"base_model": base} if entry.layout != "weighted" else {}),
+            "dtype": cfg.dtype, **({"parameters": params} if params else {}), "models": models}
 
 
 def merge_models(base: str, tuned: str, alpha: float, cfg: MergeConfig, out: Path, seed: int) -> None:
@@ -60,10 +61,12 @@ def merge_models(base: str, tuned: str, alpha: float, cfg: MergeConfig, out: Pat
 
 
 def merge_stage_config(root: Any, alpha: float) -> dict[str, Any]:
-    """One merge's key config: method, α, dtype and the method's own parameters (the seed is in the key too)."""
+    """One merge's key config: method, α, dtype and the config fields the method passes to mergekit (its
+    entry's key fields; the seed is in the key too). A plug-in method's entry is in the key as well."""
     cfg = root.merge
-    return {"method": cfg.method, "alpha": alpha, "dtype": cfg.dtype,
-            **({"density": cfg.density, "normalize": cfg.normalize} if cfg.method in ("ties", "dare_ties") else {})}
+    entry = get_method(cfg.method)
+    return {"method": cfg.method, "alpha": alpha, "dtype": cfg.dtype, **{f: getattr(cfg, f) for f in entry.key_fields},
+            **({} if is_builtin(entry) else {"definition": entry.definition()})}
 
 
 def run_merges(ctx: Any, base_key: str, base_path: str, tuned: Artifact) -> dict[float, Artifact]:
