@@ -59,3 +59,43 @@ def test_one_and_two_workers_agree(tmp_path):
     assert {rejected[f"blogger:{b}"][0] for b in ("1001:3", "1006:2")} == {"too_short"}
     users = [json.loads(line)["user_id"] for line in open(tmp_path / "w2" / "users.jsonl")]
     assert users == sorted(users) and len(users) == 8
+
+
+def _many_blogs(folder: Path, bloggers: int = 30) -> None:
+    """Bloggers whose posts are copied, lightly edited and re-dated across bloggers and shards."""
+    import random
+
+    rnd = random.Random(7)
+    folder.mkdir()
+    pool = [_post(s, rnd.randint(30, 90)) for s in range(40)]
+    for bid in range(bloggers):
+        texts = []
+        for _ in range(rnd.randint(2, 6)):
+            text = rnd.choice(pool)
+            words = text.split()
+            for _ in range(rnd.choice([0, 0, 1, 2, 8])):  # 0 edits: an exact copy; a few: near; 8: maybe not
+                words[rnd.randrange(len(words))] = rnd.choice(WORDS)
+            texts.append(" ".join(words))
+        body = "".join(f"<date>{rnd.randint(1, 3)},May,2004</date><post>{t}</post>" for t in texts)
+        (folder / f"{2000 + bid}.male.30.indUnk.Leo.xml").write_text(f"<Blog>{body}</Blog>", encoding="utf-8")
+
+
+def _decisions(src: Path, out: Path, **data) -> dict:
+    out.mkdir()
+    cfg = DataConfig.model_validate({"name": "t", "sources": {"blogger": {"files": [str(src / "*.xml")]}},
+                                     "filters": {"blogger": {"min_chars": 20}}, **data})
+    build_corpus(cfg, cfg.sources, out, seed=0)
+    rows = map(json.loads, open(out / "rejected.jsonl"))
+    return {r["record_id"]: (r["reason"], r["detail"]) for r in rows if r["reason"].endswith("_duplicate")}
+
+
+def test_sharded_dedup_equals_single_process(tmp_path):
+    """Many shards (each with its own keys, buckets and candidates) drop exactly what one process drops."""
+    _many_blogs(tmp_path / "blogs")
+    # a user cap the corpus never reaches sends Blog Authorship through the single-process path
+    single = _decisions(tmp_path / "blogs", tmp_path / "single", max_users_per_platform=10_000)
+    kinds = {reason for reason, _ in single.values()}
+    assert kinds == {"exact_duplicate", "near_duplicate"} and len(single) > 20
+    for name, data in [("one_shard", {"shard_files": 1000}), ("many", {"shard_files": 3}),
+                       ("many_two_workers", {"shard_files": 4, "workers": 2})]:
+        assert _decisions(tmp_path / "blogs", tmp_path / name, **data) == single, name

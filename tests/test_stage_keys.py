@@ -45,7 +45,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:Use
 
 # Read while building but cannot change what is written: where things go, logging, progress bars.
 # data.workers: how many processes share the data stage; 1 and 2 write the same corpus (tests/test_data_shards.py).
-NOT_OUTPUT = ("paths", "artifacts_dir", "results_dir", "progress", "tracker", "experiment_name", "data.workers")
+NOT_OUTPUT = ("paths", "artifacts_dir", "results_dir", "progress", "tracker", "experiment_name", "data.workers",
+              "data.shard_files")
 # In the key although read outside the producer: they choose which artifact is built (one per α / task).
 SELECTORS = {"merge": ("merge.ratios",), "base_model": ("model.source",)}
 # Read by a producer only to name its W&B run.

@@ -240,6 +240,9 @@ class DataConfig(StrictModel):
     # processes for the sharded stage (Blog Authorship; datatrove, humanllm/data/shards.py); not in the key:
     # any number of workers writes the same corpus
     workers: int = Field(1, ge=1)
+    # Blog Authorship files per shard (at least 4 shards a worker): a task holds one shard's fingerprints,
+    # so memory stays flat as the corpus grows; not in the key either
+    shard_files: int = Field(1000, ge=1)
 
     @model_validator(mode="after")
     def _one_origin(self) -> "DataConfig":

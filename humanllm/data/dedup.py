@@ -42,15 +42,46 @@ class MinHasher:
 
     def signature(self, norm: str, k: int) -> np.ndarray:
         """uint32[num_perm] over the k-word shingles of a normalised text (one shingle if shorter than k)."""
-        toks = norm.encode("utf-8").split()
-        if not toks:
-            return np.full(len(self.a), _EMPTY, dtype=np.uint32)
-        w = np.fromiter(map(zlib.crc32, toks), dtype=np.uint64, count=len(toks)) & _MASK
-        k = min(k, len(w))
+        return self.signatures([norm], k)[0]
+
+    def signatures(self, norms: list[str], k: int, chunk: int = 1 << 15) -> np.ndarray:
+        """uint32[len(norms), num_perm]: `signature` of each text, hashed in batches of about `chunk` shingles
+        (numpy over all texts at once instead of a call per text)."""
+        out = np.full((len(norms), len(self.a)), _EMPTY, dtype=np.uint32)
+        words = [n.encode("utf-8").split() for n in norms]
+        lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        w = np.fromiter(map(zlib.crc32, (t for ws in words for t in ws)), dtype=np.uint64, count=int(lens.sum()))
+        w &= _MASK
+        ends = np.cumsum(lens)
+        starts = ends - lens
+        for i in np.flatnonzero((lens > 0) & (lens < k)):  # shorter than k: one shingle of all its words
+            sh = w[starts[i]:starts[i] + 1].copy()
+            for j in range(1, lens[i]):
+                sh = (sh * _MIX + w[starts[i] + j: starts[i] + j + 1]) & _MASK
+            out[i] = ((self.a * sh[None, :] + self.b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
+        full = np.flatnonzero(lens >= k)
+        if not len(full):
+            return out
+        # shingle hashes at every position of the concatenation; position p starts a shingle of its own
+        # text when p + k <= that text's end
         sh = w[: len(w) - k + 1].copy()
         for j in range(1, k):
             sh = (sh * _MIX + w[j: len(w) - k + 1 + j]) & _MASK
-        return ((self.a * sh[None, :] + self.b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
+        counts = lens[full] - k + 1
+        pos = np.repeat(starts[full] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        sh = sh[pos]
+        seg = np.cumsum(counts) - counts  # each text's first shingle in `sh`
+        lo = 0
+        while lo < len(full):  # whole texts per batch, about `chunk` shingles each
+            hi = int(np.searchsorted(seg, seg[lo] + chunk, side="right"))
+            hi = max(hi, lo + 1)
+            a, b = int(seg[lo]), int(seg[hi - 1] + counts[hi - 1])
+            h = self.a * sh[None, a:b]
+            h += self.b
+            h >>= np.uint64(32)
+            out[full[lo:hi]] = np.minimum.reduceat(h, seg[lo:hi] - a, axis=1).T
+            lo = hi
+        return out
 
 
 def group_of(c: Candidate, cfg: DedupConfig) -> str:
@@ -76,15 +107,20 @@ class Fingerprints:
     sigs: list[np.ndarray] = field(default_factory=list)
 
     def add(self, c: Candidate, cfg: DedupConfig, hasher: MinHasher | None) -> None:
-        norm = normalise(c.text)
-        missing, t, rid = order_key(c)
-        self.ids.append(rid)
-        self.groups.append(group_of(c, cfg))
-        self.missing_time.append(missing)
-        self.times.append(t)
-        self.exact.append(hashlib.blake2b(norm.encode("utf-8"), digest_size=16).digest())
-        if hasher is not None:
-            self.sigs.append(hasher.signature(norm, cfg.shingle_size))
+        self.extend([c], cfg, hasher)
+
+    def extend(self, cands: list[Candidate], cfg: DedupConfig, hasher: MinHasher | None) -> None:
+        """Fingerprint a batch of posts (their MinHash signatures in one numpy pass)."""
+        norms = [normalise(c.text) for c in cands]
+        for c, norm in zip(cands, norms):
+            missing, t, rid = order_key(c)
+            self.ids.append(rid)
+            self.groups.append(group_of(c, cfg))
+            self.missing_time.append(missing)
+            self.times.append(t)
+            self.exact.append(hashlib.blake2b(norm.encode("utf-8"), digest_size=16).digest())
+        if hasher is not None and cands:
+            self.sigs.append(hasher.signatures(norms, cfg.shingle_size))
 
     def arrays(self) -> dict[str, Any]:
         """The columns as numpy arrays (what a shard saves)."""
@@ -93,7 +129,40 @@ class Fingerprints:
                 "missing_time": np.array(self.missing_time, dtype=bool),
                 "times": np.array(self.times, dtype=np.int64),
                 "exact": np.frombuffer(b"".join(self.exact), dtype=np.uint64).reshape(n, 2),
-                "sigs": np.stack(self.sigs) if self.sigs else np.zeros((n, 0), dtype=np.uint32)}
+                "sigs": np.concatenate(self.sigs) if self.sigs else np.zeros((n, 0), dtype=np.uint32)}
+
+
+def take(cols: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
+    """The fingerprints of some rows."""
+    return {k: v[rows] for k, v in cols.items()}
+
+
+def _group_hash(groups: np.ndarray) -> np.ndarray:
+    names, inverse = np.unique(groups.astype(str), return_inverse=True)
+    h = [int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest(), "little") for g in names]
+    return np.array(h, dtype=np.uint64)[inverse.reshape(-1)] if len(groups) else np.zeros(0, dtype=np.uint64)
+
+
+def candidate_keys(cols: dict[str, Any], cfg: DedupConfig) -> np.ndarray:
+    """uint64[n, k]: per post, one key per comparison it can take part in (its exact text, each LSH band),
+    each a hash of the group and the compared values. Posts that `decide` could link share a key;
+    posts sharing a key need not be linked (a hash collision only adds a candidate)."""
+    n = len(cols["ids"])
+    g = _group_hash(cols["groups"])
+    keys = []
+    with np.errstate(over="ignore"):
+        if cfg.exact:
+            ex = cols["exact"]
+            keys.append(g * np.uint64(0x9E3779B97F4A7C15) ^ ex[:, 0] ^ (ex[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)))
+        if cfg.near and cols["sigs"].shape[1] == cfg.num_perm:
+            rows = cfg.num_perm // cfg.bands
+            sig = cols["sigs"].astype(np.uint64)
+            for band in range(cfg.bands):
+                h = g ^ np.uint64(band + 1) * np.uint64(0xFF51AFD7ED558CCD)
+                for j in range(rows):
+                    h = h * np.uint64(0x100000001B3) ^ sig[:, band * rows + j]
+                keys.append(h)
+    return np.stack(keys, axis=1) if keys else np.zeros((n, 0), dtype=np.uint64)
 
 
 def concat(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -187,9 +256,7 @@ def find_duplicates(cands: list[Candidate], cfg: DedupConfig) -> Decisions:
         return {}
     fp = Fingerprints()
     hasher = MinHasher(cfg.num_perm) if cfg.near else None
-    for c in cands:
-        if c.post is not None:
-            fp.add(c, cfg, hasher)
+    fp.extend([c for c in cands if c.post is not None], cfg, hasher)
     cols = fp.arrays()
     if hasher is None:
         cols["sigs"] = np.full((len(fp.ids), 1), _EMPTY, dtype=np.uint32)

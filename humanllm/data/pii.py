@@ -73,8 +73,9 @@ _UNIT = r"(?:,?\s*(?:apt\.?|apartment|suite|ste\.?|unit|flat|#)\s*[\w-]+)"
 _US_STATE_ZIP = r"(?-i:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:,?\s*[A-Z]{2}\b)?(?:\s+\d{5}(?:-\d{4})?)?)"
 _UK_POSTCODE = r"(?-i:(?:,?\s*[A-Z][a-z]+)?,?\s*[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)"
 _STREET_WORD = r"(?:[A-Z][\w'’.-]*|\d+(?:st|nd|rd|th)|[a-z][a-z'’-]+)"
+# `\d(?<!\w\d)` is `\b\d` written to start with a digit, which lets the regex engine skip to digits
 ADDRESS = re.compile(
-    rf"\b(?P<num>\d{{1,6}}[A-Za-z]?(?:-\d{{1,4}})?)\s+(?P<words>(?:(?:[NSEW]\.?|north|south|east|west)\s+)?"
+    rf"(?P<num>\d(?<!\w\d)\d{{0,5}}[A-Za-z]?(?:-\d{{1,4}})?)\s+(?P<words>(?:(?:[NSEW]\.?|north|south|east|west)\s+)?"
     rf"{_STREET_WORD}(?:\s+{_STREET_WORD}){{0,4}})\s+(?:{_STREET_SUFFIX})\b\.?(?:\s+(?:[NS][EW]|[NSEW])\b\.?)?"
     rf"{_UNIT}?(?:{_UK_POSTCODE}|{_US_STATE_ZIP})?", re.I)
 LOWER_TAIL = re.compile(r",\s*(?P<city>[a-z]{3,}(?:\s[a-z]{3,})?)(?:,?\s+[a-z]{2})?(?:\s+\d{5}(?:-\d{4})?)?\b")
@@ -113,11 +114,15 @@ def find_urls(text: str) -> Iterator[Span]:
 
 
 def find_phones(text: str) -> Iterator[Span]:
-    """libphonenumber's valid numbers (international or national in PHONE_REGIONS) + North-American shapes."""
+    """libphonenumber's valid numbers (international or national in PHONE_REGIONS) + North-American shapes.
+
+    Every span holds >= 7 digits, and a NANP/INTL/TRUNK span lies inside one PHONE_CANDIDATE match (a maximal
+    run of digits and separators), so text without a candidate of >= 7 digits holds no phone number."""
+    cands = [c for c in PHONE_CANDIDATE.finditer(text) if sum(ch.isdigit() for ch in c.group()) >= 7]
+    if not cands:
+        return
     found = []
-    for cand in PHONE_CANDIDATE.finditer(text):  # libphonenumber only sees digit runs, with some context
-        if sum(c.isdigit() for c in cand.group()) < 7:
-            continue
+    for cand in cands:  # libphonenumber only sees digit runs, with some context
         lo, hi = max(cand.start() - 2, 0), min(cand.end() + 1, len(text))
         for region in PHONE_REGIONS[:1] if cand.group().startswith("+") else PHONE_REGIONS:
             hits = [(lo + m.start, lo + m.end) for m in
@@ -205,9 +210,10 @@ def replace(text: str, spans: list[Span]) -> str:
 # re.I matches these three with ASCII letters although str.lower() does not map them so
 _FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 _DIGIT = re.compile(r"\d")
-_DIGIT_RUN = re.compile(r"[\w-]*\d[\w-]*")  # a maximal [\w-] run that holds a digit
-_URL_GATE = re.compile(rf"https?://|www\.|\.(?:{_TLDS})\b", re.I)
-_GO_BY = re.compile(r"go\s+by")
+_DIGITS = re.compile(r"\d+")
+_URL_GATE = re.compile(rf"https?://|www\.|\.(?:{_TLDS})\b")  # on the folded lower-case text
+# every NAME cue, in the folded lower-case text: "name is", "name's", "named", "call(s) me", "called", "go by"
+_NAME_GATE = re.compile(r"name(?:\s+is|['’]s|d)|calls?\s+me|called|go\s+by")
 _HOUSE_NUMBER = re.compile(r"\d(?:[A-Za-z]|-\d{1,4})?\s", re.I)  # an ADDRESS match starts "12 ", "12b ", "12-3 "
 _IG_CUE = re.compile(r"\big[\s:=]")  # "ig" is inside too many words for a substring test
 _CUE_WORDS = ("user", "handle", "gamer", "screen", "nick", "insta", "snap", "discord", "twitch", "steam", "tiktok",
@@ -223,10 +229,10 @@ def _seven_digits(text: str, low: str) -> bool:
 
 GATES: dict[str, Gate] = {
     "emails": lambda t, low: "@" in t or "dot" in low or "at]" in low or "at)" in low or "at}" in low,
-    "urls": lambda t, low: _URL_GATE.search(t) is not None,
+    "urls": lambda t, low: _URL_GATE.search(low) is not None,
     "phones": _seven_digits,
     "addresses": lambda t, low: "box" in low or _HOUSE_NUMBER.search(t) is not None,
-    "names": lambda t, low: "name" in low or "call" in low or _GO_BY.search(low) is not None,
+    "names": lambda t, low: _NAME_GATE.search(low) is not None,
     "usernames": lambda t, low: any(w in low for w in _CUE_WORDS) or _IG_CUE.search(low) is not None,
     "handles": lambda t, low: "@" in t or "u/" in t,
 }
@@ -238,10 +244,11 @@ class Scrubber:
     def __init__(self, cfg: PiiConfig, known: Iterable[str] = ()):
         self.cfg = cfg
         self.known = {n.lower() for n in known if handle_like(n, cfg.known_author_min_len)} if cfg.known_authors else set()
-        # a token equal to a known name holds each [\w-] part of it as a whole run: when every name has a
-        # part with a digit, text without such a run cannot hold one (blog ids, "trail_mix_tom2")
-        parts = [[q for q in re.split(r"[^\w-]+", n) if _DIGIT.search(q)] for n in self.known]
-        self._known_parts = {q[0] for q in parts if q} if all(parts) else None
+        # a token equal to a known name holds each [\w-] part of it as a whole run, and so each maximal digit
+        # run of that part as a maximal digit run: when every name has a digit, text without one of the names'
+        # digit runs cannot hold a name (blog ids, "trail_mix_tom2")
+        runs = [_DIGITS.findall(n) for n in self.known]
+        self._known_runs = {r for rs in runs for r in rs} if all(runs) else None
         rules = [("emails", find_emails), ("urls", find_urls), ("phones", find_phones),
                  ("addresses", find_addresses), ("names", find_names), ("usernames", find_usernames),
                  ("handles", find_handles)]
@@ -251,9 +258,9 @@ class Scrubber:
             self.detectors.append((self._known_gate, self._find_known))
 
     def _known_gate(self, text: str, low: str) -> bool:
-        if self._known_parts is None:
+        if self._known_runs is None:
             return True
-        return any(m.group().lower() in self._known_parts for m in _DIGIT_RUN.finditer(text))
+        return not self._known_runs.isdisjoint(_DIGITS.findall(text))
 
     def _find_known(self, text: str) -> Iterator[Span]:
         yield from (Span(m.start(), m.end(), "known_author") for m in TOKEN.finditer(text)

@@ -35,6 +35,7 @@ class RawRow:
 def expand(patterns: Iterable[str], key: str) -> list[Path]:
     """Resolve paths/globs in order, refusing benchmark files; a pattern matching nothing is an error."""
     files: list[Path] = []
+    seen: set[Path] = set()
     for pattern in patterns:
         p = Path(pattern).expanduser()
         matches = sorted(Path(m) for m in glob.glob(str(p))) if glob.has_magic(str(p)) else ([p] if p.exists() else [])
@@ -43,7 +44,8 @@ def expand(patterns: Iterable[str], key: str) -> list[Path]:
             raise ConfigError(f"{key}: no file matches {pattern!r}")
         for m in matches:
             refuse_benchmark_file(m, key)
-            if m not in files:
+            if m not in seen:
+                seen.add(m)
                 files.append(m)
     return files
 

@@ -1,15 +1,21 @@
 """The Blog Authorship stage as parallel streaming shards on datatrove (local processes or a SLURM array).
 
-Three datatrove steps over a work folder, then a merge in the calling process:
+Four datatrove steps over a work folder, then a merge in the calling process:
 1. `ParseShard` (one task per shard): the loader's per-file reading, the funnel's parse and rules stages,
-   a dedup fingerprint per post (dedup.py), the survivors pickled per file, rejections spilled to disk.
-2. `DedupReduce` (one task): every shard's fingerprints → the dedup decisions (the same function a single
-   process applies), and the platform's author names for the PII scrubber.
-3. `FinishShard` (one task per shard): dedup and activity stages, PII scrub, one user record per line.
+   a dedup fingerprint per post (dedup.py), the survivors pickled per file, rejections spilled to disk;
+   the shard's fingerprints, and their candidate keys (one per exact text and per LSH band) split into
+   buckets by key.
+2. `BucketReduce` (one task per bucket): every shard's keys of that bucket → the posts that share a key
+   with another post (the only ones a dedup decision can touch).
+3. `DedupResolve` (one task): those posts' fingerprints → the dedup decisions (the same function a single
+   process applies to all posts), split by shard; and the platform's author names for the PII scrubber.
+4. `FinishShard` (one task per shard): dedup and activity stages, PII scrub, one user record per line.
 The merge sums the shard funnels, writes users in user-id order (by seeking into the shard files) and
 the rejections, and checks raw = kept + rejected. Files go to shards by blogger id, so one blogger's
-files meet in one shard (repeated ids are caught there, as the single loader catches them); memory is
-one file's posts plus the fingerprints (~300 bytes a post), whatever the corpus size.
+files meet in one shard (repeated ids are caught there, as the single loader catches them); shards hold
+about `data.shard_files` files, so each task's memory is one shard's fingerprints (~350 bytes a post)
+or one bucket's keys, whatever the corpus size. Only the decisions (one per dropped post) and the author
+names grow with the corpus.
 """
 
 from __future__ import annotations
@@ -85,6 +91,10 @@ class _PlanStep(PipelineStep):
         self.plan = plan
 
 
+def _ref(shard: int, rows: np.ndarray) -> np.ndarray:
+    return (np.int64(shard) << np.int64(32)) | rows.astype(np.int64)
+
+
 class ParseShard(_PlanStep):
     name = "parse, rules, fingerprints"
 
@@ -102,8 +112,7 @@ class ParseShard(_PlanStep):
                 cands = funnel.parse(loaded)
                 cands = funnel.apply("rules", cands, blogger_rules(cands, cfg.filters))
                 if cfg.dedup.enabled:
-                    for c in cands:
-                        fp.add(c, cfg.dedup, hasher)
+                    fp.extend(cands, cfg.dedup, hasher)
                 if cands:
                     batches.append((cands[0].author, kept.tell()))
                     pickle.dump(cands, kept, protocol=pickle.HIGHEST_PROTOCOL)
@@ -115,23 +124,60 @@ class ParseShard(_PlanStep):
             cols["sigs"] = np.full((len(fp.ids), 1), dedup._EMPTY, dtype=np.uint32)
         with open(plan.path(rank, "fingerprints.pkl"), "wb") as fh:
             pickle.dump(cols, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        keys = dedup.candidate_keys(cols, cfg.dedup)
+        rows = np.repeat(np.arange(keys.shape[0], dtype=np.int64), keys.shape[1])
+        flat = keys.reshape(-1)
+        bucket = flat % np.uint64(plan.tasks)
+        for b in range(plan.tasks):
+            pick = bucket == b
+            np.save(plan.path(rank, f"keys.{b:05d}.npy"), np.stack([flat[pick].view(np.int64), _ref(rank, rows[pick])]))
         with open(plan.path(rank, "parse.pkl"), "wb") as fh:
             pickle.dump({"funnel": funnel, "batches": batches, "authors": sorted(authors)}, fh)
         return iter(())
 
 
-class DedupReduce(_PlanStep):
-    name = "dedup decisions over all shards"
+class BucketReduce(_PlanStep):
+    name = "posts sharing a dedup key (one bucket of keys)"
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
         plan = self.plan
-        parts, authors = [], set()
+        parts = [np.load(plan.path(r, f"keys.{rank:05d}.npy")) for r in range(plan.tasks)]
+        keys, refs = np.concatenate(parts, axis=1) if parts else np.zeros((2, 0), dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        keys, refs = keys[order], refs[order]
+        shared = np.zeros(len(keys), dtype=bool)
+        same = keys[1:] == keys[:-1]
+        shared[1:] |= same
+        shared[:-1] |= same
+        np.save(plan.path(rank, "candidates.npy"), np.unique(refs[shared]))
+        return iter(())
+
+
+class DedupResolve(_PlanStep):
+    name = "dedup decisions over the candidates of all shards"
+
+    def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
+        plan = self.plan
+        refs = np.unique(np.concatenate([np.load(plan.path(b, "candidates.npy")) for b in range(plan.tasks)]))
+        parts, owner, authors = [], [], set()
         for r in range(plan.tasks):
-            parts.append(pickle.loads(plan.path(r, "fingerprints.pkl").read_bytes()))
+            rows = refs[(refs >> np.int64(32)) == r] & np.int64(0xFFFFFFFF)
+            cols = pickle.loads(plan.path(r, "fingerprints.pkl").read_bytes())
+            parts.append(dedup.take(cols, rows))
+            owner += [r] * len(rows)
+            del cols
             authors.update(pickle.loads(plan.path(r, "parse.pkl").read_bytes())["authors"])
-        decisions = dedup.decide(dedup.concat(parts), plan.cfg.dedup)
-        with open(plan.path(None, "decisions.pkl"), "wb") as fh:
-            pickle.dump({"decisions": decisions, "authors": sorted(authors)}, fh)
+        cols = dedup.concat(parts)
+        decisions = dedup.decide(cols, plan.cfg.dedup)
+        shard_of_id = dict(zip(cols["ids"].tolist(), owner))
+        per_shard: list[dict] = [{} for _ in range(plan.tasks)]
+        for rid, decision in decisions.items():
+            per_shard[shard_of_id[rid]][rid] = decision
+        for r in range(plan.tasks):
+            with open(plan.path(r, "decisions.pkl"), "wb") as fh:
+                pickle.dump(per_shard[r], fh, protocol=pickle.HIGHEST_PROTOCOL)
+        with open(plan.path(None, "authors.pkl"), "wb") as fh:
+            pickle.dump(sorted(authors), fh)
         return iter(())
 
 
@@ -142,8 +188,8 @@ class FinishShard(_PlanStep):
         from humanllm.data.build import assemble  # build imports this module
 
         plan, cfg = self.plan, self.plan.cfg
-        reduced = pickle.loads(plan.path(None, "decisions.pkl").read_bytes())
-        decisions, scrub = reduced["decisions"], Scrubber(cfg.pii, reduced["authors"])
+        decisions = pickle.loads(plan.path(rank, "decisions.pkl").read_bytes())
+        scrub = Scrubber(cfg.pii, pickle.loads(plan.path(None, "authors.pkl").read_bytes()))
         parsed = pickle.loads(plan.path(rank, "parse.pkl").read_bytes())
         by_author: dict[str | None, list[int]] = defaultdict(list)
         for author, offset in parsed["batches"]:
@@ -182,15 +228,17 @@ def absorb_funnel(into: Funnel, part: Funnel) -> None:
 
 
 def run_shards(plan: ShardPlan, workers: int) -> None:
-    """The three steps on this machine: `workers` processes (datatrove's local executor)."""
+    """The four steps on this machine: `workers` processes (datatrove's local executor)."""
     logs = plan.work / "logs"
-    common = {"logging_dir": str(logs), "skip_completed": False}
+    common = {"skip_completed": False}
     parse = LocalPipelineExecutor([ParseShard(plan)], tasks=plan.tasks, workers=workers,
-                                  **common | {"logging_dir": str(logs / "parse")})
-    reduce = LocalPipelineExecutor([DedupReduce(plan)], tasks=1, workers=1, depends=parse,
-                                   **common | {"logging_dir": str(logs / "reduce")})
-    finish = LocalPipelineExecutor([FinishShard(plan)], tasks=plan.tasks, workers=workers, depends=reduce,
-                                   **common | {"logging_dir": str(logs / "finish")})
+                                  logging_dir=str(logs / "parse"), **common)
+    buckets = LocalPipelineExecutor([BucketReduce(plan)], tasks=plan.tasks, workers=workers, depends=parse,
+                                    logging_dir=str(logs / "buckets"), **common)
+    resolve = LocalPipelineExecutor([DedupResolve(plan)], tasks=1, workers=1, depends=buckets,
+                                    logging_dir=str(logs / "resolve"), **common)
+    finish = LocalPipelineExecutor([FinishShard(plan)], tasks=plan.tasks, workers=workers, depends=resolve,
+                                   logging_dir=str(logs / "finish"), **common)
     finish.run()
 
 
@@ -237,7 +285,11 @@ def merge_shards(plan: ShardPlan, funnel: Funnel, users_out: IO[str], rejected_o
 def build_blogger(cfg: DataConfig, work: Path, funnel: Funnel, users_out: IO[str], rejected_out: IO[str],
                   tasks: int | None = None) -> ShardedResult:
     """Run the sharded Blog Authorship stage in `work` (removed afterwards) and merge it into the outputs."""
-    plan = ShardPlan(cfg, work, tasks or max(1, cfg.workers) * 4)
+    if tasks is None:
+        assert cfg.sources.blogger is not None
+        files = len(expand(cfg.sources.blogger.files, "data.sources.blogger.files"))
+        tasks = max(cfg.workers * 4, -(-files // cfg.shard_files))
+    plan = ShardPlan(cfg, work, tasks)
     if work.exists():
         shutil.rmtree(work)
     run_shards(plan, cfg.workers)

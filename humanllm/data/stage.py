@@ -64,7 +64,7 @@ def raw_sample_config(root: Any) -> dict[str, Any]:
 def corpus_config(root: Any) -> dict[str, Any]:
     """The corpus key's config: data settings (not the option's name) and the real input files."""
     cfg: DataConfig = root.data
-    return {"data": cfg.model_dump(mode="json", exclude={"workers"}),
+    return {"data": cfg.model_dump(mode="json", exclude={"workers", "shard_files"}),
             "files": None if cfg.sample is not None else source_fingerprint(cfg.sources)}
 
 
