@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from humanllm.evaluate.benchmarks.registry import benchmarks
+
 # Hosts that never serve without a key (a cluster's own vLLM may well run without one).
 KEYED_HOSTS = ("api.openai.com", "openai.azure.com", "api.together.xyz", "api.groq.com", "openrouter.ai")
 
@@ -62,17 +64,19 @@ def environment_problems(cfg: Any, evaluates: bool = True) -> list[str]:
                             f"(the server at {llm.base_url} needs an API key; synthesis={cfg.synthesis.mode})")
     problems += blog_corpus_problems(cfg)
     e = cfg.eval
-    for bench, enabled, folder in (("motivebench", e.motivebench.enabled, e.data.motivebench),
-                                   ("tombench", e.tombench.enabled, e.data.tombench)):
-        if not (evaluates and enabled):
+    for bench in benchmarks().values():  # those that declare checked_before_run
+        folder = bench.data_dir(e)
+        if not (evaluates and bench.checked_before_run and bench.enabled(e)):
             continue
+        fetch = f"`humanllm fetch {bench.fetch_command}`" if bench.fetch_command else "copy its files by hand"
         if folder is None:
-            problems.append(f"eval.data.{bench}: eval={e.name} runs {bench} but no data folder is set: "
-                            f"`humanllm fetch benchmarks`, then eval.data.{bench}=<folder> (or eval.{bench}.enabled=false)")
+            problems.append(f"eval.data.{bench.name}: eval={e.name} runs {bench.name} but no data folder is set: "
+                            f"{fetch}, then eval.data.{bench.name}=<folder> (or eval.{bench.name}.enabled=false)")
         elif not Path(folder).expanduser().is_dir():
-            problems.append(f"eval.data.{bench}: eval={e.name} runs {bench} but there is no folder at {folder}: "
-                            f"`humanllm fetch benchmarks` (puts it in data/benchmarks/{bench}), or "
-                            f"eval.data.{bench}=<folder> (or eval.{bench}.enabled=false)")
+            into = f" (puts it in data/benchmarks/{bench.name})" if bench.fetch_command else ""
+            problems.append(f"eval.data.{bench.name}: eval={e.name} runs {bench.name} but there is no folder at "
+                            f"{folder}: {fetch}{into}, or eval.data.{bench.name}=<folder> "
+                            f"(or eval.{bench.name}.enabled=false)")
     return problems
 
 

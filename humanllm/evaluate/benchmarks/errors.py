@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-_LAYOUT = {
-    "motivebench": "Persona/, Amazon/, Blog/ each with <Subset>_questions.json",
-    "tombench": "data/*.jsonl or the *.jsonl files themselves (github.com/zhchen18/ToMBench)",
-    "bigbench": "<task>/task.json files (BIG-bench's benchmark_tasks/)",
-}
-_FETCH = {"bigbench": "humanllm fetch general"}
-
 
 class BenchmarkDataMissing(FileNotFoundError):
     """The benchmark's data folder is unset, missing, or not in the official layout."""
@@ -20,12 +13,14 @@ class BenchmarkDataInvalid(ValueError):
     """A benchmark file exists but does not follow the official schema."""
 
 
-def missing_data(benchmark: str, data_dir: str | Path | None, detail: str = "") -> BenchmarkDataMissing:
-    """Build the error for a missing/unusable data folder, naming `eval.data.<benchmark>`."""
+def missing_data(benchmark: str, data_dir: str | Path | None, detail: str, layout: str,
+                 fetch_command: str | None) -> BenchmarkDataMissing:
+    """Build the error for a missing/unusable data folder, naming `eval.data.<benchmark>`; `layout` and
+    `fetch_command` are what the benchmark declares (Benchmark.missing passes them)."""
     where = "is not set" if data_dir is None else f"= {data_dir}: {detail or 'no such folder'}"
+    get = (f"or download it with `humanllm fetch {fetch_command}` (needs internet) and point the key at the result."
+           if fetch_command else "(it has no download: put its files there by hand).")
     return BenchmarkDataMissing(
         f"{benchmark} data not found: eval.data.{benchmark} {where}. "
-        f"Set eval.data.{benchmark}=<folder holding {_LAYOUT[benchmark]}>, "
-        f"or download it with `{_FETCH.get(benchmark, 'humanllm fetch benchmarks')}` (needs internet) and point the "
-        "key at the result."
+        f"Set eval.data.{benchmark}=<folder holding {layout}>, {get}"
     )

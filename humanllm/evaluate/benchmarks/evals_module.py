@@ -6,15 +6,19 @@ from __future__ import annotations
 import importlib.util
 import sys
 from functools import cache
+from pathlib import Path
 from types import ModuleType
 
 from humanllm.paths import evals_dir
 
 
+def evals_module(name: str, folder: Path | None = None) -> ModuleType:
+    """<folder>/utils.py as a module (loaded once per process); folder None: evals/<name>/."""
+    return _load(name, (Path(folder) if folder is not None else evals_dir() / name) / "utils.py")
+
+
 @cache
-def evals_module(name: str) -> ModuleType:
-    """evals/<name>/utils.py as a module (loaded once per process)."""
-    path = evals_dir() / name / "utils.py"
+def _load(name: str, path: Path) -> ModuleType:
     if not path.is_file():
         raise FileNotFoundError(f"benchmark {name!r} has no lm-eval hooks at {path}")
     spec = importlib.util.spec_from_file_location(f"humanllm_evals_{name}", path)

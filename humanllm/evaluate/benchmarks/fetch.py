@@ -1,4 +1,5 @@
 """Download MotiveBench (HF dataset) and ToMBench (GitHub) into their official layouts (online only).
+`humanllm fetch benchmarks` runs each registered benchmark's `fetch` whose fetch_command is "benchmarks".
 
     fetch_benchmarks(Path("data/benchmarks"))  # -> {"motivebench": .../motivebench, "tombench": .../tombench}
 
@@ -19,6 +20,7 @@ import zipfile
 from pathlib import Path
 
 from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.evaluate.benchmarks.registry import benchmarks, fetchable
 
 HF_DATASET = "chicosirius/MotiveBench"
 
@@ -140,11 +142,11 @@ def fetch_motivebench(dest: str | Path) -> Path:
     return dest
 
 
-def fetch_benchmarks(dest: str | Path, which: tuple[str, ...] = ("motivebench", "tombench")) -> dict[str, Path]:
-    """Download each registered benchmark in `which` into `dest`/<name>; returns the folders for eval.data."""
-    from humanllm.evaluate.benchmarks.registry import benchmarks
-
+def fetch_benchmarks(dest: str | Path, which: tuple[str, ...] | None = None) -> dict[str, Path]:
+    """Download each registered benchmark in `which` (None: those `humanllm fetch benchmarks` gets, i.e. whose
+    fetch_command is "benchmarks") into `dest`/<name>; returns the folders for eval.data."""
     known = benchmarks()
+    which = fetchable("benchmarks") if which is None else which
     unknown = set(which) - set(known)
     if unknown:
         raise ValueError(f"unknown benchmarks {sorted(unknown)} (choose from {sorted(known)})")

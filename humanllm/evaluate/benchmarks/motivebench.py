@@ -13,16 +13,44 @@ all_three_correct (its three questions right under one ordering, averaged over o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import Field, model_validator
 
-from humanllm.evaluate.benchmarks.errors import missing_data
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
 from humanllm.evaluate.contamination import BenchmarkText
+from humanllm.schema import StrictModel
 
+MotiveBenchMode = Literal["official", "official_cot", "parse_llm", "loglikelihood"]
+
+
+class MotiveBenchConfig(StrictModel):
+    """official: client_eval.py's prompt, generation and parsing; official_cot: its --cot prompt and last-character
+    rule; parse_llm: its --parse_mode (the `llm` endpoint reads the letter out of the reply); loglikelihood: option
+    letters scored. `extra_modes` run beside `mode` (their scores' groups start with the mode's name)."""
+
+    enabled: bool = False
+    subsets: list[Literal["Persona", "Amazon", "Blog"]] = Field(default_factory=lambda: ["Persona", "Amazon", "Blog"])
+    orderings: int = Field(18, gt=0, le=18)  # the first k of the 18 official fixed orderings
+    mode: MotiveBenchMode = "official"
+    extra_modes: list[MotiveBenchMode] = Field(default_factory=list)
+    parse_max_tokens: int = Field(256, gt=0)  # parse_llm: the parser's reply budget (client_eval.py: 256)
+    limit: int | None = Field(None, gt=0)  # scenarios per subset
+
+    @model_validator(mode="after")
+    def _distinct_modes(self) -> "MotiveBenchConfig":
+        modes = [self.mode, *self.extra_modes]
+        if len(set(modes)) != len(modes):
+            raise ValueError(f"eval.motivebench.extra_modes repeats a mode ({modes}); list each mode once, "
+                             "without eval.motivebench.mode")
+        return self
+
+    @property
+    def modes(self) -> list[str]:
+        return [self.mode, *self.extra_modes]
 
 
 def hooks() -> Any:
@@ -52,6 +80,11 @@ def score_groups(items: pd.DataFrame) -> pd.DataFrame:
 @register
 class MotiveBench(Benchmark):
     name = "motivebench"
+    settings = MotiveBenchConfig
+    layout = "Persona/, Amazon/, Blog/ each with <Subset>_questions.json"
+    table_group = "social"
+    fetch_command = "benchmarks"
+    order = 10
     group_cols = ["protocol", "subset", "metric", "question_type"]
     protocol_col = "protocol"
     checks_contamination = True  # Amazon and Blog come from the same raw sources as our training data
@@ -62,7 +95,7 @@ class MotiveBench(Benchmark):
         root = super().require_data(e)
         for subset in self.config(e).subsets:
             if not subset_file(root, subset).is_file():
-                raise missing_data(self.name, root, f"no {subset}/{subset}_questions.json")
+                raise self.missing(root, f"no {subset}/{subset}_questions.json")
         return root
 
     def check_data(self, e: Any) -> list[dict[str, Any]]:

@@ -1,10 +1,23 @@
-"""One registry for benchmarks. A benchmark is evals/<name>/ (lm-eval YAMLs + utils.py) plus one module in
-this package that subclasses `Benchmark` and is decorated with `@register`; the pre-flight, the runner,
-the contamination check, `humanllm fetch` and the report find it here.
+"""One registry for benchmarks. A benchmark is evals/<name>/ (lm-eval YAMLs + utils.py) plus one module that
+subclasses `Benchmark` and is decorated with `@register`: a module of this package, or one named in the
+HUMANLLM_BENCHMARKS environment variable (dotted module names or .py files, separated by os.pathsep or commas;
+set before humanllm is imported, since the eval config is built from the registry). Everything else is derived
+from what the class declares: the eval config's section and data folder (evaluate/config.py, and the Hydra
+defaults built from it), the missing-data message, the pre-run folder check (config_checks.py), `humanllm fetch`,
+the report's table group (report/tables.py) and the names an experiment layout may list (experiments/spec.py).
+
+    class MyBenchConfig(StrictModel):         # cfg.eval.mybench (its defaults are the only defaults)
+        enabled: bool = False
+        limit: int | None = None
 
     @register
     class MyBench(Benchmark):
         name = "mybench"                      # evals/mybench/, cfg.eval.mybench, cfg.eval.data.mybench
+        settings = MyBenchConfig
+        layout = "<what the data folder holds>"
+        table_group = "social"                # or "general" (general reasoning: forgetting)
+        fetch_command = None                  # or "benchmarks" / "general": the `humanllm fetch` that gets it
+        evals_path = Path(__file__).parent / "evals" / "mybench"   # only outside the checkout's evals/
         group_cols = ["group"]
         def check_data(self, e): ...          # read all data, return issues (file:line: what, action)
         def tasks(self, e): ...               # lm-eval task names to run
@@ -16,22 +29,42 @@ the contamination check, `humanllm fetch` and the report find it here.
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 import pkgutil
+import re
+import sys
 from pathlib import Path
-from typing import Any, ClassVar
-
-import pandas as pd
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing, missing_data
+from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.contamination import BenchmarkText
+from humanllm.paths import evals_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from humanllm.schema import StrictModel
 
 _REGISTRY: dict[str, "Benchmark"] = {}
+PLUGINS_ENV = "HUMANLLM_BENCHMARKS"
+TABLE_GROUPS = {"social": "social benchmarks", "general": "general reasoning (forgetting)"}
+FETCH_COMMANDS = ("benchmarks", "general")
 
 
 class Benchmark:
     """What a benchmark declares; defaults cover the common cases."""
 
     name: ClassVar[str]
+    settings: ClassVar[type["StrictModel"]]  # its config model: cfg.eval.<name> (needs an `enabled` switch)
+    layout: ClassVar[str]  # what its data folder holds, for the missing-data message
+    table_group: ClassVar[Literal["social", "general"]]  # the report's group of its deltas (TABLE_GROUPS)
+    fetch_command: ClassVar[str | None] = None  # `humanllm fetch <this>` downloads its data; None: by hand only
+    checked_before_run: ClassVar[bool] = True  # an enabled benchmark's folder is checked before any stage runs
+    evals_path: ClassVar[Path | None] = None  # its lm-eval folder (YAMLs + utils.py); None: evals/<name>/
+    order: ClassVar[int] = 100  # its place among the eval config's sections (the built-ins come first)
     group_cols: ClassVar[list[str]]
     headline_metrics: ClassVar[tuple[str, ...]] = ("accuracy",)
     checks_contamination: ClassVar[bool] = False  # True: contamination_texts() is checked against training data
@@ -39,6 +72,22 @@ class Benchmark:
 
     def config(self, e: Any) -> Any:
         return getattr(e, self.name)
+
+    def evals_folder(self) -> Path:
+        """Its lm-eval task folder: `evals_path`, else evals/<name>/ (HUMANLLM_EVALS_DIR moves evals/)."""
+        return Path(self.evals_path) if self.evals_path is not None else evals_dir() / self.name
+
+    def hooks(self) -> ModuleType:
+        """Its lm-eval hooks, <evals folder>/utils.py, loaded once per process."""
+        return evals_module(self.name, self.evals_path)
+
+    def data_env(self) -> str:
+        """The environment variable that moves its default data folder (data/benchmarks/<name>)."""
+        return "HUMANLLM_" + re.sub(r"[^A-Z0-9]", "_", self.name.upper())
+
+    def missing(self, data_dir: str | Path | None, detail: str = "") -> BenchmarkDataMissing:
+        """The missing-data error, naming eval.data.<name>, its layout and its fetch."""
+        return missing_data(self.name, data_dir, detail, self.layout, self.fetch_command)
 
     def enabled(self, e: Any) -> bool:
         return bool(self.config(e).enabled)
@@ -50,7 +99,7 @@ class Benchmark:
         """The configured data folder; BenchmarkDataMissing (naming eval.data.<name>) when unusable."""
         spec = self.data_dir(e)
         if spec is None or not Path(spec).expanduser().is_dir():
-            raise missing_data(self.name, spec)
+            raise self.missing(spec)
         return Path(spec).expanduser().resolve()  # lm-eval needs absolute data paths
 
     def unavailable(self, e: Any) -> str | None:
@@ -84,7 +133,7 @@ class Benchmark:
     def rows(self, doc: dict, resps: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def summarize(self, items: "pd.DataFrame", bootstrap: Any) -> tuple["pd.DataFrame", "pd.DataFrame"]:
         raise NotImplementedError
 
     def headline(self, scores: dict[str, float]) -> list[str]:
@@ -107,7 +156,7 @@ class Benchmark:
         """Settings the configured run never reads (left out of the eval key)."""
         return set()
 
-    def reparse(self, items: pd.DataFrame, e: Any, llm: Any) -> pd.DataFrame:
+    def reparse(self, items: "pd.DataFrame", e: Any, llm: Any) -> "pd.DataFrame":
         """Rescore rows after generation (e.g. an LLM that reads the answer out of a reply); default: as they are."""
         return items
 
@@ -116,16 +165,67 @@ class Benchmark:
 
 
 def register(cls: type[Benchmark]) -> type[Benchmark]:
+    """Add a benchmark class; it must declare what the rest of the project derives from it."""
+    for attr in ("name", "settings", "layout", "table_group", "group_cols"):
+        if not hasattr(cls, attr):
+            raise TypeError(f"benchmark {cls.__name__} does not declare `{attr}` (see humanllm/evaluate/benchmarks/registry.py)")
+    if cls.table_group not in TABLE_GROUPS:
+        raise TypeError(f"benchmark {cls.name}: table_group {cls.table_group!r} is not one of {sorted(TABLE_GROUPS)}")
+    if cls.fetch_command not in (None, *FETCH_COMMANDS):
+        raise TypeError(f"benchmark {cls.name}: fetch_command {cls.fetch_command!r} is not one of {FETCH_COMMANDS} or None")
+    if "enabled" not in cls.settings.model_fields:
+        raise TypeError(f"benchmark {cls.name}: its settings model {cls.settings.__name__} has no `enabled` field")
     _REGISTRY[cls.name] = cls()
     return cls
 
 
+def plugin_modules() -> list[str]:
+    """The entries of HUMANLLM_BENCHMARKS: dotted module names or paths of .py files."""
+    raw = os.environ.get(PLUGINS_ENV, "")
+    return [p.strip() for p in re.split(rf"[,{re.escape(os.pathsep)}]", raw) if p.strip()]
+
+
+def _load_plugin(entry: str) -> None:
+    if not entry.endswith(".py"):
+        importlib.import_module(entry)
+        return
+    path = Path(entry).expanduser().resolve()
+    name = f"humanllm_benchmark_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}"
+    if name in sys.modules:
+        return
+    if not path.is_file():
+        raise FileNotFoundError(f"{PLUGINS_ENV}: no benchmark module at {path}")
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[name] = module
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+
+
 def benchmarks() -> dict[str, Benchmark]:
-    """Every registered benchmark (importing this package's modules registers them)."""
+    """Every registered benchmark, in config order (importing this package's modules and the plug-ins named in
+    HUMANLLM_BENCHMARKS registers them)."""
     package = importlib.import_module("humanllm.evaluate.benchmarks")
     for mod in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{mod.name}")
-    return dict(_REGISTRY)
+    for entry in plugin_modules():
+        _load_plugin(entry)
+    return dict(sorted(_REGISTRY.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+def table_group_of(suite: str) -> str | None:
+    """The report's group of a registered benchmark's deltas (TABLE_GROUPS), None for other suites."""
+    bench = benchmarks().get(suite)
+    return TABLE_GROUPS[bench.table_group] if bench else None
+
+
+def social_suites() -> tuple[str, ...]:
+    """Registered benchmarks whose table group is social (the report's social benchmarks)."""
+    return tuple(n for n, b in benchmarks().items() if b.table_group == "social")
+
+
+def fetchable(command: str) -> tuple[str, ...]:
+    """Registered benchmarks that `humanllm fetch <command>` downloads."""
+    return tuple(n for n, b in benchmarks().items() if b.fetch_command == command)
 
 
 def enabled_benchmarks(e: Any) -> list[Benchmark]:

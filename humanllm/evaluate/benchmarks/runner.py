@@ -19,7 +19,6 @@ import pandas as pd
 
 from humanllm.evaluate.benchmarks.registry import Benchmark
 from humanllm.evaluate.benchmarks.result import BenchmarkResult
-from humanllm.paths import evals_dir
 
 log = logging.getLogger(__name__)
 _TRUNCATION = re.compile(r"exceeds model's maximum length|[Tt]runcating")
@@ -91,7 +90,7 @@ def run_benchmark(bench: Benchmark, lm: Any, e: Any, out_dir: str | Path, apply_
     bench.require_data(e)
     start = time.time()
     tasks = bench.tasks(e)
-    out, truncated = run_tasks(lm, tasks, include_path or evals_dir() / bench.name, bench.metadata(e, seed),
+    out, truncated = run_tasks(lm, tasks, include_path or bench.evals_folder(), bench.metadata(e, seed),
                                apply_chat_template, seed)
     rows = [{"task": t, **bench.rows(s["doc"], s["filtered_resps"])} for t in tasks for s in out["samples"][t]]
     items = bench.reparse(pd.DataFrame(rows), e, llm)

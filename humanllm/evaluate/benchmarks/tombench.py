@@ -11,16 +11,31 @@ letter) beside it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
+from pydantic import Field
 
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
 from humanllm.evaluate.contamination import BenchmarkText
+from humanllm.schema import StrictModel
 
 LEVELS = ("task", "ability", "ability_category")
+
+
+class ToMBenchConfig(StrictModel):
+    """official: run_huggingface.py + get_results.py byte for byte (zh-decided option count, `.replace("A. ", "")`
+    labels, the answer field compared as written); clean: the same prompt, stream and parsing with our reading
+    (each language's own options, labels stripped, answers read as letters); loglikelihood: letters scored."""
+
+    enabled: bool = False
+    languages: list[Literal["en", "zh"]] = Field(default_factory=lambda: ["en", "zh"])
+    shuffles: int = Field(5, gt=0)
+    seed: int = 42  # the official shuffle seed
+    mode: Literal["official", "clean", "loglikelihood"] = "official"
+    limit: int | None = Field(None, gt=0)  # items per file
 
 
 def hooks() -> Any:
@@ -45,18 +60,21 @@ def _levels(df: pd.DataFrame) -> pd.DataFrame:
 @register
 class ToMBench(Benchmark):
     name = "tombench"
+    settings = ToMBenchConfig
+    layout = "data/*.jsonl or the *.jsonl files themselves (github.com/zhchen18/ToMBench)"
+    table_group = "social"
+    fetch_command = "benchmarks"
+    order = 20
     group_cols = ["language", "level", "group"]
     checks_contamination = True
     contamination_settings = ("languages",)
 
     def require_data(self, e: Any) -> Path:
-        from humanllm.evaluate.benchmarks.errors import missing_data
-
         root = super().require_data(e)
         try:
             hooks().data_files(root)
         except FileNotFoundError as err:
-            raise missing_data(self.name, root, str(err)) from None
+            raise self.missing(root, str(err)) from None
         return root
 
     def check_data(self, e: Any) -> list[dict[str, Any]]:
