@@ -17,16 +17,29 @@ from pydantic import BaseModel, Field
 
 from humanllm.io import read_jsonl, write_json, write_jsonl
 from humanllm.store import Artifact, BuildContext
+from humanllm.tasks.registry import task_family, task_names
 
-GENERATIVE_TASKS = ("writing_imitation", "personalized_commenting", "profile_generation", "scenario_generation", "social_qa")
+# Each task family declares its rubric (`TaskFamily.rubric`, None: not judged); the judge reads it from there.
+# The order families are judged in when eval.judge.tasks is unset (the order of their scores): these first,
+# as always, then every other family with a rubric by name. Order only: a family missing here is still judged.
+ORDER = ("writing_imitation", "personalized_commenting", "profile_generation", "scenario_generation", "social_qa")
 
-RUBRICS = {
-    "writing_imitation": "Does the candidate read like the same person wrote it: voice, habits, interests and the kind of things they say?",
-    "personalized_commenting": "Is the candidate a comment this specific user would plausibly leave on that post: stance, tone and focus?",
-    "profile_generation": "Does the candidate profile describe the same person: facts, traits and interests, without invented details?",
-    "scenario_generation": "Does the candidate continue the story the way this person's real story goes: events, feelings and details?",
-    "social_qa": "Does the candidate give the answer this person actually gave: same action, thought or reason?",
-}
+
+def judged_tasks() -> list[str]:
+    """Every registered task family that declares a rubric, in judging order."""
+    judged = {name for name in task_names() if task_family(name).rubric is not None}
+    return [t for t in ORDER if t in judged] + sorted(judged - set(ORDER))
+
+
+def rubric(task: str) -> str:
+    """The judge's question for `task`, as its family declares it."""
+    text = task_family(task).rubric
+    if text is None:
+        raise ValueError(f"eval.judge.tasks: task family '{task}' declares no rubric (rubric = None): it is not judged "
+                         f"(judged families: {', '.join(judged_tasks())})")
+    return text
+
+
 SYSTEM = "You are a strict evaluator of how well text simulates a specific real person. Reply only with JSON."
 
 
@@ -51,7 +64,7 @@ def _request(request_id: str, task: str, gen: dict[str, Any], shown: str, questi
              max_tokens: int):
     from humanllm.llm import LLMRequest
 
-    user = (f"{RUBRICS[task]}\n\nTask given to the writer:\n{_context(gen)}\n\nWhat the real person wrote:\n"
+    user = (f"{rubric(task)}\n\nTask given to the writer:\n{_context(gen)}\n\nWhat the real person wrote:\n"
             f"{gen['reference']}\n\n{shown}\n\n{question}")
     return LLMRequest(request_id, [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
                       schema=schema, max_tokens=max_tokens, temperature=0.0)
@@ -141,7 +154,7 @@ def run_judge(ctx: Any, label: str, evaluation: Artifact, base_evaluation: Artif
     inputs = {"eval": evaluation.key, **({"base_eval": base_evaluation.key} if base_evaluation else {})}
 
     def produce(bctx: BuildContext) -> None:
-        tasks = [t for t in (j.tasks or GENERATIVE_TASKS) if (evaluation.path / "generations" / f"{t}.jsonl").is_file()]
+        tasks = [t for t in (j.tasks or judged_tasks()) if (evaluation.path / "generations" / f"{t}.jsonl").is_file()]
         with make_backend(cfg.llm, ctx.store.root) as backend:
             scores, items, failed = judge_generations(
                 backend, evaluation.path, base_evaluation.path if base_evaluation else None, tasks,

@@ -104,12 +104,16 @@ def post_summaries(curated: Any) -> dict[str, str]:
 
 
 class TaskFamily(ABC):
-    """Subclass, set the class attributes, implement `examples`, and decorate with @register."""
+    """Subclass, set the class attributes (`rubric` included, None when not judged), implement `examples`,
+    and decorate with @register."""
 
     name: ClassVar[str]
     description: ClassVar[str]
     Params: ClassVar[type[StrictModel]]
     metrics: ClassVar[tuple[str, ...]]  # in-domain scorers, see humanllm.evaluate.indomain
+    # The question the LLM judge asks of each generated answer (humanllm.evaluate.judge), or None: the family
+    # is not judged. Every family must say which (no default): @register refuses one that does not.
+    rubric: ClassVar[str | None]
     needs_curated: ClassVar[bool] = False
 
     @abstractmethod

@@ -127,6 +127,7 @@ class ItemSelection(TaskFamily):
     description = "past item titles (and/or persona) + candidates from the same category → the chosen item's title"
     Params = Params
     metrics = ("hit_rate",)
+    rubric = None  # a pick among candidates, scored by hit rate: not judged
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         made: list[TaskExample] = []

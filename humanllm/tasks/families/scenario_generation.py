@@ -75,6 +75,9 @@ class ScenarioGeneration(TaskFamily):
     description = "a user's first stories (+ description / target summary) → the rest; or summary + characters → scenario"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
+    # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
+    rubric = ("Does the candidate continue the story the way this person's "
+              "real story goes: events, feelings and details?")
     needs_curated = True
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:

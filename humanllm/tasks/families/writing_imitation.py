@@ -96,6 +96,9 @@ class WritingImitation(TaskFamily):
     description = "past posts or a style description (+ topic or the first part) → a post in the user's voice"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity")
+    # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
+    rubric = ("Does the candidate read like the same person wrote it: voice, "
+              "habits, interests and the kind of things they say?")
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         made: list[TaskExample] = []
