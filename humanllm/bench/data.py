@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.io import write_json
+from humanllm.paths import recorded
 
 RESULT_FILE = "data.json"
 POST_TAG = re.compile(rb"<post\s*>", re.I)
@@ -84,7 +85,7 @@ def run_data_bench(blogs: Path, out: Path | None = Path("results/bench")) -> dic
     runs = {"tenth_1_worker": _run(tenth, 1), "all_1_worker": _run(files, 1), "all_2_workers": _run(files, 2)}
     one, two = runs["all_1_worker"], runs["all_2_workers"]
     report = {
-        "input": {"folder": str(blogs), "files": len(files), "post_tags": post_tags},
+        "input": {"folder": recorded(blogs, outside="<data>"), "files": len(files), "post_tags": post_tags},
         "runs": runs,
         "funnel_raw_equals_post_tags": one["raw_posts"] == post_tags == two["raw_posts"],
         "same_counts_1_and_2_workers": all(one[k] == two[k]

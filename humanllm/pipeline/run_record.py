@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import yaml
 
 from humanllm.config import compose
-from humanllm.paths import shown, shown_override
+from humanllm.paths import recorded_tree, shown, shown_override
 
 
 def reproduce_command(command: str, overrides: Sequence[str]) -> str:
@@ -25,11 +25,12 @@ def reproduce_command(command: str, overrides: Sequence[str]) -> str:
 def write_run_record(results_dir: Path, command: str, overrides: Sequence[str],
                      config_dir: str | Path | None = None, composed: dict[str, Any] | None = None) -> Path:
     """Write `.hydra/{config,overrides}.yaml` and `command.txt` under `results_dir`; returns the folder.
-    `composed` is the config those overrides compose to, where the caller has it already."""
+    `composed` is the config those overrides compose to, where the caller has it already; its absolute paths
+    are written as `paths.recorded` writes them (relative to the checkout, or `${oc.env:HUMANLLM_*}`)."""
     folder = Path(results_dir) / ".hydra"
     folder.mkdir(parents=True, exist_ok=True)
     composed = compose(overrides, config_dir) if composed is None else composed
-    (folder / "config.yaml").write_text(yaml.safe_dump(composed, sort_keys=False, allow_unicode=True))
+    (folder / "config.yaml").write_text(yaml.safe_dump(recorded_tree(composed), sort_keys=False, allow_unicode=True))
     (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides), allow_unicode=True))
     (folder / "command.txt").write_text(
         reproduce_command(command, overrides) + "\n"
