@@ -146,16 +146,32 @@ def build_parser() -> argparse.ArgumentParser:
                                 "calls add tasks to the same folder. With eval.bigbench.if_unavailable=not_run, no "
                                 "reachable source is a warning and exit 0 (the evaluation reports the suite as not run)")
         if name == "experiment":
-            from humanllm.experiments.command import add_arguments as add_experiment_arguments
+            from humanllm.experiments.spec import experiment_names
 
-            add_experiment_arguments(p)
+            p.add_argument("name", help=f"an experiment: {', '.join(experiment_names())} "
+                                        "(sweeps/experiments/<name>.yaml)")
+            p.add_argument("--fast", action="store_true",
+                           help="smoke-test scale: the tiny random model, a few steps and items")
+            p.add_argument("--run", action="append", default=None, metavar="RUN",
+                           help="run only this run (repeatable)")
+            p.add_argument("--out", default="results",
+                           help="results root: tables go to <out>/<name>/ (default results)")
         if name == "report":
             p.add_argument("--sample", type=int, default=8, metavar="N",
                            help="`humanllm report data`: records per group in the hand-reading sample (default 8)")
         if name == "sweep":
-            from humanllm.sweep.command import add_arguments
+            from humanllm.sweep.folder import DEFAULT_OUT
 
-            add_arguments(p)
+            p.add_argument("spec", help="a sweep spec, e.g. sweeps/merge_ratio.yaml")
+            p.add_argument("--workers", type=int, default=1,
+                           help="local worker processes on the one study (default 1)")
+            p.add_argument("--storage", default=None,
+                           help="study storage: a SQLAlchemy URL (sqlite:///s.db, postgresql+psycopg://u@h/db) "
+                                "or a journal file; default <out>/<name>/study.journal")
+            p.add_argument("--out", default=DEFAULT_OUT, help=f"sweep folders live here (default {DEFAULT_OUT})")
+            p.add_argument("--dashboard", nargs="?", const=8080, type=int, default=None, metavar="PORT",
+                           help="serve optuna-dashboard on 127.0.0.1:PORT (default 8080) during and after the sweep")
+            p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a process started by --workers
         if name == "report":
             p.add_argument("--sweep", default=None, metavar="NAME",
                            help="report the sweep results/sweeps/NAME (or a sweep folder); also `sweep=NAME`")

@@ -5,23 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from humanllm.experiments.spec import experiment_names, has_spec, load_experiment
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("name", help=f"an experiment: {', '.join(experiment_names())} (sweeps/experiments/<name>.yaml)")
-    p.add_argument("--fast", action="store_true", help="smoke-test scale: the tiny random model, a few steps and items")
-    p.add_argument("--run", action="append", default=None, metavar="RUN", help="run only this run (repeatable)")
-    p.add_argument("--out", default="results", help="results root: tables go to <out>/<name>/ (default results)")
+from humanllm.config import load_config
+from humanllm.experiments.runner import run_experiment
+from humanllm.experiments.runs import experiment_dir, full_overrides
+from humanllm.experiments.spec import has_spec, load_experiment
+from humanllm.pipeline import flow
+from humanllm.pipeline.context import RunContext
+from humanllm.report.data_quality import write_data_quality
+from humanllm.report.experiment import write_experiment_report
 
 
 def run_experiment_command(args: argparse.Namespace) -> int:
-    from humanllm.experiments.runner import experiment_dir, run_experiment
-
     spec = load_experiment(args.name)
     if args.cfg:  # print each run's overrides (compose one with `humanllm pipeline <overrides> --cfg`)
-        from humanllm.experiments.runner import full_overrides
-
         for run in spec.expand(args.fast):
             print(f"{run.name}: {' '.join(full_overrides(spec, run, args.out, args.fast, list(args.overrides)))}")
         return 0
@@ -47,8 +43,6 @@ def report_command(args: argparse.Namespace) -> int | None:
     name = experiment_report_name(args)
     if name is None:
         return None
-    from humanllm.report.experiment import write_experiment_report
-
     files = write_experiment_report(load_experiment(name), getattr(args, "out", None) or "results")
     print(files["table_md"].read_text())
     for key, path in files.items():
@@ -58,11 +52,6 @@ def report_command(args: argparse.Namespace) -> int | None:
 
 def report_data(overrides: list[str], config_dir: str | None, sample: int) -> int:
     """Build (or reuse) the data stage of this config, then write <results>/data_quality/."""
-    from humanllm.config import load_config
-    from humanllm.pipeline import flow
-    from humanllm.pipeline.context import RunContext
-    from humanllm.report.data_quality import write_data_quality
-
     cfg = load_config(overrides, config_dir)
     cfg.preflight(evaluates=False)
     state = flow.run_data(RunContext.from_config(cfg), flow.FlowState())

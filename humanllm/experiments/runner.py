@@ -15,46 +15,30 @@ import traceback
 from pathlib import Path
 
 from humanllm.config import load_config
+from humanllm.config_checks import blog_corpus_problems
+from humanllm.experiments.runs import RUN_RECORD, experiment_dir, full_overrides, run_dir
 from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
 from humanllm.paths import shown
+from humanllm.report.experiment import write_experiment_report
 from humanllm.schema import ConfigError
+from humanllm.sweep.spec import ObjectiveSpec, ParamSpec, SweepSpec
+from humanllm.sweep.trial import TrialRunner
 
 log = logging.getLogger("humanllm")
-RUN_RECORD = "run.json"
-
-
-def experiment_dir(out: str | Path, name: str) -> Path:
-    return (Path(out) / name).resolve()
-
-
-def run_dir(out: str | Path, name: str, run: str) -> Path:
-    return experiment_dir(out, name) / "runs" / run
 
 
 def trial_spec(spec: ExperimentSpec, runs: list[RunSpec]):
     """The sweep-driver view of an experiment: one grid point per run, forgetting as the objective."""
-    from humanllm.sweep.spec import ObjectiveSpec, ParamSpec, SweepSpec
-
     return SweepSpec(name=spec.name, description=spec.title, params={"run": ParamSpec(grid=[r.name for r in runs])},
                      objectives=[ObjectiveSpec(name="forgetting", metric=spec.layout.forgetting_metric,
                                                relative_to="base", direction="minimize")])
-
-
-def full_overrides(spec: ExperimentSpec, run: RunSpec, out: str | Path, fast: bool, extra: list[str]) -> list[str]:
-    """The run's overrides plus where it writes (relative to the working folder when inside it, so run
-    records name no machine's paths) and what it scores (base and one merged model)."""
-    return [*spec.run_overrides(run, fast, extra), f"experiment_name={spec.name}",
-            f"paths.results={shown(run_dir(out, spec.name, run.name))}", "eval.targets=[base,merged]"]
 
 
 def run_experiment(spec: ExperimentSpec, out: str | Path = "results", fast: bool = False,
                    extra: list[str] | None = None, only: list[str] | None = None,
                    config_dir: str | None = None) -> dict[str, str]:
     """Run (or reuse) every run of `spec`, then write the report; returns {run: "done" | "failed: …"}."""
-    from humanllm.config_checks import blog_corpus_problems
-    from humanllm.sweep.trial import TrialRunner
-
     runs = spec.expand(fast)
     unknown = sorted(set(only or []) - {r.name for r in runs})
     if unknown:
@@ -76,8 +60,6 @@ def run_experiment(spec: ExperimentSpec, out: str | Path = "results", fast: bool
             continue
         overrides = full_overrides(spec, run, out, fast, extra or [])
         status[run.name] = _run_one(runner, number, run, overrides, run_dir(out, spec.name, run.name), config_dir)
-    from humanllm.report.experiment import write_experiment_report
-
     write_experiment_report(spec, out, fast=fast)
     return status
 
@@ -116,8 +98,3 @@ def _show_paths(index: Path) -> None:
             if isinstance(ev.get(key), str) and Path(ev[key]).is_absolute():
                 ev[key] = shown(ev[key])
     write_json(index, data)
-
-
-def read_run(out: str | Path, name: str, run: str) -> dict | None:
-    path = run_dir(out, name, run) / RUN_RECORD
-    return read_json(path) if path.is_file() else None

@@ -11,12 +11,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from humanllm.curate.stage import run_curate
+from humanllm.data.stage import run_data as build_corpus
+from humanllm.evaluate.contamination_check import checked_benchmarks, contamination_markdown, run_contamination
+from humanllm.evaluate.judge import run_judge
 from humanllm.evaluate.runner import EvalTarget, check_benchmark_data, run_eval
 from humanllm.io import write_json
+from humanllm.merge.mergekit_merge import run_merges
 from humanllm.models.registry import ModelRef, resolve_base_model
-from humanllm.paths import shown
 from humanllm.pipeline.context import RunContext
+from humanllm.pipeline.train_launch import launch_train
+from humanllm.report.build import write_report
+from humanllm.report.provenance import build_provenance
 from humanllm.store import Artifact
+from humanllm.tasks.build import run_tasks
+from humanllm.train.sft import run_train
 
 log = logging.getLogger("humanllm")
 
@@ -36,19 +45,13 @@ class FlowState:
 
 
 def run_data(ctx: RunContext, state: FlowState) -> FlowState:
-    from humanllm.data.stage import run_data as build_corpus
-
     state.corpus = build_corpus(ctx)
     if ctx.cfg.synthesis.mode != "raw":
-        from humanllm.curate.stage import run_curate
-
         state.curated = run_curate(ctx, state.corpus)
     return state
 
 
 def run_task_stage(ctx: RunContext, state: FlowState) -> FlowState:
-    from humanllm.tasks.build import run_tasks
-
     if state.corpus is None:
         run_data(ctx, state)
     state.tasks = run_tasks(ctx, state.corpus, state.curated)
@@ -56,14 +59,10 @@ def run_task_stage(ctx: RunContext, state: FlowState) -> FlowState:
 
 
 def run_train_stage(ctx: RunContext, state: FlowState) -> FlowState:
-    from humanllm.train.sft import run_train
-
     if not state.tasks:
         run_task_stage(ctx, state)
     state.base = state.base or resolve_base_model(ctx, ctx.cfg.model)
     if ctx.cfg.train.launcher == "accelerate":  # N ranks under `accelerate launch`; this process waits
-        from humanllm.pipeline.train_launch import launch_train
-
         state.sft = launch_train(ctx, state.base, state.tasks)
     else:
         state.sft = run_train(ctx, state.base, state.tasks)
@@ -71,8 +70,6 @@ def run_train_stage(ctx: RunContext, state: FlowState) -> FlowState:
 
 
 def run_merge_stage(ctx: RunContext, state: FlowState) -> FlowState:
-    from humanllm.merge.mergekit_merge import run_merges
-
     if state.sft is None:
         run_train_stage(ctx, state)
     state.merges = run_merges(ctx, state.base.key, state.base.location, state.sft)
@@ -110,23 +107,17 @@ def run_eval_stage(ctx: RunContext, state: FlowState) -> FlowState:
     """Score every target and record the evaluations index under results/<experiment>/."""
     e = ctx.cfg.eval
     check_benchmark_data(ctx.cfg)
-    from humanllm.evaluate.contamination_check import checked_benchmarks
-
     contamination = e.contamination.enabled and bool(checked_benchmarks(e))
     if (e.indomain.enabled or contamination) and not state.tasks:
         run_task_stage(ctx, state)
     targets = eval_targets(ctx, state)
     state.evaluations = [(t, run_eval(ctx, t, state.tasks)) for t in targets]
     if e.judge.enabled:
-        from humanllm.evaluate.judge import run_judge
-
         base = next((a for t, a in state.evaluations if t.kind == "base"), None)
         for t, art in state.evaluations:
             compare_with = base if (e.judge.pairwise and t.kind != "base") else None
             state.judgements[t.label] = run_judge(ctx, t.label, art, compare_with)
     if contamination:
-        from humanllm.evaluate.contamination_check import contamination_markdown, run_contamination
-
         report = run_contamination(ctx, state.corpus, state.tasks)
         if report is not None:
             ctx.cfg.results_dir.mkdir(parents=True, exist_ok=True)
@@ -136,17 +127,12 @@ def run_eval_stage(ctx: RunContext, state: FlowState) -> FlowState:
 
 
 def write_evaluations_index(ctx: RunContext, state: FlowState) -> Path:
-    """`evaluations.json`: one row per scored model. Its folders are written as `paths.shown` writes them
-    (relative to the working folder, the checkout, when inside it; the report reads them from there)."""
     rows: list[dict[str, Any]] = [
-        {"label": t.label, "kind": t.kind, "alpha": t.alpha,
-         "model_path": shown(t.location) if t.location else t.location,
-         "eval_key": a.key, "eval_path": shown(a.path),
-         "judge_path": shown(state.judgements[t.label].path) if t.label in state.judgements else None}
+        {"label": t.label, "kind": t.kind, "alpha": t.alpha, "model_path": t.location,
+         "eval_key": a.key, "eval_path": str(a.path),
+         "judge_path": str(state.judgements[t.label].path) if t.label in state.judgements else None}
         for t, a in state.evaluations
     ]
-    from humanllm.report.provenance import build_provenance
-
     index = {
         "experiment": ctx.cfg.experiment_name,
         "provenance": build_provenance(ctx.cfg, state),
@@ -163,8 +149,6 @@ def write_evaluations_index(ctx: RunContext, state: FlowState) -> Path:
 
 
 def run_pipeline(ctx: RunContext) -> FlowState:
-    from humanllm.report.build import write_report
-
     state = run_eval_stage(ctx, FlowState())
     write_report(ctx.cfg)
     return state

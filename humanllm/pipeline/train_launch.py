@@ -4,11 +4,11 @@ The parent (`humanllm train`, a sweep trial) builds the stages upstream of train
 and, if that folder is not in the store yet, runs
 
     accelerate launch --config_file conf/accelerate/<train.accelerate_config>.yaml --num_processes N \
-        -m humanllm.pipeline.train_launch <its validated config and train key parts, as JSON>
+        -m humanllm.pipeline.train_rank <its validated config and train key parts, as JSON>
 
 and waits (the launch goes through `humanllm.pipeline.accelerate_launch`, accelerate's own launcher that
-also records how failed ranks ended). Every rank trains; rank 0 publishes the folder
-(`humanllm.pipeline.ranks`). A failed launch raises `RanksDied` when a rank was killed (SIGKILL, the OOM
+also records how failed ranks ended). Every rank trains (`humanllm.pipeline.train_rank`); rank 0 publishes
+the folder (`humanllm.pipeline.ranks`). A failed launch raises `RanksDied` when a rank was killed (SIGKILL, the OOM
 killer, preemption), which a sweep retries like a dead worker, and `RanksFailed` naming the rank and its
 error when one raised.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import shlex
 import signal
 import subprocess
@@ -27,9 +26,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from humanllm.codeid import producer_identity
 from humanllm.models.registry import ModelRef
+from humanllm.pipeline.ranks import launched_world_size
 from humanllm.store import Artifact
 from humanllm.train.config import accelerate_config_file
+from humanllm.train.sft import run_train, train_stage
 
 log = logging.getLogger("humanllm")
 
@@ -48,8 +50,6 @@ class RanksFailed(RuntimeError):
 
 def train_key_parts(spec: Any) -> dict[str, Any]:
     """What the train folder's key hashes, as `ctx.stage` computes it."""
-    from humanllm.codeid import producer_identity
-
     return {"code": producer_identity(spec.produce), "config": spec.config, "inputs": spec.inputs,
             "seed": spec.seed}
 
@@ -59,14 +59,11 @@ def launch_command(cfg: Any, config_json: Path, report: Path) -> list[str]:
     t = cfg.train
     return [sys.executable, "-m", "humanllm.pipeline.accelerate_launch", str(report), "--config_file",
             str(accelerate_config_file(t.accelerate_config)), "--num_processes", str(t.num_processes),
-            "-m", "humanllm.pipeline.train_launch", str(config_json)]
+            "-m", "humanllm.pipeline.train_rank", str(config_json)]
 
 
 def launch_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifact:
     """The train folder: reused when published, else trained by the launched ranks (this process waits)."""
-    from humanllm.pipeline.ranks import launched_world_size
-    from humanllm.train.sft import run_train, train_stage
-
     if launched_world_size() > 1:  # started under a launch already: this process is one of the ranks
         return run_train(ctx, base, tasks)
     spec = train_stage(ctx, base, tasks)
@@ -110,41 +107,3 @@ def launch_failure(code: int, report: Path, accelerate_config: str) -> RuntimeEr
         return RanksFailed(f"{where}: the launch failed before any rank ran (see its output above)")
     return RanksFailed(f"{where}: rank {raised[0]['rank']} failed (exit code {raised[0]['exitcode']}): "
                        f"{raised[0]['message']}")
-
-
-def rank_main(launch_json: str) -> None:
-    """One rank: the validated config from the parent, upstream stages reused, the train stage on all ranks
-    under the key the parent computed (a different one means the sources changed meanwhile: refused)."""
-    from humanllm.config import RootConfig
-    from humanllm.models.registry import resolve_base_model
-    from humanllm.pipeline import flow
-    from humanllm.pipeline.context import RunContext
-    from humanllm.pipeline.ranks import launched_world_size
-    from humanllm.schema import ConfigError, validate
-    from humanllm.train.sft import run_train, train_stage
-
-    rank = int(os.environ.get("RANK", "0"))
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [rank {rank}] %(message)s",
-                        datefmt="%H:%M:%S")
-    launch = json.loads(Path(launch_json).read_text())
-    cfg = validate(RootConfig, launch["config"])
-    if launched_world_size() != cfg.train.num_processes:
-        raise ConfigError(f"train.num_processes={cfg.train.num_processes} but the launch has "
-                          f"{launched_world_size()} ranks (WORLD_SIZE)")
-    ctx = RunContext.from_config(cfg)
-    state = flow.run_task_stage(ctx, flow.FlowState())
-    base = resolve_base_model(ctx, cfg.model)
-    parts = json.loads(json.dumps(train_key_parts(train_stage(ctx, base, state.tasks))))
-    expected = launch["key_parts"]
-    differ = {name: (expected[name], value) for name, value in parts.items() if expected[name] != value}
-    if differ:
-        shown = "; ".join(f"{n}: launcher {a}, this rank {b}" for n, (a, b) in differ.items())
-        raise RuntimeError(f"this rank computes another train key than the launching process "
-                           f"({shown[:1500]}); were the project's sources edited during the launch?")
-    run_train(ctx, base, state.tasks)
-
-
-if __name__ == "__main__":
-    from torch.distributed.elastic.multiprocessing.errors import record  # torchrun keeps the rank's error
-
-    record(rank_main)(sys.argv[1])

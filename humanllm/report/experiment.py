@@ -18,15 +18,18 @@ from typing import Any
 
 import pandas as pd
 
-from humanllm.experiments.runner import experiment_dir, full_overrides, read_run, run_dir
+from humanllm.evaluate.config import BootstrapConfig
+from humanllm.experiments.runs import experiment_dir, full_overrides, read_run, run_dir
 from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
 from humanllm.paths import shown_override
+from humanllm.report.experiment_plots import draw
+from humanllm.report.flips import flip_frame, flips_markdown
 from humanllm.report.provenance import provenance_lines
 from humanllm.report.tables import column_names, delta_frame, higher_is_better, load_scores, scores_frame
 
 log = logging.getLogger("humanllm")
-BOOTSTRAP = {"samples": 1000, "confidence": 0.95, "seed": 0, "min_items": 30, "min_clusters": 10}
+BOOTSTRAP = BootstrapConfig().model_dump()  # the defaults of eval.bootstrap: one source, the config model
 
 
 @dataclass
@@ -113,8 +116,6 @@ def _deltas(found: Collected) -> pd.DataFrame:
 
 def _flips(found: Collected) -> pd.DataFrame:
     """Item-by-item flips of every run's model against its base on the multiple-choice groups (report/flips.py)."""
-    from humanllm.report.flips import flip_frame
-
     b = BOOTSTRAP
     frames = [flip_frame({"evaluations": [base, merged]}, b["samples"], b["confidence"], b["seed"])
               for base, merged in found.pairs]
@@ -211,8 +212,6 @@ def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", f
                             extra: list[str] | None = None) -> dict[str, Path]:
     """Write table.{md,csv,tex}, flips.csv (item-by-item flips vs base, also in table.md), provenance.json,
     missing.md and the plots under <out>/<name>/."""
-    from humanllm.report.experiment_plots import draw
-
     folder = experiment_dir(out, spec.name)
     record = read_json(folder / "experiment.json") if (folder / "experiment.json").is_file() else {}
     fast = bool(record.get("fast", False)) if fast is None else fast
@@ -236,8 +235,6 @@ def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", f
             "table.csv; the evaluation artifact behind each cell: its `eval_key` column.\n")
     flips = _flips(found) if found.pairs else pd.DataFrame()
     if not flips.empty:
-        from humanllm.report.flips import flips_markdown
-
         files["flips_csv"] = folder / "flips.csv"
         flips.to_csv(files["flips_csv"], index=False, float_format="%.6f")
         body += "\n" + flips_markdown(flips, BOOTSTRAP["confidence"]).replace("## ", "### ")

@@ -16,10 +16,17 @@ from typing import Any
 
 import pandas as pd
 
+from humanllm.config import load_config
+from humanllm.evaluate.flips import is_binary, item_flips, paired_items
+from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import stable_hash
-from humanllm.report import sweep_budget as budget_module
 from humanllm.paths import shown
 from humanllm.pipeline.run_record import reproduce_command
+from humanllm.report import sweep_budget as budget_module
+from humanllm.report.tables import item_weights, load_items
+from humanllm.sweep.folder import sweep_record
+from humanllm.sweep.storage import open_storage
+from humanllm.tracking import Tracker
 
 log = logging.getLogger("humanllm")
 ALPHA_KEY = "merge.ratios"
@@ -44,8 +51,6 @@ def trials_frame(study: Any) -> pd.DataFrame:
 
 
 def _items(results_dir: Path, kind: str) -> pd.DataFrame:
-    from humanllm.report.tables import load_items
-
     index = json.loads((results_dir / "evaluations.json").read_text())
     return load_items(next(e for e in index["evaluations"] if e["kind"] == kind))
 
@@ -54,9 +59,6 @@ def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 100
                        seed: int = 0) -> tuple[float, float] | None:
     """Bootstrap CI of one objective over the evaluation's items (paired against base when relative),
     resampling clusters where items have them; a ratio bootstrap where items carry weights (bits_per_byte)."""
-    from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
-    from humanllm.report.tables import item_weights
-
     suite, task, metric = objective["metric"].split("/", 2)
     results_dir = Path(trial.user_attrs["results_dir"])
     if objective.get("statistic", "value") != "value":
@@ -85,8 +87,6 @@ def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 100
 def flip_interval(results_dir: Path, objective: dict[str, Any], samples: int = 1000,
                   seed: int = 0) -> tuple[float, float] | None:
     """Paired cluster-bootstrap CI of a right→wrong (wrong→right) rate of the merged model against the base."""
-    from humanllm.evaluate.flips import is_binary, item_flips, paired_items
-
     rows = [_items(results_dir, kind).to_dict("records") for kind in ("base", "merged")]
     both = paired_items(*rows, objective["metric"])
     if len(both) < 2 or not (is_binary(both.value_base) and is_binary(both.value_model)):
@@ -185,9 +185,6 @@ def write_sweep_report(folder: Path, storage: str | None = None) -> dict[str, Pa
     """Write the sweep's report files into its folder; returns their paths."""
     import optuna
 
-    from humanllm.sweep.command import sweep_record
-    from humanllm.sweep.storage import open_storage
-
     record = sweep_record(folder)
     url = storage or record["storage"]
     if "***" in url:
@@ -227,16 +224,12 @@ def write_sweep_report(folder: Path, storage: str | None = None) -> dict[str, Pa
 
 def _track(record: dict[str, Any], folder: Path, frame: pd.DataFrame, files: dict[str, Path]) -> None:
     """One W&B summary run per sweep, logged again only when the table changed."""
-    from humanllm.config import load_config
-
     cfg = load_config([*record["spec"]["overrides"], *record["extra_overrides"]], record.get("config_dir"))
     digest = stable_hash(frame.to_dict("records"))
     marker = folder / ".wandb_summary_logged"
     if cfg.tracker.kind == "none" or frame.empty or (marker.is_file() and marker.read_text() == digest):
         return
     import wandb
-
-    from humanllm.tracking import Tracker
 
     tracker_cfg = cfg.tracker.model_copy(update={"group": record["name"]})
     with Tracker(tracker_cfg, folder / "wandb").run(f"{record['name']}-summary", "sweep", record["spec"]) as run:

@@ -9,23 +9,16 @@ import sys
 import time
 from pathlib import Path
 
-from humanllm.io import read_json, write_json
+from humanllm.io import write_json
+from humanllm.report.sweep import write_sweep_report
+from humanllm.sweep.dashboard import Dashboard
+from humanllm.sweep.driver import complete_trials, open_study, run_worker
+from humanllm.sweep.folder import DEFAULT_OUT, sweep_dir
+from humanllm.sweep.overrides import OverrideBuilder
 from humanllm.sweep.spec import SweepSpec, load_spec
+from humanllm.sweep.storage import open_storage, storage_url
 
 log = logging.getLogger("humanllm")
-DEFAULT_OUT = "results/sweeps"
-
-
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("spec", help="a sweep spec, e.g. sweeps/merge_ratio.yaml")
-    p.add_argument("--workers", type=int, default=1, help="local worker processes on the one study (default 1)")
-    p.add_argument("--storage", default=None,
-                   help="study storage: a SQLAlchemy URL (sqlite:///s.db, postgresql+psycopg://u@h/db) "
-                        "or a journal file; default <out>/<name>/study.journal")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"sweep folders live here (default {DEFAULT_OUT})")
-    p.add_argument("--dashboard", nargs="?", const=8080, type=int, default=None, metavar="PORT",
-                   help="serve optuna-dashboard on 127.0.0.1:PORT (default 8080) during and after the sweep")
-    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a process started by --workers
 
 
 def public_url(url: str) -> str:
@@ -37,10 +30,6 @@ def public_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def sweep_dir(out: str | Path, name: str) -> Path:
-    return (Path(out) / name).resolve()
-
-
 def _worker_command(args: argparse.Namespace, url: str) -> list[str]:
     cmd = [sys.executable, "-m", "humanllm.cli", "sweep", args.spec, *args.overrides,
            "--storage", url, "--out", args.out, "--worker"]
@@ -49,8 +38,6 @@ def _worker_command(args: argparse.Namespace, url: str) -> list[str]:
 
 def _spawn_workers(args: argparse.Namespace, url: str, study: object, total: int) -> None:
     """Run `--workers` processes on the study; a dead worker is an error only if its trials were not retried."""
-    from humanllm.sweep.driver import complete_trials
-
     procs = [subprocess.Popen(_worker_command(args, url)) for _ in range(args.workers)]
     codes = [p.wait() for p in procs]
     bad = [c for c in codes if c != 0]
@@ -61,10 +48,6 @@ def _spawn_workers(args: argparse.Namespace, url: str, study: object, total: int
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from humanllm.sweep.driver import complete_trials, open_study, run_worker
-    from humanllm.sweep.overrides import OverrideBuilder
-    from humanllm.sweep.storage import open_storage, storage_url
-
     spec = load_spec(args.spec)
     folder = sweep_dir(args.out, spec.name)
     url = storage_url(args.storage, folder)
@@ -81,8 +64,6 @@ def run_sweep(args: argparse.Namespace) -> int:
                                        "storage": public_url(url), "config_dir": args.config_dir})
     dashboard = None
     if args.dashboard is not None:
-        from humanllm.sweep.dashboard import Dashboard
-
         dashboard = Dashboard(study._storage, args.dashboard).__enter__()
         print(f"optuna-dashboard: {dashboard.url}", flush=True)
     t0 = time.perf_counter()
@@ -104,9 +85,6 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def _finish(spec: SweepSpec, study: object, folder: Path, url: str, seconds: float) -> None:
-    from humanllm.report.sweep import write_sweep_report
-    from humanllm.sweep.driver import complete_trials
-
     complete = complete_trials(study)
     files = write_sweep_report(folder, storage=url)
     print(Path(files["table_md"]).read_text())
@@ -115,17 +93,8 @@ def _finish(spec: SweepSpec, study: object, folder: Path, url: str, seconds: flo
         print("some trials are still running elsewhere or failed; rerun the same command to finish", file=sys.stderr)
 
 
-def sweep_record(folder: Path) -> dict:
-    path = folder / "sweep.json"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run `humanllm sweep sweeps/<name>.yaml` first")
-    return read_json(path)
-
-
 def report_sweep(name: str, out: str | Path = DEFAULT_OUT, storage: str | None = None) -> int:
     """`humanllm report sweep=NAME`: NAME is a sweep under `out` or a sweep folder."""
-    from humanllm.report.sweep import write_sweep_report
-
     folder = Path(name) if (Path(name) / "sweep.json").is_file() else sweep_dir(out, name)
     files = write_sweep_report(folder, storage=storage)
     print(Path(files["table_md"]).read_text())
