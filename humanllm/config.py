@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from pydantic import Field
 
+from humanllm.config_checks import contradictions, environment_problems
 from humanllm.curate.config import SynthesisConfig
 from humanllm.data.config import DataConfig
 from humanllm.evaluate.config import EvalConfig
@@ -50,8 +51,6 @@ class RootConfig(StrictModel):
     def preflight(self, evaluates: bool = True) -> None:
         """Cross-group contradictions, API keys and (when `evaluates`) benchmark folders: run before any stage
         (not on load, so every group option still composes alone). Raises ConfigError, one `key: problem` a line."""
-        from humanllm.config_checks import contradictions, environment_problems
-
         problems = contradictions(self) + environment_problems(self, evaluates)
         if problems:
             raise ConfigError("\n".join(problems))

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from humanllm.evaluate.benchmarks.registry import benchmarks
+from humanllm.tasks.registry import task_family
 
 # Hosts that never serve without a key (a cluster's own vLLM may well run without one).
 KEYED_HOSTS = ("api.openai.com", "openai.azure.com", "api.together.xyz", "api.groq.com", "openrouter.ai")
@@ -29,8 +30,6 @@ def llm_endpoints(cfg: Any) -> list[tuple[str, Any]]:
 
 
 def contradictions(cfg: Any) -> list[str]:
-    from humanllm.tasks.registry import task_family
-
     problems = []
     if cfg.synthesis.mode == "raw":
         curated = [name for name in cfg.mixture.tasks if task_family(name).needs_curated]

@@ -34,8 +34,11 @@ from typing import Any
 
 import yaml
 
+from humanllm.curate.testing import ScoringServer
 from humanllm.io import write_json
 from humanllm.report.provenance import git_state
+from humanllm.store import MANIFEST
+from humanllm.sweep.storage import open_storage
 
 PHASES = {"curate": "curated", "train": "train", "merge": "merge", "eval": "eval"}  # phase → stage folder
 UPSTREAM = {"curate": ["raw_sample", "corpus", "base_model"], "train": ["raw_sample", "corpus", "base_model", "curated", "tasks"],
@@ -105,8 +108,6 @@ def store_snapshot(store: Path) -> dict[str, Any]:
     """
     import hashlib
 
-    from humanllm.store import MANIFEST
-
     taken_ns = time.time_ns()
     published: dict[str, Any] = {}
     partial: dict[str, Any] = {}
@@ -134,8 +135,6 @@ def used_folders(out: Path, store: Path) -> set[str]:
     """"stage/key" of every store folder the sweep's results point at, read from the disk: the paths and
     keys in each trial's evaluations.json, closed over the `inputs` of their manifests (a key is looked
     up in every stage folder; inputs that are not folder keys, such as a weights hash, match none)."""
-    from humanllm.store import MANIFEST
-
     store = store.resolve()
     by_key: dict[str, list[str]] = {}
     for folder in store.glob("*/*"):
@@ -228,8 +227,6 @@ def _study_table(out: Path) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]
     import optuna
     import pandas as pd
     from optuna.trial import TrialState
-
-    from humanllm.sweep.storage import open_storage
 
     url = json.loads((out / "chaos" / "sweep.json").read_text())["storage"]
     study = optuna.load_study(study_name="chaos", storage=open_storage(url, 0))
@@ -329,8 +326,6 @@ def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int =
     train → merge → eval). `ratios`: the merge ratios swept (default 0.3 and 0.7). Passed when every point
     passed and there were at least `required_points`. Writes `out`/chaos.json unless `out` is None."""
     import tempfile
-
-    from humanllm.curate.testing import ScoringServer
 
     phases = list(phases or PHASES)
     unknown = [p for p in phases if p not in PHASES]

@@ -18,14 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from humanllm.evaluate.backends import load_eval_model
+from humanllm.evaluate.benchmarks import benchmarks, preflight, run_benchmark
 from humanllm.io import write_json
+from humanllm.models.registry import resolve_base_model
+from humanllm.pipeline.context import RunContext
 
 RESULT_FILE = "eval.json"
 
 
 def _time(bench: Any, lm: Any, e: Any, seed: int) -> dict[str, Any]:
-    from humanllm.evaluate.benchmarks import run_benchmark
-
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -46,11 +48,6 @@ def run_eval_bench(cfg: Any, out_dir: Path) -> str:
     from the config: the defaults are full MotiveBench (all subsets, 18 orderings) and eval.bigbench's suite;
     `full_size` in the result says whether MotiveBench ran at full size."""
     import torch
-
-    from humanllm.evaluate.backends import load_eval_model
-    from humanllm.evaluate.benchmarks import benchmarks, preflight
-    from humanllm.models.registry import resolve_base_model
-    from humanllm.pipeline.context import RunContext
 
     mb = cfg.eval.motivebench.model_copy(update={"enabled": True, "mode": "loglikelihood"})
     e = cfg.eval.model_copy(update={"motivebench": mb, "bigbench": cfg.eval.bigbench.model_copy(update={"enabled": True}),

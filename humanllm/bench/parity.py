@@ -21,7 +21,10 @@ import random
 from pathlib import Path
 from typing import Any
 
+from humanllm.data.corpus_fetch import fileset_digest
 from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.io import write_json
+from humanllm.report.provenance import git_state
 
 RESULT_FILE = "parity.json"
 TOMBENCH_KEYS = {"zh": ("故事", "问题", "选项"), "en": ("STORY", "QUESTION", "OPTION-")}
@@ -231,9 +234,6 @@ def run_parity(tombench: Path | None, motivebench: Path | None, out_dir: Path | 
         report["motivebench"] = {"not_run": f"no MotiveBench folder ({motivebench}); set eval.data.motivebench"}
     report["all_equal"] = all_equal(report)
     if out_dir is not None:
-        from humanllm.io import write_json
-        from humanllm.report.provenance import git_state
-
         state = git_state(["humanllm/bench/parity.py", "evals/tombench", "evals/motivebench"], untracked=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         sources = {"tombench": _fingerprint(tombench, "*.jsonl", "prompts.py"),
@@ -245,8 +245,6 @@ def run_parity(tombench: Path | None, motivebench: Path | None, out_dir: Path | 
 
 def _fingerprint(root: Path | None, *patterns: str) -> dict[str, Any] | None:
     """The files compared (names relative to the folder) and one sha256 over them (the corpus pin's digest)."""
-    from humanllm.data.corpus_fetch import fileset_digest
-
     if not root or not Path(root).is_dir():
         return None
     files = sorted({p for pat in patterns for p in Path(root).rglob(pat) if p.is_file()})

@@ -32,7 +32,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from humanllm.bench.pii_independent import MAPPING, Gold, Sample, dataset_digest
+from humanllm.bench.pii_independent import MAPPING, Gold, Sample, dataset_digest, generate, generator_info
 from humanllm.bench.pii_planted import CATEGORIES, PII_FREE, Planted, held_out_set, planted_set
 from humanllm.data.config import PiiConfig
 from humanllm.data.pii import PLACEHOLDER, Scrubber
@@ -206,8 +206,6 @@ def score(items: list[Planted], cfg: PiiConfig | None = None) -> dict[str, Any]:
 def score_independent(sentences: int = INDEPENDENT_SENTENCES, seed: int = INDEPENDENT_SEED,
                       cfg: PiiConfig | None = None) -> dict[str, Any]:
     """Generate the independent set (presidio-evaluator) and score the scrubber on it."""
-    from humanllm.bench.pii_independent import generate, generator_info
-
     samples = generate(sentences, seed)
     report = {"set": "presidio-evaluator's data generator: templates, values and labels written by the "
                      "Presidio team, not here; the scrubber was not tuned on them",

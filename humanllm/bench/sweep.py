@@ -28,8 +28,13 @@ from typing import Any
 
 import yaml
 
+from humanllm.config import load_config
 from humanllm.io import write_json
+from humanllm.merge.config import MergeConfig
+from humanllm.merge.mergekit_merge import mergekit_config
 from humanllm.paths import evals_dir
+from humanllm.pipeline import flow
+from humanllm.pipeline.context import RunContext
 
 log = logging.getLogger("humanllm")
 RATIOS = [0.1, 0.3, 0.5, 0.7, 0.9]
@@ -81,9 +86,6 @@ def _ours(root: Path, overrides: list[str], eval_overrides: list[str], env: dict
 
 def _hand_loop(root: Path, base: str, sft: str, env: dict[str, str], work: Path, full: bool,
                overrides: list[str]) -> tuple[float, dict[float, dict[str, float]]]:
-    from humanllm.merge.config import MergeConfig
-    from humanllm.merge.mergekit_merge import mergekit_config
-
     scores: dict[float, dict[str, float]] = {}
     t0 = time.perf_counter()
     targets: list[tuple[float, str]] = [(0.0, base)]
@@ -128,10 +130,6 @@ def _equal(ours: dict[float, dict[str, float]], hand: dict[float, dict[str, floa
 
 
 def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
-    from humanllm.config import load_config
-    from humanllm.pipeline import flow
-    from humanllm.pipeline.context import RunContext
-
     root = Path.cwd()
     base_overrides = ["experiment=demo", "merge=linear", *overrides]
     cfg = load_config(base_overrides)

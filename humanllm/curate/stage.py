@@ -11,7 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from humanllm.curate.run import curate_corpus
+from humanllm.data.records import Corpus
 from humanllm.io import read_json
+from humanllm.llm import make_backend
+from humanllm.models.registry import resolve_base_model
 from humanllm.store import Artifact, BuildContext
 
 STAGE = "curated"
@@ -39,18 +43,12 @@ def _split(cfg: Any) -> tuple[float, int] | None:
 
 def run_curate(ctx: Any, corpus: Artifact) -> Artifact:
     """Build (or reuse) the curated artifact of `corpus` under `ctx.cfg.synthesis` and `ctx.cfg.llm`."""
-    from humanllm.curate.run import curate_corpus
-    from humanllm.data.records import Corpus
-    from humanllm.llm import make_backend
-
     cfg = ctx.cfg
     if cfg.synthesis.mode == "raw":
         raise ValueError("synthesis.mode=raw: there is nothing to curate (choose synthesis=paper or structured)")
     inputs = {"corpus": corpus.key}
     model_path = None
     if cfg.llm.backend == "local" and not cfg.llm.model_path:
-        from humanllm.models.registry import resolve_base_model
-
         base = resolve_base_model(ctx, cfg.model)  # the experiment's base model answers the prompts
         model_path, inputs["llm_model"] = base.location, base.key
 

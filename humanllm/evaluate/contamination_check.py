@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from humanllm.data.records import Corpus
+from humanllm.evaluate.benchmarks import benchmarks
 from humanllm.evaluate.contamination import contamination_report
+from humanllm.models.fingerprint import paths_fingerprint
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.build import load_examples
 
@@ -28,8 +30,6 @@ def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str
 
 def contamination_stage_config(cfg: Any) -> dict[str, Any]:
     """The contamination key's config: n-gram settings and the benchmark items it reads (files, subsets, languages)."""
-    from humanllm.models.fingerprint import paths_fingerprint
-
     e = cfg.eval
     return {"contamination": e.contamination.model_dump(exclude={"enabled"}),
             **{b.name: {"files": paths_fingerprint(b.data_files(e), b.data_dir(e)),
@@ -39,8 +39,6 @@ def contamination_stage_config(cfg: Any) -> dict[str, Any]:
 
 def checked_benchmarks(e: Any) -> list[Any]:
     """Enabled registered benchmarks that declare text for the contamination check."""
-    from humanllm.evaluate.benchmarks import benchmarks
-
     return [b for b in benchmarks().values() if b.checks_contamination and b.enabled(e)]
 
 

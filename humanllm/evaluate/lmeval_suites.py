@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from humanllm.evaluate.social import benchmark_suites, run_registered_benchmark
 from humanllm.paths import evals_dir
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,6 @@ def failure_cause(err: BaseException) -> str:
 def run_general_suites(ctx: Any, model: Any, out_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]], dict[str, str]]:
     """(scores, items, failures) of every lm-eval based suite the eval config enables; failures maps each
     requested suite that did not score to its cause."""
-    from humanllm.evaluate.social import benchmark_suites, run_registered_benchmark
-
     e = ctx.cfg.eval
     suites: dict[str, Any] = {}
     if e.perplexity.enabled:

@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from humanllm.evaluate.backends import LoadedModel, load_eval_model
+from humanllm.evaluate.benchmarks import benchmarks, enabled_benchmarks, not_run, preflight, runnable_benchmarks
+from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing
 from humanllm.evaluate.indomain import run_indomain
 from humanllm.evaluate.lmeval_suites import run_general_suites
+from humanllm.evaluate.social import headline_keys
 from humanllm.io import read_json, write_json, write_jsonl
 from humanllm.models.fingerprint import paths_fingerprint, weights_fingerprint
 from humanllm.store import Artifact, BuildContext
@@ -40,8 +43,6 @@ NOT_SCORING = {"name", "targets", "model_path", "judge", "contamination", "data"
 def _suites(e: Any) -> dict[str, Any]:
     """Suite settings, a switched-off suite reduced to its switch (its other settings are never read).
     Registered benchmarks also read `lm_eval.apply_chat_template` and write bootstrap summaries."""
-    from humanllm.evaluate.benchmarks import enabled_benchmarks
-
     out = e.model_dump(mode="json", exclude=NOT_SCORING)
     for name, value in out.items():
         if isinstance(value, dict) and value.get("enabled") is False:
@@ -59,9 +60,6 @@ def _suites(e: Any) -> dict[str, Any]:
 
 def benchmark_files(e: Any) -> dict[str, Any]:
     """Size and mtime of every benchmark file the enabled benchmarks read (BIG-bench: its requested tasks only)."""
-    from humanllm.evaluate.benchmarks import enabled_benchmarks
-    from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing
-
     out: dict[str, Any] = {}
     for b in enabled_benchmarks(e):
         try:
@@ -75,8 +73,6 @@ def eval_stage_config(cfg: Any) -> dict[str, Any]:
     """The eval key's config: the settings of every suite that runs, the identity of the benchmark files
     they read, how the model is loaded (dtype, context window, chat template) and the lm-eval version.
     The seed is in the key too, and the answer parser's identity where a benchmark asks one."""
-    from humanllm.evaluate.benchmarks import enabled_benchmarks
-
     e, m = cfg.eval, cfg.model
     suites = _suites(e)
     return {
@@ -105,7 +101,6 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
             s, i = run_indomain(ctx, model, test_sets, bctx.path / "generations")
         scores.update(s)
         items.extend(i)
-    from humanllm.evaluate.benchmarks import not_run, runnable_benchmarks
 
     skipped = not_run(cfg.eval)  # data that cannot be had, and the config allows reporting it as not run
     notes += [note for b in runnable_benchmarks(cfg.eval) if (note := b.source_note(cfg.eval))]
@@ -123,9 +118,6 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
             import pandas as pd
 
             run.table("eval_items", pd.DataFrame(items))
-    from humanllm.evaluate.social import headline_keys
-
-    from humanllm.evaluate.benchmarks import benchmarks
 
     benchmark_keys = [k for k in scores if k.split("/", 1)[0] in benchmarks()]
     headline = [k for k in scores if k not in benchmark_keys] + headline_keys(scores)
@@ -155,8 +147,6 @@ class SuitesFailed(RuntimeError):
 def check_benchmark_data(cfg: Any) -> None:
     """Read all requested benchmark data before any model loads: missing data raises (naming
     eval.data.<benchmark>); each malformed item is logged as `file:line: what, action` and never aborts."""
-    from humanllm.evaluate.benchmarks import preflight
-
     report = preflight(cfg.eval)
     (log.warning if any(report.issues.values()) or report.not_run else log.info)("%s", report.text())
 

@@ -22,6 +22,7 @@ from typing import Any
 from lm_eval.models.huggingface import HFLM
 from tqdm.auto import tqdm
 
+from humanllm.evaluate.benchmarks.runner import collapsed_truncation_warnings
 from humanllm.evaluate.generate import Truncation
 
 MIN_SHARED = 16            # tokens sequences must share to run their prefix once
@@ -201,8 +202,6 @@ class SharedPrefixHFLM(HFLM):
         if self.window_cuts is not None:
             self.window_cuts.add(lengths, self.max_length)
         if rest:
-            from humanllm.evaluate.benchmarks.runner import collapsed_truncation_warnings
-
             with collapsed_truncation_warnings():  # lm-eval warns per request; `window_cuts` has the count
                 scored = super().loglikelihood([requests[i] for i in rest], disable_tqdm=disable_tqdm)
             for i, value in zip(rest, scored):

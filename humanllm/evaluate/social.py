@@ -12,6 +12,7 @@ from typing import Any
 
 from humanllm.evaluate.benchmarks import BenchmarkResult, benchmarks, run_benchmark
 from humanllm.evaluate.benchmarks.registry import runnable_benchmarks
+from humanllm.llm import make_backend
 
 
 def flatten(result: BenchmarkResult) -> tuple[dict[str, float], list[dict[str, Any]]]:
@@ -50,7 +51,6 @@ def run_registered_benchmark(ctx: Any, name: str, lm: Any, out_dir: Path) -> tup
     if not bench.needs_llm(e):
         result = run_benchmark(bench, lm, e, out_dir / name, e.lm_eval.apply_chat_template, seed=ctx.cfg.seed)
         return flatten(result)
-    from humanllm.llm import make_backend
 
     with make_backend(ctx.cfg.llm, ctx.store.root) as llm:
         result = run_benchmark(bench, lm, e, out_dir / name, e.lm_eval.apply_chat_template, seed=ctx.cfg.seed, llm=llm)

@@ -19,6 +19,7 @@ from pydantic import Field, field_validator, model_validator
 from humanllm.evaluate.benchmarks.registry import benchmarks
 from humanllm.paths import REPO_ROOT
 from humanllm.schema import ConfigError, StrictModel, at, validate
+from humanllm.sweep.overrides import merge_overrides
 
 Scalar = bool | int | float | str
 SPEC_DIR = REPO_ROOT / "sweeps" / "experiments"
@@ -109,8 +110,6 @@ class ExperimentSpec(StrictModel):
                         overrides=[f"{g.key}={f'[{v}]' if g.list_value else v}"]) for v in g.values]
 
     def base_overrides(self, fast: bool = False, extra: list[str] | None = None) -> list[str]:
-        from humanllm.sweep.overrides import merge_overrides
-
         base = [f"experiment={self.name}", *self.overrides]
         if fast:
             base = merge_overrides(base, [*FAST_OVERRIDES, *self.fast_overrides])
@@ -118,8 +117,6 @@ class ExperimentSpec(StrictModel):
 
     def run_overrides(self, run: RunSpec, fast: bool = False, extra: list[str] | None = None) -> list[str]:
         """The full override list of one run (extra overrides win over the spec's, the run's over both)."""
-        from humanllm.sweep.overrides import merge_overrides
-
         return merge_overrides(self.base_overrides(fast, extra), run.overrides)
 
 

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 from humanllm.llm.accounting import StageStats
 from humanllm.llm.cache import ResponseCache, call_key
 from humanllm.llm.config import LLMConfig
+from humanllm.llm.server import server_log_hint
 from humanllm.llm.structured import check_reply, json_schema, repair_messages, with_schema_hint
 from humanllm.llm.types import Call, Completion, LLMRequest, LLMResult
 
@@ -40,8 +41,6 @@ class EndpointFailed(RuntimeError):
 
     def __init__(self, backend: "LLMBackend", stage: str, failed: dict[str, int], answered: int, total: int,
                  aborted: bool):
-        from humanllm.llm.server import server_log_hint
-
         counts = ", ".join(f"{reason} x{n}" for reason, n in sorted(failed.items()))
         how = (f"stopped after {sum(failed.values())} failures in a row" if aborted
                else f"{sum(failed.values())} of {total} requests failed")

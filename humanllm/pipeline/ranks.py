@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
+from humanllm.models.registry import pick_device
 from humanllm.store import Artifact, ArtifactStore, BuildContext
 
 
@@ -28,8 +29,6 @@ def _process_group() -> Any:
     """The launch's process group (accelerate's, the one the trainer uses; started here if not yet)."""
     import torch.distributed as dist
     from accelerate import PartialState
-
-    from humanllm.models.registry import pick_device
 
     state = PartialState(cpu=pick_device("auto") == "cpu")
     if not dist.is_initialized():

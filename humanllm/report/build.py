@@ -19,6 +19,7 @@ from humanllm.report.plots import plot_metrics_vs_alpha
 from humanllm.report.provenance import provenance_lines
 from humanllm.report.tables import (benchmark_table, delta_frame, load_scores, not_run_markdown, numeric_table,
                                     platform_counts, scores_frame, wide_table)
+from humanllm.tracking import Tracker
 
 log = logging.getLogger("humanllm")
 
@@ -100,7 +101,6 @@ def _track(cfg: Any, long: pd.DataFrame, deltas: pd.DataFrame, digest: str) -> N
     marker = cfg.artifacts_dir / "reports_logged" / f"{stable_hash(str(cfg.results_dir))}.txt"
     if cfg.tracker.kind == "none" or (marker.is_file() and marker.read_text() == digest):
         return
-    from humanllm.tracking import Tracker
 
     with Tracker(cfg.tracker, cfg.results_dir / "wandb").run(f"report-{cfg.experiment_name}", "report", {}) as run:
         run.table("scores", long)

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any, Sequence
 
+import humanllm
 from humanllm.paths import REPO_ROOT
 from humanllm.store import package_versions
 
@@ -35,8 +36,6 @@ def git_state(paths: Sequence[str], root: Path = REPO_ROOT, short: bool = False,
 def code_version() -> str:
     """`<commit>` (+`-dirty` when the code or configs have uncommitted changes; results/ and docs do not
     count: a rerun rewrites the committed results it reports on) or the package version."""
-    import humanllm
-
     state = git_state(CODE_PATHS, short=True)
     if state is None:
         return f"humanllm {humanllm.__version__} (not a git checkout)"

@@ -11,6 +11,9 @@ from __future__ import annotations
 import argparse
 import logging
 
+from humanllm.config import load_config
+from humanllm.pipeline import commands
+
 log = logging.getLogger("humanllm")
 
 
@@ -24,9 +27,6 @@ def expand(overrides: list[str]) -> list[list[str]]:
 
 
 def run_multirun(args: argparse.Namespace) -> int:
-    from humanllm.config import load_config
-    from humanllm.pipeline import commands
-
     jobs = expand(list(args.overrides))
     configs = [load_config(job, args.config_dir) for job in jobs]  # every job validated before any runs
     log.info("multirun: %d jobs", len(jobs))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Mapping, Sequence
 
-from humanllm.config import GROUPS, compose, load_config
-from humanllm.schema import ConfigError
+from humanllm.config import GROUPS, RootConfig, compose, load_config
+from humanllm.schema import ConfigError, validate
 from humanllm.sweep.spec import SweepSpec
 
 
@@ -78,9 +78,6 @@ class OverrideBuilder:
     def check_values(self) -> None:
         """Validate the config once per distinct value of each parameter (fails in seconds). Plain keys are set
         in the composed base config; config groups are composed afresh."""
-        from humanllm.config import RootConfig
-        from humanllm.schema import validate
-
         for key, p in self.spec.params.items():
             values = p.grid if p.grid is not None else p.choices if p.choices is not None else [p.low, p.high]
             for v in values:

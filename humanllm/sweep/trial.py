@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from humanllm.config import RootConfig, compose
-from humanllm.schema import validate
 from humanllm.evaluate.backends import LoadedModel
-from humanllm.evaluate.runner import EvalTarget, check_benchmark_data, eval_stage_config, evaluate_model, read_scores, run_eval
+from humanllm.evaluate.flips import flip_rate
+from humanllm.evaluate.runner import (
+    EvalTarget, check_benchmark_data, eval_stage_config, evaluate_model, read_scores, run_eval,
+)
+from humanllm.io import read_jsonl
 from humanllm.merge.inmemory import IN_MEMORY_METHODS, InMemoryMerger
+from humanllm.models.registry import pick_device
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.run_record import write_run_record
-from humanllm.schema import ConfigError
+from humanllm.schema import ConfigError, validate
 from humanllm.store import Artifact
 from humanllm.sweep.spec import ObjectiveSpec, SweepSpec
 
@@ -44,8 +48,6 @@ def objective_values(objectives: list[ObjectiveSpec], merged: Mapping[str, float
                      items: Callable[[], tuple[list[dict], list[dict]]] | None = None) -> list[float]:
     """Each objective's value; a metric the evaluation did not produce is an error naming it. Flip statistics
     read the (base, merged) item rows that `items()` returns."""
-    from humanllm.evaluate.flips import flip_rate
-
     values = []
     for o in objectives:
         if o.metric not in merged:
@@ -65,8 +67,6 @@ def objective_values(objectives: list[ObjectiveSpec], merged: Mapping[str, float
 
 
 def _item_rows(art: Artifact) -> list[dict]:
-    from humanllm.io import read_jsonl
-
     path = art.path / "items.jsonl"
     return list(read_jsonl(path)) if path.is_file() else []
 
@@ -117,8 +117,6 @@ class TrialRunner:
                 and not cfg.eval.judge.enabled and cfg.eval.model_path is None)
 
     def _merger_for(self, base_dir: str, sft: Artifact, cfg: RootConfig) -> InMemoryMerger:
-        from humanllm.models.registry import pick_device
-
         key = (base_dir, str(sft.path))
         if self._merger is None or self._merger[0] != key:
             self._merger = None  # free the previous pair before loading the next
@@ -151,8 +149,6 @@ class TrialRunner:
                outcome: TrialOutcome, merged_art: Artifact) -> None:
         """One W&B run per trial (group = sweep): full config, keys, every metric as a summary value."""
         import pandas as pd
-
-        from humanllm.io import read_jsonl
 
         config = {**cfg.model_dump(mode="json"), "sweep": {"name": self.spec.name, "trial": number,
                   "params": dict(params), "overrides": overrides, "artifact_keys": outcome.artifact_keys}}
