@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ class MinHasher:
         out = np.full((len(norms), len(self.a)), _EMPTY, dtype=np.uint32)
         words = [n.encode("utf-8").split() for n in norms]
         lens = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        w = np.fromiter(map(zlib.crc32, (t for ws in words for t in ws)), dtype=np.uint64, count=int(lens.sum()))
+        w = np.fromiter(map(zlib.crc32, chain.from_iterable(words)), dtype=np.uint64, count=int(lens.sum()))
         w &= _MASK
         ends = np.cumsum(lens)
         starts = ends - lens
