@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
