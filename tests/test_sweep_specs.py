@@ -1,6 +1,7 @@
 """Every shipped sweep spec validates, composes each of its values, and runs a trial on tiny-random;
 bad specs fail naming the file and the key; grid enumeration and override formatting are exact."""
 
+import math
 from pathlib import Path
 
 import optuna
@@ -14,16 +15,56 @@ from humanllm.sweep.spec import load_spec
 from humanllm.sweep.trial import TrialRunner
 
 ROOT = Path(__file__).resolve().parents[1]
-SPECS = sorted((ROOT / "sweeps").glob("*.yaml"))
 TINY = ["experiment=tiny", "progress=false", "tracker=none", "eval.perplexity.max_docs=2", "eval.indomain.max_samples=2"]
+
+
+def spec_files(folder: Path) -> list[Path]:
+    """Every sweep spec in a folder: a spec is one file, nothing else lists it."""
+    return sorted(folder.glob("*.yaml"))
+
+
+def expected_trials(path: Path) -> int:
+    """The trial count read from the file itself, not through load_spec: the product of its grids' sizes (every
+    combination is one trial), else the n_trials it declares."""
+    raw = yaml.safe_load(path.read_text())
+    grids = [len(p["grid"]) for p in raw["params"].values() if isinstance(p, dict) and "grid" in p]
+    return math.prod(grids) if grids else raw["n_trials"]
+
+
+def check_spec(path: Path) -> None:
+    spec = load_spec(path)
+    OverrideBuilder(spec, TINY).check_values()
+    assert spec.total_trials == expected_trials(path) > 0
+    assert len(spec.grid_points()) in (0, spec.total_trials)
+
+
+SPECS = spec_files(ROOT / "sweeps")
 
 
 @pytest.mark.parametrize("path", SPECS, ids=[p.stem for p in SPECS])
 def test_every_spec_validates_and_composes_each_value(path):
-    spec = load_spec(path)
-    OverrideBuilder(spec, TINY).check_values()
-    assert spec.total_trials == {"merge_ratio": 5, "mixture_weights": 6, "synthesis_variants": 3,
-                                 "merge_method": 15, "lr_epochs": 8}[spec.name]
+    check_spec(path)
+
+
+def test_a_new_spec_file_is_picked_up_counted_and_validated(tmp_path):
+    """A throwaway spec in a temporary folder: found, counted from its own grids (3 × 2) or its n_trials, and
+    every value validated; a bad value in it fails naming the parameter."""
+    folder = tmp_path / "sweeps"
+    folder.mkdir()
+    grid = folder / "ties_density.yaml"
+    grid.write_text("name: ties_density\noverrides: [merge=ties]\nparams:\n"
+                    "  merge.density: {grid: [0.3, 0.6, 0.9]}\n  merge.ratios: {grid: [0.4, 0.6]}\n"
+                    "objectives: [{name: gain, metric: indomain/writing_imitation/rouge_l, direction: maximize}]\n")
+    tpe = folder / "lr_only.yaml"
+    tpe.write_text("name: lr_only\nparams: {train.learning_rate: {low: 1.0e-5, high: 1.0e-3, log: true}}\n"
+                   "n_trials: 4\nobjectives: [{name: gain, metric: m, direction: maximize}]\n")
+    assert spec_files(folder) == [tpe, grid]
+    assert (expected_trials(grid), expected_trials(tpe)) == (6, 4)
+    for path in spec_files(folder):
+        check_spec(path)
+    grid.write_text(grid.read_text().replace("0.9]", "1.5]"))
+    with pytest.raises(ConfigError, match=r"params.merge.density=1.5:\n.*merge.density"):
+        check_spec(grid)
 
 
 @pytest.mark.parametrize("params,message", [
