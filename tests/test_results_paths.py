@@ -98,10 +98,13 @@ def test_evaluations_json_names_its_folders_relative_to_the_checkout(tmp_path, m
              mixture=NS(name="all"), merge=NS(method="linear"))
     base = NS(label="base", kind="base", alpha=None, location=str(tmp_path / "artifacts" / "base_model" / "b"))
     hub = NS(label="hub", kind="base", alpha=None, location="HuggingFaceTB/SmolLM2-135M")
+    in_memory = NS(label="merged", kind="merged", alpha=0.5, location=NS())  # a LoadedModel: written as str()
     state = NS(sft=None, judgements={"base": NS(path=tmp_path / "artifacts" / "judge" / "j")},
                evaluations=[(base, NS(key="e", path=tmp_path / "artifacts" / "eval" / "e")),
-                            (hub, NS(key="f", path=tmp_path.parent / "elsewhere" / "f"))])
+                            (hub, NS(key="f", path=tmp_path.parent / "elsewhere" / "f")),
+                            (in_memory, NS(key="g", path=tmp_path / "artifacts" / "eval" / "g"))])
     rows = json.loads(flow.write_evaluations_index(NS(cfg=cfg), state).read_text())["evaluations"]
     assert [(r["model_path"], r["eval_path"], r["judge_path"]) for r in rows] == [
         ("artifacts/base_model/b", "artifacts/eval/e", "artifacts/judge/j"),
-        ("HuggingFaceTB/SmolLM2-135M", str(tmp_path.parent / "elsewhere" / "f"), None)]  # outside: kept, readable
+        ("HuggingFaceTB/SmolLM2-135M", str(tmp_path.parent / "elsewhere" / "f"), None),  # outside: kept, readable
+        ("namespace()", "artifacts/eval/g", None)]
