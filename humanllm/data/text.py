@@ -9,7 +9,6 @@ _BR = re.compile(r"<br\s*/?>|</?p\s*>", re.I)
 _TAG = re.compile(r"</?(?:b|i|u|em|strong|a|span|div|font)(?:\s[^<>]*)?>", re.I)
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n\s*\n+")
-_OTHER_SPACE = re.compile(r"[^\S \n]")  # whitespace that _SPACES leaves (\u2003, \x85, ...)
 _SURROGATES = re.compile(r"[\udc80-\udcff]+")
 _INVISIBLE = re.compile("[\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WORD = re.compile(r"\w+")
@@ -48,11 +47,7 @@ def clean_text(text: object) -> str:
     s = _BR.sub("\n", s)
     s = _TAG.sub("", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
-    s = _SPACES.sub(" ", s)
-    if _OTHER_SPACE.search(s):
-        s = "\n".join(line.strip() for line in s.split("\n"))
-    else:  # the common case, the same result: runs are single spaces now, so each line edge holds at most one
-        s = s.replace(" \n", "\n").replace("\n ", "\n").strip(" ")
+    s = "\n".join(_SPACES.sub(" ", line).strip() for line in s.split("\n"))
     return _BLANKS.sub("\n\n", s).strip()
 
 
