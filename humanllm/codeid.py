@@ -106,9 +106,19 @@ def _data_files(modules: tuple[str, ...]) -> list[Path]:
     return sorted(files)
 
 
+_PLUGINS: dict[str, set[Path]] = {}  # registry module → files of the plug-ins it loaded from outside the package
+
+
+def note_plugin(registry: str, files: list[Path]) -> None:
+    """Count a plug-in's files (its module, its data) in every identity whose code reaches `registry`."""
+    _PLUGINS.setdefault(registry, set()).update(Path(f).resolve() for f in files)
+    code_identity.cache_clear()
+
+
 @functools.lru_cache(maxsize=None)
 def code_identity(entry: str) -> str:
-    """sha256 (16 hex) over the sources reachable from module `entry` (plus the data trees they read)."""
+    """sha256 (16 hex) over the sources reachable from module `entry` (plus the data trees they read, and
+    the plug-ins loaded by a registry among them)."""
     modules = module_closure(entry)
     h = hashlib.sha256()
     for mod in modules:
@@ -119,6 +129,10 @@ def code_identity(entry: str) -> str:
     for path in _data_files(modules):
         h.update(f"{path.relative_to(ROOT.parent)}\n".encode())
         h.update(path.read_bytes())
+    for registry in sorted(r for r in _PLUGINS if r in modules):
+        for path in sorted(_PLUGINS[registry]):
+            h.update(f"plug-in {path.name}\n".encode())  # the name only: no machine folder in a key
+            h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 

@@ -125,7 +125,14 @@ result = run_benchmark(bench, lm, cfg.eval, Path(out), apply_chat_template=False
 scores, items = flatten(result)
 long = pd.DataFrame([{"suite": k.split("/")[0], "task": k.split("/")[1], "metric": k.split("/")[2], "value": v,
                       "low": None, "high": None, "model": "base"} for k, v in scores.items()])
+from humanllm.codeid import code_identity
+utils = bench.evals_folder() / "utils.py"
+code_before, data_code = code_identity("humanllm.evaluate.runner"), code_identity("humanllm.data.build")
+utils.write_text(utils.read_text() + chr(10) + "# an edit" + chr(10))
+code_identity.cache_clear()
 print(json.dumps({
+    "code_moves": code_before != code_identity("humanllm.evaluate.runner"),
+    "data_code_stays": data_code == code_identity("humanllm.data.build"),
     "default_enabled": load_config(["model=tiny-random"]).eval.toybench.enabled,
     "key": json.dumps(key, sort_keys=True, default=str), "other_key": json.dumps(other, sort_keys=True, default=str),
     "scores": scores, "n_items": len(items), "lm_eval_rows": len(result.items),
@@ -164,6 +171,7 @@ def test_a_benchmark_from_files_alone_is_configured_keyed_scored_and_reported(tm
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["default_enabled"] is False  # its section, with its model's defaults, without any YAML
     assert '"toybench"' in got["key"] and got["key"] != got["other_key"]  # its settings are in the eval key
+    assert got["code_moves"] and got["data_code_stays"]  # and its files in the eval stage's code identity
     assert got["lm_eval_rows"] == 6 and got["n_items"] == 6  # every item scored through lm-eval
     assert set(got["scores"]) == {"toybench/all/accuracy"} and 0 <= got["scores"]["toybench/all/accuracy"] <= 1
     assert got["group"] == "social benchmarks" and got["table_benchmarks"] == ["toybench"]

@@ -38,6 +38,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from humanllm.codeid import note_plugin
 from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing, missing_data
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.contamination import BenchmarkText
@@ -209,6 +210,12 @@ def benchmarks() -> dict[str, Benchmark]:
         importlib.import_module(f"{package.__name__}.{mod.name}")
     for entry in plugin_modules():
         _load_plugin(entry)
+    for bench in _REGISTRY.values():
+        module = sys.modules[type(bench).__module__]
+        if not module.__name__.startswith("humanllm.") and getattr(module, "__file__", None):
+            data = sorted(p for p in Path(bench.evals_path).rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
+                if bench.evals_path is not None else []
+            note_plugin(__name__, [Path(module.__file__), *data])
     return dict(sorted(_REGISTRY.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 
