@@ -15,9 +15,11 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import re
 from pathlib import Path
 
 PACKAGE = "humanllm"
+_DOTTED = re.compile(rf"{PACKAGE}(?:\.[A-Za-z_]\w*)+")  # a module's full name (not "humanllm." or a sentence)
 ROOT = Path(__file__).resolve().parent
 # Orchestration, storage and logging only: they decide where and whether, never what is written.
 NOT_OUTPUT = ("humanllm.pipeline", "humanllm.cli", "humanllm.store", "humanllm.tracking", "humanllm.config",
@@ -62,7 +64,7 @@ def _imports(module: str) -> tuple[frozenset[str], frozenset[str]]:
             for alias in node.names:
                 if alias.name.split(".")[0] == PACKAGE:
                     add(alias.name)
-        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith(PACKAGE + ".")
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value)
               and _module_file(node.value) is not None):
             add(node.value)  # a module loaded by its name, e.g. importlib.import_module("humanllm.x")
         elif isinstance(node, ast.ImportFrom):

@@ -4,6 +4,7 @@ plug-in a registry discovers. An edit to any of them changes the key; an edit el
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -105,3 +106,10 @@ def test_an_lm_eval_task_file_is_part_of_the_eval_code(tree_copy):
         original = _edited(task_file)
         assert identity("humanllm.evaluate.runner") != base, task_file
         task_file.write_bytes(original)
+
+
+def test_strings_that_are_not_module_names_add_no_module():
+    """A string like "humanllm." (a prefix test in a registry) is not an import of the package root."""
+    for entry in ("humanllm.evaluate.runner", "humanllm.data.build", "humanllm.tasks.build"):
+        bad = [m for m in codeid.module_closure(entry) if not re.fullmatch(r"humanllm(\.[A-Za-z_]\w*)+", m)]
+        assert not bad, (entry, bad)
