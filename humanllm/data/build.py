@@ -10,18 +10,18 @@ returns the counts that go into the artifact manifest.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from humanllm.data.activity import activity_filter, cap_users
+from humanllm.data.assemble import assemble
 from humanllm.data.candidate import Candidate, Loaded
 from humanllm.data.config import PLATFORMS, DataConfig, SourcesConfig
 from humanllm.data.dedup import find_duplicates
 from humanllm.data.funnel import Funnel, FunnelMismatch
 from humanllm.data.loaders import load_platform
 from humanllm.data.pii import Scrubber
-from humanllm.data.records import Item, Post, Thread, UserRecord
+from humanllm.data.records import Item, Thread, UserRecord
 from humanllm.data.rules import Decisions, amazon_rules, blogger_rules, reddit_rules, twitter_rules
 from humanllm.data.shards import SHARDED_PLATFORMS, absorb_funnel, build_blogger, rejected_by_reason
 
@@ -47,35 +47,6 @@ def filter_platform(loaded: Loaded, cfg: DataConfig, funnel: Funnel, seed: int) 
     if cfg.max_users_per_platform is not None:
         cands = funnel.apply("cap", cands, cap_users(cands, cfg.max_users_per_platform, seed))
     return cands
-
-
-def _scrub_post(post: Post, scrub: Scrubber) -> Post:
-    return post.model_copy(update={"text": scrub(post.text), "title": scrub(post.title)})
-
-
-def assemble(kept: list[Candidate], scrub: Scrubber) -> tuple[list[UserRecord], list[Item]]:
-    """Group one platform's kept posts by user (time order) with their attributes; collect kept items."""
-    posts: dict[str, list[Post]] = defaultdict(list)
-    attributes: dict[str, dict[str, Any]] = defaultdict(dict)
-    items: list[Item] = []
-    for c in kept:
-        if c.item is not None:
-            items.append(c.item)
-            continue
-        uid = c.user_id
-        assert uid is not None
-        if c.attributes:
-            attrs = dict(c.attributes)
-            if attrs.get("description"):
-                attrs["description"] = scrub(attrs["description"])
-            attributes[uid].update(attrs)
-        if c.post is not None:
-            posts[uid].append(_scrub_post(c.post, scrub))
-    users = []
-    for uid in sorted(posts):
-        ps = sorted(posts[uid], key=lambda x: (x.created_at is None, x.created_at or 0, x.post_id))
-        users.append(UserRecord(user_id=uid, platform=ps[0].platform, attributes=attributes.get(uid, {}), posts=ps))
-    return users, sorted(items, key=lambda i: i.item_id)
 
 
 def quoted_threads(loaded: Loaded, kept: list[Candidate], user_ids: set[str], scrub: Scrubber) -> list[Thread]:

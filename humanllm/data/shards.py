@@ -35,6 +35,7 @@ from datatrove.pipeline.base import PipelineStep
 
 from humanllm.data import dedup
 from humanllm.data.activity import activity_filter
+from humanllm.data.assemble import assemble
 from humanllm.data.candidate import Candidate, Loaded, UnreadableSource
 from humanllm.data.config import DataConfig
 from humanllm.data.funnel import Funnel, FunnelMismatch
@@ -185,8 +186,6 @@ class FinishShard(_PlanStep):
     name = "dedup, activity, PII, users"
 
     def run(self, data: Any, rank: int = 0, world_size: int = 1) -> Iterator[Any]:
-        from humanllm.data.build import assemble  # build imports this module
-
         plan, cfg = self.plan, self.plan.cfg
         decisions = pickle.loads(plan.path(rank, "decisions.pkl").read_bytes())
         scrub = Scrubber(cfg.pii, pickle.loads(plan.path(None, "authors.pkl").read_bytes()))
