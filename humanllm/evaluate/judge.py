@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from humanllm.io import read_jsonl, write_json, write_jsonl
+from humanllm.llm import LLMRequest, make_backend
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.registry import task_family, task_names
 
@@ -62,8 +63,6 @@ def _context(gen: dict[str, Any]) -> str:
 
 def _request(request_id: str, task: str, gen: dict[str, Any], shown: str, question: str, schema: type[BaseModel],
              max_tokens: int):
-    from humanllm.llm import LLMRequest
-
     user = (f"{rubric(task)}\n\nTask given to the writer:\n{_context(gen)}\n\nWhat the real person wrote:\n"
             f"{gen['reference']}\n\n{shown}\n\n{question}")
     return LLMRequest(request_id, [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
@@ -146,8 +145,6 @@ def judge_stage_config(cfg: Any) -> dict[str, Any]:
 
 def run_judge(ctx: Any, label: str, evaluation: Artifact, base_evaluation: Artifact | None) -> Artifact:
     """Judge one evaluated model's stored generations (and compare with base's when given)."""
-    from humanllm.llm import make_backend
-
     cfg = ctx.cfg
     j = cfg.eval.judge
     stage_cfg = judge_stage_config(cfg)

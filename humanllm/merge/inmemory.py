@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.merge.methods import IN_MEMORY_KERNELS, methods
+from humanllm.models.registry import load_model, load_tokenizer
 
 
 class _InMemoryMethods(Set):
@@ -87,8 +88,6 @@ class InMemoryMerger:
     """Holds base and fine-tuned weights and one model whose parameters are set to θ(α) on demand."""
 
     def __init__(self, base_dir: str | Path, tuned_dir: str | Path, model_cfg: Any, device: str = "cpu"):
-        from humanllm.models.registry import load_model, load_tokenizer
-
         self.base_dir, self.tuned_dir = Path(base_dir), Path(tuned_dir)
         self.base = _load_tensors(self.base_dir)
         self.tuned = _load_tensors(self.tuned_dir)

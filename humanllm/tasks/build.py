@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from humanllm.curate.records import cleaned_corpus_path, load_curated
 from humanllm.data.records import Corpus, UserRecord
 from humanllm.data.split import held_out_users as split_held_out
 from humanllm.io import read_jsonl, write_jsonl
@@ -101,8 +102,6 @@ def load_task_inputs(corpus_dir: Path, curated_dir: Path | None) -> TaskInputs:
     """The corpus, or with curation its cleaned corpus (what every family reads then) and the records."""
     if curated_dir is None:
         return TaskInputs(Corpus(corpus_dir))
-    from humanllm.curate.records import cleaned_corpus_path, load_curated
-
     try:
         cleaned = cleaned_corpus_path(curated_dir)
     except FileNotFoundError as e:

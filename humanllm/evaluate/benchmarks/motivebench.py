@@ -19,9 +19,11 @@ import pandas as pd
 from pydantic import Field, model_validator
 
 from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.evaluate.benchmarks.fetch import fetch_motivebench
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
 from humanllm.evaluate.contamination import BenchmarkText
+from humanllm.llm import LLMRequest
 from humanllm.schema import StrictModel
 
 MotiveBenchMode = Literal["official", "official_cot", "parse_llm", "loglikelihood"]
@@ -144,8 +146,6 @@ class MotiveBench(Benchmark):
             return items
         if llm is None:
             raise ValueError("eval.motivebench parse_llm needs the `llm` endpoint; none was given to the run")
-        from humanllm.llm import LLMRequest
-
         u, budget = hooks(), self.config(e).parse_max_tokens
         requests = [LLMRequest(f"parse-{i}", [{"role": "system", "content": u.PARSE_SYSTEM},
                                               {"role": "user", "content": u.parse_input(items.at[i, "response"])}],
@@ -184,6 +184,4 @@ class MotiveBench(Benchmark):
         return out
 
     def fetch(self, dest: Path) -> Path:
-        from humanllm.evaluate.benchmarks.fetch import fetch_motivebench
-
         return fetch_motivebench(dest)

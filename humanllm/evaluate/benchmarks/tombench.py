@@ -17,6 +17,7 @@ import pandas as pd
 from pydantic import Field
 
 from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.evaluate.benchmarks.fetch import fetch_tombench
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
 from humanllm.evaluate.contamination import BenchmarkText
@@ -123,6 +124,4 @@ class ToMBench(Benchmark):
         return out
 
     def fetch(self, dest: Path) -> Path:
-        from humanllm.evaluate.benchmarks.fetch import fetch_tombench
-
         return fetch_tombench(dest)
