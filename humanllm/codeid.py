@@ -1,4 +1,4 @@
-"""Code identity of a stage: a hash of the source of every project module its producer can run.
+"""Code identity of a stage: a hash of the code (syntax tree) of every project module its producer can run.
 
 A stage key must change when the code that writes the artifact changes, without anyone remembering
 to bump a number. The producer's module is the entry point; every `humanllm` module it imports,
@@ -117,17 +117,23 @@ def note_plugin(registry: str, files: list[Path]) -> None:
     code_identity.cache_clear()
 
 
+def _code_of(path: Path) -> bytes:
+    """A module's code: its syntax tree without positions, so layout and comments (a formatter's
+    changes) leave the identity alone; docstrings and every statement count."""
+    return ast.dump(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))).encode()
+
+
 @functools.lru_cache(maxsize=None)
 def code_identity(entry: str) -> str:
-    """sha256 (16 hex) over the sources reachable from module `entry` (plus the data trees they read, and
-    the plug-ins loaded by a registry among them)."""
+    """sha256 (16 hex) over the code of the modules reachable from `entry` (plus the data trees they read,
+    and the plug-ins loaded by a registry among them)."""
     modules = module_closure(entry)
     h = hashlib.sha256()
     for mod in modules:
         path = _module_file(mod)
         assert path is not None
         h.update(f"{mod}\n".encode())
-        h.update(path.read_bytes())
+        h.update(_code_of(path))
     for path in _data_files(modules):
         h.update(f"{path.relative_to(ROOT.parent)}\n".encode())
         h.update(path.read_bytes())

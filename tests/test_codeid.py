@@ -59,7 +59,7 @@ def tree_copy(tmp_path, monkeypatch):
     monkeypatch.setattr(codeid, "ROOT", tmp_path / "humanllm")
     monkeypatch.setattr(codeid, "DATA_TREES", {"evals_dir": tmp_path / "evals"})
 
-    def identity(entry: str) -> str:  # edits append a comment: imports, hence closures, stay as they are
+    def identity(entry: str) -> str:  # edits append a statement: imports, hence closures, stay as they are
         codeid.code_identity.cache_clear()
         return codeid.code_identity(entry)
 
@@ -73,8 +73,20 @@ def tree_copy(tmp_path, monkeypatch):
 
 def _edited(path: Path):
     original = path.read_bytes()
-    path.write_bytes(original + b"\n# an edit\n")
+    path.write_bytes(original + b"\n_AN_EDIT = 1\n")
     return original
+
+
+def test_layout_and_comments_leave_the_identity_alone_and_code_does_not(tree_copy):
+    """What a formatter changes (line breaks, spaces, comments) is not code; a changed constant is."""
+    root, identity = tree_copy
+    path = root / "humanllm" / "data" / "dedup.py"
+    before = identity("humanllm.data.build")
+    src = path.read_text()
+    path.write_text("# a comment\n" + src.replace("_MIX = np.uint64(1_000_003)", "_MIX = np.uint64(  # reflowed\n    1_000_003\n)"))
+    assert identity("humanllm.data.build") == before
+    path.write_text(src.replace("_MIX = np.uint64(1_000_003)", "_MIX = np.uint64(1_000_033)"))
+    assert identity("humanllm.data.build") != before
 
 
 @pytest.mark.parametrize("entry", [*ENTRIES, "humanllm.models.registry", "humanllm.evaluate.judge",
