@@ -158,6 +158,7 @@ def test_a_run_that_breaks_is_recorded_and_the_others_still_run(env, tmp_path, m
     assert status == {"sft_only": "failed: RuntimeError: injected failure", "merged": "done"}
     record = read_json(tmp_path / "forgetting" / "runs" / "sft_only" / "run.json")
     assert record["status"] == "failed" and "injected failure" in record["traceback"]
+    assert "humanllm/" in record["traceback"] and f"{Path.cwd()}/" not in record["traceback"]  # no machine folder
     assert "injected failure" in (tmp_path / "forgetting" / "missing.md").read_text()
     assert "| merged (α=0.5)" in (tmp_path / "forgetting" / "table.md").read_text()
 

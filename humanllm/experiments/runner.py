@@ -19,7 +19,7 @@ from humanllm.config_checks import blog_corpus_problems
 from humanllm.experiments.runs import RUN_RECORD, experiment_dir, full_overrides, run_dir
 from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
-from humanllm.paths import shown
+from humanllm.paths import shown, shown_text
 from humanllm.report.experiment import write_experiment_report
 from humanllm.schema import ConfigError
 from humanllm.sweep.spec import ObjectiveSpec, ParamSpec, SweepSpec
@@ -77,7 +77,7 @@ def _run_one(runner, number: int, run: RunSpec, overrides: list[str], folder: Pa
         return f"failed: {e}"
     except Exception as e:  # one broken run does not cost the others: recorded, reported, exit status 1
         write_json(folder / RUN_RECORD, {**record, "status": "failed", "error": f"{type(e).__name__}: {e}",
-                                         "traceback": traceback.format_exc()[-4000:]})
+                                         "traceback": shown_text(traceback.format_exc())[-4000:]})
         log.exception("run %s failed", run.name)
         return f"failed: {type(e).__name__}: {e}"
     _show_paths(folder / "evaluations.json")
