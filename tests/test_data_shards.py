@@ -34,14 +34,17 @@ def _blogs(folder: Path) -> None:
         (folder / name).write_text(f"<Blog>{body}</Blog>", encoding="utf-8")
 
 
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
 def _run(src: Path, out: Path, workers: int) -> tuple[dict, dict, dict, str]:
     out.mkdir()
     cfg = DataConfig.model_validate({"name": "t", "sources": {"blogger": {"files": [str(src / "*.xml")]}},
                                      "workers": workers, "filters": {"blogger": {"min_chars": 20}}})
     counts = build_corpus(cfg, cfg.sources, out, seed=0)
-    rows = map(json.loads, open(out / "rejected.jsonl"))
-    rejected = {r["record_id"]: (r["reason"], r["detail"]) for r in rows}
-    kept = {p["post_id"]: p["text"] for u in map(json.loads, open(out / "users.jsonl")) for p in u["posts"]}
+    rejected = {r["record_id"]: (r["reason"], r["detail"]) for r in _jsonl(out / "rejected.jsonl")}
+    kept = {p["post_id"]: p["text"] for u in _jsonl(out / "users.jsonl") for p in u["posts"]}
     return counts, rejected, kept, (out / "funnel.csv").read_text()
 
 
@@ -57,7 +60,7 @@ def test_one_and_two_workers_agree(tmp_path):
     assert rejected["blogger:1003:1"] == ("near_duplicate", "of blogger:1001:1")
     assert rejected["blogger:1008:2"][0] == "unterminated_post"
     assert {rejected[f"blogger:{b}"][0] for b in ("1001:3", "1006:2")} == {"too_short"}
-    users = [json.loads(line)["user_id"] for line in open(tmp_path / "w2" / "users.jsonl")]
+    users = [u["user_id"] for u in _jsonl(tmp_path / "w2" / "users.jsonl")]
     assert users == sorted(users) and len(users) == 8
 
 
@@ -85,8 +88,8 @@ def _decisions(src: Path, out: Path, **data) -> dict:
     cfg = DataConfig.model_validate({"name": "t", "sources": {"blogger": {"files": [str(src / "*.xml")]}},
                                      "filters": {"blogger": {"min_chars": 20}}, **data})
     build_corpus(cfg, cfg.sources, out, seed=0)
-    rows = map(json.loads, open(out / "rejected.jsonl"))
-    return {r["record_id"]: (r["reason"], r["detail"]) for r in rows if r["reason"].endswith("_duplicate")}
+    return {r["record_id"]: (r["reason"], r["detail"]) for r in _jsonl(out / "rejected.jsonl")
+            if r["reason"].endswith("_duplicate")}
 
 
 def test_sharded_dedup_equals_single_process(tmp_path):
