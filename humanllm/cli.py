@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
               "group (train=lora or train=full) and logs to W&B (tracker=wandb, offline by default)."),
     "merge": ("merge the fine-tuned model with its base at each ratio α (mergekit)",
               "Merges base and fine-tuned weights with mergekit for every α in merge.ratios (α = weight of the "
-              "fine-tuned model). Methods: merge=linear|task_arithmetic|ties|dare_ties|slerp."),
+              "fine-tuned model). Methods: merge=<METHODS>."),  # the method table's names (build_parser)
     "eval": ("score models: in-domain tasks, perplexity, lm-eval suites, MotiveBench, ToMBench",
              "Evaluates eval.targets (base, sft, merged) or eval.model_path. Results are cached by a hash of "
              "the weights, so an identical model (even at another path) is never scored twice. Presets: "
@@ -122,7 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"humanllm {__import__('humanllm').__version__}")
     sub = parser.add_subparsers(dest="command", metavar="<command>")
+    from humanllm.merge.methods import method_names  # the method table, plug-ins included
+
     for name, (short, long) in COMMANDS.items():
+        long = long.replace("<METHODS>", "|".join(method_names()))
         p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         if name == "bench":

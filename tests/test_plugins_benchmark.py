@@ -1,5 +1,5 @@
 """A throwaway benchmark added from files alone (issue #24): evals/toybench/ (an lm-eval YAML + utils.py) and
-one module, in a temporary folder, registered through HUMANLLM_BENCHMARKS. It gets a config section and a data
+one module, in a temporary folder, named in HUMANLLM_PLUGINS (a .py path). It gets a config section and a data
 folder, is in the eval stage's key, is scored through lm-eval on the tiny random model, and lands in the
 report's group it declares. Runs in a subprocess: the eval config is built from the registry at import."""
 
@@ -128,11 +128,13 @@ long = pd.DataFrame([{"suite": k.split("/")[0], "task": k.split("/")[1], "metric
 from humanllm.codeid import code_identity
 utils = bench.evals_folder() / "utils.py"
 code_before, data_code = code_identity("humanllm.evaluate.runner"), code_identity("humanllm.data.build")
+merge_code = code_identity("humanllm.merge.mergekit_merge")
 utils.write_text(utils.read_text() + chr(10) + "# an edit" + chr(10))
 code_identity.cache_clear()
 print(json.dumps({
     "code_moves": code_before != code_identity("humanllm.evaluate.runner"),
     "data_code_stays": data_code == code_identity("humanllm.data.build"),
+    "merge_code_stays": merge_code == code_identity("humanllm.merge.mergekit_merge"),
     "default_enabled": load_config(["model=tiny-random"]).eval.toybench.enabled,
     "key": json.dumps(key, sort_keys=True, default=str), "other_key": json.dumps(other, sort_keys=True, default=str),
     "scores": scores, "n_items": len(items), "lm_eval_rows": len(result.items),
@@ -160,7 +162,7 @@ def run_plugin(tmp_path: Path, tiny_model_dir: Path, broken: str = "") -> subpro
     data = write_plugin(tmp_path / "plugin", broken)
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
-    env = {**os.environ, "HUMANLLM_BENCHMARKS": str(tmp_path / "plugin" / "toybench.py")}
+    env = {**os.environ, "HUMANLLM_PLUGINS": str(tmp_path / "plugin" / "toybench.py")}
     return subprocess.run([sys.executable, str(script), str(data), str(tiny_model_dir), str(tmp_path / "out")],
                           capture_output=True, text=True, env=env, timeout=600)
 
@@ -171,7 +173,7 @@ def test_a_benchmark_from_files_alone_is_configured_keyed_scored_and_reported(tm
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["default_enabled"] is False  # its section, with its model's defaults, without any YAML
     assert '"toybench"' in got["key"] and got["key"] != got["other_key"]  # its settings are in the eval key
-    assert got["code_moves"] and got["data_code_stays"]  # and its files in the eval stage's code identity
+    assert got["code_moves"] and got["data_code_stays"] and got["merge_code_stays"]  # and its files in the eval stage's code identity
     assert got["lm_eval_rows"] == 6 and got["n_items"] == 6  # every item scored through lm-eval
     assert set(got["scores"]) == {"toybench/all/accuracy"} and 0 <= got["scores"]["toybench/all/accuracy"] <= 1
     assert got["group"] == "social benchmarks" and got["table_benchmarks"] == ["toybench"]

@@ -1,8 +1,8 @@
-"""A task family added from files alone, in a temporary folder: its module (with its judge rubric), an entry point
-naming it (the dist-info an install writes) and `conf/task/<name>.yaml` on the Hydra search path. It is built
-by the tasks stage on the tiny corpus (keyed with its source), and the judge stage scores its generations
-with its own rubric against the test judge server. A generative family that declares no rubric is refused
-when it registers, naming the family."""
+"""A task family added from files alone, in a temporary folder: its module (with its judge rubric), named in
+HUMANLLM_PLUGINS, and `conf/task/<name>.yaml` on the Hydra search path. It is built by the tasks stage on the
+tiny corpus (its module in the tasks stage's code identity, not in its key config), and the judge stage scores
+its generations with its own rubric against the test judge server. A generative family that declares no rubric
+is refused when it registers, naming the family."""
 
 import json
 import sys
@@ -10,6 +10,8 @@ from typing import Any, Mapping
 
 import pytest
 
+from humanllm import codeid, plugins
+from humanllm.codeid import code_identity
 from humanllm.config import load_config
 from humanllm.evaluate.judge import judged_tasks, run_judge
 from humanllm.io import read_json, write_jsonl
@@ -59,32 +61,35 @@ NO_RUBRIC = FAMILY.replace(f'    rubric = "{RUBRIC}"\n', "")
 YAML = "weight: 1.0\nmax_train: null\nmax_test: 50\nparams:\n  words: 3\n"
 
 
-def write_plugin(folder, group, name, target, module, source):
-    """A plug-in package in `folder`: its module and the dist-info an install writes (entry points included)."""
-    (folder / f"{module}.py").write_text(source)
-    info = folder / f"{module}-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text(f"[{group}]\n{name} = {target}\n")
-
-
 def _plugin(tmp_path, monkeypatch, source):
+    """The family's module in a folder on sys.path, named in HUMANLLM_PLUGINS; the registry, the plug-ins loaded
+    and the code identities are restored afterwards (see `plugin`)."""
     folder = tmp_path / "plugin"
     (folder / "conf" / "task").mkdir(parents=True)
-    write_plugin(folder, "humanllm.task_families", "first_words", MODULE, MODULE, source)
+    (folder / f"{MODULE}.py").write_text(source)
     (folder / "conf" / "task" / "first_words.yaml").write_text(YAML)
     registry.task_names()  # the built-ins registered first (the registry is restored to them afterwards)
     monkeypatch.syspath_prepend(str(folder))
+    monkeypatch.setenv(plugins.ENV, MODULE)
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     monkeypatch.setattr(registry, "_LOADED", False)
+    monkeypatch.setattr(plugins, "_loaded", None)
+    monkeypatch.setattr(codeid, "_PLUGINS", {k: set(v) for k, v in codeid._PLUGINS.items()})
+    code_identity.cache_clear()
     sys.modules.pop(MODULE, None)
     return folder
+
+
+def _restore(monkeypatch):
+    sys.modules.pop(MODULE, None)
+    monkeypatch.undo()
+    code_identity.cache_clear()
 
 
 @pytest.fixture
 def plugin(tmp_path, monkeypatch):
     yield _plugin(tmp_path, monkeypatch, FAMILY)
-    sys.modules.pop(MODULE, None)
+    _restore(monkeypatch)
 
 
 class RubricJudge(FaultServer):
@@ -107,8 +112,17 @@ def test_the_plugin_family_is_built_keyed_and_judged(plugin, tmp_path):
     ctx = RunContext.from_config(cfg)
     state = run_task_stage(ctx, FlowState())
     art = state.tasks["first_words"]
-    key = task_stage_config(cfg, "first_words")
-    assert len(key["plugin_source"]) == 64 and "plugin_source" not in task_stage_config(cfg, "writing_imitation")
+    assert task_stage_config(cfg, "first_words") == {"task": "first_words", "split": cfg.split.model_dump(),
+                                                      "spec": cfg.mixture.tasks["first_words"].model_dump(exclude={"weight"})}
+    # its module is in the code identity of the stages that reach the registry (tasks, eval, ...), not of others:
+    # an edit to it moves the tasks stage's key and leaves the data and merge stages' alone
+    reach, others = ("humanllm.tasks.build", "humanllm.evaluate.runner"), ("humanllm.data.stage", "humanllm.merge.mergekit_merge")
+    before = {m: code_identity(m) for m in reach + others}
+    source = plugin / f"{MODULE}.py"
+    source.write_text(source.read_text().replace("a post's first words", "the first words of a post"))
+    code_identity.cache_clear()
+    after = {m: code_identity(m) for m in reach + others}
+    assert all(after[m] != before[m] for m in reach) and all(after[m] == before[m] for m in others)
     test = load_examples(art, "test")
     assert test and all(e.messages[0]["content"].startswith("Write your post that starts:") for e in test)
     assert "first_words" in judged_tasks() and judged_tasks()[:5] == [
@@ -136,7 +150,7 @@ def test_a_family_without_a_rubric_is_refused_naming_it(tmp_path, monkeypatch):
     with pytest.raises(TypeError, match=r"task family 'first_words' \(humanllm_test_task_plugin.FirstWords\) "
                                         r"declares no judge rubric: set `rubric = "):
         registry.task_names()
-    sys.modules.pop(MODULE, None)
+    _restore(monkeypatch)
 
 
 def test_rubric_none_is_a_declaration_and_a_bad_rubric_is_refused():

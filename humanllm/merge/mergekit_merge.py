@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from humanllm.merge.config import MergeConfig
-from humanllm.merge.methods import get_method, is_builtin
+from humanllm.merge.methods import get_method
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,11 @@ def merge_models(base: str, tuned: str, alpha: float, cfg: MergeConfig, out: Pat
 
 def merge_stage_config(root: Any, alpha: float) -> dict[str, Any]:
     """One merge's key config: method, α, dtype and the config fields the method passes to mergekit (its
-    entry's key fields; the seed is in the key too). A plug-in method's entry is in the key as well."""
+    entry's key fields; the seed is in the key too). A plug-in method's entry is in the stage's code identity
+    (its module, noted by the method table), not here."""
     cfg = root.merge
     entry = get_method(cfg.method)
-    return {"method": cfg.method, "alpha": alpha, "dtype": cfg.dtype, **{f: getattr(cfg, f) for f in entry.key_fields},
-            **({} if is_builtin(entry) else {"definition": entry.definition()})}
+    return {"method": cfg.method, "alpha": alpha, "dtype": cfg.dtype, **{f: getattr(cfg, f) for f in entry.key_fields}}
 
 
 def run_merges(ctx: Any, base_key: str, base_path: str, tuned: Artifact) -> dict[float, Artifact]:

@@ -11,18 +11,20 @@ to mergekit, and which in-memory kernel (if any) computes the same weights. Ever
 - the methods a sweep merges in memory (`humanllm.merge.inmemory.IN_MEMORY_METHODS`).
 
 Adding a method: one entry in `BUILTIN` below and one `conf/merge/<name>.yaml`. Outside this package, a plug-in
-package declares an entry point in the group `humanllm.merge_methods` that loads a `MergeMethod`, a list
-of them, or a module that calls `register_method` when imported; its YAML goes in a config folder added
-with `hydra.searchpath=[file:///path/to/conf]`. A plug-in's entry is part of its merges' stage keys
-(`definition`), since its code is not in the project's code identity.
+module (humanllm.plugins: an entry point in the group `humanllm.plugins`, or HUMANLLM_PLUGINS) calls
+`register_method(MergeMethod(...))` when imported; its YAML goes in a config folder added with
+`hydra.searchpath=[file:///path/to/conf]`. The plug-in module counts in the merge stage's code identity, so
+editing its entry rebuilds its merges.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import sys
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ENTRY_POINT_GROUP = "humanllm.merge_methods"
+from humanllm.plugins import is_plugin, load_plugins, note_plugin_module
+
 # The `merge.*` config fields an entry may pass to mergekit (besides α, which every layout uses).
 CONFIG_PARAMS = ("density", "normalize")
 # Weights computed in memory (humanllm.merge.inmemory), and the mergekit method and layout each reproduces.
@@ -60,10 +62,6 @@ class MergeMethod:
         """The `merge.*` fields this method reads, hence in its stage key (method, α and dtype always are)."""
         return (*self.method_params, *self.model_params)
 
-    def definition(self) -> dict[str, Any]:
-        """What the entry says, for a plug-in's stage key."""
-        return {k: v for k, v in asdict(self).items() if k != "description"}
-
 
 BUILTIN: tuple[MergeMethod, ...] = (
     MergeMethod("linear", "linear", "weighted", fixed={"normalize": False}, in_memory="linear",
@@ -79,7 +77,6 @@ BUILTIN: tuple[MergeMethod, ...] = (
 )
 
 _TABLE: dict[str, MergeMethod] = {}
-_PLUGINS_LOADED = False
 
 
 def _check(entry: MergeMethod) -> None:
@@ -104,34 +101,21 @@ def _check(entry: MergeMethod) -> None:
 
 
 def register_method(entry: MergeMethod) -> MergeMethod:
-    """Add a method to the table (a plug-in module calls this when imported); returns the entry."""
+    """Add a method to the table (a plug-in module calls this when imported); returns the entry. The calling
+    module, when it is a plug-in, counts in the code identity of the stages that reach this table."""
     _check(entry)
     known = _TABLE.get(entry.name)
     if known is not None and known != entry:
         raise ValueError(f"merge method '{entry.name}' registered twice, differently: {known} and {entry}")
     _TABLE[entry.name] = entry
+    caller = sys._getframe(1).f_globals.get("__name__", "")
+    if is_plugin(caller):
+        note_plugin_module(__name__, caller)
     return entry
 
 
 for _entry in BUILTIN:
     register_method(_entry)
-
-
-def load_plugins() -> None:
-    """Register the methods of every installed entry point in the group `humanllm.merge_methods` (once)."""
-    global _PLUGINS_LOADED
-    if _PLUGINS_LOADED:
-        return
-    from importlib.metadata import entry_points
-
-    _PLUGINS_LOADED = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        loaded = ep.load()
-        found = [loaded] if isinstance(loaded, MergeMethod) else loaded if isinstance(loaded, (list, tuple)) else []
-        for entry in found:
-            if not isinstance(entry, MergeMethod):
-                raise TypeError(f"entry point '{ep.name}' ({ep.value}) gives {entry!r}, not a MergeMethod")
-            register_method(entry)
 
 
 def methods() -> dict[str, MergeMethod]:
@@ -150,6 +134,3 @@ def get_method(name: str) -> MergeMethod:
         raise ValueError(f"merge.method: unknown merge method '{name}' (choices: {', '.join(table)})")
     return table[name]
 
-
-def is_builtin(entry: MergeMethod) -> bool:
-    return any(entry == b for b in BUILTIN)

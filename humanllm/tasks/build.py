@@ -16,7 +16,7 @@ from humanllm.io import read_jsonl, write_jsonl
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
 from humanllm.tasks.config import SplitConfig, TaskSpec
-from humanllm.tasks.registry import plugin_source_digest, task_family, validate_params
+from humanllm.tasks.registry import task_family, validate_params
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +111,11 @@ def load_task_inputs(corpus_dir: Path, curated_dir: Path | None) -> TaskInputs:
 
 
 def task_stage_config(cfg: Any, name: str) -> dict[str, Any]:
-    """One task's key config: its spec (not its mixture weight, which only training reads) and the split; for a
-    plug-in family, its module's source digest too."""
+    """One task's key config: its spec (not its mixture weight, which only training reads) and the split. A plug-in
+    family's module is in the stage's code identity (noted by the registry, loaded here), not here."""
+    task_family(name)
     spec = cfg.mixture.tasks[name]
-    plugin = plugin_source_digest(name)
-    return {"task": name, "spec": spec.model_dump(exclude={"weight"}), "split": cfg.split.model_dump(),
-            **({"plugin_source": plugin} if plugin else {})}
+    return {"task": name, "spec": spec.model_dump(exclude={"weight"}), "split": cfg.split.model_dump()}
 
 
 def run_tasks(ctx: Any, corpus: Artifact, curated: Artifact | None = None) -> dict[str, Artifact]:

@@ -1,23 +1,22 @@
 """The task registry: every module in humanllm.tasks.families registers one family by name.
 
-A family outside this package (a plug-in) is a module that registers its family with @register, named by an
-entry point in the group `humanllm.task_families` of an installed package (`[project.entry-points.
-"humanllm.task_families"] my_family = "my_pkg.my_family"`); its YAML goes in a config folder added with
-`hydra.searchpath=[file:///path/to/conf]` (`conf/task/<name>.yaml`). humanllm.codeid follows project modules only,
-so a plug-in module's source digest is in its tasks stage key instead (`plugin_source_digest`).
+A family outside this package is a plug-in module (humanllm.plugins: an entry point in the group
+`humanllm.plugins`, or HUMANLLM_PLUGINS) that registers its family with @register when imported; its YAML goes in
+a config folder added with `hydra.searchpath=[file:///path/to/conf]` (`conf/task/<name>.yaml`). The plug-in module
+counts in the code identity of the stages that reach this registry (the tasks stage among them), so editing it
+rebuilds its tasks.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from pathlib import Path
 from typing import Any
 
+from humanllm.plugins import is_plugin, load_plugins, note_plugin_module
 from humanllm.schema import validate
 from humanllm.tasks.base import TaskFamily
 
-ENTRY_POINT_GROUP = "humanllm.task_families"
 _REGISTRY: dict[str, type[TaskFamily]] = {}
 _LOADED = False
 
@@ -37,20 +36,20 @@ def register(cls: type[TaskFamily]) -> type[TaskFamily]:
     if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
         raise ValueError(f"task family '{cls.name}' registered twice")
     _REGISTRY[cls.name] = cls
+    if is_plugin(cls.__module__):
+        note_plugin_module(__name__, cls.__module__)
     return cls
 
 
 def _load_all() -> None:
+    """Register the families of this package (its modules import this one: loaded by name) and the plug-ins'."""
     global _LOADED
     if _LOADED:
         return
-    from importlib.metadata import entry_points
-
-    pkg = importlib.import_module("humanllm.tasks.families")  # by name: its modules import this one
+    pkg = importlib.import_module("humanllm.tasks.families")
     for mod in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(f"{pkg.__name__}.{mod.name}")
-    for ep in entry_points(group=ENTRY_POINT_GROUP):  # plug-ins: importing the module registers its family
-        ep.load()
+    load_plugins()
     _LOADED = True
 
 
@@ -64,20 +63,6 @@ def task_family(name: str) -> TaskFamily:
     if name not in _REGISTRY:
         raise ValueError(f"unknown task '{name}'. Known tasks: {', '.join(sorted(_REGISTRY))}")
     return _REGISTRY[name]()
-
-
-def plugin_source_digest(name: str) -> str | None:
-    """For a plug-in family (its module is outside humanllm), sha256 of its module's source: part of its tasks
-    stage key, since humanllm.codeid does not follow code outside the project. None for built-in families."""
-    import hashlib
-    import inspect
-    import sys
-
-    module = type(task_family(name)).__module__
-    if module == "humanllm" or module.startswith("humanllm."):
-        return None
-    source = inspect.getsourcefile(sys.modules[module])
-    return hashlib.sha256(Path(source).read_bytes()).hexdigest() if source else None
 
 
 def validate_params(name: str, params: dict[str, Any]) -> Any:

@@ -1,7 +1,8 @@
 """One registry for benchmarks. A benchmark is evals/<name>/ (lm-eval YAMLs + utils.py) plus one module that
-subclasses `Benchmark` and is decorated with `@register`: a module of this package, or one named in the
-HUMANLLM_BENCHMARKS environment variable (dotted module names or .py files, separated by os.pathsep or commas;
-set before humanllm is imported, since the eval config is built from the registry). Everything else is derived
+subclasses `Benchmark` and is decorated with `@register`: a module of this package, or a plug-in (humanllm.plugins:
+an entry point in the group `humanllm.plugins`, or HUMANLLM_PLUGINS, set before humanllm is imported since the
+eval config is built from the registry; a plug-in's module and evals folder count in the eval stage's code
+identity). Everything else is derived
 from what the class declares: the eval config's section and data folder (evaluate/config.py, and the Hydra
 defaults built from it), the missing-data message, the pre-run folder check (config_checks.py), `humanllm fetch`,
 the report's table group (report/tables.py) and the names an experiment layout may list (experiments/spec.py).
@@ -29,16 +30,13 @@ the report's table group (report/tables.py) and the names an experiment layout m
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import os
 import pkgutil
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from humanllm.codeid import note_plugin
+from humanllm.plugins import is_plugin, load_plugins, note_plugin_module
 from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing, missing_data
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.contamination import BenchmarkText
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
     from humanllm.schema import StrictModel
 
 _REGISTRY: dict[str, "Benchmark"] = {}
-PLUGINS_ENV = "HUMANLLM_BENCHMARKS"
 TABLE_GROUPS = {"social": "social benchmarks", "general": "general reasoning (forgetting)"}
 FETCH_COMMANDS = ("benchmarks", "general")
 
@@ -177,45 +174,20 @@ def register(cls: type[Benchmark]) -> type[Benchmark]:
     if "enabled" not in cls.settings.model_fields:
         raise TypeError(f"benchmark {cls.name}: its settings model {cls.settings.__name__} has no `enabled` field")
     _REGISTRY[cls.name] = cls()
+    if is_plugin(cls.__module__):  # its module and its lm-eval folder count in the eval stage's code identity
+        data = [] if cls.evals_path is None else \
+            sorted(p for p in Path(cls.evals_path).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        note_plugin_module(__name__, cls.__module__, data)
     return cls
 
 
-def plugin_modules() -> list[str]:
-    """The entries of HUMANLLM_BENCHMARKS: dotted module names or paths of .py files."""
-    raw = os.environ.get(PLUGINS_ENV, "")
-    return [p.strip() for p in re.split(rf"[,{re.escape(os.pathsep)}]", raw) if p.strip()]
-
-
-def _load_plugin(entry: str) -> None:
-    if not entry.endswith(".py"):
-        importlib.import_module(entry)
-        return
-    path = Path(entry).expanduser().resolve()
-    name = f"humanllm_benchmark_plugin_{re.sub(r'[^A-Za-z0-9_]', '_', path.stem)}"
-    if name in sys.modules:
-        return
-    if not path.is_file():
-        raise FileNotFoundError(f"{PLUGINS_ENV}: no benchmark module at {path}")
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[name] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-
-
 def benchmarks() -> dict[str, Benchmark]:
-    """Every registered benchmark, in config order (importing this package's modules and the plug-ins named in
-    HUMANLLM_BENCHMARKS registers them)."""
+    """Every registered benchmark, in config order (importing this package's modules and the plug-ins
+    registers them)."""
     package = importlib.import_module("humanllm.evaluate.benchmarks")
     for mod in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{mod.name}")
-    for entry in plugin_modules():
-        _load_plugin(entry)
-    for bench in _REGISTRY.values():
-        module = sys.modules[type(bench).__module__]
-        if not module.__name__.startswith("humanllm.") and getattr(module, "__file__", None):
-            data = sorted(p for p in Path(bench.evals_path).rglob("*") if p.is_file() and "__pycache__" not in p.parts) \
-                if bench.evals_path is not None else []
-            note_plugin(__name__, [Path(module.__file__), *data])
+    load_plugins()
     return dict(sorted(_REGISTRY.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 
