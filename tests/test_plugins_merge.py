@@ -12,12 +12,12 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+from humanllm import codeid, plugins
 from humanllm.cli import build_parser
+from humanllm.codeid import code_identity, producer_identity
 from humanllm.config import load_config
 from humanllm.merge import methods as table
 from humanllm.merge.inmemory import IN_MEMORY_METHODS, merged_tensor
-from humanllm import codeid, plugins
-from humanllm.codeid import code_identity, producer_identity
 from humanllm.merge.mergekit_merge import merge_models, merge_stage_config, run_merges
 from humanllm.pipeline.context import RunContext
 from humanllm.schema import ConfigError

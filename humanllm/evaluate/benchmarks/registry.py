@@ -36,11 +36,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from humanllm.plugins import is_plugin, load_plugins, note_plugin_module
 from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing, missing_data
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.contamination import BenchmarkText
 from humanllm.paths import evals_dir
+from humanllm.plugins import is_plugin, load_plugins, note_plugin_module
 
 if TYPE_CHECKING:
     import pandas as pd
