@@ -15,7 +15,7 @@ imported stops the run with an error naming its entry point or the variable. A r
 plug-ins that registered with it (`note_plugin_module`) in the code identity (humanllm.codeid.note_plugin), so an edit to a
 plug-in rebuilds exactly the stages whose code reaches that registry.
 
-HUMANLLM_BENCHMARKS (the benchmarks' own variable before this rule) is still read, with a DeprecationWarning.
+HUMANLLM_BENCHMARKS (the benchmarks' own variable before this rule) is still read, with a FutureWarning (shown by default, unlike DeprecationWarning).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from humanllm.codeid import note_plugin
 
 ENTRY_POINT_GROUP = "humanllm.plugins"
 ENV = "HUMANLLM_PLUGINS"
-DEPRECATED_ENV = ("HUMANLLM_BENCHMARKS",)  # read like HUMANLLM_PLUGINS, with a DeprecationWarning
+DEPRECATED_ENV = ("HUMANLLM_BENCHMARKS",)  # read like HUMANLLM_PLUGINS, with a FutureWarning
 PACKAGE = "humanllm"
 
 _loaded: list[str] | None = None  # the modules imported, once `load_plugins()` has run
@@ -53,7 +53,7 @@ def env_entries() -> list[tuple[str, str]]:
         entries = [p.strip() for p in re.split(rf"[,{re.escape(os.pathsep)}]", raw) if p.strip()]
         if entries and var != ENV:
             warnings.warn(f"{var} is deprecated: name plug-in modules in {ENV} (every kind of plug-in)",
-                          DeprecationWarning, stacklevel=3)
+                          FutureWarning, stacklevel=3)
         out += [(var, e) for e in entries]
     return out
 

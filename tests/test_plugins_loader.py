@@ -1,7 +1,7 @@
 """The one rule for plug-ins (humanllm.plugins): modules named by entry points in the group `humanllm.plugins` and in
 HUMANLLM_PLUGINS (module names or .py paths, separated by os.pathsep or commas) are imported once; one that
 cannot be imported stops with an error naming where it was named; HUMANLLM_BENCHMARKS is still read, with a
-DeprecationWarning. The registries' use of it is in tests/test_plugins_{benchmark,merge,tasks}.py."""
+FutureWarning. The registries' use of it is in tests/test_plugins_{benchmark,merge,tasks}.py."""
 
 from __future__ import annotations
 
@@ -91,6 +91,6 @@ def test_an_error_in_the_plugins_own_code_keeps_its_type_and_says_which_plugin(f
 def test_the_old_benchmarks_variable_still_loads_with_a_deprecation_warning(folder, monkeypatch):
     plugin(folder, "humanllm_test_loader_old")
     monkeypatch.setenv("HUMANLLM_BENCHMARKS", "humanllm_test_loader_old")
-    with pytest.warns(DeprecationWarning, match="HUMANLLM_BENCHMARKS is deprecated: name plug-in modules in HUMANLLM_PLUGINS"):
+    with pytest.warns(FutureWarning, match="HUMANLLM_BENCHMARKS is deprecated: name plug-in modules in HUMANLLM_PLUGINS"):
         assert plugins.load_plugins() == ["humanllm_test_loader_old"]
     assert imported() == ["humanllm_test_loader_old"]
