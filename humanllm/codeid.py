@@ -22,8 +22,15 @@ PACKAGE = "humanllm"
 _DOTTED = re.compile(rf"{PACKAGE}(?:\.[A-Za-z_]\w*)+")  # a module's full name (not "humanllm." or a sentence)
 ROOT = Path(__file__).resolve().parent
 # Orchestration, storage and logging only: they decide where and whether, never what is written.
-NOT_OUTPUT = ("humanllm.pipeline", "humanllm.cli", "humanllm.store", "humanllm.tracking", "humanllm.config",
-              "humanllm.codeid", "humanllm.sweep")
+NOT_OUTPUT = (
+    "humanllm.pipeline",
+    "humanllm.cli",
+    "humanllm.store",
+    "humanllm.tracking",
+    "humanllm.config",
+    "humanllm.codeid",
+    "humanllm.sweep",
+)
 DATA_TREES = {"evals_dir": ROOT.parent / "evals"}  # imported name → non-Python files it reads
 
 
@@ -39,7 +46,7 @@ def _excluded(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in NOT_OUTPUT)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _imports(module: str) -> tuple[frozenset[str], frozenset[str]]:
     """(project modules, imported names) of one module, from its syntax tree."""
     path = _module_file(module)
@@ -49,8 +56,9 @@ def _imports(module: str) -> tuple[frozenset[str], frozenset[str]]:
     is_pkg = path.name == "__init__.py"
     mods: set[str] = set()
     names: set[str] = set()
-    scans_packages = any(isinstance(n, ast.Attribute) and n.attr in ("iter_modules", "walk_packages")
-                         for n in ast.walk(tree))
+    scans_packages = any(
+        isinstance(n, ast.Attribute) and n.attr in ("iter_modules", "walk_packages") for n in ast.walk(tree)
+    )
 
     def add(name: str) -> None:
         """A module imported by name; a scanned plug-in package brings every module in it."""
@@ -64,8 +72,12 @@ def _imports(module: str) -> tuple[frozenset[str], frozenset[str]]:
             for alias in node.names:
                 if alias.name.split(".")[0] == PACKAGE:
                     add(alias.name)
-        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and _DOTTED.fullmatch(node.value)
-              and _module_file(node.value) is not None):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _DOTTED.fullmatch(node.value)
+            and _module_file(node.value) is not None
+        ):
             add(node.value)  # a module loaded by its name, e.g. importlib.import_module("humanllm.x")
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
@@ -85,7 +97,7 @@ def _imports(module: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(m for m in mods | parents if _module_file(m) is not None), frozenset(names)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def module_closure(entry: str) -> tuple[str, ...]:
     """Every project module reachable from `entry` by imports, minus orchestration-only modules."""
     seen: set[str] = set()
@@ -123,7 +135,7 @@ def _code_of(path: Path) -> bytes:
     return ast.dump(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))).encode()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def code_identity(entry: str) -> str:
     """sha256 (16 hex) over the code of the modules reachable from `entry` (plus the data trees they read,
     and the plug-ins loaded by a registry among them)."""

@@ -5,8 +5,9 @@ Nothing heavy is imported: a bad key or value fails in well under a second, nami
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from pydantic import Field
 
@@ -107,7 +108,7 @@ def _explain_list_key(overrides: list[str], conf: Path) -> str | None:
         if not sep or "." not in key:
             continue
         try:
-            node: Any = _compose_plain(overrides[:i] + overrides[i + 1:], conf)
+            node: Any = _compose_plain(overrides[:i] + overrides[i + 1 :], conf)
         except Exception:  # another override is the problem; it is checked in its own turn
             continue
         parts = key.split(".")
@@ -135,12 +136,17 @@ def _list_shape(key: str, entries: list[Any], override: str, name: str) -> str:
     first = entries[0] if entries else None
     field = next(iter(first), "<field>") if isinstance(first, dict) else "<field>"
     example = _as_override_value(first) if first is not None else "..."
-    problem = (f"has no entry {name} (indexes 0 to {len(entries) - 1})" if name.isdigit()
-               else f"is not a mapping, so there is no {name!r} in it")
-    return (f"{key}: is a list of {len(entries)} entries; `{override}`: it {problem}\n"
-            f"expected shape: {key}=[{example}, ...] (one entry each)\n"
-            f"set one entry's field by its index: {key}.0.{field}=..., "
-            f"or the whole list: '{key}=[{example}]'")
+    problem = (
+        f"has no entry {name} (indexes 0 to {len(entries) - 1})"
+        if name.isdigit()
+        else f"is not a mapping, so there is no {name!r} in it"
+    )
+    return (
+        f"{key}: is a list of {len(entries)} entries; `{override}`: it {problem}\n"
+        f"expected shape: {key}=[{example}, ...] (one entry each)\n"
+        f"set one entry's field by its index: {key}.0.{field}=..., "
+        f"or the whole list: '{key}=[{example}]'"
+    )
 
 
 def _options(conf: Path, group: str) -> list[str]:

@@ -38,7 +38,9 @@ DEPRECATED_ENV = ("HUMANLLM_BENCHMARKS",)  # read like HUMANLLM_PLUGINS, with a 
 PACKAGE = "humanllm"
 
 _loaded: list[str] | None = None  # the modules imported, once `load_plugins()` has run
-_loading = False  # `load_plugins()` is importing (a plug-in that asks a registry while it is imported gets no second pass)
+_loading = (
+    False  # `load_plugins()` is importing (a plug-in that asks a registry while it is imported gets no second pass)
+)
 
 
 class PluginError(ImportError):
@@ -52,8 +54,11 @@ def env_entries() -> list[tuple[str, str]]:
         raw = os.environ.get(var, "")
         entries = [p.strip() for p in re.split(rf"[,{re.escape(os.pathsep)}]", raw) if p.strip()]
         if entries and var != ENV:
-            warnings.warn(f"{var} is deprecated: name plug-in modules in {ENV} (every kind of plug-in)",
-                          FutureWarning, stacklevel=3)
+            warnings.warn(
+                f"{var} is deprecated: name plug-in modules in {ENV} (every kind of plug-in)",
+                FutureWarning,
+                stacklevel=3,
+            )
         out += [(var, e) for e in entries]
     return out
 
@@ -106,8 +111,12 @@ def load_plugins() -> list[str]:
         names = []
         for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name, e.value)):
             dist = getattr(getattr(ep, "dist", None), "name", None) or "an installed package"
-            names.append(_import(ep.value.split(":")[0].strip(),
-                                 f"entry point '{ep.name} = {ep.value}' (group {ENTRY_POINT_GROUP}, {dist})"))
+            names.append(
+                _import(
+                    ep.value.split(":")[0].strip(),
+                    f"entry point '{ep.name} = {ep.value}' (group {ENTRY_POINT_GROUP}, {dist})",
+                )
+            )
         for var, entry in env_entries():
             names.append(_import(entry, var))
         _loaded = names

@@ -17,11 +17,12 @@ import shutil
 import socket
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from humanllm.io import read_json, stable_hash, write_json
 
@@ -29,8 +30,20 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 TRACKED_PACKAGES = (
-    "humanllm", "torch", "transformers", "tokenizers", "peft", "trl", "accelerate", "datasets",
-    "mergekit", "lm_eval", "hydra-core", "optuna", "wandb", "pandas",
+    "humanllm",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "peft",
+    "trl",
+    "accelerate",
+    "datasets",
+    "mergekit",
+    "lm_eval",
+    "hydra-core",
+    "optuna",
+    "wandb",
+    "pandas",
 )
 
 

@@ -27,11 +27,15 @@ def main() -> int:
     report = run_chaos(args.out, args.kill_points, args.seed, args.work)
     for p in report["kill_points"]:
         status = "ok  " if p["passed"] else "FAIL"
-        print(f"{status} #{p['index']:02d} target {p['target_phase']:<7} killed during {p.get('killed_during', '-'):<30} "
-              f"after {p['delay_s']:>6.2f}s; half-written folders left: {len(p['half_written_at_kill'])}"
-              + ("" if p["passed"] else f"  {p['problems']}"))
-    print(f"chaos: {report['passed_points']}/{len(report['kill_points'])} kill points passed "
-          f"(phases killed: {', '.join(report['phases_killed'])}) in {report['wall_s']:.0f}s → {args.out}/chaos.json")
+        print(
+            f"{status} #{p['index']:02d} target {p['target_phase']:<7} killed during {p.get('killed_during', '-'):<30} "
+            f"after {p['delay_s']:>6.2f}s; half-written folders left: {len(p['half_written_at_kill'])}"
+            + ("" if p["passed"] else f"  {p['problems']}")
+        )
+    print(
+        f"chaos: {report['passed_points']}/{len(report['kill_points'])} kill points passed "
+        f"(phases killed: {', '.join(report['phases_killed'])}) in {report['wall_s']:.0f}s → {args.out}/chaos.json"
+    )
     return 0 if report["passed"] else 1
 
 

@@ -40,8 +40,10 @@ def postgres_url():
     script = Path(__file__).resolve().parents[1] / "scripts" / "postgres.sh"
     proc = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
-        pytest.fail(f"PostgreSQL could not be started by scripts/postgres.sh (exit {proc.returncode}):\n"
-                    f"{proc.stderr[-3000:]}", pytrace=False)
+        pytest.fail(
+            f"PostgreSQL could not be started by scripts/postgres.sh (exit {proc.returncode}):\n{proc.stderr[-3000:]}",
+            pytrace=False,
+        )
     return proc.stdout.strip().splitlines()[-1]
 
 

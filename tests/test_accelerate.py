@@ -18,8 +18,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "conf" / "accelerate"
-OVERRIDES = ["experiment=tiny", "tracker=none", "progress=false", "train.max_steps=4", "train.per_device_batch_size=2",
-             "train.logging_steps=1"]
+OVERRIDES = [
+    "experiment=tiny",
+    "tracker=none",
+    "progress=false",
+    "train.max_steps=4",
+    "train.per_device_batch_size=2",
+    "train.logging_steps=1",
+]
 
 
 def launch_args(config_file: Path):
@@ -27,8 +33,9 @@ def launch_args(config_file: Path):
     from accelerate.commands.launch import _validate_launch_command, launch_command_parser
     from accelerate.utils.launch import prepare_deepspeed_cmd_env, prepare_multi_gpu_env
 
-    args, defaults, _ = _validate_launch_command(launch_command_parser().parse_args(["--config_file", str(config_file),
-                                                                                     "train.py"]))
+    args, defaults, _ = _validate_launch_command(
+        launch_command_parser().parse_args(["--config_file", str(config_file), "train.py"])
+    )
     env: dict[str, str] = {}
     if args.use_deepspeed:
         args.deepspeed_fields_from_accelerate_config = ",".join(defaults.deepspeed_config)
@@ -46,7 +53,9 @@ def test_every_config_parses():
         assert args.num_processes >= 1, f
     args, env = launch_args(CONFIGS / "gpu_8_zero3.yaml")
     assert args.use_deepspeed and args.num_processes == 8 and args.zero_stage == 3 and args.mixed_precision == "bf16"
-    assert env["ACCELERATE_DEEPSPEED_ZERO_STAGE"] == "3" and env["ACCELERATE_DEEPSPEED_ZERO3_SAVE_16BIT_MODEL"] == "true"
+    assert (
+        env["ACCELERATE_DEEPSPEED_ZERO_STAGE"] == "3" and env["ACCELERATE_DEEPSPEED_ZERO3_SAVE_16BIT_MODEL"] == "true"
+    )
     args, env = launch_args(CONFIGS / "gpu_8_fsdp.yaml")
     assert args.use_fsdp and args.num_processes == 8
     os_env = dict(os.environ)
@@ -68,17 +77,19 @@ def test_every_config_parses():
 def prebuilt(tmp_path_factory):
     """Corpus, tasks and the tiny base model in a fresh store, so the ranks only train."""
     from humanllm.config import load_config
+    from humanllm.models.registry import resolve_base_model
     from humanllm.pipeline.context import RunContext
     from humanllm.pipeline.flow import FlowState, run_task_stage
-    from humanllm.models.registry import resolve_base_model
 
     tmp = tmp_path_factory.mktemp("accelerate")
     cfg = load_config([*OVERRIDES, f"paths.artifacts={tmp / 'artifacts'}", f"paths.results={tmp / 'results'}"])
     ctx = RunContext.from_config(cfg)
     state = run_task_stage(ctx, FlowState())
     base = resolve_base_model(ctx, cfg.model)
-    inputs = {"tasks": {name: art.key for name, art in state.tasks.items()},
-              "base": {"name": base.name, "location": base.location, "key": base.key}}
+    inputs = {
+        "tasks": {name: art.key for name, art in state.tasks.items()},
+        "base": {"name": base.name, "location": base.location, "key": base.key},
+    }
     (tmp / "inputs.json").write_text(json.dumps(inputs))
     return tmp
 
@@ -87,9 +98,23 @@ def test_two_process_cpu_training(prebuilt):
     out = prebuilt / "ranks"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
-        [str(Path(sys.executable).with_name("accelerate")), "launch", "--config_file", str(CONFIGS / "cpu_2proc.yaml"),
-         "--num_processes", "2", __file__, str(prebuilt), str(out)],
-        env=env, cwd=prebuilt, capture_output=True, text=True, timeout=900)
+        [
+            str(Path(sys.executable).with_name("accelerate")),
+            "launch",
+            "--config_file",
+            str(CONFIGS / "cpu_2proc.yaml"),
+            "--num_processes",
+            "2",
+            __file__,
+            str(prebuilt),
+            str(out),
+        ],
+        env=env,
+        cwd=prebuilt,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     ranks = [json.loads((out / f"rank{r}.json").read_text()) for r in (0, 1)]
     assert [r["rank"] for r in ranks] == [0, 1] and {r["world_size"] for r in ranks} == {2}
@@ -98,14 +123,20 @@ def test_two_process_cpu_training(prebuilt):
     assert ranks[0]["weights_sha256"] == ranks[1]["weights_sha256"], "DDP ranks ended with different weights"
     assert [r["saved"] for r in ranks] == [True, False], "only rank 0 writes the model"
     assert ranks[0]["saved_sha256"] != ranks[0]["base_sha256"], "training changed nothing"
-    print(f"\n2-process CPU training (gloo): {ranks[0]['counts']['steps']} steps, "
-          f"loss {ranks[0]['counts']['first_logged_loss']} → {ranks[0]['counts']['last_logged_loss']}")
+    print(
+        f"\n2-process CPU training (gloo): {ranks[0]['counts']['steps']} steps, "
+        f"loss {ranks[0]['counts']['first_logged_loss']} → {ranks[0]['counts']['last_logged_loss']}"
+    )
 
 
 def _weights_sha256(folder_or_tensors) -> str:
     from safetensors.torch import load_file
 
-    tensors = folder_or_tensors if isinstance(folder_or_tensors, dict) else load_file(str(folder_or_tensors / "model.safetensors"))
+    tensors = (
+        folder_or_tensors
+        if isinstance(folder_or_tensors, dict)
+        else load_file(str(folder_or_tensors / "model.safetensors"))
+    )
     digest = hashlib.sha256()
     for name in sorted(tensors):
         digest.update(name.encode())
@@ -139,9 +170,15 @@ def rank_main(prebuilt: str, out: str) -> None:
     trl.SFTTrainer.__init__ = lambda self, *a, **k: (init(self, *a, **k), trainers.append(self))[0]
     train_sft(ctx, base, tasks, bctx)
     weights = {k: v.detach().cpu() for k, v in trainers[0].model.state_dict().items()}
-    result = {"rank": state.process_index, "world_size": state.num_processes, "backend": dist.get_backend(),
-              "counts": bctx.counts, "weights_sha256": _weights_sha256(weights),
-              "saved": (bctx.path / "model.safetensors").is_file(), "base_sha256": _weights_sha256(Path(base.location))}
+    result = {
+        "rank": state.process_index,
+        "world_size": state.num_processes,
+        "backend": dist.get_backend(),
+        "counts": bctx.counts,
+        "weights_sha256": _weights_sha256(weights),
+        "saved": (bctx.path / "model.safetensors").is_file(),
+        "base_sha256": _weights_sha256(Path(base.location)),
+    }
     if result["saved"]:
         result["saved_sha256"] = _weights_sha256(bctx.path)
     (Path(out) / f"rank{state.process_index}.json").write_text(json.dumps(result, default=str))

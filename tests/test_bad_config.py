@@ -26,22 +26,45 @@ BAD_CONFIGS = [
     ("out of range", ["train.warmup_ratio=1.5"], "train.warmup_ratio", "less than or equal to 1"),
     ("slerp ratio out of range", ["merge=slerp", "merge.ratios=[0.5,1.5]"], "merge.ratios", "outside [0, 1]"),
     ("duplicate merge ratios", ["merge.ratios=[0.5,0.5]"], "merge.ratios", "duplicate"),
-    ("a key instead of its variable name", ["llm=openai", "llm.api_key_env=sk-live-abc123"], "llm",
-     "NAME of an environment variable"),
-    ("full fine-tuning at a LoRA learning rate", ["train=full", "train.learning_rate=0.01"], "train",
-     "far too high"),
+    (
+        "a key instead of its variable name",
+        ["llm=openai", "llm.api_key_env=sk-live-abc123"],
+        "llm",
+        "NAME of an environment variable",
+    ),
+    ("full fine-tuning at a LoRA learning rate", ["train=full", "train.learning_rate=0.01"], "train", "far too high"),
     ("no data source", ["data.sample=null"], "data.sources", "no platform has a path"),
-    ("curated tasks with synthesis=raw", ["mixture=all_six", "synthesis=raw"], "mixture.tasks.profile_generation",
-     "synthesis=raw"),
-    ("remote LLM without a key variable", ["synthesis=structured", "llm=openai", "llm.api_key_env=null"],
-     "llm.api_key_env", "needs an API key"),
-    ("key variable not set", ["synthesis=structured", "llm=openai", f"llm.api_key_env={MISSING_KEY_ENV}"],
-     "llm.api_key_env", f"{MISSING_KEY_ENV} is not set"),
+    (
+        "curated tasks with synthesis=raw",
+        ["mixture=all_six", "synthesis=raw"],
+        "mixture.tasks.profile_generation",
+        "synthesis=raw",
+    ),
+    (
+        "remote LLM without a key variable",
+        ["synthesis=structured", "llm=openai", "llm.api_key_env=null"],
+        "llm.api_key_env",
+        "needs an API key",
+    ),
+    (
+        "key variable not set",
+        ["synthesis=structured", "llm=openai", f"llm.api_key_env={MISSING_KEY_ENV}"],
+        "llm.api_key_env",
+        f"{MISSING_KEY_ENV} is not set",
+    ),
     ("social benchmarks without data", ["eval=social"], "eval.data.motivebench", "humanllm fetch benchmarks"),
-    ("benchmark folder missing", ["eval=social", "eval.data.motivebench=/nonexistent/MotiveBench",
-                                  "eval.tombench.enabled=false"], "eval.data.motivebench", "no folder at"),
-    ("curation on platforms the data lacks", ["synthesis=structured", "data.sample.platforms=[reddit]",
-                                              "synthesis.platforms=[amazon]"], "synthesis.platforms", "no platform"),
+    (
+        "benchmark folder missing",
+        ["eval=social", "eval.data.motivebench=/nonexistent/MotiveBench", "eval.tombench.enabled=false"],
+        "eval.data.motivebench",
+        "no folder at",
+    ),
+    (
+        "curation on platforms the data lacks",
+        ["synthesis=structured", "data.sample.platforms=[reddit]", "synthesis.platforms=[amazon]"],
+        "synthesis.platforms",
+        "no platform",
+    ),
     ("vLLM evaluation on CPU", ["eval.backend=vllm", "eval.device=cpu"], "eval.backend", "needs a GPU"),
     ("bf16 training of a float16 model", ["model.dtype=float16", "train.bf16=true"], "train.bf16", "bf16"),
 ]
@@ -67,8 +90,10 @@ def test_every_kind_is_rejected_naming_the_key(capsys):
         assert f"{key}" in message and fragment in message, (kind, message)
         rows.append((kind, key, seconds))
     with capsys.disabled():
-        print(f"\nbad configs rejected, each naming its key: {len(rows)}/{len(BAD_CONFIGS)} kinds; "
-              f"slowest {max(s for *_, s in rows):.2f} s (compose + validate + pre-flight)")
+        print(
+            f"\nbad configs rejected, each naming its key: {len(rows)}/{len(BAD_CONFIGS)} kinds; "
+            f"slowest {max(s for *_, s in rows):.2f} s (compose + validate + pre-flight)"
+        )
         for kind, key, seconds in rows:
             print(f"  {seconds:6.2f} s  {key:<34} {kind}")
     assert len({kind for kind, *_ in BAD_CONFIGS}) >= 10
@@ -83,14 +108,34 @@ def test_good_neighbours_of_the_cross_group_cases_pass(monkeypatch):
     load_config(["mixture=all_six"])  # composes alone: the contradiction is a pre-flight finding
 
 
-@pytest.mark.parametrize("case", [c for c in BAD_CONFIGS if c[0] in {
-    "curated tasks with synthesis=raw", "key variable not set", "social benchmarks without data"}], ids=lambda c: c[0])
+@pytest.mark.parametrize(
+    "case",
+    [
+        c
+        for c in BAD_CONFIGS
+        if c[0] in {"curated tasks with synthesis=raw", "key variable not set", "social benchmarks without data"}
+    ],
+    ids=lambda c: c[0],
+)
 def test_cli_stops_before_any_stage(case, tmp_path):
-    kind, overrides, key, fragment = case
+    _kind, overrides, key, fragment = case
     store = tmp_path / "artifacts"
     env = {k: v for k, v in os.environ.items() if k != MISSING_KEY_ENV}
-    proc = subprocess.run([sys.executable, "-m", "humanllm.cli", "pipeline", *overrides, f"paths.artifacts={store}",
-                           f"paths.results={tmp_path / 'results'}"], env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "humanllm.cli",
+            "pipeline",
+            *overrides,
+            f"paths.artifacts={store}",
+            f"paths.results={tmp_path / 'results'}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "config error" in proc.stderr and key in proc.stderr and fragment in proc.stderr
     assert not store.exists() and not (tmp_path / "results").exists()

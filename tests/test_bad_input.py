@@ -10,8 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from humanllm.data.build import build_corpus
-from humanllm.data.config import (AmazonCategory, BloggerSource, DataConfig, RedditSource, SourcesConfig,
-                                  TwitterSource)
+from humanllm.data.config import AmazonCategory, BloggerSource, DataConfig, RedditSource, SourcesConfig, TwitterSource
 from humanllm.data.records import Corpus
 from humanllm.io import read_jsonl
 
@@ -39,22 +38,48 @@ class Plant:
 
 
 def sub(i: int, **kw) -> dict:
-    return {"id": f"s{i}", "author": "gardener_gil", "title": f"Bench rebuild part {i}", "selftext": LONG,
-            "created_utc": 1_546_300_800 + i, "score": 5, "num_comments": 3, "is_self": True, "distinguished": None} | kw
+    return {
+        "id": f"s{i}",
+        "author": "gardener_gil",
+        "title": f"Bench rebuild part {i}",
+        "selftext": LONG,
+        "created_utc": 1_546_300_800 + i,
+        "score": 5,
+        "num_comments": 3,
+        "is_self": True,
+        "distinguished": None,
+    } | kw
 
 
 def com(i: int, **kw) -> dict:
-    return {"id": f"c{i}", "author": "gardener_gil", "body": LONG, "link_id": "t3_s1", "parent_id": "t3_s1",
-            "created_utc": 1_546_400_000 + i, "score": 2} | kw
+    return {
+        "id": f"c{i}",
+        "author": "gardener_gil",
+        "body": LONG,
+        "link_id": "t3_s1",
+        "parent_id": "t3_s1",
+        "created_utc": 1_546_400_000 + i,
+        "score": 2,
+    } | kw
 
 
 def plant_reddit(p: Plant) -> None:
     s, c = "reddit/submissions.jsonl", "reddit/comments.jsonl"
     for i in range(1, 4):
         p.line(s, sub(i))
-    p.line(s, (json.dumps(sub(4, selftext=LONG + " Caf\u00e9 \u2013 done."), ensure_ascii=False) + "\n").encode("cp1252"))
-    p.line(s, sub(5, selftext="zero\u200bwidth\u200c and\x07 control\x00 chars. " + LONG, extra_field={"a": 1},
-                  score="12", created_utc="1546300805.0"))
+    p.line(
+        s, (json.dumps(sub(4, selftext=LONG + " Caf\u00e9 \u2013 done."), ensure_ascii=False) + "\n").encode("cp1252")
+    )
+    p.line(
+        s,
+        sub(
+            5,
+            selftext="zero\u200bwidth\u200c and\x07 control\x00 chars. " + LONG,
+            extra_field={"a": 1},
+            score="12",
+            created_utc="1546300805.0",
+        ),
+    )
     p.line(s, sub(6, selftext="<b>bold</b> &amp;amp; <i>html</i><br/>" + LONG, id="t3_s6"))
     p.line(s, b'{"id": "s7", "author": "gardener_gil", "title": "cut off\n', "truncated JSON line", "malformed_json")
     p.line(s, b"\n")
@@ -86,29 +111,63 @@ def plant_twitter(p: Plant) -> None:
     t, u = "twitter/tweets.csv", "twitter/users.jsonl"
     p.line(t, row(cols))
     for i in range(3):
-        p.line(t, row(["runner_rae", f"{100 + i}", LONG + f" Mile {i}.", 1, 2, 3, 0, f"2022-01-0{i + 1} 10:00:00+00:00"]))
-    p.line(t, row(["runner_rae", "200", LONG, 1, 2, "many", 0, "2022-02-01 10:00:00+00:00"]), "string where a number belongs",
-           "bad_number")
-    p.line(t, row(["runner_rae", "201", LONG, 1, 2, 3, 0, "2099-01-01 00:00:00+00:00"]), "future timestamp",
-           "future_timestamp")
+        p.line(
+            t, row(["runner_rae", f"{100 + i}", LONG + f" Mile {i}.", 1, 2, 3, 0, f"2022-01-0{i + 1} 10:00:00+00:00"])
+        )
+    p.line(
+        t,
+        row(["runner_rae", "200", LONG, 1, 2, "many", 0, "2022-02-01 10:00:00+00:00"]),
+        "string where a number belongs",
+        "bad_number",
+    )
+    p.line(
+        t,
+        row(["runner_rae", "201", LONG, 1, 2, 3, 0, "2099-01-01 00:00:00+00:00"]),
+        "future timestamp",
+        "future_timestamp",
+    )
     p.line(t, row(["runner_rae", "202", LONG, 1, 2, 3, 0, "31/31/2022"]), "malformed timestamp", "bad_timestamp")
     p.line(t, b"runner_rae,203\n", "CSV row with missing columns", "bad_row")
     p.line(t, row(["", "204", LONG, 1, 2, 3, 0, "2022-03-01 10:00:00+00:00"]), "empty user name", "missing_field")
-    p.line(u, {"user": "runner_rae", "id": "9", "verified": False, "followers": "250", "description": "Runner.",
-               "location": "Leeds", "unknown_field": [1]})
+    p.line(
+        u,
+        {
+            "user": "runner_rae",
+            "id": "9",
+            "verified": False,
+            "followers": "250",
+            "description": "Runner.",
+            "location": "Leeds",
+            "unknown_field": [1],
+        },
+    )
     p.line(u, {"user": "", "id": "10", "followers": 1}, "empty user name", "missing_field")
     p.line(u, {"user": "odd_one", "followers": {"n": 3}}, "wrong type (object as number)", "bad_number")
 
 
 def plant_blogger(p: Plant) -> None:
     good = "blogger/blogs/1234.female.25.Arts.Leo.xml"
-    p.line(good, b"<Blog>\n<date>14,May,2004</date>\n<post>\n" + (LONG + " Caf\xe9 time.").encode("cp1252")
-           + b"\n</post>\n<date>15,May,2004</date>\n<post>\n" + LONG.encode() + b" & more\n</post>\n")
-    p.line(good, b"<date>16,May,2004</date>\n<post>\nthis post is never closed\n", "broken XML (unterminated <post>)",
-           "unterminated_post")
+    p.line(
+        good,
+        b"<Blog>\n<date>14,May,2004</date>\n<post>\n"
+        + (LONG + " Caf\xe9 time.").encode("cp1252")
+        + b"\n</post>\n<date>15,May,2004</date>\n<post>\n"
+        + LONG.encode()
+        + b" & more\n</post>\n",
+    )
+    p.line(
+        good,
+        b"<date>16,May,2004</date>\n<post>\nthis post is never closed\n",
+        "broken XML (unterminated <post>)",
+        "unterminated_post",
+    )
     p.line("blogger/blogs/55.male.30.Tech.Aries.xml", b"<Blog>\n</Blog>\n", "empty user (no posts)", "no_posts")
-    p.line("blogger/blogs/not_a_blog_name.xml", b"<Blog><date>1,May,2004</date><post>" + LONG.encode() + b"</post>",
-           "bad file name (no user attributes)", "bad_filename")
+    p.line(
+        "blogger/blogs/not_a_blog_name.xml",
+        b"<Blog><date>1,May,2004</date><post>" + LONG.encode() + b"</post>",
+        "bad file name (no user attributes)",
+        "bad_filename",
+    )
     # blogger failures are located by the file line of the <post> tag (None: the whole file)
     for i, line in zip(range(len(p.expected) - 3, len(p.expected)), (11, None, 1)):
         p.expected[i] = (*p.expected[i][:2], line, p.expected[i][3])
@@ -121,8 +180,17 @@ def plant_amazon(p: Plant) -> None:
     p.line(m, b'{"parent_asin": "B3", "title": \n', "truncated JSON line", "malformed_json")
 
     def rev(i: int, **kw) -> dict:
-        return {"rating": 5.0, "title": "Nice", "text": LONG, "asin": "B1", "parent_asin": "B1", "user_id": "AREADER",
-                "timestamp": 1_600_000_000_000 + i, "helpful_vote": 0, "verified_purchase": True} | kw
+        return {
+            "rating": 5.0,
+            "title": "Nice",
+            "text": LONG,
+            "asin": "B1",
+            "parent_asin": "B1",
+            "user_id": "AREADER",
+            "timestamp": 1_600_000_000_000 + i,
+            "helpful_vote": 0,
+            "verified_purchase": True,
+        } | kw
 
     p.line(r, rev(1))
     p.line(r, rev(2, rating="five"), "string where a number belongs", "bad_number")
@@ -142,24 +210,35 @@ def test_bad_input_is_quarantined_with_reasons_and_the_run_completes(tmp_path, c
     plant_amazon(p)
     p.write()
     sources = SourcesConfig(
-        reddit=RedditSource(submissions=[str(raw / "reddit/submissions.jsonl")], comments=[str(raw / "reddit/comments.jsonl")]),
+        reddit=RedditSource(
+            submissions=[str(raw / "reddit/submissions.jsonl")], comments=[str(raw / "reddit/comments.jsonl")]
+        ),
         twitter=TwitterSource(tweets=[str(raw / "twitter/tweets.csv")], users=[str(raw / "twitter/users.jsonl")]),
         blogger=BloggerSource(files=[str(raw / "blogger/blogs/*.xml")]),
         amazon=[AmazonCategory(reviews=[str(raw / "amazon/Books.jsonl")], meta=[str(raw / "amazon/meta_Books.jsonl")])],
     )
-    cfg = DataConfig.model_validate({
-        "name": "bad_input", "sources": sources.model_dump(),
-        "filters": {"reddit": {"min_posts": 1}, "twitter": {"min_posts": 1},
-                    "amazon": {"min_item_reviews": 1, "min_user_reviews": 1}},
-        "dedup": {"enabled": False},  # the planted good records share their text on purpose
-    })
+    cfg = DataConfig.model_validate(
+        {
+            "name": "bad_input",
+            "sources": sources.model_dump(),
+            "filters": {
+                "reddit": {"min_posts": 1},
+                "twitter": {"min_posts": 1},
+                "amazon": {"min_item_reviews": 1, "min_user_reviews": 1},
+            },
+            "dedup": {"enabled": False},  # the planted good records share their text on purpose
+        }
+    )
     out = tmp_path / "corpus"
     out.mkdir()
     counts = build_corpus(cfg, sources, out, seed=1)  # completes, and raises FunnelMismatch if anything is lost
 
     rejected = list(read_jsonl(out / "rejected.jsonl"))
-    assert counts["raw_records"] == counts["kept_records"] + counts["rejected_records"] == \
-        counts["kept_records"] + len(rejected)
+    assert (
+        counts["raw_records"]
+        == counts["kept_records"] + counts["rejected_records"]
+        == counts["kept_records"] + len(rejected)
+    )
     by_place = {(r["source_file"], r["line"]): r for r in rejected}
     per_kind: Counter = Counter()
     for kind, file, line, reason in p.expected:

@@ -48,5 +48,9 @@ def test_headline_keys_come_from_each_benchmark():
     scores = {"motivebench/all.all/all_orderings_correct": 0.1, "motivebench/Persona.motivation/accuracy": 0.2,
               "tombench/en.all.all/accuracy": 0.3, "tombench/en.task.False Belief Task/accuracy": 0.4,
               "bigbench/navigate/accuracy": 0.5, "bigbench/all/accuracy": 0.6}  # fmt: skip
-    assert sorted(headline_keys(scores)) == ["bigbench/all/accuracy", "bigbench/navigate/accuracy",
-                                             "motivebench/all.all/all_orderings_correct", "tombench/en.all.all/accuracy"]
+    assert sorted(headline_keys(scores)) == [
+        "bigbench/all/accuracy",
+        "bigbench/navigate/accuracy",
+        "motivebench/all.all/all_orderings_correct",
+        "tombench/en.all.all/accuracy",
+    ]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from humanllm.evaluate.benchmarks import benchmarks, run_benchmark
-from humanllm.evaluate.benchmarks.general_sources import extract_bigbench
 from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.evaluate.benchmarks.general_sources import extract_bigbench
 from humanllm.evaluate.config import EvalConfig
 
 BB = evals_module("bigbench")
@@ -48,15 +48,18 @@ def test_task_files_become_multiple_choice_docs(tmp_path):
     root = write_bigbench(tmp_path / "bb")
     docs, issues = BB.read_examples(root, "navigate")
     assert len(docs) == 40 and issues[0]["what"] == "1 examples without target_scores"
-    assert docs[3]["context"] == ("Do you return to the start?\nQ: Take 3 steps. Turn around. Take 3 steps."
-                                  "\n  choice: True\n  choice: False\nA: ")  # BIG-bench's JSON-task defaults
+    assert docs[3]["context"] == (
+        "Do you return to the start?\nQ: Take 3 steps. Turn around. Take 3 steps.\n  choice: True\n  choice: False\nA: "
+    )  # BIG-bench's JSON-task defaults
     assert docs[3]["choices"] == ["True", "False"] and docs[3]["gold"] == 1
     sub, _ = BB.read_examples(root, "logical_deduction")
     assert len(sub) == 12 and sub[0]["item_id"] == "logical_deduction/five_objects/0"  # subtasks in name order
     assert "\n  choice: obj0" in sub[0]["context"] and sub[0]["context"].endswith("\nA: ")
     capped = BB.capped(docs, 10, seed=1)
     assert len(capped) == 10 and capped == BB.capped(docs, 10, seed=1) and capped != BB.capped(docs, 10, seed=2)
-    assert [d["item_id"] for d in capped] == sorted((d["item_id"] for d in capped), key=lambda s: int(s.rsplit("/", 1)[1]))
+    assert [d["item_id"] for d in capped] == sorted(
+        (d["item_id"] for d in capped), key=lambda s: int(s.rsplit("/", 1)[1])
+    )
 
 
 def _oracle(wrong: bool):
@@ -107,7 +110,7 @@ def test_task_mean_ci_covers_the_unweighted_mean(tmp_path):
 
     items = pd.DataFrame({"item_id": [f"a/{i}" for i in range(10)] + [f"b/{i}" for i in range(40)],
                           "bb_task": ["a"] * 10 + ["b"] * 40, "correct": [1] * 10 + [0, 1] * 20})  # fmt: skip
-    units, summary = benchmarks()["bigbench"].summarize(items, BootstrapConfig(samples=300))
+    _units, summary = benchmarks()["bigbench"].summarize(items, BootstrapConfig(samples=300))
     pooled = summary.set_index("task").loc["all"]
     assert pooled["estimate"] == pytest.approx((1.0 + 0.5) / 2)  # tasks weigh equally, not items
     assert pooled["ci_low"] < pooled["estimate"] < pooled["ci_high"] <= 1.0
@@ -126,24 +129,34 @@ def test_extract_tasks_from_the_source_package_layout(tmp_path):
             tar.addfile(info, io.BytesIO(data))
     assert extract_bigbench(sdist, tmp_path / "tasks", None) == ["logical_deduction", "navigate"]
     assert sorted(str(p.relative_to(tmp_path / "tasks")) for p in (tmp_path / "tasks").rglob("*")) == [
-        "logical_deduction", "logical_deduction/three_objects", "logical_deduction/three_objects/task.json",
-        "navigate", "navigate/task.json"]
+        "logical_deduction",
+        "logical_deduction/three_objects",
+        "logical_deduction/three_objects/task.json",
+        "navigate",
+        "navigate/task.json",
+    ]
     assert extract_bigbench(sdist, tmp_path / "only", ["logical_deduction"]) == ["logical_deduction"]
     assert [str(p.relative_to(tmp_path / "only")) for p in (tmp_path / "only").rglob("task.json")] == [
-        "logical_deduction/three_objects/task.json"]
+        "logical_deduction/three_objects/task.json"
+    ]
 
 
 def test_only_requested_task_files_identify_the_data(tmp_path):
     root = write_bigbench(tmp_path / "bb")
     files = benchmarks()["bigbench"].data_files(eval_cfg(root, tasks=["logical_deduction"]))
     assert [str(p.relative_to(root)) for p in files] == [
-        "logical_deduction/five_objects/task.json", "logical_deduction/task.json", "logical_deduction/three_objects/task.json"]
+        "logical_deduction/five_objects/task.json",
+        "logical_deduction/task.json",
+        "logical_deduction/three_objects/task.json",
+    ]
 
 
 def test_missing_task_names_the_config_key_and_the_fetch(tmp_path):
     from humanllm.evaluate.benchmarks import BenchmarkDataMissing, preflight
 
     root = write_bigbench(tmp_path / "bb")
-    with pytest.raises(BenchmarkDataMissing, match=r"eval.data.bigbench.*no task.json for snarks.*humanllm fetch general"):
+    with pytest.raises(
+        BenchmarkDataMissing, match=r"eval.data.bigbench.*no task.json for snarks.*humanllm fetch general"
+    ):
         preflight(eval_cfg(root, tasks=["navigate", "snarks"]))
     assert re.search("excluded", preflight(eval_cfg(root)).text())

@@ -19,10 +19,20 @@ DOCS = 6
 
 @pytest.fixture(scope="module")
 def ours(tiny_model_dir, tmp_path_factory):
-    cfg = load_config(["experiment=tiny", f"eval.perplexity.max_docs={DOCS}", "eval.perplexity.max_chars=1500",
-                       "progress=false", "eval.device=cpu"])  # documents of unequal length
-    scores, items, failures = run_general_suites(SimpleNamespace(cfg=cfg), HFEvalModel(str(tiny_model_dir),
-                                                 SimpleNamespace(cfg=cfg)), tmp_path_factory.mktemp("ppl"))
+    cfg = load_config(
+        [
+            "experiment=tiny",
+            f"eval.perplexity.max_docs={DOCS}",
+            "eval.perplexity.max_chars=1500",
+            "progress=false",
+            "eval.device=cpu",
+        ]
+    )  # documents of unequal length
+    scores, items, failures = run_general_suites(
+        SimpleNamespace(cfg=cfg),
+        HFEvalModel(str(tiny_model_dir), SimpleNamespace(cfg=cfg)),
+        tmp_path_factory.mktemp("ppl"),
+    )
     assert not failures
     return cfg, scores, items
 
@@ -33,11 +43,21 @@ def test_bits_per_byte_equals_lm_evals_hflm_on_the_same_model_and_documents(ours
 
     cfg, scores, _ = ours
     p = cfg.eval.perplexity
-    tm = TaskManager(include_path=str(evals_dir() / "general_english"), include_defaults=False,
-                     metadata={"max_docs": p.max_docs, "max_chars": p.max_chars})
-    res = lm_eval.simple_evaluate(model="hf", model_args={"pretrained": str(tiny_model_dir), "dtype": "float32"},
-                                  tasks=["general_english_ppl"], task_manager=tm, device="cpu", batch_size=1,
-                                  log_samples=True, bootstrap_iters=0)
+    tm = TaskManager(
+        include_path=str(evals_dir() / "general_english"),
+        include_defaults=False,
+        metadata={"max_docs": p.max_docs, "max_chars": p.max_chars},
+    )
+    res = lm_eval.simple_evaluate(
+        model="hf",
+        model_args={"pretrained": str(tiny_model_dir), "dtype": "float32"},
+        tasks=["general_english_ppl"],
+        task_manager=tm,
+        device="cpu",
+        batch_size=1,
+        log_samples=True,
+        bootstrap_iters=0,
+    )
     theirs = res["results"]["general_english_ppl"]
     for metric in ("bits_per_byte", "byte_perplexity", "word_perplexity"):
         assert scores[f"general/english/{metric}"] == pytest.approx(theirs[f"{metric},none"], rel=1e-6), metric

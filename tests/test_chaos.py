@@ -22,6 +22,7 @@ def _produce(text: str):
         (ctx.path / "data.txt").write_text(text)
         (ctx.path / "sub").mkdir()
         (ctx.path / "sub" / "more.txt").write_text(text * 2)
+
     return produce
 
 
@@ -80,12 +81,11 @@ def test_disk_check_catches_half_written_files_moved_into_a_new_folder(tmp_path)
 
     store.build("eval", "code", {"n": 2}, {"model": upstream}, resume)
     problems, _ = disk_problems(at_kill, store_snapshot(store.root), {f"eval/{key}"})
-    assert problems == [f"eval/{key} holds files written before the kill into half-written "
-                        f"eval/.tmp-{key}-deadbeef"]
+    assert problems == [f"eval/{key} holds files written before the kill into half-written eval/.tmp-{key}-deadbeef"]
 
 
 def test_disk_check_catches_a_folder_published_before_its_manifest(tmp_path):
-    store, upstream, key = _store(tmp_path)
+    store, _upstream, key = _store(tmp_path)
     early = store.root / "eval" / key  # published first, manifest to follow: the kill came in between
     early.mkdir(parents=True)
     (early / "data.txt").write_text("half")
@@ -101,14 +101,17 @@ def test_disk_check_catches_a_complete_folder_swapped_and_a_missing_one(tmp_path
     at_kill = store_snapshot(store.root)
     (store.root / "train" / upstream / MANIFEST).write_text("{}")
     problems, _ = disk_problems(at_kill, store_snapshot(store.root), {f"train/{upstream}", f"eval/{key}"})
-    assert problems == [f"train/{upstream} was complete at the kill and has been replaced or changed since",
-                        f"the rerun's results use eval/{key}, which is not a published folder"]
+    assert problems == [
+        f"train/{upstream} was complete at the kill and has been replaced or changed since",
+        f"the rerun's results use eval/{key}, which is not a published folder",
+    ]
 
 
 def test_used_folders_follow_results_and_manifest_inputs(tmp_path):
-    store, upstream, key = _store(tmp_path)
-    art, _ = store.build("eval", "code", {"n": 2}, {"model": upstream, "weights": "0123456789abcdef0123"},
-                         _produce("scores"))
+    store, upstream, _key = _store(tmp_path)
+    art, _ = store.build(
+        "eval", "code", {"n": 2}, {"model": upstream, "weights": "0123456789abcdef0123"}, _produce("scores")
+    )
     store.build("train", "code", {"lr": 2}, {}, _produce("unused"))  # in the store, used by no result
     trial = tmp_path / "out" / "chaos" / "trials" / "0000"
     trial.mkdir(parents=True)
@@ -123,8 +126,7 @@ def test_short_chaos_run(tmp_path):
     # seed 32 draws kill fractions 0.16, 0.27 and 0.34 of each stage's time in the reference run: early enough
     # that a stage running faster than it did in the reference (a less loaded machine) is still killed inside
     # it; a late fraction (0.78 of curation) was seen to land in the next stage instead
-    report = run_chaos(out=None, kill_points=3, seed=32, work=tmp_path, phases=phases, ratios=[0.5],
-                       required_points=3)
+    report = run_chaos(out=None, kill_points=3, seed=32, work=tmp_path, phases=phases, ratios=[0.5], required_points=3)
     assert [p["fraction"] for p in report["kill_points"]] == [0.16, 0.27, 0.34]
     summary = [(p["index"], p.get("killed_during"), p["problems"]) for p in report["kill_points"]]
     assert report["passed"], json.dumps(summary, indent=1)  # a str: pytest shows it whole

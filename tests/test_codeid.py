@@ -15,8 +15,14 @@ import pytest
 from humanllm import codeid
 
 ROOT = Path(__file__).resolve().parent.parent
-ENTRIES = ["humanllm.evaluate.runner", "humanllm.tasks.build", "humanllm.curate.stage", "humanllm.train.sft",
-           "humanllm.merge.mergekit_merge", "humanllm.data.stage"]
+ENTRIES = [
+    "humanllm.evaluate.runner",
+    "humanllm.tasks.build",
+    "humanllm.curate.stage",
+    "humanllm.train.sft",
+    "humanllm.merge.mergekit_merge",
+    "humanllm.data.stage",
+]
 
 
 def test_every_registered_benchmark_module_is_in_the_eval_identity():
@@ -24,8 +30,11 @@ def test_every_registered_benchmark_module_is_in_the_eval_identity():
 
     closure = set(codeid.module_closure("humanllm.evaluate.runner"))
     modules = {type(b).__module__ for b in benchmarks().values()}
-    assert {"humanllm.evaluate.benchmarks.motivebench", "humanllm.evaluate.benchmarks.tombench",
-            "humanllm.evaluate.benchmarks.bigbench"} <= modules
+    assert {
+        "humanllm.evaluate.benchmarks.motivebench",
+        "humanllm.evaluate.benchmarks.tombench",
+        "humanllm.evaluate.benchmarks.bigbench",
+    } <= modules
     assert modules <= closure, modules - closure
     assert "humanllm.evaluate.benchmarks.general_sources" in closure
 
@@ -39,10 +48,16 @@ def test_modules_a_stage_loads_at_run_time_are_in_its_identity(entry):
     discover = [f"from {mod} import {fn}; {fn}()" for mod, fn in (
         ("humanllm.evaluate.benchmarks.registry", "benchmarks"), ("humanllm.tasks.registry", "task_names"))
         if mod in closure]  # fmt: skip
-    script = "\n".join([f"import importlib, json, sys; importlib.import_module({entry!r})", *discover,
-                        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('humanllm'))))"])
-    loaded = json.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
-                                       cwd=ROOT).stdout)
+    script = "\n".join(
+        [
+            f"import importlib, json, sys; importlib.import_module({entry!r})",
+            *discover,
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('humanllm'))))",
+        ]
+    )
+    loaded = json.loads(
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    )
     parents = {".".join(entry.split(".")[:i]) for i in range(1, entry.count(".") + 1)}
     # what only the orchestration modules import (store -> io: the manifest) is theirs, not the stage's
     theirs = set().union(*(codeid._imports(m)[0] for m in loaded if codeid._excluded(m)))
@@ -83,14 +98,17 @@ def test_layout_and_comments_leave_the_identity_alone_and_code_does_not(tree_cop
     path = root / "humanllm" / "data" / "dedup.py"
     before = identity("humanllm.data.build")
     src = path.read_text()
-    path.write_text("# a comment\n" + src.replace("_MIX = np.uint64(1_000_003)", "_MIX = np.uint64(  # reflowed\n    1_000_003\n)"))
+    path.write_text(
+        "# a comment\n" + src.replace("_MIX = np.uint64(1_000_003)", "_MIX = np.uint64(  # reflowed\n    1_000_003\n)")
+    )
     assert identity("humanllm.data.build") == before
     path.write_text(src.replace("_MIX = np.uint64(1_000_003)", "_MIX = np.uint64(1_000_033)"))
     assert identity("humanllm.data.build") != before
 
 
-@pytest.mark.parametrize("entry", [*ENTRIES, "humanllm.models.registry", "humanllm.evaluate.judge",
-                                   "humanllm.evaluate.contamination_check"])
+@pytest.mark.parametrize(
+    "entry", [*ENTRIES, "humanllm.models.registry", "humanllm.evaluate.judge", "humanllm.evaluate.contamination_check"]
+)
 def test_an_edit_to_any_module_a_stage_runs_changes_its_key_and_others_do_not(tree_copy, entry):
     tmp, identity = tree_copy
     base = identity(entry)
@@ -102,8 +120,11 @@ def test_an_edit_to_any_module_a_stage_runs_changes_its_key_and_others_do_not(tr
         assert identity(entry) != base, f"editing {module} left the {entry} key unchanged"
         path.write_bytes(original)
     assert identity(entry) == base
-    outside = sorted(p for p in (tmp / "humanllm").rglob("*.py")
-                     if ".".join(p.relative_to(tmp).with_suffix("").parts).removesuffix(".__init__") not in closure)
+    outside = sorted(
+        p
+        for p in (tmp / "humanllm").rglob("*.py")
+        if ".".join(p.relative_to(tmp).with_suffix("").parts).removesuffix(".__init__") not in closure
+    )
     assert len(outside) > 20 and tmp / "humanllm" / "cli.py" in outside
     for path in outside:
         original = _edited(path)

@@ -16,10 +16,12 @@ from humanllm import codeid
 
 FILES = {
     "__init__.py": "",
-    "a.py": ("import os\nimport humanllm.b\nfrom humanllm.c import thing\nfrom . import d\nfrom json import dumps\n"
-             "import humanllm.pipeline.run\n"
-             "def later():\n    from humanllm.e import x\n    import importlib\n"
-             "    importlib.import_module('humanllm.f')\n    return 'humanllm.no_such_module'\n"),
+    "a.py": (
+        "import os\nimport humanllm.b\nfrom humanllm.c import thing\nfrom . import d\nfrom json import dumps\n"
+        "import humanllm.pipeline.run\n"
+        "def later():\n    from humanllm.e import x\n    import importlib\n"
+        "    importlib.import_module('humanllm.f')\n    return 'humanllm.no_such_module'\n"
+    ),
     "b.py": "from .c import thing\n",
     "c.py": "thing = 1\n",
     "d.py": "",
@@ -82,13 +84,25 @@ def test_excluded_is_the_listed_modules_and_their_submodules():
 
 def test_imports_of_one_module(pkg):
     mods, names = codeid._imports("humanllm.a")
-    assert mods == {"humanllm.b", "humanllm.c", "humanllm.d", "humanllm.e", "humanllm.f", "humanllm.pipeline",
-                    "humanllm.pipeline.run", "humanllm"}
+    assert mods == {
+        "humanllm.b",
+        "humanllm.c",
+        "humanllm.d",
+        "humanllm.e",
+        "humanllm.f",
+        "humanllm.pipeline",
+        "humanllm.pipeline.run",
+        "humanllm",
+    }
     assert names == {"thing", "d", "x"}
     assert codeid._imports("humanllm.b") == ({"humanllm.c"}, {"thing"})  # relative, from a module
     assert codeid._imports("humanllm.plug.p2")[0] == {"humanllm.c"}  # two levels up
-    assert codeid._imports("humanllm.plug.deep")[0] == {"humanllm", "humanllm.d", "humanllm.plug",
-                                                          "humanllm.plug.p1"}  # relative, from a package
+    assert codeid._imports("humanllm.plug.deep")[0] == {
+        "humanllm",
+        "humanllm.d",
+        "humanllm.plug",
+        "humanllm.plug.p1",
+    }  # relative, from a package
     assert codeid._imports("humanllm.nope") == (frozenset(), frozenset())
 
 
@@ -100,8 +114,15 @@ def test_a_registry_that_scans_a_package_brings_every_module_of_it(pkg):
 
 
 def test_closure_follows_imports_and_stops_at_orchestration_modules(pkg):
-    assert codeid.module_closure("humanllm.a") == ("humanllm", "humanllm.a", "humanllm.b", "humanllm.c",
-                                                   "humanllm.d", "humanllm.e", "humanllm.f")
+    assert codeid.module_closure("humanllm.a") == (
+        "humanllm",
+        "humanllm.a",
+        "humanllm.b",
+        "humanllm.c",
+        "humanllm.d",
+        "humanllm.e",
+        "humanllm.f",
+    )
     assert "humanllm.g" not in codeid.module_closure("humanllm.outside")  # only the pipeline imports it
     assert codeid.module_closure("humanllm.pipeline.run") == ("humanllm.g", "humanllm.pipeline.run")  # an entry runs
 
@@ -124,8 +145,14 @@ def test_data_files_are_part_of_a_module_that_reads_them(pkg):
 
 def test_edits_inside_the_closure_change_the_identity_and_edits_outside_do_not(pkg):
     base = codeid.code_identity("humanllm.a")
-    for rel, changes in (("e.py", True), ("__init__.py", True), ("pipeline/__init__.py", False), ("g.py", False), ("outside.py", False),
-                         ("plug/p1.py", False)):
+    for rel, changes in (
+        ("e.py", True),
+        ("__init__.py", True),
+        ("pipeline/__init__.py", False),
+        ("g.py", False),
+        ("outside.py", False),
+        ("plug/p1.py", False),
+    ):
         path = pkg / "humanllm" / rel
         original = path.read_text()
         path.write_text(original + "# edit\n")

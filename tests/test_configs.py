@@ -57,7 +57,9 @@ def test_cli_rejects_bad_config_before_any_work(tmp_path):
     store = tmp_path / "artifacts"
     proc = subprocess.run(
         [sys.executable, "-m", "humanllm.cli", "pipeline", "merge.ratios=[0.25,2]", f"paths.artifacts={store}"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 2
     assert "merge.ratios" in proc.stderr and "outside [0, 1]" in proc.stderr

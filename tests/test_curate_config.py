@@ -20,11 +20,17 @@ BASE = ["tracker=none"]
 def test_variants_compose_with_their_differences():
     cfgs = {v: load_config([*BASE, f"synthesis={v}"]).synthesis for v in ("raw", "structured", "no_qc", "strict")}
     assert cfgs["raw"].mode == "raw" and cfgs["structured"].mode == "structured"
-    assert cfgs["structured"].judge.enabled and (cfgs["structured"].judge.overall_min, cfgs["structured"].judge.metric_min) == (9, 8)
+    assert cfgs["structured"].judge.enabled and (
+        cfgs["structured"].judge.overall_min,
+        cfgs["structured"].judge.metric_min,
+    ) == (9, 8)
     assert not cfgs["no_qc"].judge.enabled and cfgs["no_qc"].scenario == cfgs["structured"].scenario
     assert (cfgs["strict"].judge.overall_min, cfgs["strict"].judge.metric_min) == (10, 9)
     assert load_config([*BASE, "mixture=all_six", "synthesis=structured"]).mixture.tasks.keys() >= {
-        "profile_generation", "scenario_generation", "social_qa"}
+        "profile_generation",
+        "scenario_generation",
+        "social_qa",
+    }
 
 
 BAD = [

@@ -72,4 +72,5 @@ def test_an_unreachable_endpoint_stops_early_and_names_it(tmp_path):
         curate(server, tmp_path, users=12)  # 60 clean requests: the run stops at 32 (2 x llm.max_in_flight)
     assert time.perf_counter() - started < 120
     assert not (tmp_path / "artifacts" / STAGE).is_dir() or not any(
-        p for p in (tmp_path / "artifacts" / STAGE).iterdir() if not p.name.startswith("."))
+        p for p in (tmp_path / "artifacts" / STAGE).iterdir() if not p.name.startswith(".")
+    )

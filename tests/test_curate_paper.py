@@ -13,8 +13,16 @@ from humanllm.curate.config import JUDGE_METRICS, SynthesisConfig
 from humanllm.curate.judge import failed_metrics
 from humanllm.curate.paper_synthesize import plan_paper_records
 from humanllm.curate.records import (
-    CleanedPost, CuratedSet, Persona, ProfileParagraph, ScenarioQA, Stories, Story, cleaned_corpus_path,
-    load_curated, load_rejected,
+    CleanedPost,
+    CuratedSet,
+    Persona,
+    ProfileParagraph,
+    ScenarioQA,
+    Stories,
+    Story,
+    cleaned_corpus_path,
+    load_curated,
+    load_rejected,
 )
 from humanllm.curate.stage import run_curate, stage_config
 from humanllm.curate.testing import ScoringServer, is_judge_schema, server_overrides, tiny_corpus
@@ -39,14 +47,43 @@ def test_paper_preset_holds_the_official_rules():
     assert cfg.mode == "paper" and cfg.max_users is None and cfg.posts.per_user is None
     assert cfg.clean.prompt == "paper" and cfg.clean.rewrite and cfg.clean.reject_unsafe
     assert cfg.clean.require_social_event and not cfg.clean.reject_unusable
-    assert JUDGE_METRICS["profile_paragraph"] == ("hallucination", "coverage", "relevance", "fluency", "conciseness",
-                                                  "informativeness", "novelty", "overall")
-    assert cfg.judge.rule("persona") == {"hallucination": 8, "coverage": 7, "conciseness": 8, "relevance": 8, "overall": 8}
+    assert JUDGE_METRICS["profile_paragraph"] == (
+        "hallucination",
+        "coverage",
+        "relevance",
+        "fluency",
+        "conciseness",
+        "informativeness",
+        "novelty",
+        "overall",
+    )
+    assert cfg.judge.rule("persona") == {
+        "hallucination": 8,
+        "coverage": 7,
+        "conciseness": 8,
+        "relevance": 8,
+        "overall": 8,
+    }
     assert cfg.judge.rule("stories")["novelty"] == 7 and cfg.judge.rule("profile_paragraph")["fluency"] == 9
-    assert cfg.judge.rule("long_scenario") == {"hallucination": 8, "coverage": 8, "fidelity": 8, "novelty": 8, "overall": 9}
-    assert cfg.judge.rule("scenario_qa", "plain")["overall"] == 9 and cfg.judge.rule("scenario_qa", "plain")["leakage"] == 8
-    assert cfg.judge.rule("scenario_qa", "reason") == {"hallucination": 8, "coverage": 8, "fidelity": 8, "novelty": 7,
-                                                       "leakage": 7, "overall": 8}
+    assert cfg.judge.rule("long_scenario") == {
+        "hallucination": 8,
+        "coverage": 8,
+        "fidelity": 8,
+        "novelty": 8,
+        "overall": 9,
+    }
+    assert (
+        cfg.judge.rule("scenario_qa", "plain")["overall"] == 9
+        and cfg.judge.rule("scenario_qa", "plain")["leakage"] == 8
+    )
+    assert cfg.judge.rule("scenario_qa", "reason") == {
+        "hallucination": 8,
+        "coverage": 8,
+        "fidelity": 8,
+        "novelty": 7,
+        "leakage": 7,
+        "overall": 8,
+    }
     demo = paper_cfg("synthesis=paper_demo")
     assert demo.mode == "paper" and set(demo.judge.rule("scenario_qa", "reason").values()) == {1}
     assert set(demo.judge.rule("profile_paragraph").values()) == {1} and demo.unselected_posts == "raw"
@@ -63,7 +100,11 @@ def test_keep_rules_per_kind_and_variant():
 
 
 BAD = [
-    (["+synthesis.judge.per_kind.persona.leakage=7"], "synthesis.judge.per_kind.persona.leakage", "not a persona metric"),
+    (
+        ["+synthesis.judge.per_kind.persona.leakage=7"],
+        "synthesis.judge.per_kind.persona.leakage",
+        "not a persona metric",
+    ),
     (["+synthesis.judge.per_kind.blog.overall=7"], "synthesis.judge.per_kind.blog", "unknown record kind"),
     (["synthesis.clean.rewrite=false"], "synthesis.clean.rewrite", "always rewrites"),
     (["synthesis.paper.kinds=[persona,gossip]"], "synthesis.paper.kinds.1", "gossip"),
@@ -78,14 +119,23 @@ def test_bad_paper_config_names_the_key(overrides, key, fragment):
 
 
 def _posts(uid: str, kinds: list[str]) -> list[CleanedPost]:
-    return [CleanedPost(post_id=f"{uid}:p{i}", user_id=uid, platform="reddit", kind=k, text=f"post {i} of {uid}")
-            for i, k in enumerate(kinds)]
+    return [
+        CleanedPost(post_id=f"{uid}:p{i}", user_id=uid, platform="reddit", kind=k, text=f"post {i} of {uid}")
+        for i, k in enumerate(kinds)
+    ]
 
 
 def test_plan_follows_min_posts_source_kinds_and_caps():
-    cfg = paper_cfg("synthesis.paper.long_scenario_posts=2", "synthesis.paper.qa_variants=[plain,reason]",
-                    "synthesis.paper.qa_posts.plain=1", "synthesis.paper.qa_posts.reason=3")
-    posts = {"u1": _posts("u1", ["submission"] * 4 + ["comment"] * 3), "u2": _posts("u2", ["submission", "comment"] * 2)}
+    cfg = paper_cfg(
+        "synthesis.paper.long_scenario_posts=2",
+        "synthesis.paper.qa_variants=[plain,reason]",
+        "synthesis.paper.qa_posts.plain=1",
+        "synthesis.paper.qa_posts.reason=3",
+    )
+    posts = {
+        "u1": _posts("u1", ["submission"] * 4 + ["comment"] * 3),
+        "u2": _posts("u2", ["submission", "comment"] * 2),
+    }
     plan = plan_paper_records(posts, cfg)
     drafted = {d.record_id: d for d in plan.drafts}
     assert {d.user_id for d in plan.drafts} == {"u1"}, "u2 has 2 kept posts (< min_posts 3)"
@@ -108,10 +158,19 @@ def paper_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("paper")
     corpus = tiny_corpus(tmp / "corpus", 8, 6)
     with ScoringServer(latency_s=0.001) as writer, ScoringServer(latency_s=0.001, model="judge") as judge:
-        overrides = [o for o in server_overrides(writer, tmp / "artifacts", "mixture=curated_three",
-                                                 "split.test_fraction=0.25") if o != "synthesis=structured"]
-        overrides += ["synthesis=paper", "llm@judge_llm=llama_server", f"judge_llm.base_url={judge.base_url}",
-                      "judge_llm.model=judge", "judge_llm.structured_output=json_schema", "judge_llm.autostart=false"]
+        overrides = [
+            o
+            for o in server_overrides(writer, tmp / "artifacts", "mixture=curated_three", "split.test_fraction=0.25")
+            if o != "synthesis=structured"
+        ]
+        overrides += [
+            "synthesis=paper",
+            "llm@judge_llm=llama_server",
+            f"judge_llm.base_url={judge.base_url}",
+            "judge_llm.model=judge",
+            "judge_llm.structured_output=json_schema",
+            "judge_llm.autostart=false",
+        ]
         ctx = RunContext.from_config(load_config(overrides))
         curated = run_curate(ctx, corpus)
         writer_judged = sum(is_judge_schema(schema_of(b)) for b in writer.bodies)
@@ -121,7 +180,7 @@ def paper_run(tmp_path_factory):
 
 
 def test_paper_curation_reconciles_and_uses_the_judge_endpoint(paper_run):
-    corpus, curated, _, writer_judged, judge_bodies = paper_run
+    _corpus, curated, _, writer_judged, judge_bodies = paper_run
     counts = curated.counts
     for row in counts["funnel"]:
         assert row["in"] == row["kept"] + row["rejected"], row
@@ -163,13 +222,19 @@ def test_curated_families_build_in_the_official_formats(paper_run):
         for e in examples:
             assert _roles(e) == ["user", "assistant"] and "about" in e.messages[0]["content"]
             assert e.meta["max_new_tokens"] >= 768
-    stories = [e for e in load_examples(tasks["scenario_generation"], "train") + load_examples(tasks["scenario_generation"], "test")
-               if e.meta["variant"] == "half2half_stories"]
+    stories = [
+        e
+        for e in load_examples(tasks["scenario_generation"], "train")
+        + load_examples(tasks["scenario_generation"], "test")
+        if e.meta["variant"] == "half2half_stories"
+    ]
     assert stories
     for e in stories:
         future = json.loads(e.reference)
         full = cur.stories[e.user_id].stories
-        assert e.meta["split_index"] >= 2 and [s["content"] for s in future] == [s.content for s in full[e.meta["split_index"]:]]
+        assert e.meta["split_index"] >= 2 and [s["content"] for s in future] == [
+            s.content for s in full[e.meta["split_index"] :]
+        ]
     qa = load_examples(tasks["social_qa"], "train") + load_examples(tasks["social_qa"], "test")
     assert {e.meta["variant"] for e in qa} == {"plain", "action", "thought", "reason"}
     assert all(cur.user_descriptions(e.user_id) for e in qa), "social QA needs a kept persona or profile"
@@ -182,16 +247,39 @@ def hand_made(tmp_path) -> TaskInputs:
     stories = [Story(summary=f"summary {i}", content=f"content {i} " + words) for i in range(5)]
     cur = CuratedSet(
         mode="paper",
-        personas={"reddit:user0": Persona(record_id="persona:reddit:user0", user_id="reddit:user0", source_post_ids=["a"],
-                                          persona="The user is a patient student.", **base)},
-        profile_paragraphs={u: ProfileParagraph(record_id=f"profile_paragraph:{u}", user_id=u, source_post_ids=["a"],
-                                                profile=words, **base) for u in ("reddit:user0", "twitter:user1")},
-        stories={u: Stories(record_id=f"stories:{u}", user_id=u, source_post_ids=["a"], stories=stories[:n], **base)
-                 for u, n in (("reddit:user0", 5), ("twitter:user1", 2))},
-        scenario_qa=[ScenarioQA(record_id=f"scenario_qa:{v}:{u}:p", user_id=u, source_post_ids=["p"], variant=v,
-                                scenario="The author is asked to help move.", question="What does the author do?",
-                                answer="They help. " + words, **base)
-                     for v in ("plain", "reason") for u in ("reddit:user0", "twitter:user1", "twitter:user2")],
+        personas={
+            "reddit:user0": Persona(
+                record_id="persona:reddit:user0",
+                user_id="reddit:user0",
+                source_post_ids=["a"],
+                persona="The user is a patient student.",
+                **base,
+            )
+        },
+        profile_paragraphs={
+            u: ProfileParagraph(
+                record_id=f"profile_paragraph:{u}", user_id=u, source_post_ids=["a"], profile=words, **base
+            )
+            for u in ("reddit:user0", "twitter:user1")
+        },
+        stories={
+            u: Stories(record_id=f"stories:{u}", user_id=u, source_post_ids=["a"], stories=stories[:n], **base)
+            for u, n in (("reddit:user0", 5), ("twitter:user1", 2))
+        },
+        scenario_qa=[
+            ScenarioQA(
+                record_id=f"scenario_qa:{v}:{u}:p",
+                user_id=u,
+                source_post_ids=["p"],
+                variant=v,
+                scenario="The author is asked to help move.",
+                question="What does the author do?",
+                answer="They help. " + words,
+                **base,
+            )
+            for v in ("plain", "reason")
+            for u in ("reddit:user0", "twitter:user1", "twitter:user2")
+        ],
     )
     return TaskInputs(Corpus(corpus.path), cur)
 
@@ -204,8 +292,12 @@ def made(name: str, inputs: TaskInputs, seed: int = 0, **params) -> tuple[list[T
 def test_scenario_generation_paper_variants(tmp_path):
     inputs = hand_made(tmp_path)
     examples, skipped = made("scenario_generation", inputs)
-    assert {e.meta["variant"] for e in examples} == {"half2half_stories", "half_persona2half_stories",
-                                                     "half_theme2target_story", "half_theme_persona2target_story"}
+    assert {e.meta["variant"] for e in examples} == {
+        "half2half_stories",
+        "half_persona2half_stories",
+        "half_theme2target_story",
+        "half_theme_persona2target_story",
+    }
     assert {(s.user_id, s.reason) for s in skipped} == {("twitter:user1", "too_few_stories")}
     full = inputs.curated.stories["reddit:user0"].stories
     for e in examples:
@@ -239,14 +331,18 @@ def test_profile_generation_paper_is_persona_to_profile_with_a_word_count(tmp_pa
     examples, skipped = made("profile_generation", inputs)
     assert [e.user_id for e in examples] == ["reddit:user0"]
     e = examples[0]
-    assert "The user is a patient student." in e.messages[0]["content"] and "about 120 words" in e.messages[0]["content"]
+    assert (
+        "The user is a patient student." in e.messages[0]["content"] and "about 120 words" in e.messages[0]["content"]
+    )
     assert e.reference == inputs.curated.profile_paragraphs["reddit:user0"].profile
     assert [(s.user_id, s.reason) for s in skipped] == [("twitter:user1", "no_kept_persona")]
 
 
 def test_judge_llm_is_in_the_stage_key():
     def key(*o: str) -> str:
-        return ArtifactStore.key("curated", 1, stage_config(load_config([*BASE, "synthesis=paper", *o])), {"corpus": "c"})
+        return ArtifactStore.key(
+            "curated", 1, stage_config(load_config([*BASE, "synthesis=paper", *o])), {"corpus": "c"}
+        )
 
     same = key()
     assert key("llm@judge_llm=vllm") != same

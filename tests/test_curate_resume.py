@@ -45,8 +45,12 @@ def test_kill9_mid_synthesis_resumes_without_paying_twice(tmp_path):
     store = tmp_path / "artifacts"
     with ScoringServer(latency_s=0.25) as server:
         overrides = server_overrides(server, store, "llm.max_in_flight=2", "llm.timeout_s=10")
-        proc = subprocess.Popen([sys.executable, "-c", SCRIPT, json.dumps(overrides), str(corpus.path), corpus.key],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SCRIPT, json.dumps(overrides), str(corpus.path), corpus.key],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.time() + 90
         while sum(_is_synthesis(b["messages"]) for b in list(server.bodies)) < 4:
             assert proc.poll() is None, f"curation ended before the kill: {proc.communicate()}"

@@ -32,10 +32,18 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory):
     if importlib.util.find_spec("llama_cpp") is None:
-        pytest.fail("llama-cpp-python is not installed: pip install 'llama-cpp-python[server]==0.3.36' (or `make setup`)")
+        pytest.fail(
+            "llama-cpp-python is not installed: pip install 'llama-cpp-python[server]==0.3.36' (or `make setup`)"
+        )
     port = _free_port()
-    env = {**os.environ, "LLM_SERVER_DIR": str(tmp_path_factory.mktemp("llm_server")), "HUMANLLM_PYTHON": sys.executable}
-    started = subprocess.run(["bash", str(SCRIPT), "start", str(port)], env=env, capture_output=True, text=True, timeout=240)
+    env = {
+        **os.environ,
+        "LLM_SERVER_DIR": str(tmp_path_factory.mktemp("llm_server")),
+        "HUMANLLM_PYTHON": sys.executable,
+    }
+    started = subprocess.run(
+        ["bash", str(SCRIPT), "start", str(port)], env=env, capture_output=True, text=True, timeout=240
+    )
     if started.returncode != 0:
         pytest.fail(f"could not start the llama.cpp server: {started.stderr or started.stdout}")
     try:
@@ -46,8 +54,16 @@ def llama_server(tmp_path_factory):
 
 @pytest.mark.server
 def test_curation_on_the_real_server_builds_the_curated_tasks(llama_server, tmp_path):
-    overrides = ["tracker=none", "progress=false", f"paths.artifacts={tmp_path}", "llm=llama_server",
-                 f"llm.base_url={llama_server}", "mixture=curated_three", "synthesis=demo", "synthesis.max_users=3"]
+    overrides = [
+        "tracker=none",
+        "progress=false",
+        f"paths.artifacts={tmp_path}",
+        "llm=llama_server",
+        f"llm.base_url={llama_server}",
+        "mixture=curated_three",
+        "synthesis=demo",
+        "synthesis.max_users=3",
+    ]
     ctx = RunContext.from_config(load_config(overrides))
     corpus = run_data(ctx)
     curated = run_curate(ctx, corpus)
@@ -65,7 +81,9 @@ def test_curation_on_the_real_server_builds_the_curated_tasks(llama_server, tmp_
         assert art.counts["examples"] >= 1, (name, art.counts, report)
 
     # the paper's keep rule (9/8) on the same replies: every LLM call is answered from the cache
-    paper = RunContext.from_config(load_config([*overrides, "synthesis.judge.overall_min=9", "synthesis.judge.metric_min=8"]))
+    paper = RunContext.from_config(
+        load_config([*overrides, "synthesis.judge.overall_min=9", "synthesis.judge.metric_min=8"])
+    )
     strict = run_curate(paper, corpus)
     for row in strict.counts["funnel"]:
         assert row["in"] == row["kept"] + row["rejected"], row
@@ -80,9 +98,17 @@ def test_paper_demo_on_the_real_server_builds_the_official_formats(llama_server,
     """synthesis=paper_demo (the paper's records and judge metrics, keep rule relaxed for a 135M judge)."""
     # every record kind, and two of the four QA variants: reason has a judge rule of its own; action and thought
     # differ from plain only in what the question asks about; test_curate_paper covers all four (test server)
-    overrides = ["tracker=none", "progress=false", f"paths.artifacts={tmp_path}", "llm=llama_server",
-                 f"llm.base_url={llama_server}", "mixture=all_six", "synthesis=paper_demo", "synthesis.max_users=3",
-                 "synthesis.paper.qa_variants=[plain,reason]"]
+    overrides = [
+        "tracker=none",
+        "progress=false",
+        f"paths.artifacts={tmp_path}",
+        "llm=llama_server",
+        f"llm.base_url={llama_server}",
+        "mixture=all_six",
+        "synthesis=paper_demo",
+        "synthesis.max_users=3",
+        "synthesis.paper.qa_variants=[plain,reason]",
+    ]
     ctx = RunContext.from_config(load_config(overrides))
     corpus = run_data(ctx)
     curated = run_curate(ctx, corpus)

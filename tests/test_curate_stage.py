@@ -113,15 +113,18 @@ def test_variants_keep_different_sets(server, tmp_path):
         cur = load_curated(art.path)
         kept[variant] = {r.record_id for r in [*cur.profiles.values(), *cur.styles.values(), *cur.scenarios]}
         if variant == "no_qc":
-            assert all(s.judge_scores is None for s in cur.scenarios) and ("judge", "profile") not in funnel_rows(art.path)
+            assert all(s.judge_scores is None for s in cur.scenarios) and ("judge", "profile") not in funnel_rows(
+                art.path
+            )
     assert kept["strict"] < kept["structured"] < kept["no_qc"], {k: len(v) for k, v in kept.items()}
     assert kept["strict"], "level-10 records pass the strict rule"
 
 
 def test_faults_lose_nothing(tmp_path):
     with ScoringServer(latency_s=0.005, fault_rate=0.3, hang_s=3.0, seed=7) as faulty:
-        _, art = curate(faulty, tmp_path, "synthesis.scenario.per_user=3", "synthesis.social_qa.per_scenario=2",
-                        users=8, posts=6)
+        _, art = curate(
+            faulty, tmp_path, "synthesis.scenario.per_user=3", "synthesis.social_qa.per_scenario=2", users=8, posts=6
+        )
         outcomes = dict(faulty.outcomes)
     assert {"hang", "http_429", "http_500", "invalid_json", "truncated"} <= set(outcomes), outcomes
     cur, rejected = load_curated(art.path), load_rejected(art.path)
@@ -142,8 +145,16 @@ def test_faults_lose_nothing(tmp_path):
     assert sum(1 for r in kept_ids + dropped_ids if r.startswith("social_qa:")) == 2 * len(valid_scen)
     assert all(r.reason for r in rejected)
     reasons = {r.reason.split(":")[0] for r in rejected}
-    assert reasons <= {"clean_unsafe", "clean_unusable", "clean_failed", "no_source_posts", "synthesis_failed",
-                       "judge_failed", "judge_below_threshold", "scenario_rejected"}, reasons
+    assert reasons <= {
+        "clean_unsafe",
+        "clean_unusable",
+        "clean_failed",
+        "no_source_posts",
+        "synthesis_failed",
+        "judge_failed",
+        "judge_below_threshold",
+        "scenario_rejected",
+    }, reasons
     llm = art.counts["llm"]
     assert sum(sum(s["errors_seen"].values()) for s in llm.values()) > 0 and sum(s["repairs"] for s in llm.values()) > 0
     for (stage, kind), r in funnel_rows(art.path).items():
@@ -153,7 +164,7 @@ def test_faults_lose_nothing(tmp_path):
 def test_api_key_never_written(server, tmp_path, monkeypatch):
     secret = "sk-curate-test-9f8e7d6c5b4a3210"
     monkeypatch.setenv("HUMANLLM_CURATE_TEST_KEY", secret)
-    _, art = curate(server, tmp_path, "llm.api_key_env=HUMANLLM_CURATE_TEST_KEY", users=2, posts=3)
+    _, _art = curate(server, tmp_path, "llm.api_key_env=HUMANLLM_CURATE_TEST_KEY", users=2, posts=3)
     assert f"Bearer {secret}" in server.authorizations  # the key was really used
     files = [p for p in (tmp_path / "artifacts").rglob("*") if p.is_file()]
     assert any(p.suffix == ".sqlite" for p in files) and any(p.name == "manifest.json" for p in files)
@@ -164,10 +175,19 @@ def test_api_key_never_written(server, tmp_path, monkeypatch):
 
 def test_clean_rewrite_and_keep_on_failure(tmp_path):
     with ScoringServer(latency_s=0.002, fault_rate=0.5, faults=("invalid_json",), seed=3) as flaky:
-        _, art = curate(flaky, tmp_path, "synthesis.clean.rewrite=true", "synthesis.clean.on_failure=keep",
-                        "synthesis.clean.reject_unsafe=false", "synthesis.clean.reject_unusable=false",
-                        "llm.repair=false", "synthesis.social_qa.enabled=false", "synthesis.judge.enabled=false",
-                        users=3, posts=4)
+        _, art = curate(
+            flaky,
+            tmp_path,
+            "synthesis.clean.rewrite=true",
+            "synthesis.clean.on_failure=keep",
+            "synthesis.clean.reject_unsafe=false",
+            "synthesis.clean.reject_unusable=false",
+            "llm.repair=false",
+            "synthesis.social_qa.enabled=false",
+            "synthesis.judge.enabled=false",
+            users=3,
+            posts=4,
+        )
     posts = load_curated(art.path).posts
     assert len(posts) == 12 and not [r for r in load_rejected(art.path) if r.kind == "post"]
     untagged = [p for p in posts.values() if p.usable is None]
@@ -194,4 +214,6 @@ def test_a_user_cap_keeps_the_split_share_of_held_out_users(tmp_path):
         sel = select(users, cfg, seed, CurationFunnel(), (held, 0.4))
         picked = {u.user_id for u in sel.users}
         assert len(picked) == 5 and len(picked & held) == 2  # round(0.4 * 5)
-        assert {r.record_id for r in sel.rejected if r.reason == "over_max_users"} == {u.user_id for u in users} - picked
+        assert {r.record_id for r in sel.rejected if r.reason == "over_max_users"} == {
+            u.user_id for u in users
+        } - picked

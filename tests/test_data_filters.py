@@ -64,6 +64,7 @@ def reasons_of(rejected: list[dict], **match) -> Counter:
 
 def raw_record_count(raw: Path) -> dict[str, int]:
     """Raw records per platform, counted from the files without the loaders."""
+
     def lines(p: Path) -> int:
         data = gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()
         return sum(1 for line in data.split(b"\n") if line.strip())
@@ -126,9 +127,21 @@ def test_reddit_rules_reject_the_known_defects(built):
     assert reasons_of(rej, user_id="reddit:AutoModerator") == {"bot_author": 2}
     assert reasons_of(rej, user_id="reddit:tldr_summary_bot") == {"bot_author": 1}
     reddit = reasons_of(rej, platform="reddit")
-    for reason in ("distinguished", "too_short", "not_self_post", "removed_text", "low_engagement", "exact_duplicate",
-                   "near_duplicate", "duplicate_id", "malformed_json", "missing_field", "thread_missing",
-                   "user_below_min_posts", "user_not_kept"):
+    for reason in (
+        "distinguished",
+        "too_short",
+        "not_self_post",
+        "removed_text",
+        "low_engagement",
+        "exact_duplicate",
+        "near_duplicate",
+        "duplicate_id",
+        "malformed_json",
+        "missing_field",
+        "thread_missing",
+        "user_below_min_posts",
+        "user_not_kept",
+    ):
         assert reddit[reason] >= 1, reason
     below = {r["user_id"] for r in rej if r["reason"] == "user_below_min_posts" and r["platform"] == "reddit"}
     assert any(u.startswith("reddit:nm_") for u in below) and any(u.startswith("reddit:bg_") for u in below)
@@ -155,7 +168,13 @@ def test_twitter_blogger_amazon_rules(built):
     assert reasons_of(rej, platform="blogger")["too_short"] >= 10
     assert all(len(p.text) > 300 for u in built.corpus.users_of("blogger") for p in u.posts)
     amazon = reasons_of(rej, platform="amazon")
-    for reason in ("item_below_min_reviews", "user_below_min_reviews", "missing_title", "item_missing", "exact_duplicate"):
+    for reason in (
+        "item_below_min_reviews",
+        "user_below_min_reviews",
+        "missing_title",
+        "item_missing",
+        "exact_duplicate",
+    ):
         assert amazon[reason] >= 1, reason
 
 
@@ -206,8 +225,9 @@ def test_stage_reuses_its_artifacts_and_counts(built):
 
 def test_thresholds_and_switches_are_configurable(built, tmp_path):
     src = sample_sources(built.raw, PLATFORMS)
-    strict = build_corpus(sample_config(filters__twitter__min_chars=2000, pii__enabled=False, dedup__enabled=False),
-                          src, tmp_path, seed=1)
+    strict = build_corpus(
+        sample_config(filters__twitter__min_chars=2000, pii__enabled=False, dedup__enabled=False), src, tmp_path, seed=1
+    )
     assert strict["per_platform"]["twitter"]["users"] == 0
     rejected = list(read_jsonl(tmp_path / "rejected.jsonl"))
     assert not [r for r in rejected if r["reason"].endswith("_duplicate")]
@@ -237,12 +257,17 @@ def _cand(rid: str, text: str, author: str = "a", t: int = 0) -> Candidate:
 
 
 def test_dedup_exact_near_and_scope():
-    base = ("the quick brown fox jumps over the lazy dog while the farmer watches from the old red barn near the river "
-            "and later that evening the whole family sat down to a long dinner of soup bread and cheese talking about "
-            "the harvest the weather the neighbours and the price of diesel until the fire burned low and everyone slept")
-    cands = [_cand("r:1", base, t=1), _cand("r:2", base.upper() + "!!", "b", t=2),
-             _cand("r:3", base.replace("lazy", "sleepy") + " edit typo", "c", t=3),
-             _cand("r:4", "a completely different sentence about baking sourdough bread at home today", "d", t=4)]
+    base = (
+        "the quick brown fox jumps over the lazy dog while the farmer watches from the old red barn near the river "
+        "and later that evening the whole family sat down to a long dinner of soup bread and cheese talking about "
+        "the harvest the weather the neighbours and the price of diesel until the fire burned low and everyone slept"
+    )
+    cands = [
+        _cand("r:1", base, t=1),
+        _cand("r:2", base.upper() + "!!", "b", t=2),
+        _cand("r:3", base.replace("lazy", "sleepy") + " edit typo", "c", t=3),
+        _cand("r:4", "a completely different sentence about baking sourdough bread at home today", "d", t=4),
+    ]
     out = find_duplicates(cands, DedupConfig())
     assert out == {"r:2": ("exact_duplicate", "of r:1"), "r:3": ("near_duplicate", "of r:1")}
     assert find_duplicates(cands, DedupConfig(scope="user")) == {}
@@ -252,10 +277,13 @@ def test_dedup_exact_near_and_scope():
 
 def test_scrubber_placeholders():
     s = Scrubber(PiiConfig(), known=["trail_mix_tom", "the", "Bob"])
-    out = s("Mail bob.smith@mail.co.uk or call +1 415-555-0134, see www.site.org/x, ping @carl_9 and u/dave "
-            "- thanks trail_mix_tom, Bob and the others")
-    assert out == ("Mail [EMAIL] or call [PHONE], see [URL], ping [USER] and [USER] "
-                   "- thanks [USER], Bob and the others")
+    out = s(
+        "Mail bob.smith@mail.co.uk or call +1 415-555-0134, see www.site.org/x, ping @carl_9 and u/dave "
+        "- thanks trail_mix_tom, Bob and the others"
+    )
+    assert out == (
+        "Mail [EMAIL] or call [PHONE], see [URL], ping [USER] and [USER] - thanks [USER], Bob and the others"
+    )
     assert Scrubber(PiiConfig(enabled=False))("a@b.com") == "a@b.com"
     assert Scrubber(PiiConfig(emails=False))("a@b.com") != "[EMAIL]"
 
@@ -278,15 +306,26 @@ def test_corporate_heuristic_paths():
     from humanllm.data.rules import corporate_accounts
 
     def profile(user: str, desc: str, verified: bool = False, followers: int = 10) -> Candidate:
-        return Candidate(f"twitter:@{user}", "twitter", "profile", user, "u", 1,
-                         attributes={"description": desc, "verified": verified, "followers": followers})
+        return Candidate(
+            f"twitter:@{user}",
+            "twitter",
+            "profile",
+            user,
+            "u",
+            1,
+            attributes={"description": desc, "verified": verified, "followers": followers},
+        )
 
     def tweet(user: str, n: int, text: str) -> Candidate:
         post = Post(post_id=f"twitter:{user}{n}", platform="twitter", kind="tweet", author=user, text=text)
         return Candidate(post.post_id, "twitter", "tweet", user, "t", n, post=post)
 
-    cands = [profile("acme", "Questions? DM us for help"), profile("BigShop", "the best store in town", True, 500_000),
-             profile("person_1", "nurse, runner, store manager", False, 500_000), profile("promo_9", "hi")]
+    cands = [
+        profile("acme", "Questions? DM us for help"),
+        profile("BigShop", "the best store in town", True, 500_000),
+        profile("person_1", "nurse, runner, store manager", False, 500_000),
+        profile("promo_9", "hi"),
+    ]
     cands += [tweet("promo_9", i, "Use code X for 10% off today" if i < 2 else "just a normal day") for i in range(4)]
     found = corporate_accounts(cands, CorporateRules())
     assert set(found) == {"acme", "BigShop", "promo_9"}

@@ -11,9 +11,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from humanllm.data.config import (AmazonCategory, BloggerSource, DataConfig, RedditSource, SampleConfig, SourcesConfig,
-                                  TwitterSource)
 from humanllm.data.build import build_corpus
+from humanllm.data.config import (
+    AmazonCategory,
+    BloggerSource,
+    DataConfig,
+    RedditSource,
+    SampleConfig,
+    SourcesConfig,
+    TwitterSource,
+)
 from humanllm.data.loaders import load_platform
 from humanllm.data.loaders.amazon import category_of, load_amazon
 from humanllm.data.loaders.blogger import load_blogger, parse_date
@@ -61,7 +68,9 @@ def test_reddit_loader(raw, sources):
     subs_file = raw / "reddit/submissions.jsonl"
     bad = [(r.source_file, r.line) for _, r in out.failures if r.reason in ("malformed_json", "not_an_object")]
     assert sorted(line for f, line in bad if f.endswith("submissions.jsonl")) == bad_json_lines(subs_file)
-    assert sorted(line for f, line in bad if f.endswith("comments.jsonl")) == bad_json_lines(raw / "reddit/comments.jsonl")
+    assert sorted(line for f, line in bad if f.endswith("comments.jsonl")) == bad_json_lines(
+        raw / "reddit/comments.jsonl"
+    )
     [missing] = failures(out, "missing_field")
     assert missing.detail == "author" and missing.line is not None
     [dup] = failures(out, "duplicate_id")
@@ -90,16 +99,28 @@ def test_twitter_loader_reads_csv_jsonl_and_parquet_alike(raw, sources, tmp_path
     assert any("Caf\u00e9" in c.text for c in tweets)
     assert all(c.post.created_at and c.post.created_at > 1_600_000_000 for c in tweets)
 
-    rows = [{"user": c.author, "id": c.record_id.split(":", 1)[1], "tweet": c.text, "replies": 1, "retweets": 2,
-             "likes": 3, "quotes": 0, "date": "2023-01-02 03:04:05+00:00"} for c in tweets]
+    rows = [
+        {
+            "user": c.author,
+            "id": c.record_id.split(":", 1)[1],
+            "tweet": c.text,
+            "replies": 1,
+            "retweets": 2,
+            "likes": 3,
+            "quotes": 0,
+            "date": "2023-01-02 03:04:05+00:00",
+        }
+        for c in tweets
+    ]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "tweets.parquet")
     with gzip.open(tmp_path / "tweets.jsonl.gz", "wt", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r) + "\n" for r in rows)
     for name in ("tweets.parquet", "tweets.jsonl.gz"):
         again = load_twitter(TwitterSource(tweets=[str(tmp_path / name)]))
         assert not again.failures
-        assert [(c.record_id, c.text, c.post.created_at) for c in again.candidates] == \
-               [(c.record_id, c.text, 1672628645) for c in tweets]
+        assert [(c.record_id, c.text, c.post.created_at) for c in again.candidates] == [
+            (c.record_id, c.text, 1672628645) for c in tweets
+        ]
 
 
 def test_blogger_loader_keeps_good_posts_of_broken_files(raw, sources):
@@ -150,7 +171,9 @@ def test_garbage_file_is_rejected_line_by_line_not_fatal(tmp_path):
     out = load_reddit(RedditSource(submissions=[str(junk)]))
     assert not out.candidates and [r.line for _, r in out.failures] == [1, 2, 3]
     truncated = tmp_path / "cut.jsonl.gz"
-    data = "".join(json.dumps({"id": f"{i * 7919 % 100003:x}", "author": f"u{i * 31 % 977}"}) + "\n" for i in range(20000))
+    data = "".join(
+        json.dumps({"id": f"{i * 7919 % 100003:x}", "author": f"u{i * 31 % 977}"}) + "\n" for i in range(20000)
+    )
     truncated.write_bytes(gzip.compress(data.encode())[:-30])
     rows = list(read_json_lines(truncated))
     assert rows[-1].error and rows[-1].error.startswith("unreadable_file")  # the cut, reported once at the end
@@ -162,7 +185,10 @@ def test_paths_and_compression_errors_name_the_file_or_key(tmp_path, monkeypatch
         load_blogger(BloggerSource(files=[str(tmp_path / "nothing/*.xml")]))
     (tmp_path / "a.jsonl").write_text("{}\n")
     (tmp_path / "b.jsonl").write_text("{}\n")
-    assert [p.name for p in expand([str(tmp_path / "*.jsonl"), str(tmp_path / "a.jsonl")], "k")] == ["a.jsonl", "b.jsonl"]
+    assert [p.name for p in expand([str(tmp_path / "*.jsonl"), str(tmp_path / "a.jsonl")], "k")] == [
+        "a.jsonl",
+        "b.jsonl",
+    ]
     zst = tmp_path / "RS_2019-01.zst"
     zst.write_bytes(b"\x28\xb5\x2f\xfd")
     monkeypatch.setitem(sys.modules, "zstandard", None)  # as on a machine without the package
@@ -175,8 +201,10 @@ def test_a_pushshift_style_zst_with_a_2gib_window_is_read(tmp_path):
     (zstd --long=31: a 2 GiB window, no content size) decode with the reader's window limit."""
     import zstandard
 
-    rows = [{"id": f"t{i}", "author": f"user{i % 7}", "selftext": f"post {i}", "created_utc": 1546300800 + i}
-            for i in range(500)]
+    rows = [
+        {"id": f"t{i}", "author": f"user{i % 7}", "selftext": f"post {i}", "created_utc": 1546300800 + i}
+        for i in range(500)
+    ]
     params = zstandard.ZstdCompressionParameters.from_level(19, window_log=31, enable_ldm=True)
     path = tmp_path / "RS_2019-01.zst"
     with path.open("wb") as f, zstandard.ZstdCompressor(compression_params=params).stream_writer(f) as w:
@@ -190,8 +218,11 @@ def test_a_pushshift_style_zst_with_a_2gib_window_is_read(tmp_path):
 
 def test_benchmark_files_are_refused_as_training_input(tmp_path):
     bench = tmp_path / "Amazon_questions.json"
-    bench.write_text(json.dumps([{"idx": 0, "Motivation Reasoning Question": "Why?", "Options 1": ["A. x"] * 6,
-                                  "Correct Answer 1": "A"}]))
+    bench.write_text(
+        json.dumps(
+            [{"idx": 0, "Motivation Reasoning Question": "Why?", "Options 1": ["A. x"] * 6, "Correct Answer 1": "A"}]
+        )
+    )
     cfg = DataConfig(name="t", sources=SourcesConfig(amazon=[AmazonCategory(reviews=[str(bench)])]))
     with pytest.raises(BenchmarkAsTrainingData, match=r"data\.sources\.amazon\.0\.reviews: .* motivebench"):
         build_corpus(cfg, cfg.sources, tmp_path, seed=0)
@@ -206,13 +237,42 @@ def test_pushshift_field_variants(tmp_path):
 
     subs = [
         {"id": "abc", "author": "u1", "title": "T1", "selftext": "body", "created_utc": 1546300800, "is_self": True},
-        {"id": "t3_def", "author": "u1", "title": "T2", "selftext": "body", "created_utc": "1546300801", "is_self": "True"},
-        {"id": "ghi", "author": "u1", "title": "Link", "created_utc": 1546300802.0, "is_self": "False",
-         "url": "https://example.com", "edited": 1546309999.0, "score": "7"},
+        {
+            "id": "t3_def",
+            "author": "u1",
+            "title": "T2",
+            "selftext": "body",
+            "created_utc": "1546300801",
+            "is_self": "True",
+        },
+        {
+            "id": "ghi",
+            "author": "u1",
+            "title": "Link",
+            "created_utc": 1546300802.0,
+            "is_self": "False",
+            "url": "https://example.com",
+            "edited": 1546309999.0,
+            "score": "7",
+        },
     ]
     comments = [
-        {"id": "c1", "author": "u2", "body": "top", "link_id": "t3_abc", "parent_id": "t3_abc", "created_utc": "1546300900"},
-        {"id": "t1_c2", "author": "u2", "body": "reply", "link_id": "t3_def", "parent_id": "t1_c1", "created_utc": 1546300901.5},
+        {
+            "id": "c1",
+            "author": "u2",
+            "body": "top",
+            "link_id": "t3_abc",
+            "parent_id": "t3_abc",
+            "created_utc": "1546300900",
+        },
+        {
+            "id": "t1_c2",
+            "author": "u2",
+            "body": "reply",
+            "link_id": "t3_def",
+            "parent_id": "t1_c1",
+            "created_utc": 1546300901.5,
+        },
     ]
     (tmp_path / "s.jsonl").write_text("".join(json.dumps(s) + "\n" for s in subs))
     (tmp_path / "c.jsonl").write_text("".join(json.dumps(c) + "\n" for c in comments))
@@ -232,7 +292,9 @@ def test_benchmark_guard_fails_closed_on_an_unreadable_file(tmp_path):
 
     broken = tmp_path / "reviews.jsonl.gz"
     broken.write_bytes(b"\x1f\x8b\x08\x00 this is not a gzip stream")
-    with pytest.raises(UnreadableTrainingFile, match=r"data\.sources\.amazon\.0\.reviews: cannot read .*reviews\.jsonl\.gz"):
+    with pytest.raises(
+        UnreadableTrainingFile, match=r"data\.sources\.amazon\.0\.reviews: cannot read .*reviews\.jsonl\.gz"
+    ):
         refuse_benchmark_file(broken, "data.sources.amazon.0.reviews")
     truncated = tmp_path / "posts.jsonl.gz"
     truncated.write_bytes(gzip.compress(b'{"id": 1}\n' * 50)[:30])

@@ -16,13 +16,15 @@ LONG = "word " * 80  # 400 characters
 
 def submission(sid: str, author: str = "alice", title: str = "A title", text: str = LONG, **meta) -> Candidate:
     m = {"score": 10, "num_comments": 3, "is_self": True, "distinguished": None} | meta
-    post = Post(post_id=f"reddit:t3_{sid}", platform="reddit", kind="submission", author=author, title=title,
-                text=text, meta=m)
+    post = Post(
+        post_id=f"reddit:t3_{sid}", platform="reddit", kind="submission", author=author, title=title, text=text, meta=m
+    )
     return Candidate(post.post_id, "reddit", "submission", author, "subs.jsonl", 1, post=post)
 
 
-def comment(cid: str, text: str, link: str = "t3_s1", parent: str | None = None, author: str = "bob",
-            **meta) -> Candidate:
+def comment(
+    cid: str, text: str, link: str = "t3_s1", parent: str | None = None, author: str = "bob", **meta
+) -> Candidate:
     m = {"link_id": link, "parent_id": parent or link, "distinguished": None} | meta
     post = Post(post_id=f"reddit:t1_{cid}", platform="reddit", kind="comment", author=author, text=text, meta=m)
     return Candidate(post.post_id, "reddit", "comment", author, "comments.jsonl", 1, post=post)
@@ -33,9 +35,13 @@ def reasons(decisions: dict) -> dict[str, str]:
 
 
 def test_comment_must_be_top_level_and_at_least_200_characters():
-    cands = [submission("s1"),
-             comment("top", "x" * 250), comment("nested", "x" * 250, parent="t1_top"),
-             comment("c199", "y" * 199), comment("c200", "y" * 200)]
+    cands = [
+        submission("s1"),
+        comment("top", "x" * 250),
+        comment("nested", "x" * 250, parent="t1_top"),
+        comment("c199", "y" * 199),
+        comment("c200", "y" * 200),
+    ]
     got = reasons(reddit_rules(cands, PAPER, {"t3_s1"}))
     assert got == {"t1_nested": "not_top_level", "t1_c199": "too_short"}
     assert reasons(reddit_rules(cands, OURS, {"t3_s1"})) == {}  # ours keeps replies and 20+ characters
@@ -45,21 +51,36 @@ def test_question_only_post_is_dropped_and_its_comments_with_it():
     question = submission("q", title="t" * 290, text="Has anyone else had this happen with theirs?")
     nine_words = submission("q9", title="t" * 290, text="one two three four five six seven eight nine?")
     ten_words = submission("q10", title="t" * 290, text="one two three four five six seven eight nine ten?")
-    cands = [question, nine_words, ten_words, comment("on_q", "z" * 300, link="t3_q"),
-             comment("on_q10", "z" * 300, link="t3_q10")]
+    cands = [
+        question,
+        nine_words,
+        ten_words,
+        comment("on_q", "z" * 300, link="t3_q"),
+        comment("on_q10", "z" * 300, link="t3_q10"),
+    ]
     got = reasons(reddit_rules(cands, PAPER, {"t3_q", "t3_q9", "t3_q10"}))
     assert got == {"t3_q": "question_only", "t3_q9": "question_only", "t1_on_q": "thread_not_kept"}
     assert reasons(reddit_rules(cands, OURS, {"t3_q", "t3_q9", "t3_q10"})) == {}
 
 
 def test_only_moderator_and_admin_distinguished_and_bot_names_by_substring():
-    cands = [submission("mod", distinguished="moderator"), submission("adm", distinguished="admin"),
-             submission("spc", distinguished="special"),
-             submission("b1", author="AutoModerator"), submission("b2", author="autotldr_fan"),
-             submission("b3", author="[deleted]"), submission("b4", author="helpful_bot")]
+    cands = [
+        submission("mod", distinguished="moderator"),
+        submission("adm", distinguished="admin"),
+        submission("spc", distinguished="special"),
+        submission("b1", author="AutoModerator"),
+        submission("b2", author="autotldr_fan"),
+        submission("b3", author="[deleted]"),
+        submission("b4", author="helpful_bot"),
+    ]
     got = reasons(reddit_rules(cands, PAPER, set()))
-    assert got == {"t3_mod": "distinguished", "t3_adm": "distinguished", "t3_b1": "bot_author",
-                   "t3_b2": "bot_author", "t3_b3": "bot_author"}  # "helpful_bot" is not on the official list
+    assert got == {
+        "t3_mod": "distinguished",
+        "t3_adm": "distinguished",
+        "t3_b1": "bot_author",
+        "t3_b2": "bot_author",
+        "t3_b3": "bot_author",
+    }  # "helpful_bot" is not on the official list
     ours = reasons(reddit_rules(cands, OURS, set()))
     assert ours["t3_spc"] == "distinguished" and ours["t3_b4"] == "bot_author" and "t3_b2" not in ours
 
@@ -70,8 +91,15 @@ def tweet(tid: str, text: str, user: str = "carol") -> Candidate:
 
 
 def profile(user: str, description: str) -> Candidate:
-    return Candidate(f"twitter:@{user}", "twitter", "profile", user, "users.jsonl", 1,
-                     attributes={"description": description, "verified": False, "followers": 10})
+    return Candidate(
+        f"twitter:@{user}",
+        "twitter",
+        "profile",
+        user,
+        "users.jsonl",
+        1,
+        attributes={"description": description, "verified": False, "followers": 10},
+    )
 
 
 def test_each_advertising_tweet_is_dropped_not_the_person():
@@ -83,32 +111,69 @@ def test_each_advertising_tweet_is_dropped_not_the_person():
 
 
 def test_corporate_accounts_by_whole_description_words_and_exact_suffixes():
-    cands = [profile("shopco", "The official home of ShopCo."), profile("acme", "Acme Widgets Inc. since 1950"),
-             profile("fan", "Officially obsessed with trains."), profile("isp", "Your local service provider")]
+    cands = [
+        profile("shopco", "The official home of ShopCo."),
+        profile("acme", "Acme Widgets Inc. since 1950"),
+        profile("fan", "Officially obsessed with trains."),
+        profile("isp", "Your local service provider"),
+    ]
     cands += [tweet(f"{u}1", LONG, user=u) for u in ("shopco", "acme", "fan", "isp")]
     dropped = {rid for rid, (why, _) in twitter_rules(cands, PAPER).items() if why == "corporate_account"}
     assert {c.author for c in cands if c.record_id in dropped} == {"shopco", "acme", "isp"}
 
 
-def review(user: str, item: str, n: int = 0, text: str = "a fine product that works well for me", category: str = "Books",
-           rating: float | None = 5.0) -> Candidate:
-    post = Post(post_id=f"amazon:{user}:{item}:{n}", platform="amazon", kind="review", author=user, text=text,
-                created_at=n, meta={"parent_asin": item, "rating": rating, "category": category})
+def review(
+    user: str,
+    item: str,
+    n: int = 0,
+    text: str = "a fine product that works well for me",
+    category: str = "Books",
+    rating: float | None = 5.0,
+) -> Candidate:
+    post = Post(
+        post_id=f"amazon:{user}:{item}:{n}",
+        platform="amazon",
+        kind="review",
+        author=user,
+        text=text,
+        created_at=n,
+        meta={"parent_asin": item, "rating": rating, "category": category},
+    )
     return Candidate(post.post_id, "amazon", "review", user, f"{category}.jsonl", 1, post=post)
 
 
 def item(asin: str, title: str, category: str = "Books") -> Candidate:
-    return Candidate(f"amazon:item:{asin}", "amazon", "item", None, "meta.jsonl", 1,
-                     item=Item(item_id=asin, title=title, category=category))
+    return Candidate(
+        f"amazon:item:{asin}",
+        "amazon",
+        "item",
+        None,
+        "meta.jsonl",
+        1,
+        item=Item(item_id=asin, title=title, category=category),
+    )
 
 
 def test_amazon_review_rules_title_dedup_words_and_user_item_repeats():
-    cands = [item("I1", "The Hobbit"), item("I2", "  the hobbit "), item("I3", "Dune"),
-             review("u", "I1", 1), review("u", "I2", 2), review("u", "I3", 3, text="one two three four five"),
-             review("u", "I3", 4, text="one two three four five six"), review("u", "I3", 5), review("v", "I1", 6, rating=None)]
+    cands = [
+        item("I1", "The Hobbit"),
+        item("I2", "  the hobbit "),
+        item("I3", "Dune"),
+        review("u", "I1", 1),
+        review("u", "I2", 2),
+        review("u", "I3", 3, text="one two three four five"),
+        review("u", "I3", 4, text="one two three four five six"),
+        review("u", "I3", 5),
+        review("v", "I1", 6, rating=None),
+    ]
     got = reasons(amazon_rules(cands, PAPER))
-    assert got == {"I2": "duplicate_title", "2": "item_missing", "3": "too_few_words", "5": "duplicate_user_item",
-                   "6": "missing_rating"}
+    assert got == {
+        "I2": "duplicate_title",
+        "2": "item_missing",
+        "3": "too_few_words",
+        "5": "duplicate_user_item",
+        "6": "missing_rating",
+    }
 
 
 def test_user_who_falls_below_8_core_after_items_are_pruned():
@@ -116,10 +181,13 @@ def test_user_who_falls_below_8_core_after_items_are_pruned():
     cands = [review(u, i, n) for n, (u, i) in enumerate((u, i) for u in "ABC" for i in core)]
     cands += [review("D", i, 100 + n) for n, i in enumerate(core[:7] + ["J"])]  # J: reviewed by D alone
     got = iterative_core(cands, min_user=8, min_item=3)
-    assert {rid: why for rid, (why, _) in got.items()} == {
-        "amazon:D:J:107": "item_below_min_reviews",  # round 1: J has 1 < 3 reviews
-        **{f"amazon:D:{i}:{100 + n}": "user_below_min_reviews" for n, i in enumerate(core[:7])},  # round 2: D has 7
-    }
+    assert (
+        {rid: why for rid, (why, _) in got.items()}
+        == {
+            "amazon:D:J:107": "item_below_min_reviews",  # round 1: J has 1 < 3 reviews
+            **{f"amazon:D:{i}:{100 + n}": "user_below_min_reviews" for n, i in enumerate(core[:7])},  # round 2: D has 7
+        }
+    )
     assert all("round 2" in detail for rid, (why, detail) in got.items() if why == "user_below_min_reviews")
 
 
@@ -168,8 +236,17 @@ def test_sample_corpus_keeps_every_demo_user_under_the_paper_preset(tmp_path):
     assert counts["raw_records"] == counts["kept_records"] + counts["rejected_records"]
     corpus = Corpus(tmp_path)
     assert Counter(u.platform for u in corpus.users) == {"reddit": 12, "twitter": 10, "blogger": 10, "amazon": 12}
-    for reason in ("question_only", "not_top_level", "thread_not_kept", "advertising_tweet", "duplicate_title",
-                   "duplicate_user_item", "too_few_words", "item_not_top_share", "item_not_in_core"):
+    for reason in (
+        "question_only",
+        "not_top_level",
+        "thread_not_kept",
+        "advertising_tweet",
+        "duplicate_title",
+        "duplicate_user_item",
+        "too_few_words",
+        "item_not_top_share",
+        "item_not_in_core",
+    ):
         assert counts["rejected_by_reason"].get(reason, 0) >= 1, reason
     rejected = list(read_jsonl(tmp_path / "rejected.jsonl"))
     assert len(rejected) == counts["rejected_records"] and all(r["reason"] for r in rejected)
@@ -189,4 +266,5 @@ def test_sample_corpus_keeps_every_demo_user_under_the_paper_preset(tmp_path):
     for t in corpus.threads.values():
         assert t.author_user_id == (f"reddit:{t.author}" if f"reddit:{t.author}" in reddit_users else None)
     assert any(t.author_user_id for t in corpus.threads.values()) and any(
-        t.author_user_id is None for t in corpus.threads.values())
+        t.author_user_id is None for t in corpus.threads.values()
+    )

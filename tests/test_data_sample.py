@@ -11,17 +11,19 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from humanllm.data.config import DataConfig, SampleConfig
+from humanllm.data.config import SampleConfig
 from humanllm.data.sample import sample_sources, write_sample
 
 CONF = Path(__file__).resolve().parent.parent / "conf" / "data"
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def jsonl(path: Path) -> list[bytes]:
@@ -65,13 +67,35 @@ def test_small_and_fast(tmp_path):
 
 def test_files_follow_the_public_schemas(sample):
     subs = records(sample / "reddit/submissions.jsonl")
-    for key in ("author", "created_utc", "domain", "id", "is_self", "name", "num_comments", "score", "selftext",
-                "subreddit_id", "title", "distinguished"):
+    for key in (
+        "author",
+        "created_utc",
+        "domain",
+        "id",
+        "is_self",
+        "name",
+        "num_comments",
+        "score",
+        "selftext",
+        "subreddit_id",
+        "title",
+        "distinguished",
+    ):
         assert any(key in s for s in subs), key
     assert all(s["name"] == "t3_" + s["id"] for s in subs if "name" in s)
     comments = records(sample / "reddit/comments.jsonl")
-    assert set(comments[0]) >= {"author", "body", "created_utc", "id", "link_id", "parent_id", "score", "subreddit_id",
-                                "permalink", "controversiality"}
+    assert set(comments[0]) >= {
+        "author",
+        "body",
+        "created_utc",
+        "id",
+        "link_id",
+        "parent_id",
+        "score",
+        "subreddit_id",
+        "permalink",
+        "controversiality",
+    }
     header = (sample / "twitter/tweets.csv").read_bytes().split(b"\n", 1)[0].decode()
     assert header == "user,id,tweet,replies,retweets,likes,quotes,date"
     users = records(sample / "twitter/users.jsonl")
@@ -79,12 +103,32 @@ def test_files_follow_the_public_schemas(sample):
     names = sorted(p.name for p in (sample / "blogger/blogs").iterdir())
     assert sum(len(n.split(".")) == 6 for n in names) >= 10  # id.gender.age.industry.sign.xml
     reviews = records(sample / "amazon/Sports_and_Outdoors.jsonl.gz")
-    assert set(reviews[0]) >= {"rating", "title", "text", "asin", "parent_asin", "user_id", "timestamp", "helpful_vote",
-                               "verified_purchase"}
+    assert set(reviews[0]) >= {
+        "rating",
+        "title",
+        "text",
+        "asin",
+        "parent_asin",
+        "user_id",
+        "timestamp",
+        "helpful_vote",
+        "verified_purchase",
+    }
     assert reviews[0]["timestamp"] > 10**12  # milliseconds, as in the 2023 release
     meta = records(sample / "amazon/meta_Home_and_Kitchen.jsonl")
-    assert set(meta[0]) >= {"main_category", "title", "average_rating", "rating_number", "store", "categories",
-                            "details", "features", "description", "price", "parent_asin"}
+    assert set(meta[0]) >= {
+        "main_category",
+        "title",
+        "average_rating",
+        "rating_number",
+        "store",
+        "categories",
+        "details",
+        "features",
+        "description",
+        "price",
+        "parent_asin",
+    }
 
 
 def test_defects_are_present(sample):
@@ -129,8 +173,10 @@ def test_sample_sources_point_at_the_written_files(sample):
     src = sample_sources(sample, ["reddit", "amazon"])
     assert src.twitter is None and src.blogger is None
     assert Path(src.reddit.submissions[0]).is_file()
-    assert sorted(c.reviews[0].rsplit("/", 1)[1] for c in src.amazon) == ["Home_and_Kitchen.jsonl",
-                                                                          "Sports_and_Outdoors.jsonl.gz"]
+    assert sorted(c.reviews[0].rsplit("/", 1)[1] for c in src.amazon) == [
+        "Home_and_Kitchen.jsonl",
+        "Sports_and_Outdoors.jsonl.gz",
+    ]
     assert all(Path(c.meta[0]).is_file() for c in src.amazon)
 
 

@@ -25,11 +25,18 @@ def _blogs(folder: Path) -> None:
         2: [base.upper(), _post(3)],  # exact duplicate of blogger 1's first post (later date)
         3: [base.replace("river", "ocean", 1) + " extra", _post(4)],  # near duplicate
         4: [_post(5), _post(5)],  # an exact duplicate within one blogger
-        5: [_post(6)], 6: [_post(7), "short"], 7: [_post(8)], 8: [_post(9), None],
+        5: [_post(6)],
+        6: [_post(7), "short"],
+        7: [_post(8)],
+        8: [_post(9), None],
     }
     for bid, texts in posts.items():
-        body = "".join(f"<date>{d + 1},May,{2000 + bid}</date><post>{t}</post>" if t is not None
-                       else "<date>1,June,2004</date><post>cut off" for d, t in enumerate(texts))
+        body = "".join(
+            f"<date>{d + 1},May,{2000 + bid}</date><post>{t}</post>"
+            if t is not None
+            else "<date>1,June,2004</date><post>cut off"
+            for d, t in enumerate(texts)
+        )
         name = f"{1000 + bid}.female.25.indUnk.Leo.xml"
         (folder / name).write_text(f"<Blog>{body}</Blog>", encoding="utf-8")
 
@@ -40,8 +47,14 @@ def _jsonl(path: Path) -> list[dict]:
 
 def _run(src: Path, out: Path, workers: int) -> tuple[dict, dict, dict, str]:
     out.mkdir()
-    cfg = DataConfig.model_validate({"name": "t", "sources": {"blogger": {"files": [str(src / "*.xml")]}},
-                                     "workers": workers, "filters": {"blogger": {"min_chars": 20}}})
+    cfg = DataConfig.model_validate(
+        {
+            "name": "t",
+            "sources": {"blogger": {"files": [str(src / "*.xml")]}},
+            "workers": workers,
+            "filters": {"blogger": {"min_chars": 20}},
+        }
+    )
     counts = build_corpus(cfg, cfg.sources, out, seed=0)
     rejected = {r["record_id"]: (r["reason"], r["detail"]) for r in _jsonl(out / "rejected.jsonl")}
     kept = {p["post_id"]: p["text"] for u in _jsonl(out / "users.jsonl") for p in u["posts"]}
@@ -85,11 +98,20 @@ def _many_blogs(folder: Path, bloggers: int = 30) -> None:
 
 def _decisions(src: Path, out: Path, **data) -> dict:
     out.mkdir()
-    cfg = DataConfig.model_validate({"name": "t", "sources": {"blogger": {"files": [str(src / "*.xml")]}},
-                                     "filters": {"blogger": {"min_chars": 20}}, **data})
+    cfg = DataConfig.model_validate(
+        {
+            "name": "t",
+            "sources": {"blogger": {"files": [str(src / "*.xml")]}},
+            "filters": {"blogger": {"min_chars": 20}},
+            **data,
+        }
+    )
     build_corpus(cfg, cfg.sources, out, seed=0)
-    return {r["record_id"]: (r["reason"], r["detail"]) for r in _jsonl(out / "rejected.jsonl")
-            if r["reason"].endswith("_duplicate")}
+    return {
+        r["record_id"]: (r["reason"], r["detail"])
+        for r in _jsonl(out / "rejected.jsonl")
+        if r["reason"].endswith("_duplicate")
+    }
 
 
 def test_sharded_dedup_equals_single_process(tmp_path):
@@ -99,6 +121,9 @@ def test_sharded_dedup_equals_single_process(tmp_path):
     single = _decisions(tmp_path / "blogs", tmp_path / "single", max_users_per_platform=10_000)
     kinds = {reason for reason, _ in single.values()}
     assert kinds == {"exact_duplicate", "near_duplicate"} and len(single) > 20
-    for name, data in [("one_shard", {"shard_files": 1000}), ("many", {"shard_files": 3}),
-                       ("many_two_workers", {"shard_files": 4, "workers": 2})]:
+    for name, data in [
+        ("one_shard", {"shard_files": 1000}),
+        ("many", {"shard_files": 3}),
+        ("many_two_workers", {"shard_files": 4, "workers": 2}),
+    ]:
         assert _decisions(tmp_path / "blogs", tmp_path / name, **data) == single, name

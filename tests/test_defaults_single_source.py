@@ -56,8 +56,12 @@ def drift(model: type[BaseModel], values: dict[str, Any], where: str) -> list[st
 
 
 def defaults_files() -> list[tuple[str, Any]]:
-    return [(g, p) for g in RootConfig.model_fields if (conf_dir() / g).is_dir()
-            for p in sorted((conf_dir() / g).glob("_*.yaml"))]
+    return [
+        (g, p)
+        for g in RootConfig.model_fields
+        if (conf_dir() / g).is_dir()
+        for p in sorted((conf_dir() / g).glob("_*.yaml"))
+    ]
 
 
 @pytest.mark.parametrize("group,path", defaults_files(), ids=lambda x: getattr(x, "name", x))
@@ -70,9 +74,11 @@ def test_the_rule_tells_a_drifted_defaults_file_from_a_preset():
 
     assert drift(MergeConfig, {"method": MISSING, "density": 0.5}, "merge") == []
     assert drift(MergeConfig, {"method": MISSING, "density": 0.7}, "merge") == [
-        "merge.density: YAML 0.7 != model default 0.5"]
+        "merge.density: YAML 0.7 != model default 0.5"
+    ]
     assert drift(EvalConfig, {"tombench": {"shuffles": 4}}, "eval") == [
-        "eval.tombench.shuffles: YAML 4 != model default 5"]
+        "eval.tombench.shuffles: YAML 4 != model default 5"
+    ]
     assert drift(EvalConfig, {"name": "x"}, "eval")  # a required field in a defaults file
     assert drift(EvalConfig, {"tombench": {"shufles": 5}}, "eval")  # a key the model does not have
 
@@ -90,8 +96,9 @@ def test_eval_defaults_are_generated_from_the_model():
 
 
 def test_a_changed_model_default_reaches_the_composed_config(monkeypatch):
-    from humanllm.evaluate import config as eval_config
     from hydra.core.config_store import ConfigStore
+
+    from humanllm.evaluate import config as eval_config
 
     node = hydra_defaults()
     node["bootstrap"]["samples"] = 1234  # as if BootstrapConfig's default had changed

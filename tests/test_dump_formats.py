@@ -94,12 +94,8 @@ def test_amazon_2018_reviews_and_meta_load_and_join(tmp_path):
         "Great & cheap",
         1441324800,
     )
-    assert (
-        first.meta["rating"] == 5.0 and first.meta["helpful_vote"] == 1234 and first.meta["verified_purchase"]
-    )
-    assert (
-        first.meta["style"] == {"Size": "Big Boys", "Color": "Blue"} and first.meta["category"] == "Clothing"
-    )
+    assert first.meta["rating"] == 5.0 and first.meta["helpful_vote"] == 1234 and first.meta["verified_purchase"]
+    assert first.meta["style"] == {"Size": "Big Boys", "Color": "Blue"} and first.meta["category"] == "Clothing"
     assert got["amazon:A2:B02:1385510400"].post.created_at == 1385510400  # "11 27, 2013", month first
     [(kind, no_time)] = out.failures
     assert (kind, no_time.reason, no_time.line, no_time.user_id) == (
@@ -250,25 +246,17 @@ def test_twitter_v1_jsonl_and_json_list_read_alike_with_marks(tmp_path):
         assert retweet.text == "RT @pattymo: I could watch this for hours and I might"
         assert retweet.meta["retweet_of"] == "674659346127679488"
         reply = tweets["twitter:675055636267298823"]
-        assert (
-            reply.text.startswith("@jack ")
-            and reply.meta["reply_to"] == "42"
-            and "retweet_of" not in reply.meta
-        )
+        assert reply.text.startswith("@jack ") and reply.meta["reply_to"] == "42" and "retweet_of" not in reply.meta
         assert tweets["twitter:675055636267298824"].text == "A long one, in full."
         [profile] = [c for c in out.candidates if c.kind == "profile"]
-        assert (
-            profile.author == "dewitt"
-            and profile.attributes["followers"] == 1200
-            and profile.attributes["verified"]
-        )
+        assert profile.author == "dewitt" and profile.attributes["followers"] == 1200 and profile.attributes["verified"]
         decisions = twitter_rules(out.candidates, FiltersConfig())
         assert decisions["twitter:675055636267298822"] == (
             "retweet",
             None,
         )  # the rule twitter100m retweets meet
     starts = [json.dumps(V1_TWEETS, indent=2).split("\n").index("  {") + 1]
-    assert [c.line for c in listed.candidates if c.kind == "tweet"][0] == starts[0]
+    assert next(c.line for c in listed.candidates if c.kind == "tweet") == starts[0]
 
 
 def v2_page(tweets: list[dict], users: list[dict], referenced: list[dict]) -> dict:
@@ -335,9 +323,7 @@ def test_twitter_v2_twarc_pages_attach_authors_and_mark_retweets_and_replies(tmp
         "quotes": 0,
         "retweet_of": "900",
     }
-    assert (
-        tweets["twitter:1002"].meta["reply_to"] == "900" and tweets["twitter:1002"].created_at == 1621366200
-    )
+    assert tweets["twitter:1002"].meta["reply_to"] == "900" and tweets["twitter:1002"].created_at == 1621366200
     [(_, missing)] = out.failures
     assert (missing.reason, missing.detail, missing.line) == ("missing_field", "id", 2)
     assert missing.record_id.endswith("search.jsonl:2#0")  # unique though a page holds several tweets
@@ -397,9 +383,7 @@ def test_placeholders_are_unset_the_same_way_in_every_loader(tmp_path):
     assert (cand.post.meta["rating"], cand.post.title, cand.post.meta["helpful_vote"]) == (None, None, 0)
 
     blog = tmp_path / "1234.male.25.Student.Leo.xml"
-    blog.write_text(
-        "<Blog>\n<date>null</date>\n<post>None</post>\n<date>14,May,2004</date>\n<post>hi</post>\n</Blog>"
-    )
+    blog.write_text("<Blog>\n<date>null</date>\n<post>None</post>\n<date>14,May,2004</date>\n<post>hi</post>\n</Blog>")
     blogger = load_blogger(BloggerSource(files=[str(blog)]))
     first, second = blogger.candidates
     assert (first.post.text, first.post.created_at, first.post.meta["date"]) == ("", None, None)
@@ -415,22 +399,16 @@ def test_a_platform_whose_every_record_fails_to_parse_is_an_error(tmp_path):
     message = str(err.value)
     assert "data.sources.amazon: all 4 raw records were rejected while parsing" in message
     assert f"{path}: 4 missing_field (e.g. line 1: timestamp)" in message
-    assert (
-        "read as: review schema 2023 (Books.jsonl)" in message and "expected: Amazon Reviews 2023" in message
-    )
+    assert "read as: review schema 2023 (Books.jsonl)" in message and "expected: Amazon Reviews 2023" in message
     good = jsonl(tmp_path / "More.jsonl", [dict(no_time[0], timestamp=1588687728923)])
     ok = load_platform("amazon", SourcesConfig(amazon=[AmazonCategory(reviews=[path, good])]))
-    assert (
-        len(ok.candidates) == 1 and len(ok.failures) == 4
-    )  # one good record: its rejects are findings, not fatal
+    assert len(ok.candidates) == 1 and len(ok.failures) == 4  # one good record: its rejects are findings, not fatal
 
 
 def test_the_data_command_fails_on_a_platform_nothing_of_which_parses(tmp_path, capsys):
     from humanllm.cli import main
 
-    path = jsonl(
-        tmp_path / "tweets.jsonl", [{"user": "ann", "tweet": f"text {i}"} for i in range(3)]
-    )  # no id
+    path = jsonl(tmp_path / "tweets.jsonl", [{"user": "ann", "tweet": f"text {i}"} for i in range(3)])  # no id
     code = main(
         [
             "data",
@@ -459,11 +437,7 @@ def test_json_list_files_keep_line_numbers_and_report_a_cut(tmp_path):
         (3, {"id": 2}, 1),
         (4, None, 2),
     ]
-    assert (
-        rows[2].error == "not_an_object: int"
-        and rows[3].error.startswith("malformed_json")
-        and len(rows) == 4
-    )
+    assert rows[2].error == "not_an_object: int" and rows[3].error.startswith("malformed_json") and len(rows) == 4
 
 
 def test_list_valued_source_keys_name_the_list_and_its_shape():
@@ -476,11 +450,7 @@ def test_list_valued_source_keys_name_the_list_and_its_shape():
     assert "no 'categories' in it" in message and "invalid literal" not in message
     assert "expected shape: data.sources.amazon=[{category: Books, reviews: [" in message
     assert "data.sources.amazon.0.category=..." in message
-    with pytest.raises(
-        ConfigError, match=r"data\.sources\.amazon: is a list of 2 entries; .* has no entry 5"
-    ):
+    with pytest.raises(ConfigError, match=r"data\.sources\.amazon: is a list of 2 entries; .* has no entry 5"):
         load_config(["data=real", "data.sources.amazon.5.reviews=[x]"])
-    with pytest.raises(
-        ConfigError, match=r"data\.sources\.amazon: must be a list of categories; expected shape"
-    ):
+    with pytest.raises(ConfigError, match=r"data\.sources\.amazon: must be a list of categories; expected shape"):
         load_config(["data=real", "data.sources.amazon=x"])

@@ -11,12 +11,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from humanllm.evaluate.benchmarks import benchmarks, compare, preflight, run_benchmark
-from humanllm.evaluate.benchmarks import write_motivebench_fixture, write_tombench_fixture
+from humanllm.evaluate.benchmarks import (
+    benchmarks,
+    compare,
+    preflight,
+    run_benchmark,
+    write_motivebench_fixture,
+    write_tombench_fixture,
+)
 from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.benchmarks.fixtures import QUIRK_LINES
-from humanllm.evaluate.config import BootstrapConfig, EvalConfig
+from humanllm.evaluate.config import EvalConfig
 
 MB, TB = evals_module("motivebench"), evals_module("tombench")
 
@@ -32,10 +38,13 @@ def tb_dir(tmp_path_factory) -> Path:
 
 
 def eval_cfg(mb_dir: Path | None, tb_dir: Path | None, **over) -> EvalConfig:
-    base = {"name": "t", "bootstrap": {"samples": 200},
-            "motivebench": {"enabled": mb_dir is not None, "mode": "loglikelihood", "orderings": 6},
-            "tombench": {"enabled": tb_dir is not None, "mode": "loglikelihood"},
-            "data": {"motivebench": str(mb_dir) if mb_dir else None, "tombench": str(tb_dir) if tb_dir else None}}
+    base = {
+        "name": "t",
+        "bootstrap": {"samples": 200},
+        "motivebench": {"enabled": mb_dir is not None, "mode": "loglikelihood", "orderings": 6},
+        "tombench": {"enabled": tb_dir is not None, "mode": "loglikelihood"},
+        "data": {"motivebench": str(mb_dir) if mb_dir else None, "tombench": str(tb_dir) if tb_dir else None},
+    }
     for key, value in over.items():
         base[key] = {**base.get(key, {}), **value}
     return EvalConfig.model_validate(base)
@@ -90,7 +99,7 @@ def test_missing_folder_names_the_config_key(tmp_path, mb_dir):
 
 def official_motivebench_answer(reply: str) -> str:
     """client_eval.py, line for line (non-CoT)."""
-    answer = reply.strip("assistant\n\n").strip()
+    answer = reply.strip("assistant\n\n").strip()  # noqa: B005 (client_eval.py's character-set strip)
     return answer.strip(".").strip("'").strip('"').strip("*").strip("*")[0].upper()
 
 
@@ -208,8 +217,9 @@ def _oracle_lm(gold: dict[str, str], wrong: bool = False):
             return [(0.0 if r.args[1].strip() == self._letter(r.args[0]) else -5.0, False) for r in requests]
 
         def generate_until(self, requests):
-            return [f"[[{self._letter(r.args[0])}]]" if "[[" in r.args[0] else self._letter(r.args[0])
-                    for r in requests]
+            return [
+                f"[[{self._letter(r.args[0])}]]" if "[[" in r.args[0] else self._letter(r.args[0]) for r in requests
+            ]
 
         def loglikelihood_rolling(self, requests):
             raise NotImplementedError
@@ -249,7 +259,9 @@ def test_oracle_scores_one_and_adversary_zero_through_lm_eval(mode, tb_mode, mb_
             assert agg["vote_acc,none"] == agg["acc,none"] == expected
         assert mb.items["gold_letter"].nunique() == 6  # the gold really moved across orderings
         every = mb.units[mb.units.metric == "all_orderings_correct"]  # options for the flips' chance correction
-        assert (every.n_choices == 6 ** 3).all() and mb.units[mb.units.metric != "all_orderings_correct"].n_choices.isna().all()
+        assert (every.n_choices == 6**3).all() and mb.units[
+            mb.units.metric != "all_orderings_correct"
+        ].n_choices.isna().all()
         assert set(tb.units.n_choices) == {2, 4}
         results[name] = (mb, tb)
     diff = compare(results["adversary"][0], results["oracle"][0], samples=200)
@@ -285,8 +297,12 @@ def tiny_lm(tiny_model_dir):
 
 
 def test_tiny_model_official_mode_agrees_with_lm_eval(tiny_lm, mb_dir, tb_dir, tmp_path):
-    e = eval_cfg(mb_dir, tb_dir, motivebench={"mode": "official", "orderings": 2, "limit": 1, "subsets": ["Blog"]},
-                 tombench={"mode": "official", "shuffles": 3, "limit": 2})
+    e = eval_cfg(
+        mb_dir,
+        tb_dir,
+        motivebench={"mode": "official", "orderings": 2, "limit": 1, "subsets": ["Blog"]},
+        tombench={"mode": "official", "shuffles": 3, "limit": 2},
+    )
     reg = benchmarks()
     mb = run_benchmark(reg["motivebench"], tiny_lm, e, tmp_path / "mb", apply_chat_template=True)
     assert len(mb.items) == 3 * 2
@@ -296,7 +312,9 @@ def test_tiny_model_official_mode_agrees_with_lm_eval(tiny_lm, mb_dir, tb_dir, t
     tb = run_benchmark(reg["tombench"], tiny_lm, e, tmp_path / "tb", apply_chat_template=True)
     overall = tb.summary.set_index(["language", "level", "group"])
     for lang in ("en", "zh"):
-        assert overall.loc[(lang, "all", "all"), "estimate"] == pytest.approx(tb.lm_eval[f"tombench_{lang}_official"]["vote_acc,none"])
+        assert overall.loc[(lang, "all", "all"), "estimate"] == pytest.approx(
+            tb.lm_eval[f"tombench_{lang}_official"]["vote_acc,none"]
+        )
     saved = pd.read_csv(tb.files["items_csv"])
     assert len(saved) == len(tb.items) and json.loads(Path(tb.files["run_json"]).read_text())["config"]["seed"] == 0
 
@@ -309,12 +327,24 @@ def test_motivebench_cot_and_parse_llm_run_beside_official(tiny_lm, mb_dir, tmp_
     from humanllm.llm import LLMConfig, make_backend
     from humanllm.llm.testing import FaultServer
 
-    e = eval_cfg(mb_dir, None, motivebench={"mode": "official", "extra_modes": ["official_cot", "parse_llm"],
-                                            "orderings": 1, "limit": 1, "subsets": ["Blog"], "parse_max_tokens": 8})
+    e = eval_cfg(
+        mb_dir,
+        None,
+        motivebench={
+            "mode": "official",
+            "extra_modes": ["official_cot", "parse_llm"],
+            "orderings": 1,
+            "limit": 1,
+            "subsets": ["Blog"],
+            "parse_max_tokens": 8,
+        },
+    )
     with FaultServer() as server:
         cfg = LLMConfig(name="parser", base_url=server.base_url, model=server.model, cache_dir=str(tmp_path / "cache"))
         with make_backend(cfg) as llm:
-            mb = run_benchmark(benchmarks()["motivebench"], tiny_lm, e, tmp_path / "mb", apply_chat_template=True, llm=llm)
+            mb = run_benchmark(
+                benchmarks()["motivebench"], tiny_lm, e, tmp_path / "mb", apply_chat_template=True, llm=llm
+            )
         bodies = list(server.bodies)
     items = mb.items.set_index("protocol")
     assert sorted(mb.items["protocol"].unique()) == ["official", "official_cot", "parse_llm"]
@@ -322,15 +352,21 @@ def test_motivebench_cot_and_parse_llm_run_beside_official(tiny_lm, mb_dir, tmp_
     cot = items.loc[["official_cot"]]
     assert cot["pred"].tolist() == [MB.official_answer(r, cot=True) for r in cot["response"]]
     parse = items.loc[["parse_llm"]]
-    assert [b["messages"] for b in bodies] == [[{"role": "system", "content": MB.PARSE_SYSTEM},
-                                                {"role": "user", "content": MB.parse_input(r)}] for r in parse["response"]]
+    assert [b["messages"] for b in bodies] == [
+        [{"role": "system", "content": MB.PARSE_SYSTEM}, {"role": "user", "content": MB.parse_input(r)}]
+        for r in parse["response"]
+    ]
     assert all(b["max_tokens"] == 8 for b in bodies)
     assert parse["pred"].tolist() == ["R"] * 3 and parse["parsed"].all() and (parse["correct"] == 0).all()
     scores, _ = flatten(mb)
-    assert "motivebench/Blog.motivation/accuracy" in scores and "motivebench/official_cot.Blog.motivation/accuracy" in scores
+    assert (
+        "motivebench/Blog.motivation/accuracy" in scores
+        and "motivebench/official_cot.Blog.motivation/accuracy" in scores
+    )
     assert scores["motivebench/parse_llm.all.all/accuracy"] == 0.0
-    assert "The last line of your reply" in MB.doc_to_text(MB.expand_docs(MB.read_questions(mb_dir, "Blog")[0], 1,
-                                                                             "official_cot")[0])
+    assert "The last line of your reply" in MB.doc_to_text(
+        MB.expand_docs(MB.read_questions(mb_dir, "Blog")[0], 1, "official_cot")[0]
+    )
 
 
 def test_parse_llm_without_an_endpoint_is_a_clear_error(mb_dir):

@@ -64,7 +64,7 @@ def test_partial_copy_ratio_and_threshold():
 def test_chinese_tombench_items_match_on_characters(tmp_path):
     items = benchmark_texts("tombench", write_tombench_fixture(tmp_path / "tb"))
     assert len(items) == 16 and items[0].item_id.startswith("en:")
-    zh = [it for it in items if it.item_id == "zh:False Belief Task.jsonl:1"][0]
+    zh = next(it for it in items if it.item_id == "zh:False Belief Task.jsonl:1")
     report = contamination_report(["网上看到的故事：" + zh.text], items, n=13, threshold=0.8)
     flagged = set(report.flagged()["item_id"])
     assert zh.item_id in flagged and not any(i.startswith("en:") for i in flagged)

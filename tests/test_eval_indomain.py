@@ -35,14 +35,21 @@ def test_a_correct_answer_scores_even_when_another_title_is_inside_the_truth():
 
 
 def _ex(i: int, user: str, **meta) -> TaskExample:
-    return TaskExample(example_id=f"t:{i:04d}", task="t", user_id=user,
-                       messages=[{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}], meta=meta)
+    return TaskExample(
+        example_id=f"t:{i:04d}",
+        task="t",
+        user_id=user,
+        messages=[{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+        meta=meta,
+    )
 
 
 def test_subset_keeps_platform_shares_and_spreads_over_users():
-    examples = ([_ex(i, f"reddit:u{i % 5}") for i in range(60)]  # 5 prolific users, 60 items
-                + [_ex(100 + i, f"twitter:t{i}") for i in range(30)]  # 30 users, 1 each
-                + [_ex(200 + i, f"blogger:b{i % 10}") for i in range(10)])
+    examples = (
+        [_ex(i, f"reddit:u{i % 5}") for i in range(60)]  # 5 prolific users, 60 items
+        + [_ex(100 + i, f"twitter:t{i}") for i in range(30)]  # 30 users, 1 each
+        + [_ex(200 + i, f"blogger:b{i % 10}") for i in range(10)]
+    )
     sub = representative_subset(examples, 50, seed=1)
     assert len(sub) == 50 and sub == sorted(sub, key=lambda e: e.example_id)
     per_platform = Counter(platform_of(e) for e in sub)
@@ -68,8 +75,9 @@ def test_rank_accuracy_scores_candidates_by_loglikelihood(tiny_model_dir):
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     lm = HFLM(pretrained=AutoModelForCausalLM.from_pretrained(tiny_model_dir), tokenizer=tok, batch_size=4)
-    examples = [_ex(i, "amazon:a", candidate_titles=TITLES, true_index=i % 4, answer_title=TITLES[i % 4])
-                for i in range(4)]
+    examples = [
+        _ex(i, "amazon:a", candidate_titles=TITLES, true_index=i % 4, answer_title=TITLES[i % 4]) for i in range(4)
+    ]
     scores = candidate_loglikelihoods(lm, tok, examples, {})
     assert [len(s) for s in scores] == [4] * 4
     assert scores[0] == scores[1]  # same prompt, same candidates: same scores
@@ -106,10 +114,12 @@ def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir, monke
     instruction = "Read the scenario and answer with the letter of the most likely motive.\n"
     question = instruction + "Scenario: Mia moved to a new city, knows nobody and signs up for a pottery class. Why? "
     other = instruction + "Scenario: Leo returns a gift he liked to the shop the day after his birthday. Why? "
-    orders = [question + "Options: A. to meet people B. to sell pots C. boredom\nAnswer:",
-              question + "Options: A. boredom B. to meet people C. to sell pots\nAnswer:",
-              other + "Options: A. it broke B. he needs money C. it was a duplicate\nAnswer:",
-              other + "Options: A. it was a duplicate B. it broke C. he needs money\nAnswer:"]
+    orders = [
+        question + "Options: A. to meet people B. to sell pots C. boredom\nAnswer:",
+        question + "Options: A. boredom B. to meet people C. to sell pots\nAnswer:",
+        other + "Options: A. it broke B. he needs money C. it was a duplicate\nAnswer:",
+        other + "Options: A. it was a duplicate B. it broke C. he needs money\nAnswer:",
+    ]
     args = [(ctx_a, t) for t in ["Dune Messiah", "The Hobbit, or There and Back Again", "X", "Children of Dune"]]
     args += [(ctx_b, " yes"), (ctx_b, " no, it is blue"), ("A lonely context", " with one option")]
     args += [(o, letter) for o in orders for letter in (" A", " B", " C")]
@@ -136,12 +146,22 @@ def test_rolling_loglikelihoods_equal_lm_evals(tiny_model_dir, max_length):
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    docs = ["Short one.", "A somewhat longer document about books, films and the people who like them. " * 3,
-            "Medium length text on a walk in the park with a dog.", "Tiny", "The longest of them all. " * 12]
-    requests = [Instance(request_type="loglikelihood_rolling", doc={}, arguments=(d,), idx=i) for i, d in enumerate(docs)]
-    theirs = HFLM(pretrained=model, tokenizer=tok, batch_size=4, max_length=max_length).loglikelihood_rolling(requests, True)
+    docs = [
+        "Short one.",
+        "A somewhat longer document about books, films and the people who like them. " * 3,
+        "Medium length text on a walk in the park with a dog.",
+        "Tiny",
+        "The longest of them all. " * 12,
+    ]
+    requests = [
+        Instance(request_type="loglikelihood_rolling", doc={}, arguments=(d,), idx=i) for i, d in enumerate(docs)
+    ]
+    theirs = HFLM(pretrained=model, tokenizer=tok, batch_size=4, max_length=max_length).loglikelihood_rolling(
+        requests, True
+    )
     ours = SharedPrefixHFLM(pretrained=model, tokenizer=tok, batch_size=4, max_length=max_length).loglikelihood_rolling(
-        requests, True)
+        requests, True
+    )
     assert ours == pytest.approx(theirs, rel=1e-5)
     assert len(set(ours)) == len(docs)
 

@@ -13,7 +13,9 @@ import pytest
 from humanllm.config import load_config
 from humanllm.curate.testing import ScoringServer, server_overrides
 from humanllm.evaluate.benchmarks.fixtures import (
-    write_bigbench_fixture, write_motivebench_fixture, write_tombench_fixture,
+    write_bigbench_fixture,
+    write_motivebench_fixture,
+    write_tombench_fixture,
 )
 from humanllm.experiments.runner import full_overrides, run_experiment
 from humanllm.experiments.spec import experiment_names, load_experiment
@@ -29,9 +31,12 @@ def env(tmp_path_factory):
     root = tmp_path_factory.mktemp("experiments")
     with ScoringServer(latency_s=0.0) as server:
         llm = [o for o in server_overrides(server, root / "artifacts") if not o.startswith("synthesis=")]
-        data = [f"eval.data.motivebench={write_motivebench_fixture(root / 'mb')}",
-                f"eval.data.tombench={write_tombench_fixture(root / 'tb')}",
-                f"eval.data.bigbench={write_bigbench_fixture(root / 'bb')}", "eval.bigbench.tasks=[navigate,snarks]"]
+        data = [
+            f"eval.data.motivebench={write_motivebench_fixture(root / 'mb')}",
+            f"eval.data.tombench={write_tombench_fixture(root / 'tb')}",
+            f"eval.data.bigbench={write_bigbench_fixture(root / 'bb')}",
+            "eval.bigbench.tasks=[navigate,snarks]",
+        ]
         yield root, [*llm, *data]
 
 
@@ -49,7 +54,9 @@ def test_every_run_of_every_experiment_composes(name, tmp_path):
 
 def test_a_bad_spec_names_the_file_and_key(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("title: t\nruns: [{name: a, label: A}]\ngrid: {key: model, values: [x]}\nlayout: {suites: [indomain]}\n")
+    bad.write_text(
+        "title: t\nruns: [{name: a, label: A}]\ngrid: {key: model, values: [x]}\nlayout: {suites: [indomain]}\n"
+    )
     with pytest.raises(ConfigError, match=r"bad.yaml:\nruns: give either runs"):
         load_experiment(bad)
     bad.write_text("title: t\nruns: [{name: a, label: A}]\nlayout: {suites: [nonsense]}\n")
@@ -112,7 +119,7 @@ def test_a_table_cell_is_rebuilt_from_its_artifact_key(env):
 
 
 def test_partial_experiment_lists_missing_runs_and_invents_no_row(env, tmp_path):
-    root, extra = env
+    _root, extra = env
     spec = load_experiment("merge_vs_sft")
     status = run_experiment(spec, tmp_path, fast=True, extra=extra, only=["alpha_0.5"])
     assert status == {"alpha_0.5": "done"}
@@ -130,13 +137,17 @@ def test_partial_experiment_lists_missing_runs_and_invents_no_row(env, tmp_path)
 
 def test_runs_that_cannot_start_are_reported_with_the_reason(env, tmp_path):
     """ood without benchmark folders: the run is recorded as failed, the report says why and how to fill it."""
-    root, extra = env
+    _root, extra = env
     no_data = [o for o in extra if not o.startswith(("eval.data.motivebench", "eval.data.tombench"))]
     no_data += [f"eval.data.motivebench={tmp_path / 'absent'}", f"eval.data.tombench={tmp_path / 'absent2'}"]
     status = run_experiment(load_experiment("ood"), tmp_path, fast=True, extra=no_data)
     assert status["humanllm"].startswith("failed") and "motivebench" in status["humanllm"].lower()
     missing = (tmp_path / "ood" / "missing.md").read_text()
-    assert "humanllm experiment ood " in missing and "--run humanllm --fast`" in missing and "motivebench" in missing.lower()
+    assert (
+        "humanllm experiment ood " in missing
+        and "--run humanllm --fast`" in missing
+        and "motivebench" in missing.lower()
+    )
     assert "_(no finished run yet)_" in (tmp_path / "ood" / "table.md").read_text()
 
 
@@ -145,7 +156,7 @@ def test_a_run_that_breaks_is_recorded_and_the_others_still_run(env, tmp_path, m
     its traceback and listed as missing with the error; the other runs and the report still happen."""
     from humanllm.sweep.trial import TrialRunner
 
-    root, extra = env
+    _root, extra = env
     real_run = TrialRunner.run
 
     def run(self, number, overrides, params):
@@ -167,15 +178,27 @@ def test_best_per_column_is_bold_ties_are_not_and_significant_deltas_are_marked(
     from humanllm.report.experiment import latex, wide
 
     def cell(model, column, metric, value, significant=None, direction=None):
-        return {"model": model, "column": column, "metric": metric, "value": value, "low": value - 0.1,
-                "high": value + 0.1, "significant": significant, "direction": direction}
+        return {
+            "model": model,
+            "column": column,
+            "metric": metric,
+            "value": value,
+            "low": value - 0.1,
+            "high": value + 0.1,
+            "significant": significant,
+            "direction": direction,
+        }
 
-    cells = pd.DataFrame([
-        cell("base", "t/rouge_l", "rouge_l", 0.20), cell("m", "t/rouge_l", "rouge_l", 0.30, "yes", "better"),
-        cell("base", "english/bits_per_byte", "bits_per_byte", 1.10),
-        cell("m", "english/bits_per_byte", "bits_per_byte", 1.30, "yes", "worse"),
-        cell("base", "t/hit", "hit", 0.5), cell("m", "t/hit", "hit", 0.5, "no", "same"),
-    ])
+    cells = pd.DataFrame(
+        [
+            cell("base", "t/rouge_l", "rouge_l", 0.20),
+            cell("m", "t/rouge_l", "rouge_l", 0.30, "yes", "better"),
+            cell("base", "english/bits_per_byte", "bits_per_byte", 1.10),
+            cell("m", "english/bits_per_byte", "bits_per_byte", 1.30, "yes", "worse"),
+            cell("base", "t/hit", "hit", 0.5),
+            cell("m", "t/hit", "hit", 0.5, "no", "same"),
+        ]
+    )
     md = wide(cells, ["base", "m"], "md")
     assert md.loc["m", "t/rouge_l"].startswith("**0.3000**") and md.loc["m", "t/rouge_l"].endswith("*")
     assert md.loc["base", "english/bits_per_byte"].startswith("**1.1000**")  # lower is better

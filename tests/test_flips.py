@@ -23,7 +23,7 @@ def test_flip_counts_rates_and_intervals_on_a_hand_made_pair():
     assert f.mean_delta.estimate == pytest.approx(0.1 - 0.3)  # the mean delta is the two rates' difference
     for ci in (f.right_to_wrong_rate, f.wrong_to_right_rate, f.mean_delta, f.chance_corrected):
         assert ci.low <= ci.estimate <= ci.high and ci.low < ci.high
-    assert 0 <= f.right_to_wrong_rate.low and f.right_to_wrong_rate.high <= 1
+    assert f.right_to_wrong_rate.low >= 0 and f.right_to_wrong_rate.high <= 1
     # 3 of 6 previously-right items lost; at chance (4 options) 6 × 3/4 = 4.5 would be
     assert f.chance_corrected.estimate == pytest.approx(3 / 4.5)
     mixed = item_flips(BASE, MODEL, n_choices=[2, 2, 4, 4, 4, 4, 4, 2, 2, 4])
@@ -63,14 +63,21 @@ def _evaluation(root, label, kind, rows, units=None):
 
 def test_report_flip_table_takes_right_wrong_groups_and_option_counts(tmp_path):
     def rows(bb, mb):
-        return ([{"suite": "bigbench", "task": "navigate", "metric": "accuracy", "item_id": str(i), "value": v}
-                 for i, v in enumerate(bb)]
-                + [{"suite": "motivebench", "task": "all.all", "metric": "accuracy", "item_id": str(i), "value": v}
-                   for i, v in enumerate(mb)])  # averages over orderings: no flips
-    units = pd.DataFrame({"task": "navigate", "unit_id": [str(i) for i in range(10)], "score": BASE,
-                          "n_choices": 2})
-    index = {"evaluations": [_evaluation(tmp_path, "base", "base", rows(BASE, [0.5, 1.0]), units),
-                             _evaluation(tmp_path, "merged", "merged", rows(MODEL, [0.25, 1.0]))]}
+        return [
+            {"suite": "bigbench", "task": "navigate", "metric": "accuracy", "item_id": str(i), "value": v}
+            for i, v in enumerate(bb)
+        ] + [
+            {"suite": "motivebench", "task": "all.all", "metric": "accuracy", "item_id": str(i), "value": v}
+            for i, v in enumerate(mb)
+        ]  # averages over orderings: no flips
+
+    units = pd.DataFrame({"task": "navigate", "unit_id": [str(i) for i in range(10)], "score": BASE, "n_choices": 2})
+    index = {
+        "evaluations": [
+            _evaluation(tmp_path, "base", "base", rows(BASE, [0.5, 1.0]), units),
+            _evaluation(tmp_path, "merged", "merged", rows(MODEL, [0.25, 1.0])),
+        ]
+    }
     frame = flip_frame(index, samples=500, confidence=0.95, seed=0)
     assert list(frame.suite) == ["bigbench"]
     row = frame.iloc[0]

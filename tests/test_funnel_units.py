@@ -25,8 +25,9 @@ def build() -> tuple[Funnel, list[Candidate]]:
     red.fail("comment", Path("f.jsonl"), 9, "bad_json", "line 9")
     ama = Loaded("amazon", candidates=[cand("a0", "amazon", "review"), cand("a1", "amazon", "review")])
     kept = f.parse(ama) + f.parse(red)  # loaded out of platform order: the tables are still in it
-    kept = f.apply("rules", kept, {"r0": ("too_short", None), "r1": ("deleted", "body [deleted]"),
-                                   "a1": ("too_short", None)})
+    kept = f.apply(
+        "rules", kept, {"r0": ("too_short", None), "r1": ("deleted", "body [deleted]"), "a1": ("too_short", None)}
+    )
     kept = f.apply("dedup", kept, {"r2": ("duplicate", "of r3")})
     return f, kept
 
@@ -48,17 +49,22 @@ def test_counts_per_platform_kind_and_stage():
     }
     assert f.raw == {"reddit": 6, "amazon": 2}
     assert [(r.record_id, r.stage, r.reason, r.detail) for r in f.rejected] == [
-        ("reddit:f.jsonl:9", "parse", "bad_json", "line 9"), ("a1", "rules", "too_short", None),
-        ("r0", "rules", "too_short", None), ("r1", "rules", "deleted", "body [deleted]"),
-        ("r2", "dedup", "duplicate", "of r3")]
+        ("reddit:f.jsonl:9", "parse", "bad_json", "line 9"),
+        ("a1", "rules", "too_short", None),
+        ("r0", "rules", "too_short", None),
+        ("r1", "rules", "deleted", "body [deleted]"),
+        ("r2", "dedup", "duplicate", "of r3"),
+    ]
 
 
 def test_reconcile_reports_raw_kept_and_rejected_in_platform_order():
     f, kept = build()
     out = f.reconcile(kept)
     assert list(out) == ["reddit", "amazon"]
-    assert out == {"reddit": {"raw_records": 6, "kept_records": 2, "rejected_records": 4},
-                   "amazon": {"raw_records": 2, "kept_records": 1, "rejected_records": 1}}
+    assert out == {
+        "reddit": {"raw_records": 6, "kept_records": 2, "rejected_records": 4},
+        "amazon": {"raw_records": 2, "kept_records": 1, "rejected_records": 1},
+    }
 
 
 def test_reconcile_catches_a_lost_record():
@@ -88,10 +94,19 @@ def test_rows_are_ordered_by_platform_kind_then_stage():
     f._row("reddit", "comment", "activity")
     order = [(r.platform, r.kind, r.stage) for r in f.sorted_rows()]
     assert order == [
-        ("reddit", "submission", "parse"), ("reddit", "submission", "rules"), ("reddit", "submission", "dedup"),
-        ("reddit", "comment", "parse"), ("reddit", "comment", "rules"), ("reddit", "comment", "dedup"),
-        ("reddit", "comment", "activity"), ("reddit", "comment", "cap"), ("reddit", "comment", "zzz_unknown_stage"),
-        ("amazon", "review", "parse"), ("amazon", "review", "rules"), ("amazon", "review", "dedup")]
+        ("reddit", "submission", "parse"),
+        ("reddit", "submission", "rules"),
+        ("reddit", "submission", "dedup"),
+        ("reddit", "comment", "parse"),
+        ("reddit", "comment", "rules"),
+        ("reddit", "comment", "dedup"),
+        ("reddit", "comment", "activity"),
+        ("reddit", "comment", "cap"),
+        ("reddit", "comment", "zzz_unknown_stage"),
+        ("amazon", "review", "parse"),
+        ("amazon", "review", "rules"),
+        ("amazon", "review", "dedup"),
+    ]
 
 
 def test_written_csv_and_markdown(tmp_path):
@@ -112,16 +127,37 @@ def test_written_csv_and_markdown(tmp_path):
         ["amazon", "review", "rules", "2", "1", "1", "too_short=1"],
         ["amazon", "review", "dedup", "1", "1", "0", ""],
     ]
-    assert (tmp_path / "funnel.md").read_text(encoding="utf-8") == "\n".join([
-        "# Data funnel", "", "| platform | raw | kept | rejected |", "|---|---:|---:|---:|",
-        "| reddit | 6 | 2 | 4 |", "| amazon | 2 | 1 | 1 |", "| all | 8 | 3 | 5 |", "",
-        "## reddit", "", "| kind | stage | in | kept | rejected | reasons |", "|---|---|---:|---:|---:|---|",
-        "| submission | parse | 1 | 1 | 0 |  |", "| submission | rules | 1 | 1 | 0 |  |",
-        "| submission | dedup | 1 | 1 | 0 |  |", "| comment | parse | 5 | 4 | 1 | bad_json=1 |",
-        "| comment | rules | 4 | 2 | 2 | deleted=1; too_short=1 |", "| comment | dedup | 2 | 1 | 1 | duplicate=1 |", "",
-        "## amazon", "", "| kind | stage | in | kept | rejected | reasons |", "|---|---|---:|---:|---:|---|",
-        "| review | parse | 2 | 2 | 0 |  |", "| review | rules | 2 | 1 | 1 | too_short=1 |",
-        "| review | dedup | 1 | 1 | 0 |  |", ""])
+    assert (tmp_path / "funnel.md").read_text(encoding="utf-8") == "\n".join(
+        [
+            "# Data funnel",
+            "",
+            "| platform | raw | kept | rejected |",
+            "|---|---:|---:|---:|",
+            "| reddit | 6 | 2 | 4 |",
+            "| amazon | 2 | 1 | 1 |",
+            "| all | 8 | 3 | 5 |",
+            "",
+            "## reddit",
+            "",
+            "| kind | stage | in | kept | rejected | reasons |",
+            "|---|---|---:|---:|---:|---|",
+            "| submission | parse | 1 | 1 | 0 |  |",
+            "| submission | rules | 1 | 1 | 0 |  |",
+            "| submission | dedup | 1 | 1 | 0 |  |",
+            "| comment | parse | 5 | 4 | 1 | bad_json=1 |",
+            "| comment | rules | 4 | 2 | 2 | deleted=1; too_short=1 |",
+            "| comment | dedup | 2 | 1 | 1 | duplicate=1 |",
+            "",
+            "## amazon",
+            "",
+            "| kind | stage | in | kept | rejected | reasons |",
+            "|---|---|---:|---:|---:|---|",
+            "| review | parse | 2 | 2 | 0 |  |",
+            "| review | rules | 2 | 1 | 1 | too_short=1 |",
+            "| review | dedup | 1 | 1 | 0 |  |",
+            "",
+        ]
+    )
 
 
 def test_reasons_sort_by_count_then_name():

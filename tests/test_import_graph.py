@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,13 +26,13 @@ PACKAGE = "humanllm"
 # The only modules whose `humanllm` imports may sit inside functions, and why.
 LAZY_ALLOWED = {
     "humanllm.cli": "the entry point: sets the offline/env defaults before any module that reads them at import "
-                    "time (huggingface, datasets) loads, and `humanllm --help` or a config error comes back without "
-                    "loading every command's stack (pandas, hydra, lm-eval, datatrove, ...)",
+    "time (huggingface, datasets) loads, and `humanllm --help` or a config error comes back without "
+    "loading every command's stack (pandas, hydra, lm-eval, datatrove, ...)",
     "humanllm.launch": "the Hydra job entry point: like the CLI, it sets those defaults before the flow loads",
     "humanllm.llm": "the package must stay light: the root config imports `humanllm.llm.config`, and the backends "
-                    "(openai, the local server, the response cache) load only when one is made",
+    "(openai, the local server, the response cache) load only when one is made",
     "humanllm.evaluate.backends": "`evaluate.shared_prefix` subclasses lm-eval's HFLM: loading it loads lm-eval, "
-                                  "transformers and torch (seconds), only when a model is scored",
+    "transformers and torch (seconds), only when a model is scored",
 }
 
 
@@ -54,8 +55,9 @@ def package_modules(root: Path = ROOT) -> dict[str, Path]:
 
 
 def _type_checking(test: ast.expr) -> bool:
-    return ((isinstance(test, ast.Name) and test.id == "TYPE_CHECKING")
-            or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"))
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[Import]:
@@ -105,7 +107,7 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> list[Import
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def import_graph(root: Path = ROOT) -> tuple[dict[str, set[str]], list[Import]]:
     modules = package_modules(root)
     edges: list[Import] = [imp for mod, path in modules.items() for imp in imports_of(mod, path, modules)]
@@ -173,9 +175,10 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def describe(cycle: list[str], edges: list[Import]) -> str:
     lines = [" -> ".join(cycle)]
-    for a, b in zip(cycle, cycle[1:]):
-        for line, in_function, text in sorted({(i.line, i.in_function, i.text) for i in edges
-                                               if i.importer == a and i.target == b}):
+    for a, b in itertools.pairwise(cycle):
+        for line, in_function, text in sorted(
+            {(i.line, i.in_function, i.text) for i in edges if i.importer == a and i.target == b}
+        ):
             where = "in a function" if in_function else "at the top"
             lines.append(f"    {a.replace('.', '/')}.py:{line} ({where}): {text}")
     return "\n".join(lines)
@@ -189,11 +192,14 @@ def test_no_import_cycle():
 
 def test_project_imports_sit_at_the_top():
     _, edges = import_graph()
-    lazy = sorted({(imp.importer, imp.line, imp.text) for imp in edges
-                   if imp.in_function and imp.importer not in LAZY_ALLOWED})
-    assert not lazy, ("humanllm imports inside a function (move them to the top, or add the module to "
-                      "LAZY_ALLOWED with its reason):\n"
-                      + "\n".join(f"  {m.replace('.', '/')}.py:{line}: {text}" for m, line, text in lazy))
+    lazy = sorted(
+        {(imp.importer, imp.line, imp.text) for imp in edges if imp.in_function and imp.importer not in LAZY_ALLOWED}
+    )
+    assert not lazy, (
+        "humanllm imports inside a function (move them to the top, or add the module to "
+        "LAZY_ALLOWED with its reason):\n"
+        + "\n".join(f"  {m.replace('.', '/')}.py:{line}: {text}" for m, line, text in lazy)
+    )
 
 
 def test_the_allow_list_names_modules_that_use_it():
@@ -214,27 +220,45 @@ def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_a_cycle_through_a_function_level_import_is_found(tmp_path):
-    root = _tree(tmp_path, {"a.py": "from humanllm.b import g\n",
-                            "b.py": "def g():\n    from humanllm import a\n"})
+    root = _tree(tmp_path, {"a.py": "from humanllm.b import g\n", "b.py": "def g():\n    from humanllm import a\n"})
     graph, edges = import_graph(root)
     assert cycles(graph) == [["humanllm.a", "humanllm.b", "humanllm.a"]]
     assert "humanllm/b.py:2 (in a function): from humanllm import a" in describe(cycles(graph)[0], edges)
 
 
-@pytest.mark.parametrize("files, expected", [
-    # a submodule named in `from package import name`, and the package's __init__ run on the way
-    ({"p/m.py": "from humanllm.q import n\n", "q/n.py": "from humanllm.p import m\n"},
-     [["humanllm.p.m", "humanllm.q.n", "humanllm.p.m"]]),
-    # relative imports
-    ({"p/m.py": "from . import n\n", "p/n.py": "from .m import x\n"}, [["humanllm.p.m", "humanllm.p.n", "humanllm.p.m"]]),
-    # through a package __init__ that re-exports: importing humanllm.q.n runs humanllm/q/__init__.py
-    ({"p/m.py": "import humanllm.q.n\n", "q/__init__.py": "from humanllm.q.r import x\n",
-      "q/r.py": "from humanllm.p.m import y\n"},
-     [["humanllm.p.m", "humanllm.q", "humanllm.q.r", "humanllm.p.m"]]),
-    # a submodule reached from its own package's __init__ is not a cycle; TYPE_CHECKING imports never run
-    ({"p/__init__.py": "from humanllm.p.m import x\n", "p/m.py": "from humanllm.p.n import y\n",
-      "p/n.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from humanllm.p.m import x\n"}, []),
-])
+@pytest.mark.parametrize(
+    "files, expected",
+    [
+        # a submodule named in `from package import name`, and the package's __init__ run on the way
+        (
+            {"p/m.py": "from humanllm.q import n\n", "q/n.py": "from humanllm.p import m\n"},
+            [["humanllm.p.m", "humanllm.q.n", "humanllm.p.m"]],
+        ),
+        # relative imports
+        (
+            {"p/m.py": "from . import n\n", "p/n.py": "from .m import x\n"},
+            [["humanllm.p.m", "humanllm.p.n", "humanllm.p.m"]],
+        ),
+        # through a package __init__ that re-exports: importing humanllm.q.n runs humanllm/q/__init__.py
+        (
+            {
+                "p/m.py": "import humanllm.q.n\n",
+                "q/__init__.py": "from humanllm.q.r import x\n",
+                "q/r.py": "from humanllm.p.m import y\n",
+            },
+            [["humanllm.p.m", "humanllm.q", "humanllm.q.r", "humanllm.p.m"]],
+        ),
+        # a submodule reached from its own package's __init__ is not a cycle; TYPE_CHECKING imports never run
+        (
+            {
+                "p/__init__.py": "from humanllm.p.m import x\n",
+                "p/m.py": "from humanllm.p.n import y\n",
+                "p/n.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from humanllm.p.m import x\n",
+            },
+            [],
+        ),
+    ],
+)
 def test_the_reader_resolves_imports(tmp_path, files, expected):
     graph, _ = import_graph(_tree(tmp_path, files))
     assert cycles(graph) == expected

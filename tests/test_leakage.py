@@ -30,10 +30,18 @@ BASE = ["tracker=none", "progress=false", "split.test_fraction=0.25"]
 # Families whose held-out test examples quote their user's posts on the sample corpus and the Reddit files
 # (item selection shows item titles only, which other users' histories share).
 LIVE_RAW = {"writing_imitation", "personalized_commenting"}
-SIX = {"writing_imitation", "personalized_commenting", "item_selection", "profile_generation", "scenario_generation",
-       "social_qa"}
-COMPACT = [f"mixture.tasks.{t}.params.format=compact"
-           for t in ("writing_imitation", "personalized_commenting", "item_selection")]
+SIX = {
+    "writing_imitation",
+    "personalized_commenting",
+    "item_selection",
+    "profile_generation",
+    "scenario_generation",
+    "social_qa",
+}
+COMPACT = [
+    f"mixture.tasks.{t}.params.format=compact"
+    for t in ("writing_imitation", "personalized_commenting", "item_selection")
+]
 
 
 def _flow(tmp_path, *overrides: str) -> tuple[object, FlowState]:
@@ -69,7 +77,9 @@ def _assert_no_leak(cfg, state: FlowState, families: set[str], live: set[str], s
         assert not leaks, f"{name}: {len(leaks)} training examples quote a held-out user, e.g. {leaks[0]}"
         assert not {e.user_id for e in train} & held, name
         if name in live:
-            assert test and find_leaks(test, windows), f"{name}: the detector sees no held-out text in its test examples"
+            assert test and find_leaks(test, windows), (
+                f"{name}: the detector sees no held-out text in its test examples"
+            )
 
 
 @pytest.mark.parametrize("fmt", [[], COMPACT], ids=["paper", "compact"])
@@ -86,8 +96,13 @@ def test_the_check_catches_the_old_thread_behaviour(tmp_path):
     corpus = Corpus(state.corpus.path)
     held = held_out_users(corpus.users, cfg.split)
     family = task_family("personalized_commenting")
-    made = [e for e in family.examples(TaskInputs(corpus), validate_params(family.name, {"format": "compact"}),
-                                       random.Random(0)) if isinstance(e, TaskExample)]
+    made = [
+        e
+        for e in family.examples(
+            TaskInputs(corpus), validate_params(family.name, {"format": "compact"}), random.Random(0)
+        )
+        if isinstance(e, TaskExample)
+    ]
     old_train = [e for e in made if e.user_id not in held]
     windows = held_out_only_windows(authored_texts(corpus), held)
     assert find_leaks(old_train, windows)
@@ -98,8 +113,11 @@ def test_the_check_catches_the_old_thread_behaviour(tmp_path):
 
 # --- Reddit files in the Pushshift schema -----------------------------------------------------------
 
-VOCAB = [f"{a}{b}" for a in ("tor", "mel", "qua", "zen", "bri", "fol", "kar", "lum", "vex", "dro")
-         for b in ("am", "ix", "ol", "ur", "en", "ap", "is", "ow", "ek", "ut")]
+VOCAB = [
+    f"{a}{b}"
+    for a in ("tor", "mel", "qua", "zen", "bri", "fol", "kar", "lum", "vex", "dro")
+    for b in ("am", "ix", "ol", "ur", "en", "ap", "is", "ow", "ek", "ut")
+]
 
 
 def _prose(rng: random.Random, words: int) -> str:
@@ -114,17 +132,40 @@ def _pushshift_files(folder, n_users: int = 8, posts: int = 6) -> tuple[str, str
         rng = random.Random(u)
         for i in range(posts):
             sid = f"s{u}x{i}"
-            subs.append({"id": sid, "name": f"t3_{sid}", "author": f"writer{u}", "title": f"Notes {u}-{i}",
-                         "selftext": _prose(rng, 70), "created_utc": str(1_600_000_000 + 1000 * u + i),
-                         "score": 5, "num_comments": 3, "is_self": True, "subreddit": "test",
-                         "subreddit_id": "t5_test", "domain": "self.test", "distinguished": None})
+            subs.append(
+                {
+                    "id": sid,
+                    "name": f"t3_{sid}",
+                    "author": f"writer{u}",
+                    "title": f"Notes {u}-{i}",
+                    "selftext": _prose(rng, 70),
+                    "created_utc": str(1_600_000_000 + 1000 * u + i),
+                    "score": 5,
+                    "num_comments": 3,
+                    "is_self": True,
+                    "subreddit": "test",
+                    "subreddit_id": "t5_test",
+                    "domain": "self.test",
+                    "distinguished": None,
+                }
+            )
     for u in range(n_users):
         rng = random.Random(100 + u)
         for post, v in ((post, v) for post in (0, 1) for v in range(n_users) if v != u):
             cid, sid = f"c{u}x{v}x{post}", f"s{v}x{post}"
-            comments.append({"id": cid, "author": f"writer{u}", "body": _prose(rng, 45), "link_id": f"t3_{sid}",
-                             "parent_id": f"t3_{sid}", "created_utc": 1_600_100_000 + 100 * post + 10 * u + v,
-                             "score": 2, "subreddit_id": "t5_test", "permalink": f"/r/test/comments/{sid}/_/{cid}/"})
+            comments.append(
+                {
+                    "id": cid,
+                    "author": f"writer{u}",
+                    "body": _prose(rng, 45),
+                    "link_id": f"t3_{sid}",
+                    "parent_id": f"t3_{sid}",
+                    "created_utc": 1_600_100_000 + 100 * post + 10 * u + v,
+                    "score": 2,
+                    "subreddit_id": "t5_test",
+                    "permalink": f"/r/test/comments/{sid}/_/{cid}/",
+                }
+            )
     s_file, c_file = folder / "RS_test.jsonl", folder / "RC_test.jsonl"
     s_file.write_text("".join(json.dumps(r) + "\n" for r in subs))
     c_file.write_text("".join(json.dumps(r) + "\n" for r in comments))
@@ -135,10 +176,16 @@ def _pushshift_files(folder, n_users: int = 8, posts: int = 6) -> tuple[str, str
 def test_reddit_dump_files_training_examples_quote_no_held_out_user(tmp_path, fmt):
     subs, comments = _pushshift_files(tmp_path)
     cfg, state = _flow(
-        tmp_path / "a", "data=real", f"data.sources.reddit.submissions=[{subs}]",
-        f"data.sources.reddit.comments=[{comments}]", "data.sources.twitter=null", "data.sources.blogger=null",
-        "data.sources.amazon=null", "mixture.tasks.personalized_commenting.params.min_target_tokens=5",
-        "mixture.tasks.personalized_commenting.params.per_user_max=null", *fmt,
+        tmp_path / "a",
+        "data=real",
+        f"data.sources.reddit.submissions=[{subs}]",
+        f"data.sources.reddit.comments=[{comments}]",
+        "data.sources.twitter=null",
+        "data.sources.blogger=null",
+        "data.sources.amazon=null",
+        "mixture.tasks.personalized_commenting.params.min_target_tokens=5",
+        "mixture.tasks.personalized_commenting.params.per_user_max=null",
+        *fmt,
     )
     state.tasks.pop("item_selection")  # no Amazon files here: nothing to select from
     _assert_no_leak(cfg, state, {"writing_imitation", "personalized_commenting"}, LIVE_RAW)
@@ -147,14 +194,18 @@ def test_reddit_dump_files_training_examples_quote_no_held_out_user(tmp_path, fm
 
 # --- a curated artifact: all six families -----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def curated_flow(tmp_path_factory):
     """The flow with LLM curation against a test server whose free-text fields copy 12-word runs of the
     record (its user's posts), as a writer LLM quotes: curated records hold their users' text."""
     tmp = tmp_path_factory.mktemp("curated")
     with ScoringServer(latency_s=0.001, quote_prompt=True) as server:
-        cfg = load_config(server_overrides(server, tmp, "mixture=all_six", "model=tiny-random", *BASE[2:],
-                                           "+synthesis.unselected_posts=raw"))
+        cfg = load_config(
+            server_overrides(
+                server, tmp, "mixture=all_six", "model=tiny-random", *BASE[2:], "+synthesis.unselected_posts=raw"
+            )
+        )
         ctx = RunContext.from_config(cfg)
         state = run_data(ctx, FlowState())
         state = run_task_stage(ctx, state)
@@ -184,7 +235,7 @@ def test_a_planted_leak_is_caught_in_every_family(curated_flow, family):
     cfg, state = curated_flow
     splits = _splits(state)
     train, test = splits[family]
-    held, windows_ = _held_windows(cfg, state)
+    _held, windows_ = _held_windows(cfg, state)
     planted = next(e for e in test if find_leaks([e], windows_))
     splits[family] = ([*train, planted.model_copy(update={"user_id": train[0].user_id})], test)
     with pytest.raises(AssertionError, match=f"{family}: 1 training examples quote a held-out user"):
@@ -196,8 +247,12 @@ def test_a_training_users_record_does_not_launder_a_held_out_post():
     record; a phrase only records share (an LLM's template) does not count."""
     post = "the quiet lighthouse keeper painted seven blue boats every single winter morning"
     template = "this person enjoys spending quality time with close family and friends on weekends"
-    texts = [("held", post, False), ("train", "an unrelated post about cooking pasta with fresh basil leaves tonight", False),
-             ("train", f"{post}\n{template}", True), ("held", template, True)]
+    texts = [
+        ("held", post, False),
+        ("train", "an unrelated post about cooking pasta with fresh basil leaves tonight", False),
+        ("train", f"{post}\n{template}", True),
+        ("held", template, True),
+    ]
     found = held_out_only_windows(texts, {"held"})
     assert windows(post) <= found
     assert not windows(template) & found
@@ -205,7 +260,17 @@ def test_a_training_users_record_does_not_launder_a_held_out_post():
 
 def test_records_are_windowed_as_rendered_text():
     """Field values, one per line; no field names, no JSON quoting (windows never span two values)."""
-    text = rendered_text({"summary": "she moved to a new city for work last spring",
-                          "traits": ["kind", "curious"], "nested": {"goal": "finish the marathon"}, "score": None})
-    assert text.splitlines() == ["she moved to a new city for work last spring", "kind", "curious",
-                                 "finish the marathon"]
+    text = rendered_text(
+        {
+            "summary": "she moved to a new city for work last spring",
+            "traits": ["kind", "curious"],
+            "nested": {"goal": "finish the marathon"},
+            "score": None,
+        }
+    )
+    assert text.splitlines() == [
+        "she moved to a new city for work last spring",
+        "kind",
+        "curious",
+        "finish the marathon",
+    ]

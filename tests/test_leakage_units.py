@@ -29,15 +29,21 @@ def test_a_text_of_exactly_n_words_has_one_window():
 
 
 def test_authored_texts_attributes_every_text():
-    corpus = NS(users=[NS(user_id="reddit:u1", posts=[NS(title=None, text="body one"), NS(title="T", text="two")])],
-                threads={"t1": NS(author="op", title="Thread", text="thread body")},
-                items={"i1": NS(title="An item")})
+    corpus = NS(
+        users=[NS(user_id="reddit:u1", posts=[NS(title=None, text="body one"), NS(title="T", text="two")])],
+        threads={"t1": NS(author="op", title="Thread", text="thread body")},
+        items={"i1": NS(title="An item")},
+    )
     rec = Record(record_id="r1", user_id="reddit:u1", when=dt.datetime(2020, 1, 2, 3, 4, 5), summary="likes cats")
     curated = NS(name="set", posts={"p": NS(user_id="reddit:u2", title=None, text="curated post")}, records=[rec])
     assert list(authored_texts(corpus, curated)) == [
-        ("reddit:u1", "\nbody one", False), ("reddit:u1", "T\ntwo", False), ("reddit:op", "Thread\nthread body", False),
-        (None, "An item", False), ("reddit:u2", "\ncurated post", False),
-        ("reddit:u1", "2020-01-02T03:04:05\nlikes cats", True)]  # json rendering, id fields left out
+        ("reddit:u1", "\nbody one", False),
+        ("reddit:u1", "T\ntwo", False),
+        ("reddit:op", "Thread\nthread body", False),
+        (None, "An item", False),
+        ("reddit:u2", "\ncurated post", False),
+        ("reddit:u1", "2020-01-02T03:04:05\nlikes cats", True),
+    ]  # json rendering, id fields left out
     assert list(authored_texts(corpus)) == list(authored_texts(corpus, None))[:4]
 
 
@@ -49,18 +55,30 @@ def test_curated_records_are_the_objects_with_an_id_and_a_user_in_any_collection
 
 
 def test_a_held_out_window_repeated_in_another_users_record_still_counts_for_every_held_out_post():
-    texts = [("h", "alpha beta gamma", False), ("h", "delta epsilon zeta", False),
-             ("t", "alpha beta gamma\ndelta epsilon zeta", True),  # an LLM copied both held-out posts
-             ("t", "eta theta iota", False), ("h", "eta theta iota", False)]
+    texts = [
+        ("h", "alpha beta gamma", False),
+        ("h", "delta epsilon zeta", False),
+        ("t", "alpha beta gamma\ndelta epsilon zeta", True),  # an LLM copied both held-out posts
+        ("t", "eta theta iota", False),
+        ("h", "eta theta iota", False),
+    ]
     assert held_out_only_windows(texts, {"h"}, n=3) == {("alpha", "beta", "gamma"), ("delta", "epsilon", "zeta")}
 
 
 def test_find_leaks_reports_each_example_once_with_its_first_window():
     held = windows("b c d\nx y z", 3)
     examples = [
-        TaskExample(example_id="e1", task="t", user_id="u1",
-                    messages=[{"role": "user", "content": "a b c"}, {"role": "assistant", "content": "d"}]),
-        TaskExample(example_id="e2", task="t", user_id="u2",
-                    messages=[{"role": "user", "content": "x y z and b c d"}, {"role": "assistant", "content": "ok"}]),
+        TaskExample(
+            example_id="e1",
+            task="t",
+            user_id="u1",
+            messages=[{"role": "user", "content": "a b c"}, {"role": "assistant", "content": "d"}],
+        ),
+        TaskExample(
+            example_id="e2",
+            task="t",
+            user_id="u2",
+            messages=[{"role": "user", "content": "x y z and b c d"}, {"role": "assistant", "content": "ok"}],
+        ),
     ]
     assert find_leaks(examples, held, n=3) == [Leak("e2", "u2", "b c d")]  # e1's window would span two messages

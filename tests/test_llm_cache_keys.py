@@ -16,15 +16,23 @@ class Reply(BaseModel):
 
 
 def cfg_for(server: FaultServer, cache: Path, **overrides) -> LLMConfig:
-    fields = dict(name="t", base_url=server.base_url, model="smollm2", structured_output="json_schema",
-                  timeout_s=2.0, max_retries=0, cache_dir=str(cache))
+    fields = dict(
+        name="t",
+        base_url=server.base_url,
+        model="smollm2",
+        structured_output="json_schema",
+        timeout_s=2.0,
+        max_retries=0,
+        cache_dir=str(cache),
+    )
     return LLMConfig(**{**fields, **overrides})
 
 
 def ask(cfg: LLMConfig, content: str = "Hello?", **request) -> list:
     with make_backend(cfg) as backend:
-        return backend.run([LLMRequest("q", [{"role": "user", "content": content}], schema=Reply, **request)],
-                           progress=False)
+        return backend.run(
+            [LLMRequest("q", [{"role": "user", "content": content}], schema=Reply, **request)], progress=False
+        )
 
 
 def test_cache_is_keyed_by_endpoint_model_and_request(tmp_path):

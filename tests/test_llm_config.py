@@ -30,7 +30,9 @@ def test_unknown_key_and_bad_value_name_the_key() -> None:
     with pytest.raises(ConfigError, match=r"llm\.max_in_flght: unknown key"):
         validate(LLMConfig, {"name": "x", "base_url": "http://h/v1", "model": "m", "max_in_flght": 3}, prefix="llm")
     with pytest.raises(ConfigError, match=r"llm\.structured_output"):
-        validate(LLMConfig, {"name": "x", "base_url": "http://h/v1", "model": "m", "structured_output": "xml"}, prefix="llm")
+        validate(
+            LLMConfig, {"name": "x", "base_url": "http://h/v1", "model": "m", "structured_output": "xml"}, prefix="llm"
+        )
 
 
 def test_openai_backend_needs_url_and_model() -> None:
@@ -45,8 +47,9 @@ def test_api_key_env_must_be_a_variable_name() -> None:
 
 def test_missing_api_key_variable_fails_clearly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("HUMANLLM_TEST_MISSING_KEY", raising=False)
-    cfg = LLMConfig(name="x", base_url="http://h/v1", model="m", api_key_env="HUMANLLM_TEST_MISSING_KEY",
-                    cache_dir=str(tmp_path))
+    cfg = LLMConfig(
+        name="x", base_url="http://h/v1", model="m", api_key_env="HUMANLLM_TEST_MISSING_KEY", cache_dir=str(tmp_path)
+    )
     with pytest.raises(ConfigError, match="HUMANLLM_TEST_MISSING_KEY is not set"):
         make_backend(cfg)
 
@@ -60,7 +63,9 @@ def test_output_identity_ignores_concurrency_and_cache() -> None:
     a = LLMConfig(name="a", base_url="http://h/v1", model="m", max_in_flight=1, cache=False)
     b = LLMConfig(name="b", base_url="http://h/v1", model="m", max_in_flight=64, timeout_s=3, cache_dir="/x")
     assert a.output_identity() == b.output_identity()
-    assert a.output_identity() != LLMConfig(name="c", base_url="http://h/v1", model="m", temperature=0.7).output_identity()
+    assert (
+        a.output_identity() != LLMConfig(name="c", base_url="http://h/v1", model="m", temperature=0.7).output_identity()
+    )
     # another server may serve other weights under the same alias
     assert a.output_identity() != LLMConfig(name="d", base_url="http://other/v1", model="m").output_identity()
 

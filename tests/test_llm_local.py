@@ -42,25 +42,43 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
     out = tmp_path_factory.mktemp("tiny_json_model")
-    conversations = [prompt(i, schema) + [{"role": "assistant", "content": ANSWER}]
-                     for i in range(24) for schema in (Label, Score, None)]
+    conversations = [
+        prompt(i, schema) + [{"role": "assistant", "content": ANSWER}]
+        for i in range(24)
+        for schema in (Label, Score, None)
+    ]
     bpe = Tokenizer(models.BPE())
     bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     bpe.decoder = decoders.ByteLevel()
     bpe.train_from_iterator(
         [m["content"] for conv in conversations for m in conv],
-        trainers.BpeTrainer(vocab_size=600, special_tokens=SPECIALS, show_progress=False,
-                            initial_alphabet=pre_tokenizers.ByteLevel.alphabet()),
+        trainers.BpeTrainer(
+            vocab_size=600,
+            special_tokens=SPECIALS,
+            show_progress=False,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
     )
-    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|im_end|>",
-                                  pad_token="<|pad|>")
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=bpe, bos_token="<|endoftext|>", eos_token="<|im_end|>", pad_token="<|pad|>"
+    )
     tok.chat_template = CHAT_TEMPLATE
     torch.manual_seed(0)
-    model = LlamaForCausalLM(LlamaConfig(
-        vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=1024, bos_token_id=tok.bos_token_id,
-        eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, tie_word_embeddings=False,
-    ))
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tok),
+            hidden_size=64,
+            intermediate_size=128,
+            num_hidden_layers=2,
+            num_attention_heads=4,
+            num_key_value_heads=2,
+            max_position_embeddings=1024,
+            bos_token_id=tok.bos_token_id,
+            eos_token_id=tok.eos_token_id,
+            pad_token_id=tok.pad_token_id,
+            tie_word_embeddings=False,
+        )
+    )
     model.generation_config = GenerationConfig(eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     # Train on the assistant answer only: the reply after "<|im_start|>assistant\n" is always ANSWER<|im_end|>.
     examples = []
@@ -75,7 +93,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     mask = (torch.arange(width)[None, :] < torch.tensor([len(x) for x, _ in examples])[:, None]).long()
     optim = torch.optim.AdamW(model.parameters(), lr=3e-3)
     model.train()
-    for step in range(60):
+    for _step in range(60):
         batch = torch.randperm(len(examples))[:16]
         loss = model(input_ids=ids[batch], attention_mask=mask[batch], labels=labels[batch]).loss
         loss.backward()
@@ -88,8 +106,15 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def local_cfg(tmp_path: Path, **overrides) -> LLMConfig:
-    fields = dict(name="local-test", backend="local", temperature=0.0, max_tokens=24, batch_size=4,
-                  cache_dir=str(tmp_path / "cache"), schema_in_prompt=False)
+    fields = dict(
+        name="local-test",
+        backend="local",
+        temperature=0.0,
+        max_tokens=24,
+        batch_size=4,
+        cache_dir=str(tmp_path / "cache"),
+        schema_in_prompt=False,
+    )
     fields.update(overrides)
     return LLMConfig(**fields)
 

@@ -39,8 +39,15 @@ class Digits(BaseModel):
 
 def make_cfg(server: FaultServer, tmp_path: Path, **overrides: Any) -> LLMConfig:
     fields: dict[str, Any] = dict(
-        name="test", base_url=server.base_url, model=server.model, structured_output="json_schema",
-        max_in_flight=4, timeout_s=2.0, max_retries=2, backoff_initial_s=0.01, backoff_max_s=0.05,
+        name="test",
+        base_url=server.base_url,
+        model=server.model,
+        structured_output="json_schema",
+        max_in_flight=4,
+        timeout_s=2.0,
+        max_retries=2,
+        backoff_initial_s=0.01,
+        backoff_max_s=0.05,
         cache_dir=str(tmp_path / "cache"),
     )
     fields.update(overrides)
@@ -49,8 +56,12 @@ def make_cfg(server: FaultServer, tmp_path: Path, **overrides: Any) -> LLMConfig
 
 def make_requests(n: int, schema: type[BaseModel] | None = Profile, prefix: str = "r") -> list[LLMRequest]:
     return [
-        LLMRequest(f"{prefix}{i}", [{"role": "user", "content": f"Describe person {prefix}{i}."}], schema=schema,
-                   metadata={"i": i})
+        LLMRequest(
+            f"{prefix}{i}",
+            [{"role": "user", "content": f"Describe person {prefix}{i}."}],
+            schema=schema,
+            metadata={"i": i},
+        )
         for i in range(n)
     ]
 
@@ -200,7 +211,9 @@ def test_thirty_percent_faults_every_request_ends_ok_or_rejected_with_its_reason
     """Nothing is lost: each of the 80 requests comes back, in order, valid or rejected with a reason and detail,
     and the accounting adds up. (Rejections are expected here: faults hit 30% of attempts, 3 tries each.)"""
     with FaultServer(latency_s=0.02, fault_rate=0.3, faults=FAULTS, hang_s=30, seed=1) as srv:
-        cfg = make_cfg(srv, tmp_path, max_in_flight=16, timeout_s=2.0, max_retries=2)  # a loaded CI box needs seconds to connect
+        cfg = make_cfg(
+            srv, tmp_path, max_in_flight=16, timeout_s=2.0, max_retries=2
+        )  # a loaded CI box needs seconds to connect
         requests = make_requests(80)
         results, acc = run(cfg, requests)
         assert [r.request_id for r in results] == [r.request_id for r in requests]
@@ -234,8 +247,11 @@ def test_kill_9_midway_then_resume_pays_nothing_twice(tmp_path: Path) -> None:
     script.write_text(textwrap.dedent(KILL_SCRIPT))
     cache_dir = tmp_path / "cache"
     with FaultServer(latency_s=0.25) as srv:
-        proc = subprocess.Popen([sys.executable, str(script), srv.base_url, str(cache_dir), str(n)],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), srv.base_url, str(cache_dir), str(n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.time() + 60
         while srv.requests < 16 and time.time() < deadline and proc.poll() is None:
             time.sleep(0.02)
@@ -249,8 +265,15 @@ def test_kill_9_midway_then_resume_pays_nothing_twice(tmp_path: Path) -> None:
         assert 8 <= len(committed) < n
 
         srv.reset_counts()
-        cfg = LLMConfig(name="kill", base_url=srv.base_url, model="fault-test", max_in_flight=4, timeout_s=10,
-                        max_retries=0, cache_dir=str(cache_dir))
+        cfg = LLMConfig(
+            name="kill",
+            base_url=srv.base_url,
+            model="fault-test",
+            max_in_flight=4,
+            timeout_s=10,
+            max_retries=0,
+            cache_dir=str(cache_dir),
+        )
         requests = [LLMRequest(f"k{i}", [{"role": "user", "content": f"kill test {i}"}]) for i in range(n)]
         results, acc = run(cfg, requests)
         asked_again = {b["messages"][-1]["content"] for b in srv.bodies}
@@ -260,8 +283,9 @@ def test_kill_9_midway_then_resume_pays_nothing_twice(tmp_path: Path) -> None:
         assert sum(r.cached for r in results) == len(committed)
 
 
-def test_api_key_never_leaves_the_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_api_key_never_leaves_the_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     secret = "sk-test-SECRET-0123456789abcdef"
     monkeypatch.setenv("HUMANLLM_TEST_API_KEY", secret)
     caplog.set_level(logging.DEBUG)

@@ -10,8 +10,8 @@ import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from pydantic import BaseModel, Field
@@ -40,14 +40,17 @@ def free_port() -> int:
 
 def server_script(command: str, port: int, folder: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "LLM_SERVER_DIR": str(folder), "HUMANLLM_PYTHON": sys.executable}
-    return subprocess.run(["bash", str(SCRIPT), command, str(port)], env=env, capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        ["bash", str(SCRIPT), command, str(port)], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def require_llama_cpp() -> None:
     if importlib.util.find_spec("llama_cpp") is None:
-        pytest.fail("llama_cpp is not importable in this venv: install the server extra "
-                    "(`.venv/bin/pip install 'llama-cpp-python[server]==0.3.36'`) or run `scripts/llm_server.sh start`")
+        pytest.fail(
+            "llama_cpp is not importable in this venv: install the server extra "
+            "(`.venv/bin/pip install 'llama-cpp-python[server]==0.3.36'`) or run `scripts/llm_server.sh start`"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +65,30 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def quiz_requests(n: int) -> list[LLMRequest]:
     return [
-        LLMRequest(f"quiz{i}", [
-            {"role": "system", "content": "You are a data generator."},
-            {"role": "user", "content": f"Write one quiz question about {TOPICS[i % len(TOPICS)]}."},
-        ], Quiz)
+        LLMRequest(
+            f"quiz{i}",
+            [
+                {"role": "system", "content": "You are a data generator."},
+                {"role": "user", "content": f"Write one quiz question about {TOPICS[i % len(TOPICS)]}."},
+            ],
+            Quiz,
+        )
         for i in range(n)
     ]
 
 
 def server_cfg(url: str, tmp_path: Path, **overrides) -> LLMConfig:
-    fields = dict(name="llama_server", base_url=url, model="smollm2", structured_output="json_object_schema",
-                  max_in_flight=1, max_tokens=160, timeout_s=120, max_retries=1, cache_dir=str(tmp_path / "cache"))
+    fields = dict(
+        name="llama_server",
+        base_url=url,
+        model="smollm2",
+        structured_output="json_object_schema",
+        max_in_flight=1,
+        max_tokens=160,
+        timeout_s=120,
+        max_retries=1,
+        cache_dir=str(tmp_path / "cache"),
+    )
     fields.update(overrides)
     return LLMConfig(**fields)
 

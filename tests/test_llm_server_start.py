@@ -20,15 +20,23 @@ SERVER, BUILD = ROOT / "scripts" / "llm_server.sh", ROOT / "scripts" / "llama_cp
 
 
 def script(path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(path), *args], env={**os.environ, "HUMANLLM_PYTHON": sys.executable, **env},
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        ["bash", str(path), *args],
+        env={**os.environ, "HUMANLLM_PYTHON": sys.executable, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_start_fails_with_the_log_tail_when_the_first_completion_kills_the_server(tmp_path: Path) -> None:
     require_llama_cpp()
     port = str(free_port())
-    env = {"LLM_SERVER_DIR": str(tmp_path), "LLM_SERVER_MODULE": "dies_on_first_completion",
-           "PYTHONPATH": str(ROOT / "tests" / "stand_ins")}
+    env = {
+        "LLM_SERVER_DIR": str(tmp_path),
+        "LLM_SERVER_MODULE": "dies_on_first_completion",
+        "PYTHONPATH": str(ROOT / "tests" / "stand_ins"),
+    }
     started = script(SERVER, "start", port, **env)
     assert started.returncode == 1, started.stdout + started.stderr
     assert "started" not in started.stdout

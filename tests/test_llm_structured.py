@@ -7,7 +7,14 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from humanllm.llm.structured import check_reply, json_schema, parse_json, repair_messages, response_format, with_schema_hint
+from humanllm.llm.structured import (
+    check_reply,
+    json_schema,
+    parse_json,
+    repair_messages,
+    response_format,
+    with_schema_hint,
+)
 from humanllm.llm.testing import example_value
 
 
@@ -57,7 +64,9 @@ def test_response_formats() -> None:
 
 def test_schema_hint_goes_into_the_system_message() -> None:
     schema = json_schema(Inner)
-    with_system = with_schema_hint([{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}], schema)
+    with_system = with_schema_hint(
+        [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}], schema
+    )
     assert len(with_system) == 2 and with_system[0]["content"].startswith("Be brief.")
     assert '"score"' in with_system[0]["content"]
     without = with_schema_hint([{"role": "user", "content": "hi"}], schema)

@@ -17,8 +17,11 @@ def tuned_dir(tiny_model_dir, tmp_path_factory):
     shutil.copytree(tiny_model_dir, out, dirs_exist_ok=True)
     w = load_file(out / "model.safetensors")
     g = torch.Generator().manual_seed(0)
-    save_file({k: v + 0.01 * torch.randn(v.shape, generator=g) for k, v in w.items()}, out / "model.safetensors",
-              metadata={"format": "pt"})
+    save_file(
+        {k: v + 0.01 * torch.randn(v.shape, generator=g) for k, v in w.items()},
+        out / "model.safetensors",
+        metadata={"format": "pt"},
+    )
     return out
 
 

@@ -21,8 +21,11 @@ def tuned_dir(tiny_model_dir, tmp_path_factory):
     shutil.copytree(tiny_model_dir, out, dirs_exist_ok=True)
     w = load_file(out / "model.safetensors")
     g = torch.Generator().manual_seed(1)
-    save_file({k: v + 0.05 * torch.randn(v.shape, generator=g) for k, v in w.items()}, out / "model.safetensors",
-              metadata={"format": "pt"})
+    save_file(
+        {k: v + 0.05 * torch.randn(v.shape, generator=g) for k, v in w.items()},
+        out / "model.safetensors",
+        metadata={"format": "pt"},
+    )
     return out
 
 
@@ -35,7 +38,9 @@ def merger(tiny_model_dir, tuned_dir):
 @pytest.mark.parametrize("method", ["linear", "task_arithmetic"])
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 0.9])
 def test_in_memory_tensors_equal_mergekit_bit_for_bit(method, alpha, merger, tiny_model_dir, tuned_dir, tmp_path):
-    merge_models(str(tiny_model_dir), str(tuned_dir), alpha, MergeConfig(method=method, ratios=[alpha]), tmp_path, seed=0)
+    merge_models(
+        str(tiny_model_dir), str(tuned_dir), alpha, MergeConfig(method=method, ratios=[alpha]), tmp_path, seed=0
+    )
     written = load_file(tmp_path / "model.safetensors")
     mine = merger.merged_state(method, alpha)
     assert set(written) <= set(mine)
@@ -91,8 +96,9 @@ def test_scores_of_the_in_memory_model_equal_those_of_the_written_merge(merger, 
     ctx = SimpleNamespace(cfg=cfg)
     alpha = 0.4
     merger.apply("linear", alpha)
-    mem_scores, mem_items, _ = run_general_suites(ctx, HFEvalModel(LoadedModel("mem", merger.model, merger.tokenizer), ctx),
-                                                  tmp_path)
+    mem_scores, mem_items, _ = run_general_suites(
+        ctx, HFEvalModel(LoadedModel("mem", merger.model, merger.tokenizer), ctx), tmp_path
+    )
     out = tmp_path / "written"
     merge_models(str(tiny_model_dir), str(tuned_dir), alpha, MergeConfig(method="linear", ratios=[alpha]), out, seed=0)
     disk_scores, disk_items, _ = run_general_suites(ctx, HFEvalModel(str(out), ctx), tmp_path)
@@ -101,4 +107,6 @@ def test_scores_of_the_in_memory_model_equal_those_of_the_written_merge(merger, 
         assert mem_scores[k] == pytest.approx(disk_scores[k], rel=1e-6, abs=1e-9), k
     assert [i["value"] for i in mem_items] == pytest.approx([i["value"] for i in disk_items], rel=1e-6)
     base_scores, _, _ = run_general_suites(ctx, HFEvalModel(str(tiny_model_dir), ctx), tmp_path)
-    assert base_scores["general/english/bits_per_byte"] != pytest.approx(disk_scores["general/english/bits_per_byte"], rel=1e-6)
+    assert base_scores["general/english/bits_per_byte"] != pytest.approx(
+        disk_scores["general/english/bits_per_byte"], rel=1e-6
+    )

@@ -17,7 +17,9 @@ def test_tiny_model_has_chat_template_and_generates(tiny_model_dir):
     tok = load_tokenizer(str(tiny_model_dir), cfg)
     model = load_model(str(tiny_model_dir), cfg)
     assert 100_000 < sum(p.numel() for p in model.parameters()) < 2_000_000
-    text = tok.apply_chat_template([{"role": "user", "content": "Hello there"}], add_generation_prompt=True, tokenize=False)
+    text = tok.apply_chat_template(
+        [{"role": "user", "content": "Hello there"}], add_generation_prompt=True, tokenize=False
+    )
     assert text.endswith("<|im_start|>assistant\n")
     ids = tok(text, return_tensors="pt")
     out = model.generate(**ids, max_new_tokens=4, do_sample=False, pad_token_id=tok.pad_token_id)
@@ -77,5 +79,5 @@ def test_smollm2_gguf_conversion_survives_save_and_reload_and_answers(smollm2_co
     ids = tok.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True)
     with torch.no_grad():
         out = model.generate(**ids, max_new_tokens=12, do_sample=False)
-    answer = tok.decode(out[0, ids["input_ids"].shape[1]:], skip_special_tokens=True)
+    answer = tok.decode(out[0, ids["input_ids"].shape[1] :], skip_special_tokens=True)
     assert "Paris" in answer, answer

@@ -64,7 +64,9 @@ def test_official_letter_map_follows_the_text(tb_dir):
     twins = next(it for it in items if it["item_id"] == "Hidden Emotions.jsonl:6")
     docs = [d for d in TB.expand_docs(items, 5, 42, "official") if d["item_id"] == twins["item_id"]]
     for d in docs:
-        assert all(m == ("A" if o == "Happy" else "ABCD"[twins["options"].index(o)]) for o, m in zip(d["options"], d["map"]))
+        assert all(
+            m == ("A" if o == "Happy" else "ABCD"[twins["options"].index(o)]) for o, m in zip(d["options"], d["map"])
+        )
     inner = next(it for it in items if it["item_id"] == "Hidden Emotions.jsonl:7")
     assert inner["options"][:2] == ["Plan Then B", "Plan A. ok"] and inner["story"].startswith(" ")
 
@@ -97,7 +99,15 @@ def test_bench_parity_cli_fails_on_a_difference(tb_dir, mb_dir, tmp_path):
     subprocess.run(["cp", "-r", str(tb_dir), str(broken)], check=True)
     text = (broken / "prompts.py").read_text().replace("[Candidate Answers]", "[Options]")
     (broken / "prompts.py").write_text(text)
-    cmd = [sys.executable, "-m", "humanllm.cli", "bench", "parity", f"eval.data.tombench={broken}",
-           f"eval.data.motivebench={mb_dir}", f"hydra.run.dir={tmp_path / 'run'}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "humanllm.cli",
+        "bench",
+        "parity",
+        f"eval.data.tombench={broken}",
+        f"eval.data.motivebench={mb_dir}",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 1 and "tombench en: prompts 0/" in out.stdout, out.stdout + out.stderr

@@ -17,31 +17,42 @@ from humanllm.data.pii import Scrubber
 scrub = Scrubber(PiiConfig())
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("mail jane.doe+news@Mail.CO.UK today", "mail [EMAIL] today"),
-    ("jane [at] fastmail [dot] fm", "[EMAIL]"),
-    ("ring (415) 555-0134 ext. 12 now", "ring [PHONE] now"),
-    ("ring +44 20 7946 0958 now", "ring [PHONE] now"),
-    ("ring 07700 900123 now", "ring [PHONE] now"),
-    ("ring +33 1 23 45 67 89 now", "ring [PHONE] now"),
-    ("see https://x.substack.com/p/a-b.", "see [URL]."),
-    ("cc @night_owl and /u/Pixel-Storm", "cc [USER] and [USER]"),
-    ("my gamertag is xRustyPandax btw", "my gamertag is [USER] btw"),
-    ("add me on discord: owl.echo#4411 ok", "add me on discord: [USER] ok"),
-    ("I live at 221B Baker Street, London NW1 6XE now", "I live at [ADDRESS] now"),
-    ("send it to 55 W 46th St Apt 12C, New York, NY 10036 please", "send it to [ADDRESS] please"),
-    ("ship to 12 elm street, austin tx 78701 thanks", "ship to [ADDRESS] thanks"),
-    ("Hi, my name is Ana O'Brien-Lopez and I bake", "Hi, my name is [NAME] and I bake"),
-    ("my name is john, new here", "my name is [NAME], new here"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mail jane.doe+news@Mail.CO.UK today", "mail [EMAIL] today"),
+        ("jane [at] fastmail [dot] fm", "[EMAIL]"),
+        ("ring (415) 555-0134 ext. 12 now", "ring [PHONE] now"),
+        ("ring +44 20 7946 0958 now", "ring [PHONE] now"),
+        ("ring 07700 900123 now", "ring [PHONE] now"),
+        ("ring +33 1 23 45 67 89 now", "ring [PHONE] now"),
+        ("see https://x.substack.com/p/a-b.", "see [URL]."),
+        ("cc @night_owl and /u/Pixel-Storm", "cc [USER] and [USER]"),
+        ("my gamertag is xRustyPandax btw", "my gamertag is [USER] btw"),
+        ("add me on discord: owl.echo#4411 ok", "add me on discord: [USER] ok"),
+        ("I live at 221B Baker Street, London NW1 6XE now", "I live at [ADDRESS] now"),
+        ("send it to 55 W 46th St Apt 12C, New York, NY 10036 please", "send it to [ADDRESS] please"),
+        ("ship to 12 elm street, austin tx 78701 thanks", "ship to [ADDRESS] thanks"),
+        ("Hi, my name is Ana O'Brien-Lopez and I bake", "Hi, my name is [NAME] and I bake"),
+        ("my name is john, new here", "my name is [NAME], new here"),
+    ],
+)
 def test_each_category_is_replaced_by_its_placeholder(text, expected):
     assert scrub(text) == expected
 
 
-@pytest.mark.parametrize("text", PII_FREE + [
-    "my name is mud in this town", "Call me when you land", "I walked 2 blocks down Main Street",
-    "build 10.0.19045.3693 on 2024-01-15, $1,299.99", "Serial SN-4455-7788-99", "Ping @everyone please",
-])
+@pytest.mark.parametrize(
+    "text",
+    PII_FREE
+    + [
+        "my name is mud in this town",
+        "Call me when you land",
+        "I walked 2 blocks down Main Street",
+        "build 10.0.19045.3693 on 2024-01-15, $1,299.99",
+        "Serial SN-4455-7788-99",
+        "Ping @everyone please",
+    ],
+)
 def test_look_alikes_are_left_alone(text):
     assert scrub(text) == text
 

@@ -14,8 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from humanllm.bench.pii import (GENERIC, INDEPENDENT_SEED, PLACEHOLDER_CATEGORY, RESULT_FILE, planted_samples,
-                                replaced_spans, score, score_independent, score_spans)
+from humanllm.bench.pii import (
+    GENERIC,
+    INDEPENDENT_SEED,
+    PLACEHOLDER_CATEGORY,
+    RESULT_FILE,
+    planted_samples,
+    replaced_spans,
+    score,
+    score_independent,
+    score_spans,
+)
 from humanllm.bench.pii_independent import MAPPING, Gold, Sample, dataset_digest, generate
 from humanllm.bench.pii_planted import CATEGORIES, planted_set
 from humanllm.data.config import PiiConfig
@@ -40,9 +49,11 @@ def test_replaced_spans_are_read_off_the_output():
 
 
 def test_over_scrubbing_lowers_span_precision():
-    texts = [("call me on 415-555-0134 about the car", "415-555-0134", "PHONE_NUMBER"),
-             ("the email is ann.lee@example.com", "ann.lee@example.com", "EMAIL_ADDRESS"),
-             ("nothing to see in the park", "", "")]
+    texts = [
+        ("call me on 415-555-0134 about the car", "415-555-0134", "PHONE_NUMBER"),
+        ("the email is ann.lee@example.com", "ann.lee@example.com", "EMAIL_ADDRESS"),
+        ("nothing to see in the park", "", ""),
+    ]
     samples = [Sample(t, (Gold(t.index(v), t.index(v) + len(v), label),) if v else ()) for t, v, label in texts]
     honest = score_spans(samples, MAPPING)
     assert honest["recall"] == {"email": 1.0, "phone": 1.0}
@@ -132,15 +143,23 @@ def test_committed_pii_json_is_what_the_bench_gives_at_head():
     assert gen["seed"] == INDEPENDENT_SEED and gen["package"] == "presidio-evaluator==0.3.2"
     now = score_independent(gen["sentences"], gen["seed"])
     assert now["generator"]["dataset_sha256"] == gen["dataset_sha256"]
-    for key in ("recall", "recall_subsets", "span_precision", "span_precision_overall", "char_precision", "counts",
-                "not_covered"):
+    for key in (
+        "recall",
+        "recall_subsets",
+        "span_precision",
+        "span_precision_overall",
+        "char_precision",
+        "counts",
+        "not_covered",
+    ):
         assert now[key] == ind[key], key
     reg = data["planted_regression"]
     planted_items = planted_set(reg["per_category"], reg["seed"])
     assert reg["dataset_sha256"] == dataset_digest(planted_samples(planted_items))
     planted = score(planted_items)
-    assert {k: planted[k] for k in ("recall", "span_precision", "counts")} == \
-        {k: reg[k] for k in ("recall", "span_precision", "counts")}
+    assert {k: planted[k] for k in ("recall", "span_precision", "counts")} == {
+        k: reg[k] for k in ("recall", "span_precision", "counts")
+    }
 
 
 def test_bench_says_what_to_install_when_the_generator_is_missing(monkeypatch, tmp_path, capsys):

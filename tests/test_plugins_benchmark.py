@@ -9,10 +9,7 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
-
-import pytest
 
 YAML = """\
 task: toybench_mc
@@ -152,8 +149,10 @@ def write_plugin(root: Path, broken: str = "") -> Path:
     (root / "toybench.py").write_text(MODULE.replace('table_group = "social"', broken) if broken else MODULE)
     data = root / "data"
     data.mkdir()
-    items = [{"id": f"q{i}", "question": f"Which number is {i}?", "choices": [str(i), str(i + 1), str(i + 2)], "gold": i % 3}
-             for i in range(6)]
+    items = [
+        {"id": f"q{i}", "question": f"Which number is {i}?", "choices": [str(i), str(i + 1), str(i + 2)], "gold": i % 3}
+        for i in range(6)
+    ]
     (data / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in items))
     return data
 
@@ -163,8 +162,13 @@ def run_plugin(tmp_path: Path, tiny_model_dir: Path, broken: str = "") -> subpro
     script = tmp_path / "script.py"
     script.write_text(SCRIPT)
     env = {**os.environ, "HUMANLLM_PLUGINS": str(tmp_path / "plugin" / "toybench.py")}
-    return subprocess.run([sys.executable, str(script), str(data), str(tiny_model_dir), str(tmp_path / "out")],
-                          capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, str(script), str(data), str(tiny_model_dir), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_a_benchmark_from_files_alone_is_configured_keyed_scored_and_reported(tmp_path, tiny_model_dir):
@@ -173,7 +177,9 @@ def test_a_benchmark_from_files_alone_is_configured_keyed_scored_and_reported(tm
     got = json.loads(proc.stdout.strip().splitlines()[-1])
     assert got["default_enabled"] is False  # its section, with its model's defaults, without any YAML
     assert '"toybench"' in got["key"] and got["key"] != got["other_key"]  # its settings are in the eval key
-    assert got["code_moves"] and got["data_code_stays"] and got["merge_code_stays"]  # and its files in the eval stage's code identity
+    assert (
+        got["code_moves"] and got["data_code_stays"] and got["merge_code_stays"]
+    )  # and its files in the eval stage's code identity
     assert got["lm_eval_rows"] == 6 and got["n_items"] == 6  # every item scored through lm-eval
     assert set(got["scores"]) == {"toybench/all/accuracy"} and 0 <= got["scores"]["toybench/all/accuracy"] <= 1
     assert got["group"] == "social benchmarks" and got["table_benchmarks"] == ["toybench"]

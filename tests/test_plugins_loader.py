@@ -64,8 +64,10 @@ def test_an_entry_point_in_the_group_is_imported(folder):
 
 def test_a_module_that_cannot_be_imported_is_named_with_where_it_was_named(folder, monkeypatch):
     monkeypatch.setenv(plugins.ENV, "humanllm_test_loader_absent")
-    with pytest.raises(plugins.PluginError, match="HUMANLLM_PLUGINS: cannot import plug-in 'humanllm_test_loader_absent': "
-                                                  "ModuleNotFoundError"):
+    with pytest.raises(
+        plugins.PluginError,
+        match="HUMANLLM_PLUGINS: cannot import plug-in 'humanllm_test_loader_absent': ModuleNotFoundError",
+    ):
         plugins.load_plugins()
     monkeypatch.setenv(plugins.ENV, str(folder / "absent.py"))
     with pytest.raises(plugins.PluginError, match=r"HUMANLLM_PLUGINS: no plug-in module at .*absent\.py"):
@@ -75,8 +77,11 @@ def test_a_module_that_cannot_be_imported_is_named_with_where_it_was_named(folde
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: humanllm-test-loader-bad\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(f"[{plugins.ENTRY_POINT_GROUP}]\nbad = humanllm_test_loader_gone\n")
     monkeypatch.delenv(plugins.ENV)
-    with pytest.raises(plugins.PluginError, match=r"entry point 'bad = humanllm_test_loader_gone' \(group humanllm.plugins, "
-                                                  r"humanllm-test-loader-bad\): cannot import"):
+    with pytest.raises(
+        plugins.PluginError,
+        match=r"entry point 'bad = humanllm_test_loader_gone' \(group humanllm.plugins, "
+        r"humanllm-test-loader-bad\): cannot import",
+    ):
         plugins.load_plugins()
 
 
@@ -91,6 +96,8 @@ def test_an_error_in_the_plugins_own_code_keeps_its_type_and_says_which_plugin(f
 def test_the_old_benchmarks_variable_still_loads_with_a_deprecation_warning(folder, monkeypatch):
     plugin(folder, "humanllm_test_loader_old")
     monkeypatch.setenv("HUMANLLM_BENCHMARKS", "humanllm_test_loader_old")
-    with pytest.warns(FutureWarning, match="HUMANLLM_BENCHMARKS is deprecated: name plug-in modules in HUMANLLM_PLUGINS"):
+    with pytest.warns(
+        FutureWarning, match="HUMANLLM_BENCHMARKS is deprecated: name plug-in modules in HUMANLLM_PLUGINS"
+    ):
         assert plugins.load_plugins() == ["humanllm_test_loader_old"]
     assert imported() == ["humanllm_test_loader_old"]

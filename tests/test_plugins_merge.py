@@ -24,14 +24,14 @@ from humanllm.schema import ConfigError
 from humanllm.store import Artifact
 
 MODULE = "humanllm_test_merge_plugin"
-PLUGIN = '''
+PLUGIN = """
 from humanllm.merge.methods import MergeMethod, register_method
 
 # DARE without sign election: drop (1 - density) of the task vector at random, rescale, θ_base + α·Δ'
 register_method(MergeMethod("dare_linear", "dare_linear", "task_vector", method_params=("normalize",),
                             model_params=("density",), description="DARE, linear"))
 register_method(MergeMethod("cocktail", "linear", "weighted", fixed={"normalize": False}, in_memory="linear"))
-'''
+"""
 YAML = "defaults:\n  - _defaults\n  - _self_\nmethod: dare_linear\ndensity: 0.6\n"
 
 
@@ -64,7 +64,13 @@ def plugin(tmp_path, monkeypatch):
 
 
 def _overrides(folder, *more):
-    return ["model=tiny-random", "tracker=none", "progress=false", f"hydra.searchpath=[file://{folder / 'conf'}]", *more]
+    return [
+        "model=tiny-random",
+        "tracker=none",
+        "progress=false",
+        f"hydra.searchpath=[file://{folder / 'conf'}]",
+        *more,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +79,18 @@ def tuned_dir(tiny_model_dir, tmp_path_factory):
     shutil.copytree(tiny_model_dir, out, dirs_exist_ok=True)
     w = load_file(out / "model.safetensors")
     g = torch.Generator().manual_seed(2)
-    save_file({k: v + 0.05 * torch.randn(v.shape, generator=g) for k, v in w.items()}, out / "model.safetensors",
-              metadata={"format": "pt"})
+    save_file(
+        {k: v + 0.05 * torch.randn(v.shape, generator=g) for k, v in w.items()},
+        out / "model.safetensors",
+        metadata={"format": "pt"},
+    )
     return out
 
 
 def test_the_plugin_method_is_keyed_and_merged_by_mergekit(plugin, tiny_model_dir, tuned_dir, tmp_path):
-    cfg = load_config(_overrides(plugin, "merge=dare_linear", "merge.ratios=[0.5]", f"paths.artifacts={tmp_path / 'a'}"))
+    cfg = load_config(
+        _overrides(plugin, "merge=dare_linear", "merge.ratios=[0.5]", f"paths.artifacts={tmp_path / 'a'}")
+    )
     assert cfg.merge.method == "dare_linear" and cfg.merge.density == 0.6  # the plug-in's YAML
     key = merge_stage_config(cfg, 0.5)
     assert key == {"method": "dare_linear", "alpha": 0.5, "dtype": cfg.merge.dtype, "normalize": False, "density": 0.6}
@@ -90,7 +101,9 @@ def test_the_plugin_method_is_keyed_and_merged_by_mergekit(plugin, tiny_model_di
     tuned = Artifact("train", "plugin-test", tuned_dir, {})
     merged = run_merges(ctx, "base-key", str(tiny_model_dir), tuned)[0.5]
     code = producer_identity(merge_models)
-    assert merged.key == ctx.store.key("merge", code, key, {"base_model": "base-key", "sft": "plugin-test"}, seed=cfg.seed)
+    assert merged.key == ctx.store.key(
+        "merge", code, key, {"base_model": "base-key", "sft": "plugin-test"}, seed=cfg.seed
+    )
     base, ft = load_file(tiny_model_dir / "model.safetensors"), load_file(tuned_dir / "model.safetensors")
     out = load_file(merged.path / "model.safetensors")
     # DARE: each delta is dropped (0) or kept, rescaled (mergekit: to the task vector's L1 norm, about 1/density)
@@ -117,11 +130,21 @@ def test_the_plugin_method_is_keyed_and_merged_by_mergekit(plugin, tiny_model_di
 
 
 def test_the_plugin_method_has_its_choices_and_in_memory_kernel(plugin, tiny_model_dir, tuned_dir):
-    assert table.method_names() == ["linear", "task_arithmetic", "ties", "dare_ties", "slerp", "dare_linear", "cocktail"]
+    assert table.method_names() == [
+        "linear",
+        "task_arithmetic",
+        "ties",
+        "dare_ties",
+        "slerp",
+        "dare_linear",
+        "cocktail",
+    ]
     assert "cocktail" in IN_MEMORY_METHODS and "dare_linear" not in IN_MEMORY_METHODS
     base, ft = load_file(tiny_model_dir / "model.safetensors"), load_file(tuned_dir / "model.safetensors")
     name = sorted(base)[0]
-    assert torch.equal(merged_tensor("cocktail", 0.3, base[name], ft[name]), merged_tensor("linear", 0.3, base[name], ft[name]))
+    assert torch.equal(
+        merged_tensor("cocktail", 0.3, base[name], ft[name]), merged_tensor("linear", 0.3, base[name], ft[name])
+    )
     with pytest.raises(ConfigError, match="merge.method: unknown merge method; choices: .*dare_linear, cocktail"):
         load_config(_overrides(plugin, "merge.method=dare_linar"))
     merge_help = build_parser()._subparsers._group_actions[0].choices["merge"].format_help()  # `humanllm merge --help`

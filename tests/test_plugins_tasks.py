@@ -6,7 +6,8 @@ is refused when it registers, naming the family."""
 
 import json
 import sys
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import pytest
 
@@ -15,7 +16,7 @@ from humanllm.codeid import code_identity
 from humanllm.config import load_config
 from humanllm.evaluate.judge import judged_tasks, run_judge
 from humanllm.io import read_json, write_jsonl
-from humanllm.llm.testing import FaultServer, schema_of
+from humanllm.llm.testing import FaultServer
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_task_stage
 from humanllm.tasks import registry
@@ -95,7 +96,7 @@ def plugin(tmp_path, monkeypatch):
 class RubricJudge(FaultServer):
     """Scores 9 when the prompt carries the plug-in's rubric, else 2; remembers every prompt."""
 
-    prompts: list[str] = []
+    prompts: ClassVar[list[str]] = []
 
     @staticmethod
     def _content(body: Mapping[str, Any]) -> str:
@@ -105,18 +106,30 @@ class RubricJudge(FaultServer):
 
 
 def test_the_plugin_family_is_built_keyed_and_judged(plugin, tmp_path):
-    overrides = ["experiment=tiny", "tracker=none", "progress=false", f"paths.artifacts={tmp_path / 'a'}",
-                 f"hydra.searchpath=[file://{plugin / 'conf'}]", "+task@mixture.tasks.first_words=first_words"]
+    overrides = [
+        "experiment=tiny",
+        "tracker=none",
+        "progress=false",
+        f"paths.artifacts={tmp_path / 'a'}",
+        f"hydra.searchpath=[file://{plugin / 'conf'}]",
+        "+task@mixture.tasks.first_words=first_words",
+    ]
     cfg = load_config(overrides)
     assert cfg.mixture.tasks["first_words"].params == {"words": 3}  # the plug-in's YAML
     ctx = RunContext.from_config(cfg)
     state = run_task_stage(ctx, FlowState())
     art = state.tasks["first_words"]
-    assert task_stage_config(cfg, "first_words") == {"task": "first_words", "split": cfg.split.model_dump(),
-                                                      "spec": cfg.mixture.tasks["first_words"].model_dump(exclude={"weight"})}
+    assert task_stage_config(cfg, "first_words") == {
+        "task": "first_words",
+        "split": cfg.split.model_dump(),
+        "spec": cfg.mixture.tasks["first_words"].model_dump(exclude={"weight"}),
+    }
     # its module is in the code identity of the stages that reach the registry (tasks, eval, ...), not of others:
     # an edit to it moves the tasks stage's key and leaves the data and merge stages' alone
-    reach, others = ("humanllm.tasks.build", "humanllm.evaluate.runner"), ("humanllm.data.stage", "humanllm.merge.mergekit_merge")
+    reach, others = (
+        ("humanllm.tasks.build", "humanllm.evaluate.runner"),
+        ("humanllm.data.stage", "humanllm.merge.mergekit_merge"),
+    )
     before = {m: code_identity(m) for m in reach + others}
     source = plugin / f"{MODULE}.py"
     source.write_text(source.read_text().replace("a post's first words", "the first words of a post"))
@@ -126,20 +139,39 @@ def test_the_plugin_family_is_built_keyed_and_judged(plugin, tmp_path):
     test = load_examples(art, "test")
     assert test and all(e.messages[0]["content"].startswith("Write your post that starts:") for e in test)
     assert "first_words" in judged_tasks() and judged_tasks()[:5] == [
-        "writing_imitation", "personalized_commenting", "profile_generation", "scenario_generation", "social_qa"]
+        "writing_imitation",
+        "personalized_commenting",
+        "profile_generation",
+        "scenario_generation",
+        "social_qa",
+    ]
 
     # the eval stage's generations for the plug-in task (answers = the references), then the judge stage
     eval_dir = tmp_path / "eval"
-    write_jsonl(eval_dir / "generations" / "first_words.jsonl", [
-        {"example_id": e.example_id, "user_id": e.user_id, "reference": e.reference, "prompt": e.prompt,
-         "answer": e.reference, "meta": {}} for e in test])
+    write_jsonl(
+        eval_dir / "generations" / "first_words.jsonl",
+        [
+            {
+                "example_id": e.example_id,
+                "user_id": e.user_id,
+                "reference": e.reference,
+                "prompt": e.prompt,
+                "answer": e.reference,
+                "meta": {},
+            }
+            for e in test
+        ],
+    )
     from humanllm.store import Artifact
 
     RubricJudge.prompts.clear()
     with RubricJudge(latency_s=0.0, fault_rate=0.0) as server:
-        judged_cfg = load_config([*overrides, f"llm.base_url={server.base_url}", f"llm.model={server.model}",
-                                  "llm.autostart=false"])
-        judge = run_judge(RunContext.from_config(judged_cfg), "sft", Artifact("eval", "plugin-eval", eval_dir, {}), None)
+        judged_cfg = load_config(
+            [*overrides, f"llm.base_url={server.base_url}", f"llm.model={server.model}", "llm.autostart=false"]
+        )
+        judge = run_judge(
+            RunContext.from_config(judged_cfg), "sft", Artifact("eval", "plugin-eval", eval_dir, {}), None
+        )
     scores = read_json(judge.path / "scores.json")["scores"]
     assert scores["judge/first_words/score"] == 9.0 and scores["judge/first_words/unparsed_point"] == 0
     assert len(RubricJudge.prompts) == min(len(test), judged_cfg.eval.judge.max_items)
@@ -147,8 +179,11 @@ def test_the_plugin_family_is_built_keyed_and_judged(plugin, tmp_path):
 
 def test_a_family_without_a_rubric_is_refused_naming_it(tmp_path, monkeypatch):
     _plugin(tmp_path, monkeypatch, NO_RUBRIC)
-    with pytest.raises(TypeError, match=r"task family 'first_words' \(humanllm_test_task_plugin.FirstWords\) "
-                                        r"declares no judge rubric: set `rubric = "):
+    with pytest.raises(
+        TypeError,
+        match=r"task family 'first_words' \(humanllm_test_task_plugin.FirstWords\) "
+        r"declares no judge rubric: set `rubric = ",
+    ):
         registry.task_names()
     _restore(monkeypatch)
 
@@ -187,5 +222,7 @@ def test_the_builtin_families_judge_prompts_are_unchanged():
     gen = {"example_id": "x:1", "prompt": [{"role": "user", "content": "write"}], "reference": "ref", "answer": "ans"}
     for task, text in RUBRICS_BEFORE.items():
         user = _point_request(task, gen, 16).messages[-1]["content"]
-        assert user == (f"{text}\n\nTask given to the writer:\nwrite\n\nWhat the real person wrote:\nref\n\nCandidate:\nans\n\n"
-                        'Rate the candidate from 1 (nothing like the person) to 10 (indistinguishable). JSON: {"score": <1-10>}')
+        assert user == (
+            f"{text}\n\nTask given to the writer:\nwrite\n\nWhat the real person wrote:\nref\n\nCandidate:\nans\n\n"
+            'Rate the candidate from 1 (nothing like the person) to 10 (indistinguishable). JSON: {"score": <1-10>}'
+        )

@@ -18,7 +18,13 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 GRID = [0.2, 0.4, 0.6, 0.8]
-FAST = ["experiment=tiny", "progress=false", "tracker=none", "eval.perplexity.max_docs=2", "eval.indomain.max_samples=2"]
+FAST = [
+    "experiment=tiny",
+    "progress=false",
+    "tracker=none",
+    "eval.perplexity.max_docs=2",
+    "eval.indomain.max_samples=2",
+]
 
 
 def _spec(tmp: Path) -> Path:
@@ -38,7 +44,7 @@ def _open_at_once(url: str, barrier, errors) -> None:
     barrier.wait()
     try:
         open_storage(url, 1)
-    except Exception as e:  # noqa: BLE001 - reported to the test
+    except Exception as e:
         errors.put(f"{type(e).__name__}: {str(e).splitlines()[0]}")
 
 
@@ -65,9 +71,24 @@ def test_four_cli_workers_on_postgres_one_killed_the_others_finish_without_a_rer
 
     spec, out = _spec(tmp_path), tmp_path / "out"
     env = {**os.environ, "HUMANLLM_ARTIFACTS": str(tmp_path / "artifacts"), "WANDB_MODE": "offline"}
-    cmd = [sys.executable, "-m", "humanllm.cli", "sweep", str(spec), *FAST, "--out", str(out), "--storage", postgres_database]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              start_new_session=True) for _ in range(4)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "humanllm.cli",
+        "sweep",
+        str(spec),
+        *FAST,
+        "--out",
+        str(out),
+        "--storage",
+        postgres_database,
+    ]
+    procs = [
+        subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
+        for _ in range(4)
+    ]
     by_pid = {p.pid: p for p in procs}
     from humanllm.sweep.storage import open_storage
 
@@ -105,5 +126,7 @@ def test_four_cli_workers_on_postgres_one_killed_the_others_finish_without_a_rer
     assert workers <= {p.pid for p in survivors} and len(workers) >= 2, workers
     retried = next(t for t in complete if t.params["merge.ratios"] == killed[2])
     assert retried.number > killed[0] and retried.user_attrs["worker"]["pid"] != killed[1]
-    print(f"\nPostgreSQL sweep: {len(complete)}/{len(GRID)} complete by {len(workers)} of 3 surviving CLI workers; "
-          f"trial {killed[0]} killed with its worker and retried as trial {retried.number}, no rerun")
+    print(
+        f"\nPostgreSQL sweep: {len(complete)}/{len(GRID)} complete by {len(workers)} of 3 surviving CLI workers; "
+        f"trial {killed[0]} killed with its worker and retried as trial {retried.number}, no rerun"
+    )

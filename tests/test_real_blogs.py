@@ -11,8 +11,10 @@ from humanllm.data import corpus_fetch
 from humanllm.data.corpus_fetch import CorpusFetchError, fetch_blogs, folder_pin
 from humanllm.schema import ConfigError
 
-WORDS = ("garden rain coffee guitar exam summer city train novel kitchen river dog friend school movie "
-         "weekend bread letter window market").split()
+WORDS = (
+    "garden rain coffee guitar exam summer city train novel kitchen river dog friend school movie "
+    "weekend bread letter window market"
+).split()
 
 
 def _post(blogger: int, n: int) -> str:
@@ -25,8 +27,9 @@ def write_blogs(folder, bloggers=12, posts=6):
     """Files in the official format: id.gender.age.industry.sign.xml, latin-1, <Blog><date/><post/>..."""
     folder.mkdir(parents=True, exist_ok=True)
     for b in range(bloggers):
-        body = "".join(f"\n<date>{n + 1},May,2004</date>\n<post>\n\n      {_post(b, n)}\n\n    </post>\n"
-                       for n in range(posts))
+        body = "".join(
+            f"\n<date>{n + 1},May,2004</date>\n<post>\n\n      {_post(b, n)}\n\n    </post>\n" for n in range(posts)
+        )
         name = f"{1000 + b * 10}.{'female' if b % 2 else 'male'}.{15 + b}.indUnk.Leo.xml"
         (folder / name).write_bytes(f"<Blog>\n{body}\n</Blog>\n".encode("latin-1"))
     return folder
@@ -38,8 +41,14 @@ def test_held_out_bloggers_are_never_trained_on(tmp_path):
     from humanllm.pipeline.context import RunContext
 
     blogs = write_blogs(tmp_path / "blogs")
-    cfg = load_config(["experiment=real_blogs", f"data.sources.blogger.files=[{blogs}/*.xml]",
-                       f"paths.artifacts={tmp_path / 'artifacts'}", "progress=false"])
+    cfg = load_config(
+        [
+            "experiment=real_blogs",
+            f"data.sources.blogger.files=[{blogs}/*.xml]",
+            f"paths.artifacts={tmp_path / 'artifacts'}",
+            "progress=false",
+        ]
+    )
     cfg.preflight(evaluates=False)
     state = flow.run_task_stage(RunContext.from_config(cfg), flow.FlowState())
     task = state.tasks["writing_imitation"].path
@@ -101,7 +110,6 @@ def test_fetch_corpus_offline_is_one_message_and_exit_1(tmp_path, monkeypatch, c
     assert not (tmp_path / "dest").exists()
 
 
-
 def test_run_records_name_paths_relative_to_the_working_folder(tmp_path, monkeypatch):
     """Run from the checkout (here a stand-in), a run's results folder and its evaluations' folders are
     written relative to it, so committed records name no machine's paths; paths outside stay whole."""
@@ -115,9 +123,19 @@ def test_run_records_name_paths_relative_to_the_working_folder(tmp_path, monkeyp
     assert "paths.results=results/real_blogs/runs/sft" in overrides
     assert load_config(overrides).results_dir == tmp_path / "results" / "real_blogs" / "runs" / "sft"
     index = tmp_path / "evaluations.json"
-    write_json(index, {"evaluations": [{"model_path": str(tmp_path / "artifacts" / "base_model" / "k"),
-                                        "eval_path": str(tmp_path / "artifacts" / "eval" / "e"),
-                                        "judge_path": None}, {"model_path": "/elsewhere/model"}]})
+    write_json(
+        index,
+        {
+            "evaluations": [
+                {
+                    "model_path": str(tmp_path / "artifacts" / "base_model" / "k"),
+                    "eval_path": str(tmp_path / "artifacts" / "eval" / "e"),
+                    "judge_path": None,
+                },
+                {"model_path": "/elsewhere/model"},
+            ]
+        },
+    )
     _show_paths(index)
     written = json.loads(index.read_text())["evaluations"]
     assert written[0] == {"model_path": "artifacts/base_model/k", "eval_path": "artifacts/eval/e", "judge_path": None}
@@ -137,8 +155,10 @@ def test_records_written_with_absolute_paths_are_not_stale(tmp_path, monkeypatch
     spec, out = load_experiment("real_blogs"), Path("results")
     run = spec.runs[0]
     folder = run_dir(out, spec.name, run.name)
-    old = [f"paths.results={folder}" if o.startswith("paths.results=") else o
-           for o in full_overrides(spec, run, out, False, [])]
+    old = [
+        f"paths.results={folder}" if o.startswith("paths.results=") else o
+        for o in full_overrides(spec, run, out, False, [])
+    ]
     assert f"paths.results={tmp_path}/results/real_blogs/runs/sft" in old
     write_json(folder / "evaluations.json", {"evaluations": []})
     write_json(folder / "run.json", {"status": "done", "overrides": old})

@@ -27,7 +27,9 @@ def server():
 def curated(server, tmp_path_factory):
     """The sample corpus (data=sample) curated with synthesis=paper_demo through the scoring server."""
     root = tmp_path_factory.mktemp("dq")
-    overrides = server_overrides(server, root / "artifacts", "synthesis=paper_demo", f"paths.results={root / 'results'}")
+    overrides = server_overrides(
+        server, root / "artifacts", "synthesis=paper_demo", f"paths.results={root / 'results'}"
+    )
     state = flow.run_data(RunContext.from_config(load_config(overrides)), flow.FlowState())
     return root, overrides, state
 
@@ -49,7 +51,7 @@ def table_rows(md: str, heading: str) -> list[list[str]]:
 
 
 def test_report_reconciles_and_samples_records(curated):
-    root, overrides, state = curated
+    root, _overrides, state = curated
     out = root / "dq_direct"
     files = write_data_quality(state.corpus.path, state.curated.path, out, sample_n=3, seed=7)
     md = files["report"].read_text()
@@ -68,7 +70,11 @@ def test_report_reconciles_and_samples_records(curated):
     for kind, r in rates.items():
         planned, kept, rejected = int(r[1]), int(r[2]), int(r[3])
         assert planned == kept + rejected
-        on_file = sum(1 for _ in read_jsonl(state.curated.path / FILES[kind])) if (state.curated.path / FILES[kind]).is_file() else 0
+        on_file = (
+            sum(1 for _ in read_jsonl(state.curated.path / FILES[kind]))
+            if (state.curated.path / FILES[kind]).is_file()
+            else 0
+        )
         assert kept == on_file, kind
 
     # judge histograms per kind that was judged, linked from the report
@@ -90,7 +96,7 @@ def test_report_reconciles_and_samples_records(curated):
 
 
 def test_cli_writes_under_results_data_quality(curated, capsys):
-    root, overrides, state = curated
+    root, overrides, _state = curated
     assert main(["report", "data", *overrides, "--sample", "2"]) == 0
     out = root / "results" / "data_quality"
     assert (out / "report.md").is_file() and (out / "sample.md").is_file()
@@ -100,7 +106,7 @@ def test_cli_writes_under_results_data_quality(curated, capsys):
 def test_a_funnel_that_does_not_reconcile_is_an_error(curated, tmp_path):
     import shutil
 
-    root, overrides, state = curated
+    _root, _overrides, state = curated
     broken = tmp_path / "curated"
     shutil.copytree(state.curated.path, broken)
     lines = (broken / FILES["persona"]).read_text().splitlines()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -25,14 +24,33 @@ def flow_outputs(tmp_path_factory):
     env = {**os.environ, KEY_ENV: SECRET, "WANDB_MODE": "offline", "HUMANLLM_ARTIFACTS": str(tmp / "artifacts")}
     with ScoringServer(latency_s=0.001, fault_rate=0.1, faults=("http_500", "invalid_json"), seed=5) as server:
         overrides = [
-            "experiment=tiny", "synthesis=structured", "mixture=all_six", "synthesis.max_users=6",
-            "llm=openai", f"llm.base_url={server.base_url}", f"llm.model={server.model}", f"llm.api_key_env={KEY_ENV}",
-            "llm.timeout_s=5", "llm.backoff_initial_s=0.01", "llm.backoff_max_s=0.05", "progress=false",
-            f"paths.artifacts={tmp / 'artifacts'}", f"paths.results={tmp / 'results'}", "tracker=wandb",
+            "experiment=tiny",
+            "synthesis=structured",
+            "mixture=all_six",
+            "synthesis.max_users=6",
+            "llm=openai",
+            f"llm.base_url={server.base_url}",
+            f"llm.model={server.model}",
+            f"llm.api_key_env={KEY_ENV}",
+            "llm.timeout_s=5",
+            "llm.backoff_initial_s=0.01",
+            "llm.backoff_max_s=0.05",
+            "progress=false",
+            f"paths.artifacts={tmp / 'artifacts'}",
+            f"paths.results={tmp / 'results'}",
+            "tracker=wandb",
         ]
-        runs = [subprocess.run([sys.executable, "-m", "humanllm.cli", command, *overrides, "-v", *extra],
-                               env=env, cwd=tmp, capture_output=True, text=True, timeout=900)
-                for command, extra in (("pipeline", []), ("pipeline", ["--cfg"]))]
+        runs = [
+            subprocess.run(
+                [sys.executable, "-m", "humanllm.cli", command, *overrides, "-v", *extra],
+                env=env,
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            for command, extra in (("pipeline", []), ("pipeline", ["--cfg"]))
+        ]
         authorizations = set(server.authorizations)
     for run in runs:
         assert run.returncode == 0, run.stderr[-3000:]
@@ -61,9 +79,24 @@ def test_the_key_is_in_no_output_file(flow_outputs):
 
 def test_a_missing_key_fails_before_any_stage(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != KEY_ENV}
-    run = subprocess.run([sys.executable, "-m", "humanllm.cli", "data", "synthesis=structured", "llm=openai",
-                          f"llm.api_key_env={KEY_ENV}", f"paths.artifacts={tmp_path / 'a'}", "tracker=none"],
-                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "humanllm.cli",
+            "data",
+            "synthesis=structured",
+            "llm=openai",
+            f"llm.api_key_env={KEY_ENV}",
+            f"paths.artifacts={tmp_path / 'a'}",
+            "tracker=none",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2, run.stderr
     assert f"llm.api_key_env: environment variable {KEY_ENV} is not set" in run.stderr
     assert not (tmp_path / "a").exists()

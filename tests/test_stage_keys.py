@@ -14,9 +14,10 @@ named error before any key exists.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -27,7 +28,9 @@ from humanllm.curate.stage import stage_config as curated_config
 from humanllm.curate.testing import ScoringServer, server_overrides
 from humanllm.data.stage import corpus_config, corpus_seed, raw_sample_config, raw_sample_seed
 from humanllm.evaluate.benchmarks.fixtures import (
-    write_bigbench_fixture, write_motivebench_fixture, write_tombench_fixture,
+    write_bigbench_fixture,
+    write_motivebench_fixture,
+    write_tombench_fixture,
 )
 from humanllm.evaluate.contamination_check import contamination_stage_config
 from humanllm.evaluate.judge import judge_stage_config
@@ -45,8 +48,16 @@ pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:Use
 
 # Read while building but cannot change what is written: where things go, logging, progress bars.
 # data.workers: how many processes share the data stage; 1 and 2 write the same corpus (tests/test_data_shards.py).
-NOT_OUTPUT = ("paths", "artifacts_dir", "results_dir", "progress", "tracker", "experiment_name", "data.workers",
-              "data.shard_files")
+NOT_OUTPUT = (
+    "paths",
+    "artifacts_dir",
+    "results_dir",
+    "progress",
+    "tracker",
+    "experiment_name",
+    "data.workers",
+    "data.shard_files",
+)
 # In the key although read outside the producer: they choose which artifact is built (one per α / task).
 SELECTORS = {"merge": ("merge.ratios",), "base_model": ("model.source",)}
 # Read by a producer only to name its W&B run.
@@ -55,9 +66,26 @@ RUN_NAMES = {"train": ("model.name", "mixture.name")}
 GPU_ONLY = ("model.dtype",)
 # How LLM requests travel (name, credentials variable, concurrency, timeouts, retries, cache, server start),
 # and the local backend's settings while a server answers: read when the backend is built, never what answers.
-LLM_TRANSPORT = tuple(f"{node}.{f}" for node in ("llm", "judge_llm") for f in (
-    "name", "api_key_env", "max_in_flight", "timeout_s", "max_retries", "backoff_initial_s", "backoff_max_s",
-    "autostart", "cache", "cache_dir", "batch_size", "device", "model_path", "dtype"))
+LLM_TRANSPORT = tuple(
+    f"{node}.{f}"
+    for node in ("llm", "judge_llm")
+    for f in (
+        "name",
+        "api_key_env",
+        "max_in_flight",
+        "timeout_s",
+        "max_retries",
+        "backoff_initial_s",
+        "backoff_max_s",
+        "autostart",
+        "cache",
+        "cache_dir",
+        "batch_size",
+        "device",
+        "model_path",
+        "dtype",
+    )
+)
 
 # The config part of each stage's key, as the stage computes it (`which` picks one of several artifacts).
 STAGE_CONFIG: dict[str, Callable[[Any, Any], Any]] = {
@@ -107,7 +135,10 @@ SWITCHED_ON = {
 # Leaves whose every change the config's validation refuses (a named error before any key), and why.
 REFUSED = {
     "model.source": "the other sources need model.package/gguf_file or model.hub_id/path (keyed on other paths)",
-    **{f"data.sources.{p}": "sources must be empty while data.sample is set" for p in ("reddit", "twitter", "blogger", "amazon")},
+    **{
+        f"data.sources.{p}": "sources must be empty while data.sample is set"
+        for p in ("reddit", "twitter", "blogger", "amazon")
+    },
     "synthesis.clean.prompt": "the paper's cleaning prompt needs synthesis.clean.rewrite=true",
     "synthesis.scenario.enabled": "social QA needs scenarios",
     "synthesis.clean.rewrite": "the paper's cleaning prompt always rewrites",
@@ -117,19 +148,42 @@ REFUSED = {
     "train.num_processes": "more than one process needs train.launcher=accelerate",
 }
 
-BENCH_ON = ["eval.targets=[base]", "eval.motivebench.enabled=true", "eval.motivebench.limit=1",
-            "eval.motivebench.orderings=1", "eval.tombench.enabled=true", "eval.tombench.limit=1",
-            "eval.tombench.shuffles=1", "eval.bigbench.enabled=true", "eval.bigbench.tasks=[navigate]",
-            "eval.bigbench.limit=4", "eval.contamination.n=4"]
+BENCH_ON = [
+    "eval.targets=[base]",
+    "eval.motivebench.enabled=true",
+    "eval.motivebench.limit=1",
+    "eval.motivebench.orderings=1",
+    "eval.tombench.enabled=true",
+    "eval.tombench.limit=1",
+    "eval.tombench.shuffles=1",
+    "eval.bigbench.enabled=true",
+    "eval.bigbench.tasks=[navigate]",
+    "eval.bigbench.limit=4",
+    "eval.contamination.n=4",
+]
 # path → (overrides on top of the tiny flow, how far it runs, the stages it must build and so key-check)
 PATHS: dict[str, tuple[list[str], Callable, tuple[str, ...]]] = {
-    "tiny": ([], run_eval_stage,
-             ("raw_sample", "corpus", "curated", "tasks", "base_model", "train", "merge", "eval", "judge")),
+    "tiny": (
+        [],
+        run_eval_stage,
+        ("raw_sample", "corpus", "curated", "tasks", "base_model", "train", "merge", "eval", "judge"),
+    ),
     "paper_synthesis": (["synthesis=paper"], run_data, ("curated",)),
-    **{f"merge_{m}": ([f"merge={m}"], run_merge_stage, ("merge",))
-       for m in ("ties", "dare_ties", "slerp", "task_arithmetic")},
-    "full_training": (["train=full", "train.max_steps=6", "train.gradient_accumulation_steps=1", "train.max_length=1024",
-                       "train.learning_rate=1e-3"], run_train_stage, ("train",)),
+    **{
+        f"merge_{m}": ([f"merge={m}"], run_merge_stage, ("merge",))
+        for m in ("ties", "dare_ties", "slerp", "task_arithmetic")
+    },
+    "full_training": (
+        [
+            "train=full",
+            "train.max_steps=6",
+            "train.gradient_accumulation_steps=1",
+            "train.max_length=1024",
+            "train.learning_rate=1e-3",
+        ],
+        run_train_stage,
+        ("train",),
+    ),
     "benchmarks": (BENCH_ON, run_eval_stage, ("eval", "contamination")),
 }
 CHECKS = [(path, stage) for path, (_, _, stages) in PATHS.items() for stage in stages]
@@ -138,7 +192,7 @@ CHECKS = [(path, stage) for path, (_, _, stages) in PATHS.items() for stage in s
 class Recorder:
     """Wraps a config node; notes the dotted path of every attribute read (a method call reads the subtree)."""
 
-    def __init__(self, node: Any, path: str, log: "ReadLog"):
+    def __init__(self, node: Any, path: str, log: ReadLog):
         object.__setattr__(self, "_node", node)
         object.__setattr__(self, "_path", path)
         object.__setattr__(self, "_log", log)
@@ -156,11 +210,13 @@ class Recorder:
             if name == "model_dump" and not path:
                 return value  # the whole config, dumped for W&B run metadata only
             if name == "model_dump" and not isinstance(node, (list, dict)):
+
                 def dump(*args: Any, exclude: Any = None, **kwargs: Any) -> Any:  # reads the fields it dumps
                     for field in type(node).model_fields:
                         if not (isinstance(exclude, (set, frozenset)) and field in exclude):
                             log.note(f"{path}.{field}")
                     return value(*args, exclude=exclude, **kwargs)
+
                 return dump
             log.note(path or full)
             return value
@@ -196,8 +252,9 @@ class RecordingContext(RunContext):
 
     def stage(self, name, config, inputs, produce, seed=None, label=None, **how):
         code = producer_identity(produce)
-        self.calls[name].append(StageCall(label, code, config, dict(inputs), seed,
-                                          self.store.key(name, code, config, inputs, seed)))
+        self.calls[name].append(
+            StageCall(label, code, config, dict(inputs), seed, self.store.key(name, code, config, inputs, seed))
+        )
 
         def recorded(bctx):
             outer, self.log.stage = self.log.stage, name
@@ -232,9 +289,16 @@ def _candidates(leaf: str, value: Any, annotation: Any) -> list[Any]:
         return [TypeAdapter(annotation).validate_python(SWITCHED_ON[leaf])]
     if isinstance(value, list):
         shorter = [value[:-1]] if len(value) > 1 else []
-        return [*shorter, *[[c, *value[1:]] for c in _candidates(leaf, value[0], Any)], value + value] if value else [["x"]]
+        return (
+            [*shorter, *[[c, *value[1:]] for c in _candidates(leaf, value[0], Any)], value + value]
+            if value
+            else [["x"]]
+        )
     if isinstance(value, dict):
-        return [*[{**value, k: c} for k, v in value.items() for c in _candidates(leaf, v, Any)], {**value, "x_changed": 1}]
+        return [
+            *[{**value, k: c} for k, v in value.items() for c in _candidates(leaf, v, Any)],
+            {**value, "x_changed": 1},
+        ]
     literal = [a for a in _flat_args(annotation) if get_origin(a) is Literal]
     if literal:
         options = [o for lit in literal for o in get_args(lit) if o != value]
@@ -251,7 +315,9 @@ def _candidates(leaf: str, value: Any, annotation: Any) -> list[Any]:
     if value is None:
         args = [a for a in _flat_args(annotation) if a is not type(None)]
         if any(isinstance(a, type) and issubclass(a, BaseModel) for a in args):
-            raise KeyError(f"{leaf}: an optional section that is off; say in SWITCHED_ON what switching it on looks like")
+            raise KeyError(
+                f"{leaf}: an optional section that is off; say in SWITCHED_ON what switching it on looks like"
+            )
         return [{int: 8, float: 0.3, str: "x", bool: True}.get(args[0], "x") if args else "x"]
     raise TypeError(f"{leaf}: cannot change {value!r}")
 
@@ -292,8 +358,10 @@ def stage_keys(stage: str, cfg: Any, calls: list[StageCall]) -> list[str]:
     seed = STAGE_SEED[stage](cfg)
     if stage in WHICH:  # one artifact per task / ratio, all with the same inputs
         call = calls[0]
-        return sorted(ArtifactStore.key(stage, call.code, STAGE_CONFIG[stage](cfg, w), call.inputs, seed)
-                      for w in WHICH[stage](cfg))
+        return sorted(
+            ArtifactStore.key(stage, call.code, STAGE_CONFIG[stage](cfg, w), call.inputs, seed)
+            for w in WHICH[stage](cfg)
+        )
     return sorted(ArtifactStore.key(stage, c.code, STAGE_CONFIG[stage](cfg, None), c.inputs, seed) for c in calls)
 
 
@@ -316,22 +384,41 @@ def runs(tmp_path_factory) -> dict[str, PathRun]:
 
 def run_paths(tmp: Path) -> dict[str, PathRun]:
     """Every path on one artifact store (upstream stages built once, reused by later paths)."""
-    data = [f"eval.data.motivebench={write_motivebench_fixture(tmp / 'mb', scenarios_per_subset=1)}",
-            f"eval.data.tombench={write_tombench_fixture(tmp / 'tb')}",
-            f"eval.data.bigbench={write_bigbench_fixture(tmp / 'bb', tasks=('navigate',))}"]
+    data = [
+        f"eval.data.motivebench={write_motivebench_fixture(tmp / 'mb', scenarios_per_subset=1)}",
+        f"eval.data.tombench={write_tombench_fixture(tmp / 'tb')}",
+        f"eval.data.bigbench={write_bigbench_fixture(tmp / 'bb', tasks=('navigate',))}",
+    ]
     # where a changed benchmark folder leaf points (its value + "_x"): other items, so keys that read them must change
     write_motivebench_fixture(tmp / "mb_x", scenarios_per_subset=2)
     write_tombench_fixture(tmp / "tb_x", quirks=True)
     write_bigbench_fixture(tmp / "bb_x", tasks=("navigate",), examples=9)
     out = {}
     with ScoringServer(latency_s=0.0) as server:
-        base = [*server_overrides(server, tmp / "a", "experiment=tiny", f"paths.results={tmp / 'r'}",
-                                  "synthesis.max_users=4", "+synthesis.unselected_posts=raw", "eval.judge.enabled=true",
-                                  "eval.judge.max_items=2"), *data]
-        judge = ["llm@judge_llm=llama_server", f"judge_llm.base_url={server.base_url}", f"judge_llm.model={server.model}",
-                 "judge_llm.structured_output=json_schema", "judge_llm.autostart=false"]
+        base = [
+            *server_overrides(
+                server,
+                tmp / "a",
+                "experiment=tiny",
+                f"paths.results={tmp / 'r'}",
+                "synthesis.max_users=4",
+                "+synthesis.unselected_posts=raw",
+                "eval.judge.enabled=true",
+                "eval.judge.max_items=2",
+            ),
+            *data,
+        ]
+        judge = [
+            "llm@judge_llm=llama_server",
+            f"judge_llm.base_url={server.base_url}",
+            f"judge_llm.model={server.model}",
+            "judge_llm.structured_output=json_schema",
+            "judge_llm.autostart=false",
+        ]
         for name, (overrides, run, _) in PATHS.items():
-            if name == "paper_synthesis":  # its own judge endpoint (the same server); unselected posts as the preset says
+            if (
+                name == "paper_synthesis"
+            ):  # its own judge endpoint (the same server); unselected posts as the preset says
                 overrides = [o for o in base if not o.startswith("+synthesis.unselected_posts")] + [*overrides, *judge]
             else:
                 overrides = [*base, *overrides]
@@ -380,9 +467,8 @@ def test_key_changes_exactly_with_what_the_stage_reads(runs, path, stage):
         in_key = stage_keys(stage, changed, calls) != before
         if _covered(leaf, read) and not in_key:
             stale.append(leaf)
-        elif in_key and not _covered(leaf, read):
-            if not leaf.startswith(GPU_ONLY):
-                spurious.append(leaf)
+        elif in_key and not _covered(leaf, read) and not leaf.startswith(GPU_ONLY):
+            spurious.append(leaf)
     assert set(refused) <= set(REFUSED), f"validation refuses every change of {sorted(set(refused) - set(REFUSED))}"
     assert not stale, f"{stage} ({path}) reads these but its key ignores them (stale reuse): {stale}"
     assert not spurious, f"{stage}'s key ({path}) holds values it never reads (needless rebuilds): {spurious}"

@@ -75,8 +75,11 @@ def test_paired_difference_is_the_interval_of_b_minus_a_resampling_the_same_clus
     for clusters in (None, CLUSTERS):
         d = paired_bootstrap_diff(a, b, samples=300, seed=5, clusters=clusters)
         ref = bootstrap_ci(b - a, samples=300, seed=5, clusters=clusters)
-        assert (d.estimate, d.low, d.high, d.n) == (ref.estimate, ref.low, ref.high, ref.n) == (
-            ref.estimate, ref.low, ref.high, len(a))
+        assert (
+            (d.estimate, d.low, d.high, d.n)
+            == (ref.estimate, ref.low, ref.high, ref.n)
+            == (ref.estimate, ref.low, ref.high, len(a))
+        )
         assert d.clusters == (None if clusters is None else 6)
 
 
@@ -102,5 +105,6 @@ def test_detectable_difference_formula_and_its_limits():
     # clusters, when given, are the independent units: one cluster says nothing however many items it holds
     assert Interval(0.5, 0.4, 0.6, 0.9, n=100, clusters=1).detectable_difference() is None
     assert Interval(0.5, 0.4, 0.6, 0.9, n=100, clusters=2).detectable_difference() == pytest.approx(
-        (z(0.95) + z(0.8)) * se)
+        (z(0.95) + z(0.8)) * se
+    )
     assert Interval(0.5, 0.5, 0.5, 0.9, n=100).detectable_difference() is None

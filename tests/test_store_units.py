@@ -21,6 +21,7 @@ from humanllm.store import ArtifactStore, package_versions
 def _write(text: str):
     def produce(ctx):
         (ctx.path / "out.txt").write_text(text)
+
     return produce
 
 
@@ -28,9 +29,11 @@ def test_key_is_the_hash_of_stage_code_config_inputs_and_seed():
     """Finished work is found again only if the recipe never drifts: these five fields, under these names."""
     args = ("train", "abc123", {"lr": 1e-4}, {"data": "k1"})
     assert ArtifactStore.key(*args, seed=3) == stable_hash(
-        {"stage": "train", "code": "abc123", "config": {"lr": 1e-4}, "inputs": {"data": "k1"}, "seed": 3})
+        {"stage": "train", "code": "abc123", "config": {"lr": 1e-4}, "inputs": {"data": "k1"}, "seed": 3}
+    )
     assert ArtifactStore.key(*args) == stable_hash(
-        {"stage": "train", "code": "abc123", "config": {"lr": 1e-4}, "inputs": {"data": "k1"}, "seed": None})
+        {"stage": "train", "code": "abc123", "config": {"lr": 1e-4}, "inputs": {"data": "k1"}, "seed": None}
+    )
 
 
 def test_build_publishes_under_its_key_with_a_full_manifest(tmp_path, monkeypatch):
@@ -41,7 +44,13 @@ def test_build_publishes_under_its_key_with_a_full_manifest(tmp_path, monkeypatc
     assert not reused and (art.stage, art.key, art.path) == ("tasks", key, tmp_path.resolve() / "tasks" / key)
     m = art.manifest
     assert {k: m[k] for k in ("stage", "key", "code", "config", "inputs", "seed")} == {
-        "stage": "tasks", "key": key, "code": "c0de", "config": {"n": 2}, "inputs": {"corpus": "abc"}, "seed": 5}
+        "stage": "tasks",
+        "key": key,
+        "code": "c0de",
+        "config": {"n": 2},
+        "inputs": {"corpus": "abc"},
+        "seed": 5,
+    }
     assert m["started_at"] == time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(1_000_000_000.0))
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", m["started_at"])
     assert isinstance(m["host"], str) and m["host"]
@@ -51,8 +60,11 @@ def test_build_publishes_under_its_key_with_a_full_manifest(tmp_path, monkeypatc
 
 def test_package_versions_name_python_and_mark_missing_packages(monkeypatch):
     monkeypatch.setattr(store_mod, "TRACKED_PACKAGES", ("pytest", "surely-not-an-installed-package"))
-    assert package_versions() == {"python": platform.python_version(), "pytest": metadata.version("pytest"),
-                                  "surely-not-an-installed-package": "absent"}
+    assert package_versions() == {
+        "python": platform.python_version(),
+        "pytest": metadata.version("pytest"),
+        "surely-not-an-installed-package": "absent",
+    }
 
 
 def test_list_returns_complete_artifacts_only_in_key_order(tmp_path):
@@ -137,7 +149,8 @@ def test_publication_is_logged_with_stage_key_and_time(tmp_path, caplog):
     total = art.manifest["timings_s"]["total"]
     assert total >= 0.07
     assert [r.getMessage() for r in caplog.records if r.name == "humanllm.store"] == [
-        f"curated {art.key} written in {total:.1f}s"]
+        f"curated {art.key} written in {total:.1f}s"
+    ]
 
 
 def test_a_store_root_that_does_not_exist_yet_is_created(tmp_path):

@@ -125,7 +125,7 @@ def reference(tmp_path_factory):
 
 
 def test_sweep_finishes_exactly_n_trials_and_trains_once(reference):
-    tmp, spec, out, artifacts, r = reference
+    _tmp, _spec, out, artifacts, _r = reference
     study = _study(out)
     _assert_exact(study)
     trials = study.get_trials(states=(TrialState.COMPLETE,))
@@ -136,30 +136,39 @@ def test_sweep_finishes_exactly_n_trials_and_trains_once(reference):
     assert not (artifacts / "merge").exists(), "linear trials must merge in memory, not through mergekit"
     for t in trials:
         assert any(o == f"merge.ratios=[{t.params['merge.ratios']}]" for o in t.user_attrs["overrides"])
-        gain = t.user_attrs["metrics"]["indomain/writing_imitation/rouge_l"] - t.user_attrs["base_metrics"]["indomain/writing_imitation/rouge_l"]
+        gain = (
+            t.user_attrs["metrics"]["indomain/writing_imitation/rouge_l"]
+            - t.user_attrs["base_metrics"]["indomain/writing_imitation/rouge_l"]
+        )
         assert t.values[0] == pytest.approx(gain)
         record = Path(t.user_attrs["results_dir"]) / ".hydra"
-        assert (record / "config.yaml").is_file() and yaml.safe_load((record / "overrides.yaml").read_text()) == t.user_attrs["overrides"]
+        assert (record / "config.yaml").is_file() and yaml.safe_load(
+            (record / "overrides.yaml").read_text()
+        ) == t.user_attrs["overrides"]
 
 
 def test_trial_folder_recreates_the_run(reference):
     from humanllm.config import load_config
 
-    tmp, spec, out, artifacts, r = reference
+    _tmp, _spec, out, artifacts, _r = reference
     trial = _study(out).get_trials(states=(TrialState.COMPLETE,))[0]
     recreated = load_config([], Path(trial.user_attrs["results_dir"]) / ".hydra")
     assert recreated.merge.ratios == [trial.params["merge.ratios"]]
-    assert recreated.model_dump(exclude={"paths"}) == load_config(trial.user_attrs["overrides"]).model_dump(exclude={"paths"})
+    assert recreated.model_dump(exclude={"paths"}) == load_config(trial.user_attrs["overrides"]).model_dump(
+        exclude={"paths"}
+    )
     assert recreated.results_dir == Path(trial.user_attrs["results_dir"])
     assert recreated.artifacts_dir == artifacts  # the store the trial used, not the current default
 
 
 def test_report_table_and_plots(reference):
-    tmp, spec, out, artifacts, r = reference
+    _tmp, _spec, out, artifacts, _r = reference
     folder = out / "alpha"
     table = pd.read_csv(folder / "trials.csv")
     assert list(table["param:merge.ratios"]) == [0.2, 0.5, 0.8]
-    assert {"indomain_gain", "forgetting", "general_accuracy", "metric:general/english/bits_per_byte"} <= set(table.columns)
+    assert {"indomain_gain", "forgetting", "general_accuracy", "metric:general/english/bits_per_byte"} <= set(
+        table.columns
+    )
     assert (folder / "alpha_curve.png").stat().st_size > 5000 and (folder / "pareto.png").stat().st_size > 5000
     assert "\\begin{tabular}" in (folder / "trials.tex").read_text()
     best = (folder / "best.md").read_text()
@@ -170,8 +179,11 @@ def test_report_table_and_plots(reference):
         scores = {}
         for ev in index["evaluations"]:
             rows = [json.loads(line) for line in (Path(ev["eval_path"]) / "items.jsonl").read_text().splitlines()]
-            scores[ev["kind"]] = {r["item_id"]: r["value"] for r in rows
-                                  if (r["suite"], r["task"], r["metric"]) == ("bigbench", "all", "accuracy")}
+            scores[ev["kind"]] = {
+                r["item_id"]: r["value"]
+                for r in rows
+                if (r["suite"], r["task"], r["metric"]) == ("bigbench", "all", "accuracy")
+            }
         assert len(scores["merged"]) == 16 and scores["merged"].keys() == scores["base"].keys()
         lost = sum(scores["base"][i] == 1 and scores["merged"][i] == 0 for i in scores["base"])
         assert t.values[1] == pytest.approx(lost / 16)
@@ -180,14 +192,20 @@ def test_report_table_and_plots(reference):
     assert "## Largest α within the forgetting budget" in best
     assert (f"**α = {max(within):g}**" if within else "**No α is within the budget.**") in best
     assert "95% CI" in best and "humanllm pipeline" in best and "--config-dir" in best
-    rep = subprocess.run([sys.executable, "-m", "humanllm.cli", "report", f"sweep={folder}"], cwd=ROOT,
-                         env=_env(artifacts), capture_output=True, text=True, timeout=300)
+    rep = subprocess.run(
+        [sys.executable, "-m", "humanllm.cli", "report", f"sweep={folder}"],
+        cwd=ROOT,
+        env=_env(artifacts),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert rep.returncode == 0, rep.stderr[-3000:]
     assert "Sweep alpha: 3 complete trials" in rep.stdout
 
 
 def test_rerunning_a_finished_sweep_adds_no_trial(reference):
-    tmp, spec, out, artifacts, r = reference
+    _tmp, spec, out, artifacts, _r = reference
     folder = out / "alpha"
     before, table = len(_study(out).trials), _table(out)
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.glob("trials.*")}
@@ -198,8 +216,14 @@ def test_rerunning_a_finished_sweep_adds_no_trial(reference):
     assert "Sweep alpha: 3 complete trials" in again.stdout  # the table is shown again ...
     assert {p.name: p.stat().st_mtime_ns for p in folder.glob("trials.*")} == stamps  # ... not rebuilt: nothing changed
     (folder / "trials.md").unlink()  # a missing file is written again
-    rep = subprocess.run([sys.executable, "-m", "humanllm.cli", "report", f"sweep={folder}"], cwd=ROOT,
-                         env=_env(artifacts), capture_output=True, text=True, timeout=300)
+    rep = subprocess.run(
+        [sys.executable, "-m", "humanllm.cli", "report", f"sweep={folder}"],
+        cwd=ROOT,
+        env=_env(artifacts),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert rep.returncode == 0, rep.stderr[-3000:]
     assert (folder / "trials.md").is_file()
     pd.testing.assert_frame_equal(_table(out), table)
@@ -208,15 +232,19 @@ def test_rerunning_a_finished_sweep_adds_no_trial(reference):
 def test_wandb_offline_runs_carry_group_config_and_summary(reference):
     from humanllm.tracking import read_offline_run
 
-    tmp, spec, out, artifacts, r = reference
-    runs = [read_offline_run(f) for f in sorted((out / "alpha" / "trials").glob("*/wandb/wandb/offline-run-*/run-*.wandb"))]
+    _tmp, _spec, out, _artifacts, _r = reference
+    runs = [
+        read_offline_run(f) for f in sorted((out / "alpha" / "trials").glob("*/wandb/wandb/offline-run-*/run-*.wandb"))
+    ]
     assert runs and all(run["group"] == "alpha" for run in runs)
     trial_runs = [run for run in runs if run["config"].get("sweep", {}).get("name") == "alpha"]
     assert len(trial_runs) == N
     assert sorted(run["config"]["sweep"]["params"]["merge.ratios"] for run in trial_runs) == [0.2, 0.5, 0.8]
     for run in trial_runs:
         assert run["config"]["sweep"]["artifact_keys"]["sft"] and run["config"]["model"]["name"] == "tiny-random"
-        assert {"indomain/writing_imitation/rouge_l", "objective/indomain_gain", "param/merge.ratios"} <= set(run["summary"])
+        assert {"indomain/writing_imitation/rouge_l", "objective/indomain_gain", "param/merge.ratios"} <= set(
+            run["summary"]
+        )
     summary = [read_offline_run(f) for f in (out / "alpha" / "wandb" / "wandb").glob("offline-run-*/run-*.wandb")]
     assert len(summary) == 1 and summary[0]["group"] == "alpha" and summary[0]["summary"]["complete_trials"] == N
 
@@ -224,7 +252,7 @@ def test_wandb_offline_runs_carry_group_config_and_summary(reference):
 def test_dashboard_serves_the_study_on_loopback(reference):
     from humanllm.sweep.dashboard import Dashboard
 
-    tmp, spec, out, artifacts, r = reference
+    _tmp, _spec, out, _artifacts, _r = reference
     study = _study(out)
     with Dashboard(study._storage, port=0) as dash:
         assert dash.url.startswith("http://127.0.0.1:")
@@ -236,8 +264,12 @@ def test_dashboard_serves_the_study_on_loopback(reference):
 
 
 # One setting for the three kill points, so that one clean, uninterrupted sweep is the reference for all of them.
-KILL_EXTRA = ["train.max_steps=5", "merge=ties", "eval.perplexity.max_docs=2",
-              "tracker=none"]  # W&B is the reference sweep's test; a run each trial costs seconds here
+KILL_EXTRA = [
+    "train.max_steps=5",
+    "merge=ties",
+    "eval.perplexity.max_docs=2",
+    "tracker=none",
+]  # W&B is the reference sweep's test; a run each trial costs seconds here
 
 
 @pytest.fixture(scope="module")
@@ -255,11 +287,19 @@ def test_one_train_key_means_one_set_of_weights_however_the_cli_is_started(tmp_p
     from safetensors.torch import load_file
 
     args = ["train", *FAST, "train.max_steps=5", "tracker=none"]
-    starts = {"module": ["-m", "humanllm.cli"], "main": ["-c", "import sys; from humanllm.cli import main; "
-                                                                "sys.exit(main(sys.argv[1:]))"]}
+    starts = {
+        "module": ["-m", "humanllm.cli"],
+        "main": ["-c", "import sys; from humanllm.cli import main; sys.exit(main(sys.argv[1:]))"],
+    }
     for name, start in starts.items():
-        r = subprocess.run([sys.executable, *start, *args], cwd=ROOT, env=_env(tmp_path / name),
-                           capture_output=True, text=True, timeout=1200)
+        r = subprocess.run(
+            [sys.executable, *start, *args],
+            cwd=ROOT,
+            env=_env(tmp_path / name),
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
         assert r.returncode == 0, r.stderr[-3000:]
     (a_dir,), (b_dir,) = [list((tmp_path / n / "train").glob("[!.]*")) for n in starts]
     assert a_dir.name == b_dir.name  # one stage key
@@ -285,11 +325,14 @@ def _published_after(artifacts: Path, since: float) -> list[str]:
     return keys
 
 
-@pytest.mark.parametrize("where,kill", [
-    ("training", ("transformers.trainer", "Trainer.training_step", 2)),
-    ("merge", ("mergekit.io.tensor_writer", "TensorWriter.save_tensor", 3)),
-    ("evaluation", ("humanllm.evaluate.shared_prefix", "SharedPrefixHFLM.loglikelihood_rolling", 2)),
-])
+@pytest.mark.parametrize(
+    "where,kill",
+    [
+        ("training", ("transformers.trainer", "Trainer.training_step", 2)),
+        ("merge", ("mergekit.io.tensor_writer", "TensorWriter.save_tensor", 3)),
+        ("evaluation", ("humanllm.evaluate.shared_prefix", "SharedPrefixHFLM.loglikelihood_rolling", 2)),
+    ],
+)
 def test_kill_9_then_rerun_finishes_exactly_n_trials_with_the_same_table(where, kill, uninterrupted, tmp_path):
     spec, out, artifacts = _spec(tmp_path), tmp_path / "out", tmp_path / "artifacts"
     killed = _sweep(spec, out, artifacts, *KILL_EXTRA, kill=kill)

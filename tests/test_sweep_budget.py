@@ -7,19 +7,26 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import create_trial
 
 from humanllm.report.sweep_budget import budget_choice, budget_markdown
-from humanllm.schema import ConfigError
+from humanllm.schema import ConfigError, validate
 from humanllm.sweep.spec import SweepSpec
-from humanllm.schema import validate
 
-OBJECTIVES = [{"name": "gain", "metric": "indomain/writing_imitation/rouge_l", "relative_to": "base",
-               "direction": "maximize"},
-              {"name": "forgetting", "metric": "bigbench/all/accuracy", "relative_to": "base",
-               "statistic": "right_to_wrong", "direction": "minimize"}]
+OBJECTIVES = [
+    {"name": "gain", "metric": "indomain/writing_imitation/rouge_l", "relative_to": "base", "direction": "maximize"},
+    {
+        "name": "forgetting",
+        "metric": "bigbench/all/accuracy",
+        "relative_to": "base",
+        "statistic": "right_to_wrong",
+        "direction": "minimize",
+    },
+]
 
 
 def _spec(**extra):
-    return validate(SweepSpec, {"name": "s", "params": {"merge.ratios": {"grid": [0.1, 0.5, 0.9]}},
-                                "objectives": OBJECTIVES, **extra})
+    return validate(
+        SweepSpec,
+        {"name": "s", "params": {"merge.ratios": {"grid": [0.1, 0.5, 0.9]}}, "objectives": OBJECTIVES, **extra},
+    )
 
 
 def test_budget_and_flip_objectives_are_checked_up_front():
@@ -31,15 +38,27 @@ def test_budget_and_flip_objectives_are_checked_up_front():
     with pytest.raises(ConfigError, match=r"relative_to"):
         _spec(objectives=[{**OBJECTIVES[1], "relative_to": "none"}])
     with pytest.raises(ConfigError, match=r"sweep merge.ratios"):
-        validate(SweepSpec, {"name": "s", "params": {"train.epochs": {"grid": [1, 2]}}, "objectives": OBJECTIVES,
-                             "forgetting_budget": {"objective": "forgetting", "max_rate": 0.05}})
+        validate(
+            SweepSpec,
+            {
+                "name": "s",
+                "params": {"train.epochs": {"grid": [1, 2]}},
+                "objectives": OBJECTIVES,
+                "forgetting_budget": {"objective": "forgetting", "max_rate": 0.05},
+            },
+        )
 
 
 def _study(rates):
     study = optuna.create_study(directions=["maximize", "minimize"])
     for alpha, rate in rates.items():
-        study.add_trial(create_trial(params={"merge.ratios": alpha}, values=[alpha, rate],
-                                     distributions={"merge.ratios": FloatDistribution(0, 1)}))
+        study.add_trial(
+            create_trial(
+                params={"merge.ratios": alpha},
+                values=[alpha, rate],
+                distributions={"merge.ratios": FloatDistribution(0, 1)},
+            )
+        )
     return study
 
 
@@ -67,8 +86,10 @@ def test_flip_objective_counts_items_right_for_the_base_and_wrong_when_merged():
     from humanllm.sweep.trial import objective_values
 
     def rows(values):
-        return [{"suite": "bigbench", "task": "all", "metric": "accuracy", "item_id": str(i), "value": v}
-                for i, v in enumerate(values)]
+        return [
+            {"suite": "bigbench", "task": "all", "metric": "accuracy", "item_id": str(i), "value": v}
+            for i, v in enumerate(values)
+        ]
 
     base, merged = [1, 1, 1, 1, 0, 0, 0, 1, 1, 0], [1, 0, 0, 1, 1, 0, 0, 1, 0, 0]
     objectives = [ObjectiveSpec(**o) for o in OBJECTIVES[1:]]

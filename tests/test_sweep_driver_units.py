@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import ClassVar
 
 import optuna
 import pytest
@@ -42,10 +43,11 @@ class Builder:
 
 class FakeRunner:
     """Stands in for TrialRunner: records what it ran, scores each trial by its params, may fail once."""
-    runs: list = []
+
+    runs: ClassVar[list] = []
     fail_with: BaseException | None = None
 
-    made: list = []
+    made: ClassVar[list] = []
 
     def __init__(self, spec, sweep_dir, config_dir=None):
         self.spec = spec
@@ -60,9 +62,15 @@ class FakeRunner:
             err, FakeRunner.fail_with = FakeRunner.fail_with, None
             raise err
         value = float(sum(v for v in params.values() if isinstance(v, (int, float))))
-        return TrialOutcome(values=[value] * len(self.spec.objectives), merged={"m": value}, base={"m": 0.0},
-                            artifact_keys={"merge": f"k{number}"}, results_dir=Path(f"/r/{number}"),
-                            built=["merge"], reused=["train"])
+        return TrialOutcome(
+            values=[value] * len(self.spec.objectives),
+            merged={"m": value},
+            base={"m": 0.0},
+            artifact_keys={"merge": f"k{number}"},
+            results_dir=Path(f"/r/{number}"),
+            built=["merge"],
+            reused=["train"],
+        )
 
 
 @pytest.fixture
@@ -72,10 +80,16 @@ def fake_runner(monkeypatch):
     return FakeRunner
 
 
-@pytest.mark.parametrize("kind,objectives,cls", [
-    ("auto", ONE, optuna.samplers.TPESampler), ("auto", TWO, optuna.samplers.NSGAIISampler),
-    ("tpe", TWO, optuna.samplers.TPESampler), ("random", ONE, optuna.samplers.RandomSampler),
-    ("nsga2", ONE, optuna.samplers.NSGAIISampler)])
+@pytest.mark.parametrize(
+    "kind,objectives,cls",
+    [
+        ("auto", ONE, optuna.samplers.TPESampler),
+        ("auto", TWO, optuna.samplers.NSGAIISampler),
+        ("tpe", TWO, optuna.samplers.TPESampler),
+        ("random", ONE, optuna.samplers.RandomSampler),
+        ("nsga2", ONE, optuna.samplers.NSGAIISampler),
+    ],
+)
 def test_sampler_kind_and_seed(kind, objectives, cls):
     s = spec({"x": {"low": 0.0, "high": 1.0}}, objectives, n_trials=3, sampler={"kind": kind, "seed": 7})
     sampler = driver.make_sampler(s)
@@ -104,8 +118,11 @@ def test_open_study_records_objectives_and_refuses_a_changed_list():
     again = driver.open_study(s, storage)  # a rerun resumes the same study
     assert len(again.trials) == 1 and again.user_attrs["objectives"] == ["gain", "loss"]
     renamed = spec(objectives=[ONE[0], {**TWO[1], "name": "other"}])
-    with pytest.raises(ValueError, match=r"study 'unit' in this storage has objectives \['gain', 'loss'\]; "
-                                         r"the spec now has \['gain', 'other'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"study 'unit' in this storage has objectives \['gain', 'loss'\]; "
+        r"the spec now has \['gain', 'other'\]",
+    ):
         driver.open_study(renamed, storage)
 
 
@@ -202,9 +219,16 @@ def test_claim_sets_aside_a_point_held_by_an_earlier_or_complete_trial():
 
 
 def test_suggest_covers_each_kind_of_parameter():
-    s = spec({"g": {"grid": [1, 2]}, "c": {"choices": ["a", "b"]}, "i": {"low": 2, "high": 10, "type": "int", "step": 4},
-              "il": {"low": 1, "high": 8, "type": "int", "log": True}, "f": {"low": 0.5, "high": 0.75, "step": 0.25},
-              "fl": {"low": 1e-5, "high": 1e-3, "log": True}})
+    s = spec(
+        {
+            "g": {"grid": [1, 2]},
+            "c": {"choices": ["a", "b"]},
+            "i": {"low": 2, "high": 10, "type": "int", "step": 4},
+            "il": {"low": 1, "high": 8, "type": "int", "log": True},
+            "f": {"low": 0.5, "high": 0.75, "step": 0.25},
+            "fl": {"low": 1e-5, "high": 1e-3, "log": True},
+        }
+    )
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     seen = {k: set() for k in ("g", "c", "i", "il", "f", "fl")}
     for _ in range(30):
@@ -241,7 +265,11 @@ def test_run_worker_runs_each_grid_point_once_and_records_its_outcome(fake_runne
     assert [r[2] for r in fake_runner.runs] == [{"merge.ratios": 0.1}, {"merge.ratios": 0.5}, {"merge.ratios": 0.9}]
     assert fake_runner.runs[0][1] == ["merge.ratios=0.1", "trial=0"]
     trials = study.get_trials(deepcopy=False)
-    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 and [t.values for t in trials] == [[0.1], [0.5], [0.9]]
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 and [t.values for t in trials] == [
+        [0.1],
+        [0.5],
+        [0.9],
+    ]
     attrs = trials[1].user_attrs
     assert attrs["overrides"] == ["merge.ratios=0.5", "trial=1"] and attrs["artifact_keys"] == {"merge": "k1"}
     assert attrs["metrics"] == {"m": 0.5} and attrs["base_metrics"] == {"m": 0.0} and attrs["results_dir"] == "/r/1"
@@ -296,7 +324,7 @@ def test_an_interrupted_trial_is_failed_and_queued_again(fake_runner):
     trials = study.get_trials(deepcopy=False)
     assert trials[0].state == TrialState.FAIL and trials[0].user_attrs["error"] == "interrupted"
     assert [t.state for t in trials[1:]] == [TrialState.WAITING]
-    assert driver._point(s, trials[1]) == '{"merge.ratios": 0.1}' 
+    assert driver._point(s, trials[1]) == '{"merge.ratios": 0.1}'
     assert driver.run_worker(s, study, Builder(), Path("/sweep")) == 3  # the rerun finishes the grid
 
 
@@ -337,8 +365,9 @@ def test_run_worker_hands_its_folders_retries_and_trial_to_its_helpers(fake_runn
     seen = {"dead": [], "heartbeat": []}
     real_fail, real_hb = driver.fail_dead_trials, hb.get_heartbeat_thread
     monkeypatch.setattr(driver, "fail_dead_trials", lambda st, n: seen["dead"].append(n) or real_fail(st, n))
-    monkeypatch.setattr(hb, "get_heartbeat_thread", lambda tid, stor: seen["heartbeat"].append((tid, stor))
-                        or real_hb(tid, stor))
+    monkeypatch.setattr(
+        hb, "get_heartbeat_thread", lambda tid, stor: seen["heartbeat"].append((tid, stor)) or real_hb(tid, stor)
+    )
     s = spec({"train.lr": {"grid": [1]}, "merge.ratios": {"grid": [0.5]}}, objectives=TWO, max_retries=4)
     study = study_of(s)
     with caplog.at_level(logging.INFO, logger="humanllm"):
@@ -369,7 +398,6 @@ def test_a_long_error_is_kept_to_2000_characters(fake_runner):
     assert len(error) == 2000 and error.startswith("RuntimeError: xxx")
 
 
-
 def test_a_trial_whose_training_lost_a_rank_is_retried_in_the_same_worker(fake_runner):
     from humanllm.pipeline.train_launch import RanksDied
 
@@ -385,8 +413,9 @@ def test_a_trial_whose_training_lost_a_rank_is_retried_in_the_same_worker(fake_r
 
 
 @pytest.mark.parametrize("max_retries", [0, 1, 2])
-def test_a_trial_losing_ranks_every_time_is_retried_max_retries_times_then_raises(fake_runner, monkeypatch,
-                                                                                  max_retries):
+def test_a_trial_losing_ranks_every_time_is_retried_max_retries_times_then_raises(
+    fake_runner, monkeypatch, max_retries
+):
     from humanllm.pipeline.train_launch import RanksDied
 
     def always_dies(self, number, overrides, params):

@@ -1,5 +1,4 @@
-"""The sweep worker that has nothing to start waits for trials running elsewhere (driver.WAIT_S loop).
-"""
+"""The sweep worker that has nothing to start waits for trials running elsewhere (driver.WAIT_S loop)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from humanllm.sweep import driver
 from tests.test_sweep_driver_units import Builder, fake_runner, spec, study_of  # noqa: F401
 
 
-def test_a_worker_with_nothing_to_start_waits_for_the_trials_running_elsewhere(fake_runner, monkeypatch, caplog):
+def test_a_worker_with_nothing_to_start_waits_for_the_trials_running_elsewhere(fake_runner, monkeypatch, caplog):  # noqa: F811 (the imported fixture)
     from humanllm.sweep.storage import worker_identity
 
     s = spec({"x": {"low": 0.0, "high": 1.0}}, n_trials=1)
@@ -31,7 +30,8 @@ def test_a_worker_with_nothing_to_start_waits_for_the_trials_running_elsewhere(f
         assert driver.run_worker(s, study, Builder(), Path("/sweep")) == 0
     assert sleeps == [driver.WAIT_S] * 3 and fake_runner.runs == []
     assert [r.getMessage() for r in caplog.records if "elsewhere" in r.getMessage()] == [
-        "the other trials run elsewhere ([0]): waiting for them to finish or fail"]  # said once, not per look
+        "the other trials run elsewhere ([0]): waiting for them to finish or fail"
+    ]  # said once, not per look
 
 
 def _running_elsewhere(study):
@@ -51,7 +51,7 @@ def test_running_trials_are_the_running_ones_only():
     assert driver.running_trials(study) == [running.number]
 
 
-def test_a_complete_study_is_left_at_once_even_with_a_straggler_running(fake_runner, monkeypatch):
+def test_a_complete_study_is_left_at_once_even_with_a_straggler_running(fake_runner, monkeypatch):  # noqa: F811 (the imported fixture)
     """n_trials COMPLETE and one more trial still RUNNING elsewhere: nothing to wait for."""
     s = spec({"x": {"low": 0.0, "high": 1.0}}, n_trials=1)
     study = study_of(s)
@@ -62,7 +62,7 @@ def test_a_complete_study_is_left_at_once_even_with_a_straggler_running(fake_run
     assert driver.run_worker(s, study, Builder(), Path("/sweep")) == 0 and fake_runner.runs == []
 
 
-def test_a_worker_says_so_each_time_it_starts_waiting(fake_runner, monkeypatch, caplog):
+def test_a_worker_says_so_each_time_it_starts_waiting(fake_runner, monkeypatch, caplog):  # noqa: F811 (the imported fixture)
     """Wait (both trials elsewhere), run the trial one of them gave up, wait again: two notices, one per wait."""
     from optuna.trial import TrialState
 
@@ -102,7 +102,9 @@ def test_a_killed_worker_not_yet_reaped_by_its_parent_is_dead():
         assert not _alive({**worker, "start": "1"})  # the pid reused by another process
         child.send_signal(signal.SIGKILL)
         deadline = time.time() + 10
-        while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.time() < deadline:
+        while (
+            Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z" and time.time() < deadline
+        ):
             time.sleep(0.01)
         assert not _alive(worker)  # a zombie: killed, its /proc entry still there
     finally:

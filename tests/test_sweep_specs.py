@@ -15,7 +15,13 @@ from humanllm.sweep.spec import load_spec
 from humanllm.sweep.trial import TrialRunner
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = ["experiment=tiny", "progress=false", "tracker=none", "eval.perplexity.max_docs=2", "eval.indomain.max_samples=2"]
+TINY = [
+    "experiment=tiny",
+    "progress=false",
+    "tracker=none",
+    "eval.perplexity.max_docs=2",
+    "eval.indomain.max_samples=2",
+]
 
 
 def spec_files(folder: Path) -> list[Path]:
@@ -52,12 +58,16 @@ def test_a_new_spec_file_is_picked_up_counted_and_validated(tmp_path):
     folder = tmp_path / "sweeps"
     folder.mkdir()
     grid = folder / "ties_density.yaml"
-    grid.write_text("name: ties_density\noverrides: [merge=ties]\nparams:\n"
-                    "  merge.density: {grid: [0.3, 0.6, 0.9]}\n  merge.ratios: {grid: [0.4, 0.6]}\n"
-                    "objectives: [{name: gain, metric: indomain/writing_imitation/rouge_l, direction: maximize}]\n")
+    grid.write_text(
+        "name: ties_density\noverrides: [merge=ties]\nparams:\n"
+        "  merge.density: {grid: [0.3, 0.6, 0.9]}\n  merge.ratios: {grid: [0.4, 0.6]}\n"
+        "objectives: [{name: gain, metric: indomain/writing_imitation/rouge_l, direction: maximize}]\n"
+    )
     tpe = folder / "lr_only.yaml"
-    tpe.write_text("name: lr_only\nparams: {train.learning_rate: {low: 1.0e-5, high: 1.0e-3, log: true}}\n"
-                   "n_trials: 4\nobjectives: [{name: gain, metric: m, direction: maximize}]\n")
+    tpe.write_text(
+        "name: lr_only\nparams: {train.learning_rate: {low: 1.0e-5, high: 1.0e-3, log: true}}\n"
+        "n_trials: 4\nobjectives: [{name: gain, metric: m, direction: maximize}]\n"
+    )
     assert spec_files(folder) == [tpe, grid]
     assert (expected_trials(grid), expected_trials(tpe)) == (6, 4)
     for path in spec_files(folder):
@@ -67,29 +77,61 @@ def test_a_new_spec_file_is_picked_up_counted_and_validated(tmp_path):
         check_spec(grid)
 
 
-@pytest.mark.parametrize("params,message", [
-    ({"merge.ratios": {"grid": [0.5, 1.5]}}, r"params.merge.ratios=1.5:\n.*merge.ratios"),    # a plain key, set in the tree
-    ({"train.epochs": {"choices": [1, 0]}}, r"params.train.epochs=0:\n.*train.epochs"),
-    ({"mixture": {"choices": ["all_six", "no_such_mixture"]}}, r"params.mixture=no_such_mixture:\n.*mixture"),  # a group
-])
+@pytest.mark.parametrize(
+    "params,message",
+    [
+        (
+            {"merge.ratios": {"grid": [0.5, 1.5]}},
+            r"params.merge.ratios=1.5:\n.*merge.ratios",
+        ),  # a plain key, set in the tree
+        ({"train.epochs": {"choices": [1, 0]}}, r"params.train.epochs=0:\n.*train.epochs"),
+        (
+            {"mixture": {"choices": ["all_six", "no_such_mixture"]}},
+            r"params.mixture=no_such_mixture:\n.*mixture",
+        ),  # a group
+    ],
+)
 def test_check_values_names_the_bad_value(tmp_path, params, message):
     """Every value is validated before the first trial: a bad one fails naming the parameter, the value and
     the config key it breaks, whether the key is a plain value or a config group."""
     spec_file = tmp_path / "s.yaml"
-    spec_file.write_text(yaml.safe_dump({"name": "s", "params": params, "n_trials": 2,
-                                         "objectives": [{"name": "a", "metric": "m", "direction": "maximize"}]}))
+    spec_file.write_text(
+        yaml.safe_dump(
+            {
+                "name": "s",
+                "params": params,
+                "n_trials": 2,
+                "objectives": [{"name": "a", "metric": "m", "direction": "maximize"}],
+            }
+        )
+    )
     with pytest.raises(ConfigError, match=message):
         OverrideBuilder(load_spec(spec_file), TINY).check_values()
 
 
-@pytest.mark.parametrize("text,message", [
-    ("name: x\nparams: {merge.ratios: {grid: [0.1]}}\nobjectives: []\n", "objectives: give at least one objective"),
-    ("name: x\nparams: {train.lr: {low: 1, high: 2}}\nobjectives: [{name: a, metric: m, direction: up}]\n", "objectives.0.direction"),
-    ("name: x\nparams: {train.learning_rate: {low: 1, high: 2}}\nobjectives: [{name: a, metric: m, direction: maximize}]\n", "n_trials: required"),
-    ("name: x\nparams: {merge.ratios: {grid: [0.1, 0.1]}}\nobjectives: [{name: a, metric: m, direction: maximize}]\n", "params.merge.ratios.grid: duplicate"),
-    ("name: x\nparams: {merge.ratios: {grid: [0.1]}}\nn_trials: 4\nobjectives: [{name: a, metric: m, direction: maximize}]\n", "n_trials: the grid has 1 points"),
-    ("name: x\nparams: [\n", "bad.yaml:3: invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("name: x\nparams: {merge.ratios: {grid: [0.1]}}\nobjectives: []\n", "objectives: give at least one objective"),
+        (
+            "name: x\nparams: {train.lr: {low: 1, high: 2}}\nobjectives: [{name: a, metric: m, direction: up}]\n",
+            "objectives.0.direction",
+        ),
+        (
+            "name: x\nparams: {train.learning_rate: {low: 1, high: 2}}\nobjectives: [{name: a, metric: m, direction: maximize}]\n",
+            "n_trials: required",
+        ),
+        (
+            "name: x\nparams: {merge.ratios: {grid: [0.1, 0.1]}}\nobjectives: [{name: a, metric: m, direction: maximize}]\n",
+            "params.merge.ratios.grid: duplicate",
+        ),
+        (
+            "name: x\nparams: {merge.ratios: {grid: [0.1]}}\nn_trials: 4\nobjectives: [{name: a, metric: m, direction: maximize}]\n",
+            "n_trials: the grid has 1 points",
+        ),
+        ("name: x\nparams: [\n", "bad.yaml:3: invalid YAML"),
+    ],
+)
 def test_bad_specs_name_the_file_and_key(tmp_path, text, message):
     path = tmp_path / "bad.yaml"
     path.write_text(text)
@@ -100,7 +142,9 @@ def test_bad_specs_name_the_file_and_key(tmp_path, text, message):
 
 def test_unknown_config_key_is_named(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text("params: {train.learnin_rate: {grid: [0.1]}}\nobjectives: [{name: a, metric: m, direction: maximize}]\n")
+    path.write_text(
+        "params: {train.learnin_rate: {grid: [0.1]}}\nobjectives: [{name: a, metric: m, direction: maximize}]\n"
+    )
     with pytest.raises(ConfigError, match="params.train.learnin_rate: unknown config key"):
         OverrideBuilder(load_spec(path), TINY)
 
@@ -111,7 +155,10 @@ def test_overrides_wrap_list_keys_and_extra_overrides_replace_the_specs():
     assert b.base == ["experiment=tiny"]
     assert b.param_overrides({"merge": "ties", "merge.ratios": 0.3}) == ["merge=ties", "merge.ratios=[0.3]"]
     assert merge_overrides(["a=1", "b=2"], ["+b=3"]) == ["a=1", "+b=3"]
-    assert spec.grid_points()[:2] == [{"merge": "linear", "merge.ratios": 0.3}, {"merge": "linear", "merge.ratios": 0.5}]
+    assert spec.grid_points()[:2] == [
+        {"merge": "linear", "merge.ratios": 0.3},
+        {"merge": "linear", "merge.ratios": 0.5},
+    ]
 
 
 def test_grid_points_are_enqueued_once_and_over_budget_trials_are_set_aside():
@@ -128,11 +175,17 @@ def test_grid_points_are_enqueued_once_and_over_budget_trials_are_set_aside():
     assert "held by trial 0" in _claim(spec, study, dup)
 
 
-@pytest.mark.parametrize("name,params", [
-    ("mixture_weights", {"mixture.tasks.item_selection.weight": 2.0, "mixture.tasks.writing_imitation.weight": 0.5}),
-    ("merge_method", {"merge": "ties", "merge.ratios": 0.5}),
-    ("lr_epochs", {"train.learning_rate": 3e-4, "train.epochs": 1}),
-])
+@pytest.mark.parametrize(
+    "name,params",
+    [
+        (
+            "mixture_weights",
+            {"mixture.tasks.item_selection.weight": 2.0, "mixture.tasks.writing_imitation.weight": 0.5},
+        ),
+        ("merge_method", {"merge": "ties", "merge.ratios": 0.5}),
+        ("lr_epochs", {"train.learning_rate": 3e-4, "train.epochs": 1}),
+    ],
+)
 def test_a_trial_of_each_spec_runs_on_tiny_random(name, params, tmp_path, monkeypatch):
     monkeypatch.setenv("HUMANLLM_ARTIFACTS", str(tmp_path / "artifacts"))
     spec = load_spec(ROOT / "sweeps" / f"{name}.yaml")

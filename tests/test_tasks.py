@@ -1,6 +1,5 @@
 """Task families on the sample corpus: chat records, user-disjoint splits, caps, candidates, mixing."""
 
-import random
 from collections import Counter
 
 import pytest
@@ -9,7 +8,7 @@ from humanllm.config import load_config
 from humanllm.data.records import Corpus
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_task_stage
-from humanllm.tasks.base import TaskExample, TaskInputs
+from humanllm.tasks.base import TaskExample
 from humanllm.tasks.build import held_out_users, load_examples
 from humanllm.tasks.registry import task_family, task_names
 from humanllm.train.sft import mix_examples
@@ -18,8 +17,16 @@ from humanllm.train.sft import mix_examples
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tasks")
-    cfg = load_config(["model=tiny-random", "tracker=none", "progress=false", f"paths.artifacts={tmp}",
-                       f"paths.results={tmp / 'results'}", "split.test_fraction=0.25"])
+    cfg = load_config(
+        [
+            "model=tiny-random",
+            "tracker=none",
+            "progress=false",
+            f"paths.artifacts={tmp}",
+            f"paths.results={tmp / 'results'}",
+            "split.test_fraction=0.25",
+        ]
+    )
     ctx = RunContext.from_config(cfg)
     return cfg, ctx, run_task_stage(ctx, FlowState())
 
@@ -31,7 +38,7 @@ def test_registry_lists_the_families():
 
 
 def test_every_task_builds_chat_records_split_by_user(built):
-    cfg, ctx, state = built
+    cfg, _ctx, state = built
     all_test_users = set()
     for name, art in state.tasks.items():
         train, test = load_examples(art, "train"), load_examples(art, "test")
@@ -51,7 +58,7 @@ def test_every_task_builds_chat_records_split_by_user(built):
 
 
 def test_split_is_stratified_and_deterministic(built):
-    cfg, ctx, state = built
+    cfg, _ctx, state = built
     corpus = Corpus(state.corpus.path)
     held = held_out_users(corpus.users, cfg.split)
     assert held == held_out_users(list(reversed(corpus.users)), cfg.split)
@@ -60,7 +67,7 @@ def test_split_is_stratified_and_deterministic(built):
 
 
 def test_item_selection_has_one_true_item_among_unseen_same_category_candidates(built):
-    cfg, ctx, state = built
+    _cfg, _ctx, state = built
     corpus = Corpus(state.corpus.path)
     users = {u.user_id: u for u in corpus.users}
     art = state.tasks["item_selection"]
@@ -79,7 +86,7 @@ def test_item_selection_has_one_true_item_among_unseen_same_category_candidates(
 
 
 def test_commenting_uses_the_thread_the_comment_replied_to(built):
-    cfg, ctx, state = built
+    _cfg, _ctx, state = built
     corpus = Corpus(state.corpus.path)
     for e in load_examples(state.tasks["personalized_commenting"], "train"):
         thread = corpus.threads[e.meta["thread_id"]]
@@ -87,16 +94,28 @@ def test_commenting_uses_the_thread_the_comment_replied_to(built):
 
 
 def test_caps_limit_each_split(tmp_path):
-    cfg = load_config(["model=tiny-random", "tracker=none", "progress=false", f"paths.artifacts={tmp_path}",
-                       "mixture.tasks.writing_imitation.max_train=5", "mixture.tasks.writing_imitation.max_test=2"])
+    cfg = load_config(
+        [
+            "model=tiny-random",
+            "tracker=none",
+            "progress=false",
+            f"paths.artifacts={tmp_path}",
+            "mixture.tasks.writing_imitation.max_train=5",
+            "mixture.tasks.writing_imitation.max_test=2",
+        ]
+    )
     state = run_task_stage(RunContext.from_config(cfg), FlowState())
     art = state.tasks["writing_imitation"]
     assert art.counts["train"] == 5 and art.counts["test"] == 2 and art.counts["dropped_by_cap_train"] > 0
 
 
 def _ex(task, i):
-    return TaskExample(example_id=f"{task}:{i}", task=task, user_id="u", messages=[{"role": "user", "content": "q"},
-                                                                                  {"role": "assistant", "content": "a"}])
+    return TaskExample(
+        example_id=f"{task}:{i}",
+        task=task,
+        user_id="u",
+        messages=[{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+    )
 
 
 def test_mixture_weights_scale_each_task():
@@ -114,10 +133,20 @@ def test_benchmark_file_is_refused_as_training_input(tmp_path):
     import json
 
     bench = tmp_path / "Persona_questions.json"
-    bench.write_text(json.dumps([{"idx": 0, "Motivation Reasoning Question": "q", "Options 1": ["A. x"],
-                                  "Correct Answer 1": "A"}]))
-    cfg = load_config(["data=real", "tracker=none", f"paths.artifacts={tmp_path / 'a'}",
-                       f"data.sources.reddit.submissions=[{bench}]", "data.sources.reddit.comments=[]",
-                       "data.sources.twitter=null", "data.sources.blogger=null", "data.sources.amazon=null"])
+    bench.write_text(
+        json.dumps([{"idx": 0, "Motivation Reasoning Question": "q", "Options 1": ["A. x"], "Correct Answer 1": "A"}])
+    )
+    cfg = load_config(
+        [
+            "data=real",
+            "tracker=none",
+            f"paths.artifacts={tmp_path / 'a'}",
+            f"data.sources.reddit.submissions=[{bench}]",
+            "data.sources.reddit.comments=[]",
+            "data.sources.twitter=null",
+            "data.sources.blogger=null",
+            "data.sources.amazon=null",
+        ]
+    )
     with pytest.raises(ValueError, match="benchmark"):
         run_task_stage(RunContext.from_config(cfg), FlowState())

@@ -18,10 +18,32 @@ from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
 from humanllm.tasks.paper import random_split, token_count, words_target
 from humanllm.tasks.registry import task_family, validate_params
 
-BOOKS = ["Dune", "Dune Messiah", "Children of Dune", "Emma", "Persuasion", "Middlemarch", "Ulysses", "Beloved",
-         "Dracula", "Frankenstein", "Rebecca", "Kindred", "Solaris", "Neuromancer", "Hyperion", "Foundation",
-         "Foundation and Empire", "The Hobbit", "Hobbit", "Watership Down", "Possession", "Atonement", "Middlemarch",
-         *(f"Novel {i}" for i in range(12))]
+BOOKS = [
+    "Dune",
+    "Dune Messiah",
+    "Children of Dune",
+    "Emma",
+    "Persuasion",
+    "Middlemarch",
+    "Ulysses",
+    "Beloved",
+    "Dracula",
+    "Frankenstein",
+    "Rebecca",
+    "Kindred",
+    "Solaris",
+    "Neuromancer",
+    "Hyperion",
+    "Foundation",
+    "Foundation and Empire",
+    "The Hobbit",
+    "Hobbit",
+    "Watership Down",
+    "Possession",
+    "Atonement",
+    "Middlemarch",
+    *(f"Novel {i}" for i in range(12)),
+]
 TOOLS = [f"Garden tool {i}" for i in range(40)]
 
 
@@ -34,8 +56,16 @@ def _write(folder, users, items=(), threads=()) -> Corpus:
 
 
 def _review(uid: str, asin: str, i: int, text: str = "Good read, kept me up all night with its twists.") -> Post:
-    return Post(post_id=f"amazon:{uid}:{i}", platform="amazon", kind="review", author=uid, text=text,
-                title="Worth it", created_at=1_600_000_000 + i, meta={"parent_asin": asin, "rating": 5})
+    return Post(
+        post_id=f"amazon:{uid}:{i}",
+        platform="amazon",
+        kind="review",
+        author=uid,
+        text=text,
+        title="Worth it",
+        created_at=1_600_000_000 + i,
+        meta={"parent_asin": asin, "rating": 5},
+    )
 
 
 def _catalog() -> list[Item]:
@@ -51,8 +81,13 @@ def _shoppers(n: int = 6) -> list[UserRecord]:
         rng = random.Random(u)
         history = rng.sample([f"B{i:03d}" for i in range(3, 22)], 7)
         asins = ["T000", *history, "T001", "B000"]  # Dune last in Books
-        users.append(UserRecord(user_id=f"amazon:shopper{u}", platform="amazon",
-                                posts=[_review(f"shopper{u}", a, i) for i, a in enumerate(asins)]))
+        users.append(
+            UserRecord(
+                user_id=f"amazon:shopper{u}",
+                platform="amazon",
+                posts=[_review(f"shopper{u}", a, i) for i, a in enumerate(asins)],
+            )
+        )
     return users
 
 
@@ -101,12 +136,24 @@ def test_item_selection_skips_a_category_too_small_for_the_negatives(tmp_path):
 def test_item_selection_paper_mixes_persona_and_history(tmp_path):
     users = _shoppers(60)
     corpus = _write(tmp_path, users, _catalog())
-    personas = {u.user_id: Persona(record_id=f"persona:{u.user_id}", user_id=u.user_id, platform="amazon",
-                                   source_post_ids=[], persona=f"A reader called {u.user_id[-2:]}.") for u in users[:-1]}
-    posts = {p.post_id: CleanedPost(post_id=p.post_id, user_id=u.user_id, platform="amazon", kind="review", text=p.text)
-             for u in users for p in u.posts}
-    examples, skipped = _made("item_selection", TaskInputs(corpus, CuratedSet(posts=posts, personas=personas)),
-                              per_user_max=1, min_history=5)
+    personas = {
+        u.user_id: Persona(
+            record_id=f"persona:{u.user_id}",
+            user_id=u.user_id,
+            platform="amazon",
+            source_post_ids=[],
+            persona=f"A reader called {u.user_id[-2:]}.",
+        )
+        for u in users[:-1]
+    }
+    posts = {
+        p.post_id: CleanedPost(post_id=p.post_id, user_id=u.user_id, platform="amazon", kind="review", text=p.text)
+        for u in users
+        for p in u.posts
+    }
+    examples, skipped = _made(
+        "item_selection", TaskInputs(corpus, CuratedSet(posts=posts, personas=personas)), per_user_max=1, min_history=5
+    )
     assert [s.reason for s in skipped] == ["no_persona"]  # curated, but no persona kept: skipped as officially
     contexts = Counter(e.meta["context"] for e in examples)
     assert set(contexts) == {"history", "persona", "persona_history"} and contexts["history"] > contexts["persona"]
@@ -127,10 +174,20 @@ def test_item_selection_params_are_checked():
 
 # --- writing imitation ----------------------------------------------------------------------------
 
+
 def _writer(n_posts: int = 5) -> UserRecord:
-    posts = [Post(post_id=f"reddit:t3_w{i}", platform="reddit", kind="submission", author="writer", title=f"Trip {i}",
-                  text=" ".join(f"Day {i} word{j} of my long walk along the coast path." for j in range(6)),
-                  created_at=1_600_000_000 + i) for i in range(n_posts)]
+    posts = [
+        Post(
+            post_id=f"reddit:t3_w{i}",
+            platform="reddit",
+            kind="submission",
+            author="writer",
+            title=f"Trip {i}",
+            text=" ".join(f"Day {i} word{j} of my long walk along the coast path." for j in range(6)),
+            created_at=1_600_000_000 + i,
+        )
+        for i in range(n_posts)
+    ]
     return UserRecord(user_id="reddit:writer", platform="reddit", posts=posts)
 
 
@@ -138,10 +195,24 @@ def test_writing_imitation_paper_builds_the_four_types(tmp_path):
     user = _writer()
     corpus = _write(tmp_path, [user])
     curated = CuratedSet(
-        styles={user.user_id: Style(record_id="style:w", user_id=user.user_id, platform="reddit", source_post_ids=[],
-                                    style="Short plain sentences; counts days.")},
-        post_summaries={"reddit:t3_w0": PostSummary(record_id="ps:w0", user_id=user.user_id, platform="reddit",
-                                                    source_post_ids=["reddit:t3_w0"], summary="A coastal walk diary.")},
+        styles={
+            user.user_id: Style(
+                record_id="style:w",
+                user_id=user.user_id,
+                platform="reddit",
+                source_post_ids=[],
+                style="Short plain sentences; counts days.",
+            )
+        },
+        post_summaries={
+            "reddit:t3_w0": PostSummary(
+                record_id="ps:w0",
+                user_id=user.user_id,
+                platform="reddit",
+                source_post_ids=["reddit:t3_w0"],
+                summary="A coastal walk diary.",
+            )
+        },
     )
     examples, skipped = _made("writing_imitation", TaskInputs(corpus, curated))
     assert not skipped
@@ -163,7 +234,9 @@ def test_writing_imitation_paper_builds_the_four_types(tmp_path):
             assert 1 <= shown <= 4 and source not in ask  # 1-5 others, never the target itself
         else:
             assert "Short plain sentences" in ask and "Post 1:" not in ask
-    topics = {e.meta["source_posts"][0]: e.messages[0]["content"] for e in examples if e.meta["variant"] == "style_topic"}
+    topics = {
+        e.meta["source_posts"][0]: e.messages[0]["content"] for e in examples if e.meta["variant"] == "style_topic"
+    }
     assert "A coastal walk diary." in topics["reddit:t3_w0"] and "Trip 3" in topics["reddit:t3_w3"]
 
 
@@ -197,12 +270,24 @@ def test_paper_helpers():
 
 # --- personalized commenting -----------------------------------------------------------------------
 
+
 def _commenters(n_comments: int = 4) -> tuple[list[UserRecord], list[Thread]]:
-    threads = [Thread(thread_id=f"t3_th{i}", title=f"Thread {i}", text=f"Body of thread {i}.", author="poster")
-               for i in range(n_comments)]
-    comments = [Post(post_id=f"reddit:t1_c{i}", platform="reddit", kind="comment", author="fan",
-                     text=f"Comment {i}: " + "I tried this route last spring and loved every single mile of it. " * 2,
-                     created_at=1_600_000_000 + i, meta={"link_id": f"t3_th{i}"}) for i in range(n_comments)]
+    threads = [
+        Thread(thread_id=f"t3_th{i}", title=f"Thread {i}", text=f"Body of thread {i}.", author="poster")
+        for i in range(n_comments)
+    ]
+    comments = [
+        Post(
+            post_id=f"reddit:t1_c{i}",
+            platform="reddit",
+            kind="comment",
+            author="fan",
+            text=f"Comment {i}: " + "I tried this route last spring and loved every single mile of it. " * 2,
+            created_at=1_600_000_000 + i,
+            meta={"link_id": f"t3_th{i}"},
+        )
+        for i in range(n_comments)
+    ]
     return [UserRecord(user_id="reddit:fan", platform="reddit", posts=comments)], threads
 
 
@@ -211,12 +296,28 @@ def test_commenting_paper_format(tmp_path):
     corpus = _write(tmp_path, users, threads=threads)
     uid = "reddit:fan"
     curated = CuratedSet(
-        posts={p.post_id: CleanedPost(post_id=p.post_id, user_id=uid, platform="reddit", kind="comment", text=p.text)
-               for p in users[0].posts},
-        personas={uid: Persona(record_id="persona:fan", user_id=uid, platform="reddit", source_post_ids=[],
-                               persona="A hiker who loves long routes.")},
-        profile_paragraphs={uid: ProfileParagraph(record_id="pp:fan", user_id=uid, platform="reddit",
-                                                  source_post_ids=[], profile="A longer profile of the hiker.")},
+        posts={
+            p.post_id: CleanedPost(post_id=p.post_id, user_id=uid, platform="reddit", kind="comment", text=p.text)
+            for p in users[0].posts
+        },
+        personas={
+            uid: Persona(
+                record_id="persona:fan",
+                user_id=uid,
+                platform="reddit",
+                source_post_ids=[],
+                persona="A hiker who loves long routes.",
+            )
+        },
+        profile_paragraphs={
+            uid: ProfileParagraph(
+                record_id="pp:fan",
+                user_id=uid,
+                platform="reddit",
+                source_post_ids=[],
+                profile="A longer profile of the hiker.",
+            )
+        },
     )
     examples, skipped = _made("personalized_commenting", TaskInputs(corpus, curated))
     assert len(examples) == 4 and not skipped
@@ -234,12 +335,15 @@ def test_commenting_paper_format(tmp_path):
 def test_commenting_paper_skips_users_curation_kept_no_persona_for(tmp_path):
     users, threads = _commenters()
     corpus = _write(tmp_path, users, threads=threads)
-    posts = {p.post_id: CleanedPost(post_id=p.post_id, user_id="reddit:fan", platform="reddit", kind="comment",
-                                    text=p.text) for p in users[0].posts}
+    posts = {
+        p.post_id: CleanedPost(post_id=p.post_id, user_id="reddit:fan", platform="reddit", kind="comment", text=p.text)
+        for p in users[0].posts
+    }
     examples, skipped = _made("personalized_commenting", TaskInputs(corpus, CuratedSet(posts=posts)))
     assert not examples and Counter(s.reason for s in skipped) == {"no_persona": 4}
     raw, _ = _made("personalized_commenting", TaskInputs(corpus))  # synthesis=raw: no persona block
     assert len(raw) == 4 and "The user:\n" not in raw[0].messages[0]["content"]
-    few, skipped = _made("personalized_commenting", TaskInputs(_write(tmp_path / "few", _commenters(2)[0],
-                                                                      threads=threads)))
+    few, skipped = _made(
+        "personalized_commenting", TaskInputs(_write(tmp_path / "few", _commenters(2)[0], threads=threads))
+    )
     assert not few and Counter(s.reason for s in skipped) == {"too_few_comments": 2}

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from humanllm.config import load_config
+from humanllm.models.registry import resolve_base_model
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_task_stage
-from humanllm.models.registry import resolve_base_model
 from humanllm.store import BuildContext
 from humanllm.train.sft import make_trainer
 
@@ -16,8 +16,15 @@ from humanllm.train.sft import make_trainer
 @pytest.fixture(scope="module")
 def flow(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("mask")
-    cfg = load_config(["experiment=tiny", f"paths.artifacts={tmp / 'a'}", f"paths.results={tmp / 'r'}",
-                       "progress=false", "tracker=none"])
+    cfg = load_config(
+        [
+            "experiment=tiny",
+            f"paths.artifacts={tmp / 'a'}",
+            f"paths.results={tmp / 'r'}",
+            "progress=false",
+            "tracker=none",
+        ]
+    )
     ctx = RunContext.from_config(cfg)
     state = run_task_stage(ctx, FlowState())
     return tmp, ctx, state, resolve_base_model(ctx, cfg.model)
@@ -26,7 +33,9 @@ def flow(tmp_path_factory):
 @pytest.mark.parametrize("assistant_only", [True, False])
 def test_prompt_tokens_are_masked_only_when_asked(flow, assistant_only):
     tmp, ctx, state, base = flow
-    ctx.cfg = ctx.cfg.model_copy(update={"train": ctx.cfg.train.model_copy(update={"assistant_only_loss": assistant_only})})
+    ctx.cfg = ctx.cfg.model_copy(
+        update={"train": ctx.cfg.train.model_copy(update={"assistant_only_loss": assistant_only})}
+    )
     bctx = BuildContext(path=tmp / f"trainer-{assistant_only}")
     bctx.path.mkdir()
     trainer = make_trainer(ctx, base, state.tasks, bctx)
@@ -44,9 +53,16 @@ def test_prompt_tokens_are_masked_only_when_asked(flow, assistant_only):
 @pytest.mark.parametrize("samples, warned", [(8, True), (32, False)])
 def test_a_run_that_ends_inside_its_warmup_is_called_out(flow, caplog, samples, warned):
     tmp, ctx, state, base = flow
-    train = ctx.cfg.train.model_copy(update={"max_train_samples": samples, "per_device_batch_size": 8,
-                                             "gradient_accumulation_steps": 1, "epochs": 1, "max_steps": -1,
-                                             "warmup_ratio": 0.05})
+    train = ctx.cfg.train.model_copy(
+        update={
+            "max_train_samples": samples,
+            "per_device_batch_size": 8,
+            "gradient_accumulation_steps": 1,
+            "epochs": 1,
+            "max_steps": -1,
+            "warmup_ratio": 0.05,
+        }
+    )
     ctx.cfg = ctx.cfg.model_copy(update={"train": train})
     bctx = BuildContext(path=tmp / f"warmup-{samples}")
     bctx.path.mkdir()
@@ -62,8 +78,9 @@ def test_optimizer_steps_count_the_global_batch():
 
     from humanllm.train.sft import optimizer_steps
 
-    args = SimpleNamespace(max_steps=-1, train_batch_size=8, world_size=1, gradient_accumulation_steps=1,
-                           num_train_epochs=1)
+    args = SimpleNamespace(
+        max_steps=-1, train_batch_size=8, world_size=1, gradient_accumulation_steps=1, num_train_epochs=1
+    )
     assert optimizer_steps(97, args) == 13
     assert optimizer_steps(97, SimpleNamespace(**{**vars(args), "world_size": 2})) == 7  # two processes
     assert optimizer_steps(97, SimpleNamespace(**{**vars(args), "gradient_accumulation_steps": 4})) == 4

@@ -55,7 +55,7 @@ def read_examples(data_dir: str | Path | None, task: str) -> tuple[list[dict], l
                 context += "".join(_fmt(part, "choice_prefix") + c for c in choices)
             context += _fmt(part, "example_output_prefix")
             docs.append({"item_id": f"{name}/{i}", "task": task, "context": context, "choices": choices,
-                         "gold": [j for j, c in enumerate(choices) if scores[c] == best][0]})  # fmt: skip
+                         "gold": next(j for j, c in enumerate(choices) if scores[c] == best)})  # fmt: skip
     issues = [{"file": str(path), "line": 0, "what": f"{skipped} examples without target_scores",
                "action": "excluded"}] if skipped else []  # fmt: skip
     return docs, issues

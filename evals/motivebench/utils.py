@@ -43,8 +43,10 @@ ASK = {  # the prompt's last paragraph per mode (client_eval.py, verbatim)
            "process, and finally output the most likely option letter. **The last line of your reply should only "
            "contain one character of your final choice.**",
 }  # fmt: skip
-PARSE_SYSTEM = ("Extract the letters of the option from the given text and return only ONE letter as the answer. "
-                "The answer can only return **one character without any other explanation**.")  # --parse_mode
+PARSE_SYSTEM = (
+    "Extract the letters of the option from the given text and return only ONE letter as the answer. "
+    "The answer can only return **one character without any other explanation**."
+)  # --parse_mode
 LL_ASK = "Answer with the letter of the correct option only.\nAnswer:"
 _ANSWER = re.compile(r"^\s*([A-Fa-f])\s*[.．:：、)]?\s*$")
 
@@ -103,8 +105,15 @@ def parse_record(rec: Any, file: str, line: int) -> tuple[list[dict], list[dict]
             issues.append(issue(file, line, f"{qtype}: missing {qkey!r} or {okey!r}", "question excluded"))
             continue
         if len(options) != len(LETTERS) or any(is_blank(o) for o in options):
-            issues.append(issue(file, line, f"{qtype}: {okey!r} has {sum(not is_blank(o) for o in options)} usable "
-                                            f"options, the orderings need {len(LETTERS)}", "question excluded"))
+            issues.append(
+                issue(
+                    file,
+                    line,
+                    f"{qtype}: {okey!r} has {sum(not is_blank(o) for o in options)} usable "
+                    f"options, the orderings need {len(LETTERS)}",
+                    "question excluded",
+                )
+            )
             continue
         m = _ANSWER.match(raw) if isinstance(raw, str) else None
         if m is None:
@@ -126,7 +135,9 @@ def read_questions(data_dir: str | Path | None, subset: str, limit: int | None =
         raise FileNotFoundError("motivebench data folder not set (metadata motivebench_dir / eval.data.motivebench)")
     path = subset_file(data_dir, subset)
     if not path.is_file():
-        raise FileNotFoundError(f"motivebench: no {path} (expected Persona/, Amazon/, Blog/ with <Subset>_questions.json)")
+        raise FileNotFoundError(
+            f"motivebench: no {path} (expected Persona/, Amazon/, Blog/ with <Subset>_questions.json)"
+        )
     text = path.read_text(encoding="utf-8-sig")
     try:
         records = json.loads(text)
@@ -166,21 +177,24 @@ def doc_to_text(doc: dict) -> str:
     """client_eval.py's prompt (its CoT prompt in official_cot); log-likelihood mode asks for the letter after it."""
     shown = str([f"{LETTERS[i]}. {o}" for i, o in enumerate(doc["options"])])
     name = QUESTIONS[doc["question_type"]][3]
-    text = (f"The following is a {name}. Based on the content of the given question, please infer the most likely "
-            f"answer and output the answer index.\n\n{doc['question']}\nOptions: {shown}\n\n"
-            f"{ASK['cot' if doc.get('cot') else 'plain']}")
+    text = (
+        f"The following is a {name}. Based on the content of the given question, please infer the most likely "
+        f"answer and output the answer index.\n\n{doc['question']}\nOptions: {shown}\n\n"
+        f"{ASK['cot' if doc.get('cot') else 'plain']}"
+    )
     return text if doc["system"] else f"{text}\n\n{LL_ASK}"
 
 
 def parse_input(reply: str) -> str:
     """What --parse_mode hands its parser: the reply after client_eval.py's `.strip('assistant\\n\\n').strip()`."""
-    return reply.strip("assistant\n\n").strip()
+    return reply.strip("assistant\n\n").strip()  # noqa: B005 (the official script's character-set strip)
 
 
 def official_answer(reply: str, cot: bool = False) -> str | None:
     """client_eval.py: reply.strip('assistant\\n\\n').strip().strip('.').strip("'").strip('"').strip('*')
     .strip('*')[0].upper() ([-1] with --cot); None where the official script would crash (nothing left)."""
-    text = reply.strip("assistant\n\n").strip().strip(".").strip("'").strip('"').strip("*").strip("*")
+    text = reply.strip("assistant\n\n").strip().strip(".")  # noqa: B005 (as the official script)
+    text = text.strip("'").strip('"').strip("*").strip("*")
     return (text[-1] if cot else text[0]).upper() if text else None
 
 

@@ -110,14 +110,19 @@ def parse_item(rec: Any, file: str, line: int, language: str) -> tuple[dict | No
         return None, issues
     gold = answer_letter(rec[ANSWER_KEY])
     if gold is None or LETTERS.index(gold) >= len(options):
-        return None, [issue(*where, f"answer {rec[ANSWER_KEY]!r} is not one of {LETTERS[:len(options)]}", "excluded")]
+        return None, [issue(*where, f"answer {rec[ANSWER_KEY]!r} is not one of {LETTERS[: len(options)]}", "excluded")]
     if rec[ANSWER_KEY] != gold:
         issues.append(issue(*where, f"answer written {rec[ANSWER_KEY]!r}", f"read as {gold!r}"))
     other = "zh" if language == "en" else "en"
     n_other = sum(not is_blank(rec.get(k)) for k in FIELDS[other][2])
     if n_other != len(options):
-        issues.append(issue(*where, f"{language} has {len(options)} options, {other} {n_other}",
-                            f"{language} asked with its own {len(options)}"))
+        issues.append(
+            issue(
+                *where,
+                f"{language} has {len(options)} options, {other} {n_other}",
+                f"{language} asked with its own {len(options)}",
+            )
+        )
     index = rec.get(INDEX_KEY)
     item = {
         "item_id": f"{file}:{line}", "task": file.removesuffix(".jsonl"), "line": line, "language": language,
@@ -147,16 +152,21 @@ def official_item(rec: Any, file: str, line: int, language: str) -> tuple[dict |
     issues: list[dict] = []
     asked = all(isinstance(v, str) for v in raw) and all(k in rec for k in (story_key, question_key, ANSWER_KEY))
     if not asked:
-        issues.append(issue(*where, f"{language}: a shown option, story, question or answer is missing "
-                                    f"(the official script would crash)", "not asked; its shuffles are drawn"))
+        issues.append(
+            issue(
+                *where,
+                f"{language}: a shown option, story, question or answer is missing (the official script would crash)",
+                "not asked; its shuffles are drawn",
+            )
+        )
     n_own = sum(not is_unset(rec.get(k)) for k in keys)
     if asked and n_own != n:
-        issues.append(issue(*where, f"{language} has {n_own} options, zh option C decides {n}",
-                            f"asked with {n} (official rule)"))
+        issues.append(
+            issue(*where, f"{language} has {n_own} options, zh option C decides {n}", f"asked with {n} (official rule)")
+        )
     answer = rec.get(ANSWER_KEY)
     if asked and answer not in LETTERS[:n]:
-        issues.append(issue(*where, f"answer written {answer!r}",
-                            "compared as written (get_results.py): never right"))
+        issues.append(issue(*where, f"answer written {answer!r}", "compared as written (get_results.py): never right"))
     index = rec.get(INDEX_KEY)
     item = {
         "item_id": f"{file}:{line}", "task": file.removesuffix(".jsonl"), "line": line, "language": language,
@@ -169,8 +179,9 @@ def official_item(rec: Any, file: str, line: int, language: str) -> tuple[dict |
     return item, issues
 
 
-def read_items(data_dir: str | Path | None, language: str, limit: int | None = None,
-               mode: str = "clean") -> tuple[list[dict], list[dict]]:
+def read_items(
+    data_dir: str | Path | None, language: str, limit: int | None = None, mode: str = "clean"
+) -> tuple[list[dict], list[dict]]:
     """(items, issues) of every file in one language; `limit` caps records per file. Never raises on a bad item.
     `mode="official"` reads as run_huggingface.py does (`official_item`), any other mode our clean way."""
     if mode not in MODES:

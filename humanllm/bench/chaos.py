@@ -41,19 +41,44 @@ from humanllm.store import MANIFEST
 from humanllm.sweep.storage import open_storage
 
 PHASES = {"curate": "curated", "train": "train", "merge": "merge", "eval": "eval"}  # phase → stage folder
-UPSTREAM = {"curate": ["raw_sample", "corpus", "base_model"], "train": ["raw_sample", "corpus", "base_model", "curated", "tasks"],
-            "merge": ["raw_sample", "corpus", "base_model", "curated", "tasks", "train"],
-            "eval": ["raw_sample", "corpus", "base_model", "curated", "tasks", "train", "merge"]}
+UPSTREAM = {
+    "curate": ["raw_sample", "corpus", "base_model"],
+    "train": ["raw_sample", "corpus", "base_model", "curated", "tasks"],
+    "merge": ["raw_sample", "corpus", "base_model", "curated", "tasks", "train"],
+    "eval": ["raw_sample", "corpus", "base_model", "curated", "tasks", "train", "merge"],
+}
 BUILDING = re.compile(r"\b(\w+)(?: \[[^\]]*\])?: building ([0-9a-f]+)")
-SPEC = {"name": "chaos", "description": "chaos test: two TIES merge ratios of a curated tiny-random SFT",
-        "overrides": ["experiment=tiny", "synthesis=structured", "mixture=all_six", "synthesis.max_users=12", "llm.max_in_flight=8",
-                      "merge=ties", "tracker=none", "progress=false", "eval.perplexity.max_docs=2",
-                      "eval.indomain.max_samples=2"],
-        "params": {"merge.ratios": {"grid": [0.3, 0.7]}},
-        "objectives": [{"name": "indomain_gain", "metric": "indomain/social_qa/rouge_l",
-                        "relative_to": "base", "direction": "maximize"},
-                       {"name": "forgetting", "metric": "general/english/bits_per_byte", "relative_to": "base",
-                        "direction": "minimize"}]}
+SPEC = {
+    "name": "chaos",
+    "description": "chaos test: two TIES merge ratios of a curated tiny-random SFT",
+    "overrides": [
+        "experiment=tiny",
+        "synthesis=structured",
+        "mixture=all_six",
+        "synthesis.max_users=12",
+        "llm.max_in_flight=8",
+        "merge=ties",
+        "tracker=none",
+        "progress=false",
+        "eval.perplexity.max_docs=2",
+        "eval.indomain.max_samples=2",
+    ],
+    "params": {"merge.ratios": {"grid": [0.3, 0.7]}},
+    "objectives": [
+        {
+            "name": "indomain_gain",
+            "metric": "indomain/social_qa/rouge_l",
+            "relative_to": "base",
+            "direction": "maximize",
+        },
+        {
+            "name": "forgetting",
+            "metric": "general/english/bits_per_byte",
+            "relative_to": "base",
+            "direction": "minimize",
+        },
+    ],
+}
 
 
 class SweepRun:
@@ -62,8 +87,9 @@ class SweepRun:
     def __init__(self, spec: Path, out: Path, artifacts: Path, server_overrides: list[str]):
         env = {**os.environ, "HUMANLLM_ARTIFACTS": str(artifacts), "WANDB_MODE": "offline", "PYTHONUNBUFFERED": "1"}
         cmd = [sys.executable, "-m", "humanllm.cli", "sweep", str(spec), *server_overrides, "--out", str(out)]
-        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
         self.lines: list[str] = []
         self.building: list[tuple[str, str, float]] = []  # (stage, key, when)
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -123,8 +149,12 @@ def store_snapshot(store: Path) -> dict[str, Any]:
                 manifest = folder / MANIFEST
                 if manifest.is_file():
                     st = manifest.stat()
-                    entry["manifest"] = (st.st_ino, st.st_mtime_ns, st.st_size,
-                                         hashlib.sha256(manifest.read_bytes()).hexdigest())
+                    entry["manifest"] = (
+                        st.st_ino,
+                        st.st_mtime_ns,
+                        st.st_size,
+                        hashlib.sha256(manifest.read_bytes()).hexdigest(),
+                    )
                 else:
                     entry["manifest"] = None
                 published[f"{stage.name}/{folder.name}"] = entry
@@ -132,7 +162,7 @@ def store_snapshot(store: Path) -> dict[str, Any]:
 
 
 def used_folders(out: Path, store: Path) -> set[str]:
-    """"stage/key" of every store folder the sweep's results point at, read from the disk: the paths and
+    """ "stage/key" of every store folder the sweep's results point at, read from the disk: the paths and
     keys in each trial's evaluations.json, closed over the `inputs` of their manifests (a key is looked
     up in every stage folder; inputs that are not folder keys, such as a weights hash, match none)."""
     store = store.resolve()
@@ -215,11 +245,13 @@ def disk_problems(at_kill: dict[str, Any], after: dict[str, Any], used: set[str]
     for name in sorted(used):
         if name not in after["published"]:
             problems.append(f"the rerun's results use {name}, which is not a published folder")
-    summary = {"half_written_at_kill": sorted(at_kill["partial"]),
-               "published_at_kill": len(at_kill["published"]),
-               "used_by_rerun": len(used),
-               "used_complete_at_kill": len(used & set(kept)),
-               "used_built_by_rerun": sorted(used & set(rebuilt))}
+    summary = {
+        "half_written_at_kill": sorted(at_kill["partial"]),
+        "published_at_kill": len(at_kill["published"]),
+        "used_by_rerun": len(used),
+        "used_complete_at_kill": len(used & set(kept)),
+        "used_built_by_rerun": sorted(used & set(rebuilt)),
+    }
     return problems, summary
 
 
@@ -230,8 +262,10 @@ def _study_table(out: Path) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]
 
     url = json.loads((out / "chaos" / "sweep.json").read_text())["storage"]
     study = optuna.load_study(study_name="chaos", storage=open_storage(url, 0))
-    trials = sorted((json.dumps(t.params, sort_keys=True), tuple(round(v, 9) for v in t.values))
-                    for t in study.get_trials(states=(TrialState.COMPLETE,)))
+    trials = sorted(
+        (json.dumps(t.params, sort_keys=True), tuple(round(v, 9) for v in t.values))
+        for t in study.get_trials(states=(TrialState.COMPLETE,))
+    )
     table = pd.read_csv(out / "chaos" / "trials.csv").drop(columns=["trial"])
     return trials, table.round(9).astype(object).where(table.notna(), "NaN").to_dict(orient="records")
 
@@ -242,8 +276,12 @@ def _difference(got: Any, want: Any) -> str:
         return f"trials {sorted(set(got[0]) ^ set(want[0]))[:4]}"
     if len(got[1]) != len(want[1]):
         return f"table has {len(got[1])} rows, reference {len(want[1])}"
-    cells = [(i, k, row.get(k), ref.get(k)) for i, (row, ref) in enumerate(zip(got[1], want[1]))
-             for k in sorted(set(row) | set(ref)) if row.get(k) != ref.get(k)]
+    cells = [
+        (i, k, row.get(k), ref.get(k))
+        for i, (row, ref) in enumerate(zip(got[1], want[1]))
+        for k in sorted(set(row) | set(ref))
+        if row.get(k) != ref.get(k)
+    ]
     return f"cells (row, column, got, reference) {cells[:6]}" if cells else "no cell differs (NaN only)"
 
 
@@ -268,8 +306,17 @@ def _stage_seconds(store: Path) -> dict[str, float]:
     return seconds
 
 
-def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, reference: Path,
-                durations: dict[str, float], overrides: list[str], ref_result: Any) -> dict[str, Any]:
+def _kill_point(
+    i: int,
+    phase: str,
+    rng: random.Random,
+    work: Path,
+    spec: Path,
+    reference: Path,
+    durations: dict[str, float],
+    overrides: list[str],
+    ref_result: Any,
+) -> dict[str, Any]:
     out, store = work / f"kill{i:02d}" / "out", work / f"kill{i:02d}" / "artifacts"
     store.mkdir(parents=True)
     for stage in UPSTREAM[phase]:
@@ -278,15 +325,22 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     fraction = rng.uniform(0.1, 0.9)
     delay = fraction * max(durations.get(PHASES[phase], 1.0), 0.5)
     run = SweepRun(spec, out, store, overrides)
-    point: dict[str, Any] = {"index": i, "target_phase": phase, "delay_s": round(delay, 2), "fraction": round(fraction, 2)}
+    point: dict[str, Any] = {
+        "index": i,
+        "target_phase": phase,
+        "delay_s": round(delay, 2),
+        "fraction": round(fraction, 2),
+    }
     deadline = time.monotonic() + 1800
     while run.proc.poll() is None and time.monotonic() < deadline:
         hits = [b for b in run.building if b[0] == PHASES[phase]]
         if hits and time.monotonic() - hits[0][2] >= delay:
             now_building = run.building[-1]
             run.kill_tree()
-            point.update(killed_during=f"{now_building[0]}/{now_building[1]}",
-                         phase_at_kill=next((p for p, s in PHASES.items() if s == now_building[0]), now_building[0]))
+            point.update(
+                killed_during=f"{now_building[0]}/{now_building[1]}",
+                phase_at_kill=next((p for p, s in PHASES.items() if s == now_building[0]), now_building[0]),
+            )
             break
         time.sleep(0.05)
     if run.proc.poll() is None and "killed_during" not in point:
@@ -304,8 +358,9 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     else:
         got = _study_table(out)
         if got != ref_result[:2]:
-            problems.append("study or results table differ from the uninterrupted run: "
-                            + _difference(got, ref_result[:2]))
+            problems.append(
+                "study or results table differ from the uninterrupted run: " + _difference(got, ref_result[:2])
+            )
     used = used_folders(out, store)  # the disk is checked whether or not the rerun got to the end
     if not used and point["rerun_exit"] == 0:
         problems.append("the rerun's results point at no folder of the store")
@@ -319,9 +374,15 @@ def _kill_point(i: int, phase: str, rng: random.Random, work: Path, spec: Path, 
     return point
 
 
-def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int = 10, seed: int = 0,
-              work: str | Path | None = None, phases: list[str] | None = None,
-              ratios: list[float] | None = None, required_points: int = 10) -> dict[str, Any]:
+def run_chaos(
+    out: str | Path | None = Path("results/bench"),
+    kill_points: int = 10,
+    seed: int = 0,
+    work: str | Path | None = None,
+    phases: list[str] | None = None,
+    ratios: list[float] | None = None,
+    required_points: int = 10,
+) -> dict[str, Any]:
     """Reference sweep, then `kill_points` kill-and-rerun rounds cycling over `phases` (default curate →
     train → merge → eval). `ratios`: the merge ratios swept (default 0.3 and 0.7). Passed when every point
     passed and there were at least `required_points`. Writes `out`/chaos.json unless `out` is None."""
@@ -343,8 +404,15 @@ def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int =
     commit, dirty = git if git is not None else (None, None)
     t0 = time.perf_counter()
     with ScoringServer(latency_s=0.05, fault_rate=0.1, faults=("http_500", "http_429"), seed=seed) as server:
-        overrides = [f"llm.base_url={server.base_url}", f"llm.model={server.model}", "llm.structured_output=json_schema",
-                     "llm.autostart=false", "llm.max_retries=12", "llm.backoff_initial_s=0.01", "llm.backoff_max_s=0.05"]
+        overrides = [
+            f"llm.base_url={server.base_url}",
+            f"llm.model={server.model}",
+            "llm.structured_output=json_schema",
+            "llm.autostart=false",
+            "llm.max_retries=12",
+            "llm.backoff_initial_s=0.01",
+            "llm.backoff_max_s=0.05",
+        ]
         reference = work / "reference"
         ref = SweepRun(spec, reference / "out", reference / "artifacts", overrides)
         if ref.wait(3600) != 0:
@@ -353,8 +421,9 @@ def run_chaos(out: str | Path | None = Path("results/bench"), kill_points: int =
         durations = _stage_seconds(reference / "artifacts")
         points: list[dict[str, Any]] = []
         for i in range(kill_points):
-            points.append(_kill_point(i, phases[i % len(phases)], rng, work, spec, reference, durations, overrides,
-                                      ref_result))
+            points.append(
+                _kill_point(i, phases[i % len(phases)], rng, work, spec, reference, durations, overrides, ref_result)
+            )
             write_json(work / "progress.json", points)  # readable while the next point runs
     report = {
         "passed": all(p["passed"] for p in points) and len(points) >= required_points,

@@ -50,8 +50,13 @@ def run_eval_bench(cfg: Any, out_dir: Path) -> str:
     import torch
 
     mb = cfg.eval.motivebench.model_copy(update={"enabled": True, "mode": "loglikelihood"})
-    e = cfg.eval.model_copy(update={"motivebench": mb, "bigbench": cfg.eval.bigbench.model_copy(update={"enabled": True}),
-                                    "tombench": cfg.eval.tombench.model_copy(update={"enabled": False})})
+    e = cfg.eval.model_copy(
+        update={
+            "motivebench": mb,
+            "bigbench": cfg.eval.bigbench.model_copy(update={"enabled": True}),
+            "tombench": cfg.eval.tombench.model_copy(update={"enabled": False}),
+        }
+    )
     preflight(e)  # both data folders must be there before the model loads
     ctx = RunContext.from_config(cfg)
     base = resolve_base_model(ctx, cfg.model)

@@ -43,8 +43,10 @@ ALSO_COPY = ["conf", "evals", "sweeps", "scripts"]
 # test_codeid's subprocess and copy-the-package tests), focused unit tests stand in for them.
 MODULES: dict[str, list[str]] = {
     "humanllm/store.py": ["tests/test_store.py", "tests/test_store_units.py"],
-    "humanllm/codeid.py": ["tests/test_codeid_units.py",
-                           "tests/test_codeid.py::test_every_registered_benchmark_module_is_in_the_eval_identity"],
+    "humanllm/codeid.py": [
+        "tests/test_codeid_units.py",
+        "tests/test_codeid.py::test_every_registered_benchmark_module_is_in_the_eval_identity",
+    ],
     "humanllm/evaluate/stats.py": ["tests/test_eval_stats.py", "tests/test_stats_units.py"],
     "humanllm/sweep/driver.py": ["tests/test_sweep_driver_units.py", "tests/test_sweep_driver_wait.py"],
     "humanllm/data/funnel.py": ["tests/test_funnel_units.py"],
@@ -56,41 +58,62 @@ MODULES: dict[str, list[str]] = {
 _STORE_LOG = 'log.info("%s %s written in %.1fs", stage, key, ctx.timings.get("total", {}))'
 _TOTAL_SET = "ctx.timed('total') has always set timings['total'] before this line, so the default is never used"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
-    ("humanllm/store.py", 'tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:8]}"',
-     'tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:9]}"'):
-        "only the length of the temporary folder's random suffix; any unique hidden name works",
-    ("humanllm/store.py", "tmp.mkdir(parents=True)", "tmp.mkdir(parents=None)"):
-        "_lock() has already created the stage folder, the temporary folder's only parent",
-    ("humanllm/store.py", "tmp.mkdir(parents=True)", "tmp.mkdir(parents=False)"):
-        "_lock() has already created the stage folder, the temporary folder's only parent",
+    (
+        "humanllm/store.py",
+        'tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:8]}"',
+        'tmp = final.parent / f".tmp-{key}-{uuid.uuid4().hex[:9]}"',
+    ): "only the length of the temporary folder's random suffix; any unique hidden name works",
+    (
+        "humanllm/store.py",
+        "tmp.mkdir(parents=True)",
+        "tmp.mkdir(parents=None)",
+    ): "_lock() has already created the stage folder, the temporary folder's only parent",
+    (
+        "humanllm/store.py",
+        "tmp.mkdir(parents=True)",
+        "tmp.mkdir(parents=False)",
+    ): "_lock() has already created the stage folder, the temporary folder's only parent",
     ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.format("None")): _TOTAL_SET,
     ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.format("1.0")): _TOTAL_SET,
     ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.replace('"total", {}', '"total", ')): _TOTAL_SET,
-    ("humanllm/evaluate/stats.py",
-     "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(float)",
-     "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(None)"):
-        "ndarray.astype(None) converts to float64, the same dtype as astype(float)",
-    ("humanllm/evaluate/stats.py",
-     "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None)",
-     "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, None) if clusters is not None else None)"):
-        "cluster_count reads n only when clusters is None, and this call is made only when it is not",
-    ("humanllm/evaluate/stats.py", "k = cluster_count(clusters, diff.size) if clusters is not None else None",
-     "k = cluster_count(clusters, None) if clusters is not None else None"):
-        "cluster_count reads n only when clusters is None, and this call is made only when it is not",
-    ("humanllm/evaluate/stats.py", "per_chunk = max(1, _CHUNK_CELLS // g)", "per_chunk = max(2, _CHUNK_CELLS // g)"):
-        "differs only past 2,000,000 clusters, and then only groups the draws: Generator.integers gives the same "
-        "stream in chunks of 1 or 2 rows (checked), so the means are identical",
-    ("humanllm/evaluate/stats.py", "idx = rng.integers(0, g, size=(stop - start, g))",
-     "idx = rng.integers(g, size=(stop - start, g))"):
-        "Generator.integers(g) is integers(0, g): same range, same stream",
+    (
+        "humanllm/evaluate/stats.py",
+        "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(float)",
+        "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(None)",
+    ): "ndarray.astype(None) converts to float64, the same dtype as astype(float)",
+    (
+        "humanllm/evaluate/stats.py",
+        "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None)",
+        "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, None) if clusters is not None else None)",
+    ): "cluster_count reads n only when clusters is None, and this call is made only when it is not",
+    (
+        "humanllm/evaluate/stats.py",
+        "k = cluster_count(clusters, diff.size) if clusters is not None else None",
+        "k = cluster_count(clusters, None) if clusters is not None else None",
+    ): "cluster_count reads n only when clusters is None, and this call is made only when it is not",
+    (
+        "humanllm/evaluate/stats.py",
+        "per_chunk = max(1, _CHUNK_CELLS // g)",
+        "per_chunk = max(2, _CHUNK_CELLS // g)",
+    ): "differs only past 2,000,000 clusters, and then only groups the draws: Generator.integers gives the same "
+    "stream in chunks of 1 or 2 rows (checked), so the means are identical",
+    (
+        "humanllm/evaluate/stats.py",
+        "idx = rng.integers(0, g, size=(stop - start, g))",
+        "idx = rng.integers(g, size=(stop - start, g))",
+    ): "Generator.integers(g) is integers(0, g): same range, same stream",
 }
 _READ_ONLY = "the trials are only read here: a deep copy changes the time taken, not what is read"
 _FAIL = "Study.tell with neither values nor state records the trial as FAIL, the state given here (checked)"
-_JSON = ("SweepSpec holds only str, numbers, bools, lists and dicts, whose python and json dumps are equal "
-         "(pydantic treats any mode but 'json' as python; checked)")
+_JSON = (
+    "SweepSpec holds only str, numbers, bools, lists and dicts, whose python and json dumps are equal "
+    "(pydantic treats any mode but 'json' as python; checked)"
+)
 _POSIX_NL = "newline=None writes csv's '\\r\\n' unchanged on POSIX; it would differ on Windows only"
-_LOCALE = ("the locale's encoding is UTF-8 here (and on every host we run), so writing with it is writing UTF-8; "
-           "the explicit encoding guards other locales, which no in-process test can switch to")
+_LOCALE = (
+    "the locale's encoding is UTF-8 here (and on every host we run), so writing with it is writing UTF-8; "
+    "the explicit encoding guards other locales, which no in-process test can switch to"
+)
 _CODEC = "codec names are case-insensitive: 'UTF-8' is 'utf-8'"
 _D, _F = "humanllm/sweep/driver.py", "humanllm/data/funnel.py"
 for _o in ("trials = study.get_trials(deepcopy=False)",):
@@ -98,44 +121,75 @@ for _o in ("trials = study.get_trials(deepcopy=False)",):
         EQUIVALENT[(_D, _o, _o.replace("False", _n))] = _READ_ONLY
 _R = "trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.RUNNING))"
 _RT = "return [t.number for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))]"
-EQUIVALENT.update({
-    (_D, _R, _R.replace("False", "None")): _READ_ONLY, (_D, _R, _R.replace("False", "True")): _READ_ONLY,
-    (_D, _R, _R.replace("deepcopy=False, ", "")): _READ_ONLY,
-    **{(_D, _RT, _RT.replace("deepcopy=False", d)): _READ_ONLY for d in ("deepcopy=None", "deepcopy=True")},
-    (_D, _RT, _RT.replace("deepcopy=False, ", "")): _READ_ONLY,
-    (_D, "waiting = False", "waiting = None"): "None is falsy as False is: the once-per-wait notice is said alike",
-    (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, state=None)"): _FAIL,
-    (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, )"): _FAIL,
-    **{(_D, 'study.set_user_attr("spec", spec.model_dump(mode="json"))',
-        f'study.set_user_attr("spec", spec.model_dump(mode={m}))'): _JSON for m in ("None", '"XXjsonXX"', '"JSON"')},
-    (_F, "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 99)))",
-     "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 100)))"):
-        "any rank past the five known stages (0-4) puts unknown stages last, in the same order",
-})
+EQUIVALENT.update(
+    {
+        (_D, _R, _R.replace("False", "None")): _READ_ONLY,
+        (_D, _R, _R.replace("False", "True")): _READ_ONLY,
+        (_D, _R, _R.replace("deepcopy=False, ", "")): _READ_ONLY,
+        **{(_D, _RT, _RT.replace("deepcopy=False", d)): _READ_ONLY for d in ("deepcopy=None", "deepcopy=True")},
+        (_D, _RT, _RT.replace("deepcopy=False, ", "")): _READ_ONLY,
+        (_D, "waiting = False", "waiting = None"): "None is falsy as False is: the once-per-wait notice is said alike",
+        (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, state=None)"): _FAIL,
+        (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, )"): _FAIL,
+        **{
+            (
+                _D,
+                'study.set_user_attr("spec", spec.model_dump(mode="json"))',
+                f'study.set_user_attr("spec", spec.model_dump(mode={m}))',
+            ): _JSON
+            for m in ("None", '"XXjsonXX"', '"JSON"')
+        },
+        (
+            _F,
+            "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 99)))",
+            "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 100)))",
+        ): "any rank past the five known stages (0-4) puts unknown stages last, in the same order",
+    }
+)
 _C = "humanllm/codeid.py"
 _PARSE = 'tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))'
 _NAMES = "names = set().union(*(_imports(m)[1] for m in modules)) if modules else set()"
-EQUIVALENT.update({
-    (_C, _NAMES, _NAMES.replace("if modules", "if (modules) or True")):
-        "set().union() of no sets is set(), the else branch's value",
-    (_C, _PARSE, _PARSE.replace('"utf-8"', "None")): _LOCALE,
-    (_C, _PARSE, _PARSE.replace('"utf-8"', '"UTF-8"')): _CODEC,
-})
+EQUIVALENT.update(
+    {
+        (
+            _C,
+            _NAMES,
+            _NAMES.replace("if modules", "if (modules) or True"),
+        ): "set().union() of no sets is set(), the else branch's value",
+        (_C, _PARSE, _PARSE.replace('"utf-8"', "None")): _LOCALE,
+        (_C, _PARSE, _PARSE.replace('"utf-8"', '"UTF-8"')): _CODEC,
+    }
+)
 _CSV = 'with open(folder / "funnel.csv", "w", newline="", encoding="utf-8") as fh:'
 _MD = '(folder / "funnel.md").write_text(self.markdown(rows), encoding="utf-8")'
-EQUIVALENT.update({
-    (_F, _CSV, _CSV.replace('newline=""', "newline=None")): _POSIX_NL,
-    (_F, _CSV, _CSV.replace('newline="", ', "")): _POSIX_NL,
-    (_F, _CSV, _CSV.replace('"utf-8"', "None")): _LOCALE,
-    (_F, _CSV, _CSV.replace(', encoding="utf-8"', ", ")): _LOCALE,
-    (_F, _CSV, _CSV.replace('"utf-8"', '"UTF-8"')): _CODEC,
-    (_F, _MD, _MD.replace('"utf-8"', "None")): _LOCALE,
-    (_F, _MD, _MD.replace('encoding="utf-8"', "")): _LOCALE,
-    (_F, _MD, _MD.replace('"utf-8"', '"UTF-8"')): _CODEC,
-})
+EQUIVALENT.update(
+    {
+        (_F, _CSV, _CSV.replace('newline=""', "newline=None")): _POSIX_NL,
+        (_F, _CSV, _CSV.replace('newline="", ', "")): _POSIX_NL,
+        (_F, _CSV, _CSV.replace('"utf-8"', "None")): _LOCALE,
+        (_F, _CSV, _CSV.replace(', encoding="utf-8"', ", ")): _LOCALE,
+        (_F, _CSV, _CSV.replace('"utf-8"', '"UTF-8"')): _CODEC,
+        (_F, _MD, _MD.replace('"utf-8"', "None")): _LOCALE,
+        (_F, _MD, _MD.replace('encoding="utf-8"', "")): _LOCALE,
+        (_F, _MD, _MD.replace('"utf-8"', '"UTF-8"')): _CODEC,
+    }
+)
 
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped", 36: "timeout",
-          24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", -9: "segfault", -11: "segfault"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    24: "timeout",
+    -24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    -9: "segfault",
+    -11: "segfault",
+}
 
 
 def _slug(module: str) -> str:
@@ -143,8 +197,13 @@ def _slug(module: str) -> str:
 
 
 def _repo_files(repo: Path) -> list[str]:
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=repo,
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return [f for f in out.split("\0") if f]
 
 
@@ -166,11 +225,23 @@ def prepare_workdir(repo: Path, work: Path, module: str, tests: list[str], timeo
     missing = [t for t in tests if not (work / t.split("::")[0]).exists()]
     if missing:
         raise FileNotFoundError(f"test files for {module} are missing: {missing}")
-    lines = ["[mutmut]", "source_paths = humanllm", f"only_mutate = {module}",
-             "also_copy =", *(f"    {p}" for p in ALSO_COPY),
-             "pytest_add_cli_args =", "    -p", "    no:cacheprovider", "    -o", "    addopts=",
-             "pytest_add_cli_args_test_selection =", *(f"    {t}" for t in tests),
-             f"timeout_multiplier = {timeout_multiplier}", "timeout_constant = 10.0", ""]
+    lines = [
+        "[mutmut]",
+        "source_paths = humanllm",
+        f"only_mutate = {module}",
+        "also_copy =",
+        *(f"    {p}" for p in ALSO_COPY),
+        "pytest_add_cli_args =",
+        "    -p",
+        "    no:cacheprovider",
+        "    -o",
+        "    addopts=",
+        "pytest_add_cli_args_test_selection =",
+        *(f"    {t}" for t in tests),
+        f"timeout_multiplier = {timeout_multiplier}",
+        "timeout_constant = 10.0",
+        "",
+    ]
     (work / "setup.cfg").write_text("\n".join(lines))
     target = work / module
     source, unwrapped = undecorate(target.read_text())
@@ -202,14 +273,20 @@ def undecorate(source: str) -> tuple[str, list[str]]:
                     wrapped = node.name
                     for d in reversed(decos):
                         wrapped = f"{d}({wrapped})"
-                    edits.append((node.decorator_list[0].lineno, node.lineno, node.end_lineno or node.lineno,
-                                  f"{indent}{node.name} = {wrapped}\n"))
+                    edits.append(
+                        (
+                            node.decorator_list[0].lineno,
+                            node.lineno,
+                            node.end_lineno or node.lineno,
+                            f"{indent}{node.name} = {wrapped}\n",
+                        )
+                    )
                     done.append(prefix + node.name)
 
     visit(tree.body, "")
     for first, def_line, end, assign in sorted(edits, reverse=True):
         lines[end:end] = [assign]
-        del lines[first - 1:def_line - 1]
+        del lines[first - 1 : def_line - 1]
     return "".join(lines), done
 
 
@@ -222,7 +299,10 @@ def unmutated(source: str) -> list[str]:
         for f in body:
             if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.decorator_list:
                 decos = [ast.get_source_segment(source, d) or "" for d in f.decorator_list]
-                if not all(d.split("(")[0] in UNWRAP for d in decos) and decos not in (["staticmethod"], ["classmethod"]):
+                if not all(d.split("(")[0] in UNWRAP for d in decos) and decos not in (
+                    ["staticmethod"],
+                    ["classmethod"],
+                ):
                     out.append(f"{prefix}{f.name} (@{', @'.join(decos)})")
     return out
 
@@ -264,8 +344,14 @@ def _changed(diff: str) -> tuple[str, str, int | None]:
 
 def _mutmut(work: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
     exe = Path(sys.executable).with_name("mutmut")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-           "WANDB_MODE": "offline", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "WANDB_MODE": "offline",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     return subprocess.run([str(exe), *args], cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
 
 
@@ -294,13 +380,20 @@ def _diffs(work: Path, module: str, names: list[str]) -> dict[str, str]:
     """The function-level unified diff of each mutant (mutmut's own `show`, in one process)."""
     if not names:
         return {}
-    out = subprocess.run([sys.executable, "-c", _DIFF_SCRIPT, module], cwd=work, input=json.dumps(names),
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", _DIFF_SCRIPT, module],
+        cwd=work,
+        input=json.dumps(names),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return {n: "\n".join(d.splitlines()[2:]) for n, d in json.loads(out).items()}  # drop the ---/+++ file lines
 
 
-def run_module(repo: Path, work: Path, module: str, tests: list[str], jobs: int = 1,
-               timeout_multiplier: float = 5.0) -> dict[str, Any]:
+def run_module(
+    repo: Path, work: Path, module: str, tests: list[str], jobs: int = 1, timeout_multiplier: float = 5.0
+) -> dict[str, Any]:
     t0 = time.perf_counter()
     unwrapped = prepare_workdir(repo, work, module, tests, timeout_multiplier)
     run = _mutmut(work, "run", "--max-children", str(jobs))
@@ -325,23 +418,43 @@ def run_module(repo: Path, work: Path, module: str, tests: list[str], jobs: int 
         orig, new, offset = _changed(diff)
         func = _function_of(name, module)
         line = defs[func] + offset if func in defs and offset is not None else None
-        survivors.append({"module": module, "mutant": name.split(".")[-1], "status": status, "function": func,
-                          "line": line, "diff": diff, "reason": EQUIVALENT.get((module, orig, new))})
+        survivors.append(
+            {
+                "module": module,
+                "mutant": name.split(".")[-1],
+                "status": status,
+                "function": func,
+                "line": line,
+                "diff": diff,
+                "reason": EQUIVALENT.get((module, orig, new)),
+            }
+        )
     total = sum(counts.values())
     killed = counts.get("killed", 0) + counts.get("timeout", 0)
-    return {"module": module, "tests": tests, "killed": killed, "total": total,
-            "score": round(killed / total, 4) if total else None, "by_status": counts, "seconds": seconds,
-            "decorators_moved_after_def": unwrapped,
-            "not_mutated": unmutated((repo / module).read_text()),
-            "survivors": survivors}
+    return {
+        "module": module,
+        "tests": tests,
+        "killed": killed,
+        "total": total,
+        "score": round(killed / total, 4) if total else None,
+        "by_status": counts,
+        "seconds": seconds,
+        "decorators_moved_after_def": unwrapped,
+        "not_mutated": unmutated((repo / module).read_text()),
+        "survivors": survivors,
+    }
 
 
-def run_mutation_bench(out_dir: Path, repo: Path | None = None, modules: list[str] | None = None,
-                       jobs: int | None = None) -> dict[str, Any]:
+def run_mutation_bench(
+    out_dir: Path, repo: Path | None = None, modules: list[str] | None = None, jobs: int | None = None
+) -> dict[str, Any]:
     repo = (repo or Path.cwd()).resolve()
     env_modules = os.environ.get("HUMANLLM_MUTATION_MODULES")
-    selected = modules or ([m for m in MODULES if _slug(m).split(".")[-1] in env_modules.split(",")
-                            or _slug(m) in env_modules.split(",")] if env_modules else list(MODULES))
+    selected = modules or (
+        [m for m in MODULES if _slug(m).split(".")[-1] in env_modules.split(",") or _slug(m) in env_modules.split(",")]
+        if env_modules
+        else list(MODULES)
+    )
     jobs = jobs or int(os.environ.get("HUMANLLM_MUTATION_JOBS", "1"))
     out_path = Path(out_dir) / RESULT_FILE
     previous = json.loads(out_path.read_text()) if out_path.is_file() else {}
@@ -357,9 +470,11 @@ def run_mutation_bench(out_dir: Path, repo: Path | None = None, modules: list[st
         print(f"  killed {res['killed']}/{res['total']} = {res['score']} in {res['seconds']}s", flush=True)
     ordered = [results[m] for m in MODULES if m in results]
     report = {
-        "tool": "mutmut", "tool_version": metadata.version("mutmut"), "goal": GOAL,
+        "tool": "mutmut",
+        "tool_version": metadata.version("mutmut"),
+        "goal": GOAL,
         "counting": "killed = failed a test or hit mutmut's per-test timeout; 'no tests' (no selected test "
-                    "reaches the function) counts as surviving; score = killed / total",
+        "reaches the function) counts as surviving; score = killed / total",
         "modules": ordered,
         "summary": {m["module"]: {"killed": m["killed"], "total": m["total"], "score": m["score"]} for m in ordered},
         "unexplained_survivors": sum(1 for m in ordered for s in m["survivors"] if not s["reason"]),

@@ -83,7 +83,8 @@ def replay_tombench(root: Path, language: str, tries: int = 5, seed: int = 42) -
                     mapping[shown] = next(c for c, t in zip(letters, originals) if t == text)
                 fields = {f"choice_{c.lower()}": t for c, t in zip("abcd", choices)}
                 user = prompts[TOMBENCH_TEMPLATES[str(len(letters))].format(lang=language)].format(
-                    story=d.get(story_key), question=d.get(question_key), **fields)
+                    story=d.get(story_key), question=d.get(question_key), **fields
+                )
                 rows.append({"item": f"{name}:{line}", "try": j, "crash": crash, "order": choices, "map": mapping,
                              "system": prompts[TOMBENCH_TEMPLATES["system"].format(lang=language)], "user": user,
                              "gold": d.get("答案\nANSWER")})  # fmt: skip
@@ -115,9 +116,15 @@ def compare_tombench(root: Path, language: str, tries: int = 5, seed: int = 42, 
         "gold": _counts([(r["gold"], g.get("gold")) for r, g in zip(asked, got)]),
         "crash_rows": len(replay) - len(asked), "extra_rows": len(ours) - sum(bool(g) for g in got),
     }  # fmt: skip
-    out["differences"] = [{"item": r["item"], "try": r["try"], "fields": [k for k in ("order", "map", "user", "gold")
-                                                                          if r[k] != g.get(k)]}
-                          for r, g in zip(asked, got) if any(r[k] != g.get(k) for k in ("order", "map", "user", "gold"))][:shown]
+    out["differences"] = [
+        {
+            "item": r["item"],
+            "try": r["try"],
+            "fields": [k for k in ("order", "map", "user", "gold") if r[k] != g.get(k)],
+        }
+        for r, g in zip(asked, got)
+        if any(r[k] != g.get(k) for k in ("order", "map", "user", "gold"))
+    ][:shown]
     return out
 
 
@@ -127,8 +134,10 @@ MOTIVEBENCH_QUESTIONS = (  # (question key, options key, answer key, the name th
     ("Motivation and Behavior Reasoning Question", "Options 3", "Correct Answer 3",
      "Motivational and Behavioral Reasoning Question"),
 )  # fmt: skip
-MOTIVEBENCH_PROMPT = ("The following is a {name}. Based on the content of the given question, please infer the most "
-                      "likely answer and output the answer index.\n\n{question}\nOptions: {options}\n\n{ask}")
+MOTIVEBENCH_PROMPT = (
+    "The following is a {name}. Based on the content of the given question, please infer the most "
+    "likely answer and output the answer index.\n\n{question}\nOptions: {options}\n\n{ask}"
+)
 MOTIVEBENCH_ASK = {
     "official": "Please answer this multiple-choice question. The result can only return **one character without "
                 "any other explanation**.",
@@ -155,8 +164,9 @@ def replay_motivebench(root: Path, subset: str, orders: list[list[int]], mode: s
                 except (AttributeError, IndexError, KeyError, TypeError, ValueError):  # where the script crashes
                     rows.append({"key": key, "crash": True})
                     continue
-                user = MOTIVEBENCH_PROMPT.format(name=name, question=item[qkey], options=str(shown),
-                                                 ask=MOTIVEBENCH_ASK[mode])
+                user = MOTIVEBENCH_PROMPT.format(
+                    name=name, question=item[qkey], options=str(shown), ask=MOTIVEBENCH_ASK[mode]
+                )
                 rows.append({"key": key, "crash": False, "system": "You ara a helpful AI assistant.", "user": user,
                              "gold": gold})  # fmt: skip
     return rows
@@ -167,8 +177,10 @@ def compare_motivebench(root: Path, subset: str, mode: str = "official") -> dict
     orders = [list(o) for o in u.ORDERINGS]
     names = {qtype: spec[3] for qtype, spec in u.QUESTIONS.items()}
     questions, _ = u.read_questions(root, subset)
-    ours = {(d["ordering"], d["scenario"], names[d["question_type"]]): d
-            for d in u.expand_docs(questions, len(orders), mode)}
+    ours = {
+        (d["ordering"], d["scenario"], names[d["question_type"]]): d
+        for d in u.expand_docs(questions, len(orders), mode)
+    }
     every = replay_motivebench(root, subset, orders, mode)
     replay = [r for r in every if not r["crash"]]
     got = [ours.get(r["key"]) for r in replay]
@@ -200,7 +212,7 @@ def replay_tombench_parse(text: str) -> str:
 
 def replay_motivebench_parse(reply: str, cot: bool) -> str | None:
     """client_eval.py: the strip chain, then the first (CoT: last) character upper-cased; None where it crashes."""
-    text = reply.strip("assistant\n\n").strip()
+    text = reply.strip("assistant\n\n").strip()  # noqa: B005 (client_eval.py's character-set strip)
     for chars in (".", "'", '"', "*", "*"):
         text = text.strip(chars)
     if not text:
@@ -236,10 +248,14 @@ def run_parity(tombench: Path | None, motivebench: Path | None, out_dir: Path | 
     if out_dir is not None:
         state = git_state(["humanllm/bench/parity.py", "evals/tombench", "evals/motivebench"], untracked=True)
         out_dir.mkdir(parents=True, exist_ok=True)
-        sources = {"tombench": _fingerprint(tombench, "*.jsonl", "prompts.py"),
-                   "motivebench": _fingerprint(motivebench, "*_questions.json")}
-        write_json(out_dir / RESULT_FILE, {**report, "sources": sources, "commit": state and state[0],
-                                           "uncommitted_changes": state and state[1]})
+        sources = {
+            "tombench": _fingerprint(tombench, "*.jsonl", "prompts.py"),
+            "motivebench": _fingerprint(motivebench, "*_questions.json"),
+        }
+        write_json(
+            out_dir / RESULT_FILE,
+            {**report, "sources": sources, "commit": state and state[0], "uncommitted_changes": state and state[1]},
+        )
     return report
 
 
@@ -248,7 +264,10 @@ def _fingerprint(root: Path | None, *patterns: str) -> dict[str, Any] | None:
     if not root or not Path(root).is_dir():
         return None
     files = sorted({p for pat in patterns for p in Path(root).rglob(pat) if p.is_file()})
-    return {"files": len(files), "sha256": fileset_digest((f.relative_to(root).as_posix(), f.read_bytes()) for f in files)}
+    return {
+        "files": len(files),
+        "sha256": fileset_digest((f.relative_to(root).as_posix(), f.read_bytes()) for f in files),
+    }
 
 
 def all_equal(report: Any) -> bool:
@@ -256,8 +275,10 @@ def all_equal(report: Any) -> bool:
     if isinstance(report, dict):
         if "equal" in report and "total" in report:
             return report["equal"] == report["total"]
-        return all(all_equal(v) for k, v in report.items() if k not in ("differences", "all_equal")) and \
-            report.get("extra_rows", 0) == 0
+        return (
+            all(all_equal(v) for k, v in report.items() if k not in ("differences", "all_equal"))
+            and report.get("extra_rows", 0) == 0
+        )
     return True
 
 
@@ -265,13 +286,21 @@ def summary(report: dict[str, Any]) -> str:
     """One line per benchmark and language/subset: prompts, orders and gold equal/total."""
     lines = ["parsing: " + ", ".join(f"{k} {v['equal']}/{v['total']}" for k, v in report["parsing"].items())]
     for lang, r in report["tombench"].items():
-        lines.append(f"tombench {lang}: " + (r if isinstance(r, str) else ", ".join(
-            f"{k} {r[k]['equal']}/{r[k]['total']}" for k in ("prompts", "orders", "gold"))))
+        lines.append(
+            f"tombench {lang}: "
+            + (
+                r
+                if isinstance(r, str)
+                else ", ".join(f"{k} {r[k]['equal']}/{r[k]['total']}" for k in ("prompts", "orders", "gold"))
+            )
+        )
     for mode, subsets in report["motivebench"].items():
         if isinstance(subsets, str):
             lines.append(f"motivebench: {subsets}")
             continue
         for subset, r in subsets.items():
-            lines.append(f"motivebench {mode} {subset}: prompts {r['prompts']['equal']}/{r['prompts']['total']}, "
-                         f"gold {r['gold']['equal']}/{r['gold']['total']}")
+            lines.append(
+                f"motivebench {mode} {subset}: prompts {r['prompts']['equal']}/{r['prompts']['total']}, "
+                f"gold {r['gold']['equal']}/{r['gold']['total']}"
+            )
     return "\n".join(lines + [f"all equal: {report['all_equal']}"])

@@ -28,9 +28,10 @@ import platform
 import re
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from humanllm.bench.pii_independent import MAPPING, Gold, Sample, dataset_digest, generate, generator_info
 from humanllm.bench.pii_planted import CATEGORIES, PII_FREE, Planted, held_out_set, planted_set
@@ -41,17 +42,53 @@ from humanllm.io import write_json
 RESULT_FILE = "pii.json"
 INDEPENDENT_SENTENCES = 6000
 INDEPENDENT_SEED = 2025
-GENERIC = {"com", "www", "http", "https", "org", "net", "co", "uk", "io", "at", "dot", "apt", "suite", "po", "box",
-           "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "drive", "court", "place",
-           "way", "terrace", "ext"}
+GENERIC = {
+    "com",
+    "www",
+    "http",
+    "https",
+    "org",
+    "net",
+    "co",
+    "uk",
+    "io",
+    "at",
+    "dot",
+    "apt",
+    "suite",
+    "po",
+    "box",
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "road",
+    "rd",
+    "boulevard",
+    "blvd",
+    "lane",
+    "drive",
+    "court",
+    "place",
+    "way",
+    "terrace",
+    "ext",
+}
 # placeholder → the category its precision is reported under, and the gold categories it may rightly cover
-PLACEHOLDER_CATEGORY = {"[EMAIL]": "email", "[PHONE]": "phone", "[URL]": "url", "[ADDRESS]": "address",
-                        "[NAME]": "name", "[USER]": "user"}
+PLACEHOLDER_CATEGORY = {
+    "[EMAIL]": "email",
+    "[PHONE]": "phone",
+    "[URL]": "url",
+    "[ADDRESS]": "address",
+    "[NAME]": "name",
+    "[USER]": "user",
+}
 _SAME = {"user": {"username", "handle"}}
 # The names the scrubber's [NAME] rule claims (docs/scale-out.md): right after a self-introduction. Written
 # from that claim, not from the rule's regex; used only to report recall on that slice of PERSON spans.
-SELF_INTRODUCTION = re.compile(r"(?:my (?:full |real )?name is|my name's|call me|calls me|i go by|i am called)\s+$",
-                               re.I)
+SELF_INTRODUCTION = re.compile(
+    r"(?:my (?:full |real )?name is|my name's|call me|calls me|i go by|i am called)\s+$", re.I
+)
 _PLACEHOLDER_RX = re.compile("|".join(re.escape(p) for p in sorted(set(PLACEHOLDER.values()))))
 _TOKEN = re.compile(r"[^\W_]+")
 Scrub = Callable[[str], "str | None"]
@@ -78,8 +115,10 @@ def replaced_spans(original: str, scrubbed: str) -> list[tuple[int, int, str]]:
 
 def identifying_tokens(text: str, gold: Gold) -> list[tuple[int, int]]:
     """Positions of the span's tokens that identify someone: 2+ characters, not generic; else all its tokens."""
-    tokens = [(gold.start + m.start(), gold.start + m.end(), m.group().lower())
-              for m in _TOKEN.finditer(text[gold.start:gold.end])]
+    tokens = [
+        (gold.start + m.start(), gold.start + m.end(), m.group().lower())
+        for m in _TOKEN.finditer(text[gold.start : gold.end])
+    ]
     ident = [(s, e) for s, e, t in tokens if len(t) >= 2 and t not in GENERIC]
     return ident or [(s, e) for s, e, _ in tokens]
 
@@ -100,9 +139,13 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def score_spans(samples: list[Sample], mapping: dict[str, str], scrubber_for: Callable[[tuple[str, ...]], Scrub]
-                | None = None, cfg: PiiConfig | None = None,
-                subsets: dict[str, tuple[str, Callable[[str, Gold], bool]]] | None = None) -> dict[str, Any]:
+def score_spans(
+    samples: list[Sample],
+    mapping: dict[str, str],
+    scrubber_for: Callable[[tuple[str, ...]], Scrub] | None = None,
+    cfg: PiiConfig | None = None,
+    subsets: dict[str, tuple[str, Callable[[str, Gold], bool]]] | None = None,
+) -> dict[str, Any]:
     """Recall per gold span and precision per replaced span; `mapping`: gold label → category (others: not covered).
 
     `subsets`: name → (category, predicate on (text, gold span)): recall also reported on the gold spans of
@@ -149,10 +192,10 @@ def score_spans(samples: list[Sample], mapping: dict[str, str], scrubber_for: Ca
             else:
                 partial[category] += gone > 0
                 if len(misses[category]) < 5:
-                    misses[category].append({"text": text, "gold": text[g.start:g.end], "scrubbed": out})
+                    misses[category].append({"text": text, "gold": text[g.start : g.end], "scrubbed": out})
         in_gold = bytearray(len(text) + 1)
         for g in sample.gold:
-            in_gold[g.start:g.end] = b"\1" * (g.end - g.start)
+            in_gold[g.start : g.end] = b"\1" * (g.end - g.start)
         for s, e, rep in reps:
             cat = PLACEHOLDER_CATEGORY.get(rep, "other")
             hit = [mapping.get(g.label) for g in sample.gold if g.start < e and s < g.end]
@@ -170,9 +213,21 @@ def score_spans(samples: list[Sample], mapping: dict[str, str], scrubber_for: Ca
     return {
         "recall": {c: _rate(removed[c], gold_n[c]) for c in cats},
         "recall_overall": _rate(sum(removed.values()), sum(gold_n.values())),
-        **({"recall_subsets": {name: {"category": subsets[name][0], "gold": sub_n[name], "removed": sub_removed[name],
-                                      "recall": _rate(sub_removed[name], sub_n[name])} for name in subsets}}
-           if subsets else {}),
+        **(
+            {
+                "recall_subsets": {
+                    name: {
+                        "category": subsets[name][0],
+                        "gold": sub_n[name],
+                        "removed": sub_removed[name],
+                        "recall": _rate(sub_removed[name], sub_n[name]),
+                    }
+                    for name in subsets
+                }
+            }
+            if subsets
+            else {}
+        ),
         "span_precision": {c: _rate(on_gold[c], replaced[c]) for c in pcats},
         "span_precision_overall": _rate(sum(on_gold.values()), n_rep),
         "span_precision_same_category": {c: _rate(on_same[c], replaced[c]) for c in pcats},
@@ -187,8 +242,9 @@ def score_spans(samples: list[Sample], mapping: dict[str, str], scrubber_for: Ca
             "replaced_on_gold": {c: on_gold[c] for c in pcats},
             "replaced_off_gold": {c: replaced[c] - on_gold[c] for c in pcats},
         },
-        "not_covered": {label: {"gold": nc_n[label], "removed_anyway": nc_removed[label]}
-                        for label, _ in nc_n.most_common()},
+        "not_covered": {
+            label: {"gold": nc_n[label], "removed_anyway": nc_removed[label]} for label, _ in nc_n.most_common()
+        },
         "texts": len(samples),
         "texts_without_pii": clean,
         "texts_without_pii_unchanged": _rate(clean - clean_changed, clean),
@@ -203,42 +259,72 @@ def score(items: list[Planted], cfg: PiiConfig | None = None) -> dict[str, Any]:
     return score_spans(planted_samples(items), {c: c for c in CATEGORIES}, cfg=cfg)
 
 
-def score_independent(sentences: int = INDEPENDENT_SENTENCES, seed: int = INDEPENDENT_SEED,
-                      cfg: PiiConfig | None = None) -> dict[str, Any]:
+def score_independent(
+    sentences: int = INDEPENDENT_SENTENCES, seed: int = INDEPENDENT_SEED, cfg: PiiConfig | None = None
+) -> dict[str, Any]:
     """Generate the independent set (presidio-evaluator) and score the scrubber on it."""
     samples = generate(sentences, seed)
-    report = {"set": "presidio-evaluator's data generator: templates, values and labels written by the "
-                     "Presidio team, not here; the scrubber was not tuned on them",
-              "generator": {**generator_info(sentences, seed), "dataset_sha256": dataset_digest(samples)},
-              "mapping": MAPPING,
-              "not_claimed_here": {"username": "no username or handle entity in the generator's templates",
-                                   "handle": "no username or handle entity in the generator's templates"}}
-    report.update(score_spans(samples, MAPPING, cfg=cfg, subsets={"name_after_self_introduction": (
-        "name", lambda text, g: bool(SELF_INTRODUCTION.search(text[:g.start])))}))
+    report = {
+        "set": "presidio-evaluator's data generator: templates, values and labels written by the "
+        "Presidio team, not here; the scrubber was not tuned on them",
+        "generator": {**generator_info(sentences, seed), "dataset_sha256": dataset_digest(samples)},
+        "mapping": MAPPING,
+        "not_claimed_here": {
+            "username": "no username or handle entity in the generator's templates",
+            "handle": "no username or handle entity in the generator's templates",
+        },
+    }
+    report.update(
+        score_spans(
+            samples,
+            MAPPING,
+            cfg=cfg,
+            subsets={
+                "name_after_self_introduction": (
+                    "name",
+                    lambda text, g: bool(SELF_INTRODUCTION.search(text[: g.start])),
+                )
+            },
+        )
+    )
     report["recall_subsets"]["name_after_self_introduction"]["cue"] = SELF_INTRODUCTION.pattern
     return report
 
 
-def run_pii_bench(out: str | Path = Path("results/bench"), per_category: int = 200, seed: int = 2025,
-                  sentences: int = INDEPENDENT_SENTENCES, independent_seed: int = INDEPENDENT_SEED) -> dict[str, Any]:
+def run_pii_bench(
+    out: str | Path = Path("results/bench"),
+    per_category: int = 200,
+    seed: int = 2025,
+    sentences: int = INDEPENDENT_SENTENCES,
+    independent_seed: int = INDEPENDENT_SEED,
+) -> dict[str, Any]:
     """Score the default scrubber on the independent set (headline), the planted regression set and the
     hand-written set; write `<out>/pii.json`."""
     planted = planted_set(per_category, seed)
     report: dict[str, Any] = {"independent": score_independent(sentences, independent_seed)}
     report["planted_regression"] = {
         "set": "regression test, not a measure: generated alongside the scrubber (its forms match the rules one "
-               "for one; username items in 'thanks to X' / 'as X said' / 'X posted' forms pass X to the scrubber "
-               "as a known author); its PII-free part is each sentence of pii_planted.PII_FREE twice, with and "
-               "without a prefix",
-        "per_category": per_category, "seed": seed, "dataset_sha256": dataset_digest(planted_samples(planted)),
+        "for one; username items in 'thanks to X' / 'as X said' / 'X posted' forms pass X to the scrubber "
+        "as a known author); its PII-free part is each sentence of pii_planted.PII_FREE twice, with and "
+        "without a prefix",
+        "per_category": per_category,
+        "seed": seed,
+        "dataset_sha256": dataset_digest(planted_samples(planted)),
         "known_author_items": sum(bool(i.known_authors) for i in planted),
-        "distinct_pii_free_sentences": len({s for i in planted if i.category == "none" for s in PII_FREE
-                                            if i.text.endswith(s)}),
-        **score(planted)}
-    report["hand_written"] = {"set": "34 items + 12 PII-free sentences written apart from the generator; used "
-                                     "for one round of fixes, so no longer blind", **score(held_out_set())}
-    report.update(host={"python": platform.python_version(), "machine": platform.machine()},
-                  created_at=time.strftime("%Y-%m-%dT%H:%M:%S"))
+        "distinct_pii_free_sentences": len(
+            {s for i in planted if i.category == "none" for s in PII_FREE if i.text.endswith(s)}
+        ),
+        **score(planted),
+    }
+    report["hand_written"] = {
+        "set": "34 items + 12 PII-free sentences written apart from the generator; used "
+        "for one round of fixes, so no longer blind",
+        **score(held_out_set()),
+    }
+    report.update(
+        host={"python": platform.python_version(), "machine": platform.machine()},
+        created_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+    )
     write_json(Path(out) / RESULT_FILE, report)
     return report
 
@@ -246,11 +332,13 @@ def run_pii_bench(out: str | Path = Path("results/bench"), per_category: int = 2
 def summary(report: dict[str, Any]) -> str:
     """A few lines for the console: the independent set first."""
     ind, reg, hand = report["independent"], report["planted_regression"], report["hand_written"]
-    return (f"independent set ({ind['generator']['package']}, {ind['generator']['sentences']} sentences, seed "
-            f"{ind['generator']['seed']}):\n  recall per category {ind['recall']}\n  span precision per placeholder "
-            f"{ind['span_precision']}\n  recall overall {ind['recall_overall']}, span precision overall "
-            f"{ind['span_precision_overall']}, char precision {ind['char_precision_overall']}; not covered: "
-            f"{ {k: v['gold'] for k, v in ind['not_covered'].items()} }\n"
-            f"planted set (regression test): recall {reg['recall_overall']}, span precision "
-            f"{reg['span_precision_overall']}; hand-written set: recall {hand['recall_overall']}, span precision "
-            f"{hand['span_precision_overall']}")
+    return (
+        f"independent set ({ind['generator']['package']}, {ind['generator']['sentences']} sentences, seed "
+        f"{ind['generator']['seed']}):\n  recall per category {ind['recall']}\n  span precision per placeholder "
+        f"{ind['span_precision']}\n  recall overall {ind['recall_overall']}, span precision overall "
+        f"{ind['span_precision_overall']}, char precision {ind['char_precision_overall']}; not covered: "
+        f"{ {k: v['gold'] for k, v in ind['not_covered'].items()} }\n"
+        f"planted set (regression test): recall {reg['recall_overall']}, span precision "
+        f"{reg['span_precision_overall']}; hand-written set: recall {hand['recall_overall']}, span precision "
+        f"{hand['span_precision_overall']}"
+    )

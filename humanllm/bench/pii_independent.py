@@ -28,13 +28,16 @@ import hashlib
 import importlib.metadata
 import io
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 GENERATOR_PACKAGE = "presidio-evaluator"
 GENERATOR_VERSION = "0.3.2"
-INSTALL_HINT = (f"the independent PII set needs {GENERATOR_PACKAGE}=={GENERATOR_VERSION} and Faker (pinned in the "
-                "dev extra): pip install -e '.[dev]'")
+INSTALL_HINT = (
+    f"the independent PII set needs {GENERATOR_PACKAGE}=={GENERATOR_VERSION} and Faker (pinned in the "
+    "dev extra): pip install -e '.[dev]'"
+)
 LOCALE = "en_US"
 LOWER_CASE_RATIO = 0.05  # the generator's own default (its __main__): 5% of names start lower-case
 FIXED_NOW = _dt.datetime(2025, 1, 1, 12, 0, 0)
@@ -71,18 +74,18 @@ class GeneratorMissing(RuntimeError):
 
 class _FixedDatetime(_dt.datetime):
     @classmethod
-    def now(cls, tz=None):  # noqa: D102
+    def now(cls, tz=None):
         fixed = cls(*FIXED_NOW.timetuple()[:6])  # naive: Faker reads naive times as UTC
-        return fixed.replace(tzinfo=_dt.timezone.utc).astimezone(tz) if tz else fixed
+        return fixed.replace(tzinfo=_dt.UTC).astimezone(tz) if tz else fixed
 
     @classmethod
-    def today(cls):  # noqa: D102
+    def today(cls):
         return cls.now()
 
 
 class _FixedDate(_dt.date):
     @classmethod
-    def today(cls):  # noqa: D102
+    def today(cls):
         return cls(FIXED_NOW.year, FIXED_NOW.month, FIXED_NOW.day)
 
 
@@ -113,8 +116,11 @@ def _import_generator():
 
         real, dotenv.load_dotenv = dotenv.load_dotenv, lambda *a, **k: False
         try:
-            from presidio_evaluator.data_generator import (PresidioSentenceFaker, presidio_additional_entity_providers,
-                                                           presidio_templates_file_path)
+            from presidio_evaluator.data_generator import (
+                PresidioSentenceFaker,
+                presidio_additional_entity_providers,
+                presidio_templates_file_path,
+            )
             from presidio_evaluator.data_generator.faker_extensions import HospitalProvider
         finally:
             dotenv.load_dotenv = real
@@ -158,8 +164,13 @@ def generate(n: int, seed: int) -> list[Sample]:
     faker_cls, providers, _ = _import_generator()
     records = [dict(r) for r in _person_records()]
     with _reproducible(seed):
-        sentence_faker = faker_cls(LOCALE, lower_case_ratio=LOWER_CASE_RATIO, entity_providers=providers,
-                                   base_records=records, random_seed=seed)
+        sentence_faker = faker_cls(
+            LOCALE,
+            lower_case_ratio=LOWER_CASE_RATIO,
+            entity_providers=providers,
+            base_records=records,
+            random_seed=seed,
+        )
         results = sentence_faker.generate_new_fake_sentences(n)
     samples = []
     for r in results:
@@ -193,7 +204,9 @@ def generator_info(n: int, seed: int) -> dict[str, Any]:
         "templates": len([line for line in data.decode("utf-8", "replace").splitlines() if line.strip()]),
         "templates_sha256": hashlib.sha256(data).hexdigest(),
         "entity_providers": [p.__name__ for p in providers],
-        "changes": [f"person records loaded under seed {RECORDS_SEED}; Faker's 'now' fixed at "
-                    f"{FIXED_NOW.isoformat()}", "HospitalProvider left out (queries WikiData when built; no "
-                    "template uses it)", "literal '\\n' in templates turned into line breaks"],
+        "changes": [
+            f"person records loaded under seed {RECORDS_SEED}; Faker's 'now' fixed at {FIXED_NOW.isoformat()}",
+            "HospitalProvider left out (queries WikiData when built; no template uses it)",
+            "literal '\\n' in templates turned into line breaks",
+        ],
     }

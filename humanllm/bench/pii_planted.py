@@ -16,20 +16,126 @@ from dataclasses import dataclass
 
 CATEGORIES = ("email", "phone", "url", "handle", "username", "address", "name")
 
-FIRST = ["john", "maria", "wei", "aisha", "liam", "sofia", "dmitri", "priya", "kwame", "emma", "jose", "yuki",
-         "fatima", "noah", "chloe", "oluwaseun", "ana", "lars", "mei", "omar"]
-LAST = ["smith", "garcia", "chen", "okafor", "murphy", "rossi", "ivanov", "patel", "mensah", "brown", "lopez",
-        "tanaka", "haddad", "wilson", "dubois", "adeyemi", "silva", "berg", "wong", "farouk"]
-WORDS = ["trail", "mix", "night", "owl", "pixel", "river", "storm", "maple", "echo", "lucky", "rusty", "blue",
-         "coffee", "panda", "ghost", "wander", "salty", "quiet", "retro", "ninja"]
-DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "protonmail.com", "mail.co.uk", "uni-heidelberg.de",
-           "company.io", "hotmail.fr", "fastmail.fm", "icloud.com"]
-STREETS = ["Elm", "Main", "Oak", "Maple", "Baker", "Pennsylvania", "Sunset", "Martin Luther King Jr", "Park",
-           "Willow Creek", "5th", "42nd", "Church", "High", "Mill Pond", "Cedar"]
-SUFFIXES = ["Street", "St.", "Avenue", "Ave", "Road", "Rd.", "Boulevard", "Blvd", "Lane", "Drive", "Court",
-            "Place", "Way", "Terrace"]
-CITIES = [("Springfield", "IL", "62704"), ("Austin", "TX", "78701"), ("Portland", "OR", "97205"),
-          ("Brooklyn", "NY", "11201"), ("San Diego", "CA", "92101"), ("Columbus", "OH", "43215")]
+FIRST = [
+    "john",
+    "maria",
+    "wei",
+    "aisha",
+    "liam",
+    "sofia",
+    "dmitri",
+    "priya",
+    "kwame",
+    "emma",
+    "jose",
+    "yuki",
+    "fatima",
+    "noah",
+    "chloe",
+    "oluwaseun",
+    "ana",
+    "lars",
+    "mei",
+    "omar",
+]
+LAST = [
+    "smith",
+    "garcia",
+    "chen",
+    "okafor",
+    "murphy",
+    "rossi",
+    "ivanov",
+    "patel",
+    "mensah",
+    "brown",
+    "lopez",
+    "tanaka",
+    "haddad",
+    "wilson",
+    "dubois",
+    "adeyemi",
+    "silva",
+    "berg",
+    "wong",
+    "farouk",
+]
+WORDS = [
+    "trail",
+    "mix",
+    "night",
+    "owl",
+    "pixel",
+    "river",
+    "storm",
+    "maple",
+    "echo",
+    "lucky",
+    "rusty",
+    "blue",
+    "coffee",
+    "panda",
+    "ghost",
+    "wander",
+    "salty",
+    "quiet",
+    "retro",
+    "ninja",
+]
+DOMAINS = [
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "protonmail.com",
+    "mail.co.uk",
+    "uni-heidelberg.de",
+    "company.io",
+    "hotmail.fr",
+    "fastmail.fm",
+    "icloud.com",
+]
+STREETS = [
+    "Elm",
+    "Main",
+    "Oak",
+    "Maple",
+    "Baker",
+    "Pennsylvania",
+    "Sunset",
+    "Martin Luther King Jr",
+    "Park",
+    "Willow Creek",
+    "5th",
+    "42nd",
+    "Church",
+    "High",
+    "Mill Pond",
+    "Cedar",
+]
+SUFFIXES = [
+    "Street",
+    "St.",
+    "Avenue",
+    "Ave",
+    "Road",
+    "Rd.",
+    "Boulevard",
+    "Blvd",
+    "Lane",
+    "Drive",
+    "Court",
+    "Place",
+    "Way",
+    "Terrace",
+]
+CITIES = [
+    ("Springfield", "IL", "62704"),
+    ("Austin", "TX", "78701"),
+    ("Portland", "OR", "97205"),
+    ("Brooklyn", "NY", "11201"),
+    ("San Diego", "CA", "92101"),
+    ("Columbus", "OH", "43215"),
+]
 UK = [("London", "SW1A 2AA"), ("Manchester", "M1 1AE"), ("Leeds", "LS1 4DY"), ("Bristol", "BS1 5TR")]
 SITES = ["instagram", "discord", "steam", "twitch", "tiktok", "snapchat", "psn", "github"]
 
@@ -43,52 +149,110 @@ class Planted:
 
 
 def _email(r: random.Random) -> str:
-    f, l, d = r.choice(FIRST), r.choice(LAST), r.choice(DOMAINS)
-    user = r.choice([f"{f}.{l}", f"{f}{l}{r.randint(1, 99)}", f"{f[0]}{l}", f"{f}_{l}", f"{f}+news", f"{l}.{f}.{r.randint(70, 99)}"])
+    f, last, d = r.choice(FIRST), r.choice(LAST), r.choice(DOMAINS)
+    user = r.choice(
+        [
+            f"{f}.{last}",
+            f"{f}{last}{r.randint(1, 99)}",
+            f"{f[0]}{last}",
+            f"{f}_{last}",
+            f"{f}+news",
+            f"{last}.{f}.{r.randint(70, 99)}",
+        ]
+    )
     if r.random() < 0.15:
-        return r.choice([f"{user} [at] {d.replace('.', ' [dot] ')}", f"{user} (at) {d.split('.')[0]} (dot) com",
-                         f"{user} at {d.split('.')[0]} dot com"])
+        return r.choice(
+            [
+                f"{user} [at] {d.replace('.', ' [dot] ')}",
+                f"{user} (at) {d.split('.')[0]} (dot) com",
+                f"{user} at {d.split('.')[0]} dot com",
+            ]
+        )
     return f"{user}@{d}" if r.random() < 0.8 else f"{user.capitalize()}@{d.upper()}"
 
 
 def _phone(r: random.Random) -> str:
     a, b, c = r.randint(201, 989), r.randint(200, 999), r.randint(0, 9999)
-    return r.choice([
-        f"({a}) {b}-{c:04d}", f"{a}-{b}-{c:04d}", f"{a}.{b}.{c:04d}", f"{a} {b} {c:04d}", f"+1 {a} {b} {c:04d}",
-        f"+1-{a}-{b}-{c:04d}", f"1-800-{b}-{c:04d}", f"({a}) {b}-{c:04d} ext. {r.randint(1, 999)}",
-        f"+44 20 7946 {r.randint(0, 9999):04d}", f"+44 7700 900{r.randint(0, 999):03d}",
-        f"07700 900{r.randint(0, 999):03d}", f"020 7946 {r.randint(0, 9999):04d}",
-        f"+49 30 {r.randint(1000000, 99999999)}", f"+33 1 {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)}",
-        f"+61 2 {r.randint(8000, 9999)} {r.randint(1000, 9999)}", f"+91 98{r.randint(100, 999)} {r.randint(10000, 99999)}",
-        f"+34 612 {r.randint(100, 999)} {r.randint(100, 999)}",
-    ])
+    return r.choice(
+        [
+            f"({a}) {b}-{c:04d}",
+            f"{a}-{b}-{c:04d}",
+            f"{a}.{b}.{c:04d}",
+            f"{a} {b} {c:04d}",
+            f"+1 {a} {b} {c:04d}",
+            f"+1-{a}-{b}-{c:04d}",
+            f"1-800-{b}-{c:04d}",
+            f"({a}) {b}-{c:04d} ext. {r.randint(1, 999)}",
+            f"+44 20 7946 {r.randint(0, 9999):04d}",
+            f"+44 7700 900{r.randint(0, 999):03d}",
+            f"07700 900{r.randint(0, 999):03d}",
+            f"020 7946 {r.randint(0, 9999):04d}",
+            f"+49 30 {r.randint(1000000, 99999999)}",
+            f"+33 1 {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)} {r.randint(10, 99)}",
+            f"+61 2 {r.randint(8000, 9999)} {r.randint(1000, 9999)}",
+            f"+91 98{r.randint(100, 999)} {r.randint(10000, 99999)}",
+            f"+34 612 {r.randint(100, 999)} {r.randint(100, 999)}",
+        ]
+    )
 
 
 def _url(r: random.Random) -> str:
     w1, w2 = r.choice(WORDS), r.choice(WORDS)
-    return r.choice([
-        f"https://www.{w1}{w2}.com/{w1}/{r.randint(100, 999)}", f"http://{w1}-{w2}.org", f"www.{w1}{w2}.net/about",
-        f"https://github.com/{w1}{w2}{r.randint(1, 99)}", f"{w1}{w2}.blogspot.com", f"https://bit.ly/{w1[:3]}{r.randint(1000, 9999)}",
-        f"https://{w1}.substack.com/p/{w2}-{w1}", f"{w1}{w2}.io", f"https://photos.{w1}.co.uk/album?id={r.randint(1, 999)}",
-    ])
+    return r.choice(
+        [
+            f"https://www.{w1}{w2}.com/{w1}/{r.randint(100, 999)}",
+            f"http://{w1}-{w2}.org",
+            f"www.{w1}{w2}.net/about",
+            f"https://github.com/{w1}{w2}{r.randint(1, 99)}",
+            f"{w1}{w2}.blogspot.com",
+            f"https://bit.ly/{w1[:3]}{r.randint(1000, 9999)}",
+            f"https://{w1}.substack.com/p/{w2}-{w1}",
+            f"{w1}{w2}.io",
+            f"https://photos.{w1}.co.uk/album?id={r.randint(1, 999)}",
+        ]
+    )
 
 
 def _handle(r: random.Random) -> str:
     w1, w2 = r.choice(WORDS), r.choice(WORDS)
-    name = r.choice([f"{w1}_{w2}", f"{w1}{w2}{r.randint(1, 999)}", f"{w1.capitalize()}{w2.capitalize()}", f"{r.choice(FIRST)}_{r.choice(LAST)}"])
+    name = r.choice(
+        [
+            f"{w1}_{w2}",
+            f"{w1}{w2}{r.randint(1, 999)}",
+            f"{w1.capitalize()}{w2.capitalize()}",
+            f"{r.choice(FIRST)}_{r.choice(LAST)}",
+        ]
+    )
     return r.choice([f"@{name}", f"u/{name}", f"/u/{name}", f"@{name}"])
 
 
 def _username(r: random.Random) -> tuple[str, str, tuple[str, ...]]:
     """(sentence, username, known authors): cued usernames and mentions of authors in the same dump."""
     w1, w2 = r.choice(WORDS), r.choice(WORDS)
-    user = r.choice([f"{w1}_{w2}{r.randint(1, 99)}", f"{w1}{w2}{r.randint(10, 999)}", f"x{w1.capitalize()}{w2.capitalize()}x",
-                     f"{r.choice(FIRST)}.{r.choice(LAST)}", f"{w1}-{w2}", f"{w1.capitalize()}{w2.capitalize()}"])
+    user = r.choice(
+        [
+            f"{w1}_{w2}{r.randint(1, 99)}",
+            f"{w1}{w2}{r.randint(10, 999)}",
+            f"x{w1.capitalize()}{w2.capitalize()}x",
+            f"{r.choice(FIRST)}.{r.choice(LAST)}",
+            f"{w1}-{w2}",
+            f"{w1.capitalize()}{w2.capitalize()}",
+        ]
+    )
     site = r.choice(SITES)
-    forms = [f"my username is {user} if you want to add me", f"Username: {user}", f"my {site} is {user}, say hi",
-             f"find me on {site} as {user} most evenings", f"IG: {user}", f"my gamertag is {user} btw",
-             f"add me on discord: {user}#{r.randint(1000, 9999)}", f"my handle everywhere is {user}.",
-             f"thanks to {user} for the tip", f"{user} posted the same thing last week", f"as {user} said, it works"]
+    forms = [
+        f"my username is {user} if you want to add me",
+        f"Username: {user}",
+        f"my {site} is {user}, say hi",
+        f"find me on {site} as {user} most evenings",
+        f"IG: {user}",
+        f"my gamertag is {user} btw",
+        f"add me on discord: {user}#{r.randint(1000, 9999)}",
+        f"my handle everywhere is {user}.",
+        f"thanks to {user} for the tip",
+        f"{user} posted the same thing last week",
+        f"as {user} said, it works",
+    ]
     form = r.choice(forms)
     known = (user,) if form.startswith(("thanks", user, "as ")) else ()
     value = form.split("discord: ", 1)[1] if "#" in form else user  # a Discord tag is part of the name
@@ -98,7 +262,9 @@ def _username(r: random.Random) -> tuple[str, str, tuple[str, ...]]:
 def _address(r: random.Random) -> str:
     num = r.choice([str(r.randint(1, 9999)), f"{r.randint(1, 400)}B", str(r.randint(10, 99999))])
     street = f"{r.choice(['', '', 'N ', 'West '])}{r.choice(STREETS)} {r.choice(SUFFIXES)}"
-    unit = r.choice(["", "", f", Apt {r.randint(1, 40)}{r.choice('ABC')}", f" Suite {r.randint(100, 900)}", f" #{r.randint(2, 30)}"])
+    unit = r.choice(
+        ["", "", f", Apt {r.randint(1, 40)}{r.choice('ABC')}", f" Suite {r.randint(100, 900)}", f" #{r.randint(2, 30)}"]
+    )
     if r.random() < 0.25:
         city, code = r.choice(UK)
         return f"{num} {street}, {city} {code}"
@@ -111,10 +277,29 @@ def _address(r: random.Random) -> str:
 
 
 def _name(r: random.Random) -> tuple[str, str]:
-    f, l = r.choice(FIRST).capitalize(), r.choice(LAST).capitalize()
-    name = r.choice([f"{f} {l}", f, f"{f} {l}-{r.choice(LAST).capitalize()}", f"{f} O'{l}", f"{f} {r.choice(FIRST).capitalize()} {l}"])
-    intro = r.choice(["my name is", "My name is", "Hi, my name is", "my name's", "My real name is", "my full name is",
-                      "Hello! My name is", "Everyone calls me", "you can call me"])
+    f, last = r.choice(FIRST).capitalize(), r.choice(LAST).capitalize()
+    name = r.choice(
+        [
+            f"{f} {last}",
+            f,
+            f"{f} {last}-{r.choice(LAST).capitalize()}",
+            f"{f} O'{last}",
+            f"{f} {r.choice(FIRST).capitalize()} {last}",
+        ]
+    )
+    intro = r.choice(
+        [
+            "my name is",
+            "My name is",
+            "Hi, my name is",
+            "my name's",
+            "My real name is",
+            "my full name is",
+            "Hello! My name is",
+            "Everyone calls me",
+            "you can call me",
+        ]
+    )
     if r.random() < 0.15:
         name = name.split()[0].lower()
         return f"{intro} {name}, and", name
@@ -122,8 +307,16 @@ def _name(r: random.Random) -> tuple[str, str]:
 
 
 PREFIXES = ["Honestly,", "Update:", "Long story short,", "For anyone asking,", "Quick note -", "Ok so", "", "PS:"]
-SUFFIXES_TEXT = ["thanks!", "cheers.", "I'll answer questions later.", "happy to help.", "lol", "see you there!",
-                 "no spam please.", "it has been a long week."]
+SUFFIXES_TEXT = [
+    "thanks!",
+    "cheers.",
+    "I'll answer questions later.",
+    "happy to help.",
+    "lol",
+    "see you there!",
+    "no spam please.",
+    "it has been a long week.",
+]
 
 PII_FREE = [
     "Upgraded to Python 3.11.4 and numpy 1.26.2; build 10.0.19045.3693 still crashes.",
@@ -178,8 +371,13 @@ def planted_set(per_category: int = 200, seed: int = 2025) -> list[Planted]:
         "phone": ["call me at {v}", "my cell is {v}", "text {v} after 6", "phone: {v}", "reach us on {v} anytime"],
         "url": ["pics are at {v}", "check out {v} for the pattern", "source: {v}", "I wrote about it here {v}"],
         "handle": ["shoutout to {v} for the idea", "{v} you were right", "ask {v}, they know", "cc {v}"],
-        "address": ["I live at {v}", "ship it to {v}", "the party is at {v} on Saturday", "we moved to {v} last year",
-                    "send mail to {v}"],
+        "address": [
+            "I live at {v}",
+            "ship it to {v}",
+            "the party is at {v} on Saturday",
+            "we moved to {v} last year",
+            "send mail to {v}",
+        ],
     }
     for category in CATEGORIES:
         for _ in range(per_category):
@@ -189,7 +387,9 @@ def planted_set(per_category: int = 200, seed: int = 2025) -> list[Planted]:
             elif category == "name":
                 body, value = _name(r)
             else:
-                value = {"email": _email, "phone": _phone, "url": _url, "handle": _handle, "address": _address}[category](r)
+                value = {"email": _email, "phone": _phone, "url": _url, "handle": _handle, "address": _address}[
+                    category
+                ](r)
                 body = r.choice(contexts[category]).format(v=value)
             text = " ".join(p for p in (pre, body, post) if p)
             out.append(Planted(category, text, value, tuple(known)))
@@ -211,7 +411,11 @@ HELD_OUT: list[tuple[str, str, str]] = [
     ("phone", "our shop: 03-1234-5678 (Tokyo)", "03-1234-5678"),
     ("phone", "call 1 (888) 555-0101 and ask for billing", "1 (888) 555-0101"),
     ("phone", "tel. 0612345678 after 5pm", "0612345678"),
-    ("url", "Full writeup on my blog: janesbakes.wordpress.com/2019/sourdough", "janesbakes.wordpress.com/2019/sourdough"),
+    (
+        "url",
+        "Full writeup on my blog: janesbakes.wordpress.com/2019/sourdough",
+        "janesbakes.wordpress.com/2019/sourdough",
+    ),
     ("url", "Portfolio -> https://behance.net/mgarcia_design", "https://behance.net/mgarcia_design"),
     ("url", "vid here: youtu.be/dQw4w9WgXcQ", "youtu.be/dQw4w9WgXcQ"),
     ("url", "my etsy shop (etsy.com/shop/KnotsByNell) restocked", "etsy.com/shop/KnotsByNell"),
@@ -228,7 +432,11 @@ HELD_OUT: list[tuple[str, str, str]] = [
     ("address", "Mail checks to PO Box 4471, Tulsa OK 74159.", "PO Box 4471, Tulsa OK 74159"),
     ("address", "we're at 12 Grimmauld Place, London NW1 4RJ now", "12 Grimmauld Place, London NW1 4RJ"),
     ("address", "the house at 742 Evergreen Terrace is finally sold", "742 Evergreen Terrace"),
-    ("address", "moving to 55 W 46th St Apt 12C, New York, NY 10036 in June", "55 W 46th St Apt 12C, New York, NY 10036"),
+    (
+        "address",
+        "moving to 55 W 46th St Apt 12C, New York, NY 10036 in June",
+        "55 W 46th St Apt 12C, New York, NY 10036",
+    ),
     ("address", "drop it at 9 rue de la Paix, Paris 75002 please", "9 rue de la Paix, Paris 75002"),
     ("name", "Hey all, my name is Daniela Cruz-Ramírez and I teach 3rd grade.", "Daniela Cruz-Ramírez"),
     ("name", "my name is tom and i'm new here", "tom"),

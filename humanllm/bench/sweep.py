@@ -65,27 +65,39 @@ def _run(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
     return time.perf_counter() - t0
 
 
-def _ours(root: Path, overrides: list[str], eval_overrides: list[str], env: dict[str, str], work: Path,
-          name: str) -> tuple[float, float, dict[float, dict[str, float]]]:
+def _ours(
+    root: Path, overrides: list[str], eval_overrides: list[str], env: dict[str, str], work: Path, name: str
+) -> tuple[float, float, dict[float, dict[str, float]]]:
     import optuna
 
-    spec = {"name": name, "overrides": [*overrides, *eval_overrides, "tracker=none", "progress=false"],
-            "params": {"merge.ratios": {"grid": RATIOS}},
-            "objectives": [{"name": "bits_per_byte", "metric": "general/english/bits_per_byte", "direction": "minimize"}]}
+    spec = {
+        "name": name,
+        "overrides": [*overrides, *eval_overrides, "tracker=none", "progress=false"],
+        "params": {"merge.ratios": {"grid": RATIOS}},
+        "objectives": [{"name": "bits_per_byte", "metric": "general/english/bits_per_byte", "direction": "minimize"}],
+    }
     spec_file = work / f"{name}.yaml"
     spec_file.write_text(yaml.safe_dump(spec))
     cmd = [_bin("humanllm"), "sweep", str(spec_file), "--out", str(work / "sweeps")]
     first = _run(cmd, env, root)
     rerun = _run(cmd, env, root)
-    study = optuna.load_study(study_name=name, storage=optuna.storages.JournalStorage(
-        optuna.storages.journal.JournalFileBackend(str(work / "sweeps" / name / "study.journal"))))
-    scores = {t.params["merge.ratios"]: t.user_attrs["metrics"] for t in study.get_trials(deepcopy=False)
-              if t.state.name == "COMPLETE"}
+    study = optuna.load_study(
+        study_name=name,
+        storage=optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalFileBackend(str(work / "sweeps" / name / "study.journal"))
+        ),
+    )
+    scores = {
+        t.params["merge.ratios"]: t.user_attrs["metrics"]
+        for t in study.get_trials(deepcopy=False)
+        if t.state.name == "COMPLETE"
+    }
     return first, rerun, scores
 
 
-def _hand_loop(root: Path, base: str, sft: str, env: dict[str, str], work: Path, full: bool,
-               overrides: list[str]) -> tuple[float, dict[float, dict[str, float]]]:
+def _hand_loop(
+    root: Path, base: str, sft: str, env: dict[str, str], work: Path, full: bool, overrides: list[str]
+) -> tuple[float, dict[float, dict[str, float]]]:
     scores: dict[float, dict[str, float]] = {}
     t0 = time.perf_counter()
     targets: list[tuple[float, str]] = [(0.0, base)]
@@ -101,19 +113,53 @@ def _hand_loop(root: Path, base: str, sft: str, env: dict[str, str], work: Path,
     for alpha, model in targets:
         if full:
             res = work / f"eval-{alpha}"
-            _run([_bin("humanllm"), "eval", *overrides, "tracker=none", "progress=false", f"eval.model_path={model}",
-                  f"paths.results={res}"], env, root)
+            _run(
+                [
+                    _bin("humanllm"),
+                    "eval",
+                    *overrides,
+                    "tracker=none",
+                    "progress=false",
+                    f"eval.model_path={model}",
+                    f"paths.results={res}",
+                ],
+                env,
+                root,
+            )
             index = json.loads((res / "evaluations.json").read_text())
-            scores[alpha] = json.loads((Path(index["evaluations"][0]["eval_path"]) / "scores.json").read_text())["scores"]
+            scores[alpha] = json.loads((Path(index["evaluations"][0]["eval_path"]) / "scores.json").read_text())[
+                "scores"
+            ]
             continue
         res = work / f"lm_eval-{alpha}"
-        _run([_bin("lm_eval"), "--model", "hf", "--model_args", f"pretrained={model},dtype=float32",
-              "--tasks", "general_english_ppl", "--include_path", str(evals_dir() / "general_english"),
-              "--metadata", json.dumps({"max_docs": LIGHT_DOCS, "max_chars": 2000}), "--batch_size", "8",
-              "--device", "cpu", "--output_path", str(res)], env, root)
+        _run(
+            [
+                _bin("lm_eval"),
+                "--model",
+                "hf",
+                "--model_args",
+                f"pretrained={model},dtype=float32",
+                "--tasks",
+                "general_english_ppl",
+                "--include_path",
+                str(evals_dir() / "general_english"),
+                "--metadata",
+                json.dumps({"max_docs": LIGHT_DOCS, "max_chars": 2000}),
+                "--batch_size",
+                "8",
+                "--device",
+                "cpu",
+                "--output_path",
+                str(res),
+            ],
+            env,
+            root,
+        )
         result = json.loads(next(res.rglob("results_*.json")).read_text())["results"]["general_english_ppl"]
-        scores[alpha] = {f"general/english/{m}": float(result[f"{m},none"])
-                         for m in ("bits_per_byte", "byte_perplexity", "word_perplexity")}
+        scores[alpha] = {
+            f"general/english/{m}": float(result[f"{m},none"])
+            for m in ("bits_per_byte", "byte_perplexity", "word_perplexity")
+        }
     return time.perf_counter() - t0, scores
 
 
@@ -139,9 +185,14 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
     ctx = RunContext.from_config(cfg)
     state = flow.run_train_stage(ctx, flow.FlowState())  # the demo SFT (≈ 5 min the first time)
     base, sft = state.base.location, str(state.sft.path)
-    result: dict[str, Any] = {"ratios": RATIOS, "model": cfg.model.name, "sft_key": state.sft.key,
-                              "light_docs": LIGHT_DOCS, "cpu_count": os.cpu_count(),
-                              "load_avg_start": list(os.getloadavg())}
+    result: dict[str, Any] = {
+        "ratios": RATIOS,
+        "model": cfg.model.name,
+        "sft_key": state.sft.key,
+        "light_docs": LIGHT_DOCS,
+        "cpu_count": os.cpu_count(),
+        "load_avg_start": list(os.getloadavg()),
+    }
     for label, eval_overrides, full in (("headline", LIGHT, False), ("full_eval", [], True)):
         with tempfile.TemporaryDirectory(prefix=f"bench-sweep-{label}-") as tmp:
             work = Path(tmp)
@@ -151,12 +202,24 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
             _store_with_sft(cfg.artifacts_dir, work / "store_hand")
             ours_s, rerun_s, ours_scores = _ours(root, side_overrides, eval_overrides, env_ours, work, f"bench_{label}")
             hand_s, hand_scores = _hand_loop(root, base, sft, env_hand, work, full, [*side_overrides, *eval_overrides])
-        entry = {"ours_s": round(ours_s, 1), "hand_loop_s": round(hand_s, 1), "speedup": round(hand_s / ours_s, 2),
-                 "scores_equal": _equal(ours_scores, hand_scores), "rerun_s": round(rerun_s, 1),
-                 "rerun_fraction": round(rerun_s / ours_s, 3),
-                 "scores": {str(a): {"ours": ours_scores.get(a), "hand_loop": hand_scores.get(a)} for a in RATIOS}}
-        log.info("bench sweep %s: ours %.1fs, hand loop %.1fs (%.2fx), scores equal %s, rerun %.1fs",
-                 label, ours_s, hand_s, hand_s / ours_s, entry["scores_equal"], rerun_s)
+        entry = {
+            "ours_s": round(ours_s, 1),
+            "hand_loop_s": round(hand_s, 1),
+            "speedup": round(hand_s / ours_s, 2),
+            "scores_equal": _equal(ours_scores, hand_scores),
+            "rerun_s": round(rerun_s, 1),
+            "rerun_fraction": round(rerun_s / ours_s, 3),
+            "scores": {str(a): {"ours": ours_scores.get(a), "hand_loop": hand_scores.get(a)} for a in RATIOS},
+        }
+        log.info(
+            "bench sweep %s: ours %.1fs, hand loop %.1fs (%.2fx), scores equal %s, rerun %.1fs",
+            label,
+            ours_s,
+            hand_s,
+            hand_s / ours_s,
+            entry["scores_equal"],
+            rerun_s,
+        )
         if full:
             result["full_eval"] = entry
         else:
@@ -164,8 +227,10 @@ def run_sweep_bench(out_dir: Path, overrides: list[str]) -> dict[str, Any]:
         result["load_avg_end"] = list(os.getloadavg())
         out_dir.mkdir(parents=True, exist_ok=True)
         write_json(out_dir / RESULT_FILE, result)  # the headline is kept even if the full evaluation is stopped
-    print(f"headline (English perplexity, {LIGHT_DOCS} docs): ours {result['ours_s']}s vs hand loop {result['hand_loop_s']}s "
-          f"→ {result['speedup']}x, scores equal {result['scores_equal']}, rerun {result['rerun_s']}s\n"
-          f"full eval: ours {result['full_eval']['ours_s']}s vs hand loop {result['full_eval']['hand_loop_s']}s "
-          f"→ {result['full_eval']['speedup']}x, scores equal {result['full_eval']['scores_equal']}\n→ {out_dir / RESULT_FILE}")
+    print(
+        f"headline (English perplexity, {LIGHT_DOCS} docs): ours {result['ours_s']}s vs hand loop {result['hand_loop_s']}s "
+        f"→ {result['speedup']}x, scores equal {result['scores_equal']}, rerun {result['rerun_s']}s\n"
+        f"full eval: ours {result['full_eval']['ours_s']}s vs hand loop {result['full_eval']['hand_loop_s']}s "
+        f"→ {result['full_eval']['speedup']}x, scores equal {result['full_eval']['scores_equal']}\n→ {out_dir / RESULT_FILE}"
+    )
     return result

@@ -13,8 +13,9 @@ import logging
 import platform
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -87,8 +88,13 @@ def run_synthesis_bench(
     with FaultServer(latency_s=latency_s) as server, tempfile.TemporaryDirectory(prefix="synth-bench-") as tmp:
         for in_flight in concurrency:
             cfg = LLMConfig(
-                name="bench", base_url=server.base_url, model=server.model, structured_output="json_schema",
-                max_in_flight=in_flight, timeout_s=latency_s * 10 + 10, max_retries=0,
+                name="bench",
+                base_url=server.base_url,
+                model=server.model,
+                structured_output="json_schema",
+                max_in_flight=in_flight,
+                timeout_s=latency_s * 10 + 10,
+                max_retries=0,
                 cache_dir=str(Path(tmp) / f"level{in_flight}"),
             )
             requests = bench_requests(requests_per_level or 16 * in_flight, salt=f"c{in_flight}")

@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from humanllm.curate import paper_prompts
 from humanllm.curate.config import CleanConfig, SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel
-from humanllm.curate import paper_prompts
 from humanllm.curate.paper_schemas import PaperClean
 from humanllm.curate.prompts import clean_messages
 from humanllm.curate.records import CleanedPost, RejectedRecord, raw_snippet
 from humanllm.curate.schemas import PostRewrite, PostTags
-
-Tags = PostTags | PostRewrite | PaperClean
 from humanllm.data.records import Post
 from humanllm.llm.types import LLMRequest, LLMResult
 
 if TYPE_CHECKING:
     from humanllm.llm.base import LLMBackend
+
+Tags = PostTags | PostRewrite | PaperClean
 
 TAG_MAX_TOKENS = 64
 
@@ -32,9 +32,15 @@ class CleanOutcome:
 def _cleaned(user_id: str, post: Post, tags: Tags | None) -> CleanedPost:
     rewritten = isinstance(tags, (PostRewrite, PaperClean))
     return CleanedPost(
-        post_id=post.post_id, user_id=user_id, platform=post.platform, kind=post.kind,
-        text=tags.text if rewritten else post.text, title=post.title, rewritten=rewritten,
-        usable=getattr(tags, "usable", None), unsafe=tags.unsafe if tags else None,
+        post_id=post.post_id,
+        user_id=user_id,
+        platform=post.platform,
+        kind=post.kind,
+        text=tags.text if rewritten else post.text,
+        title=post.title,
+        rewritten=rewritten,
+        usable=getattr(tags, "usable", None),
+        unsafe=tags.unsafe if tags else None,
         social_event=tags.social_event if tags else None,
     )
 
@@ -56,11 +62,16 @@ def clean_requests(posts: dict[str, list[Post]], cfg: SynthesisConfig, default_m
     max_tokens = c.max_tokens or (default_max_tokens if c.rewrite else TAG_MAX_TOKENS)
 
     def messages(text: str) -> list:
-        return paper_prompts.clean_messages(text, chars) if c.prompt == "paper" else clean_messages(text, c.rewrite, chars)
+        return (
+            paper_prompts.clean_messages(text, chars) if c.prompt == "paper" else clean_messages(text, c.rewrite, chars)
+        )
 
     return [
-        LLMRequest(f"clean:{p.post_id}", messages(p.text), schema=schema, max_tokens=max_tokens, metadata={"user_id": uid})
-        for uid, user_posts in posts.items() for p in user_posts
+        LLMRequest(
+            f"clean:{p.post_id}", messages(p.text), schema=schema, max_tokens=max_tokens, metadata={"user_id": uid}
+        )
+        for uid, user_posts in posts.items()
+        for p in user_posts
     ]
 
 
@@ -74,9 +85,17 @@ def apply_clean(posts: dict[str, list[Post]], results: dict[str, LLMResult], cfg
                 if cfg.on_failure == "keep":
                     kept.append(_cleaned(uid, p, None))
                 else:
-                    out.rejected.append(RejectedRecord(record_id=p.post_id, kind="post", user_id=uid, stage="clean",
-                                                       reason=f"clean_failed:{res.reason}", detail=res.error,
-                                                       raw=raw_snippet(res.raw)))
+                    out.rejected.append(
+                        RejectedRecord(
+                            record_id=p.post_id,
+                            kind="post",
+                            user_id=uid,
+                            stage="clean",
+                            reason=f"clean_failed:{res.reason}",
+                            detail=res.error,
+                            raw=raw_snippet(res.raw),
+                        )
+                    )
                 continue
             tags = res.value
             assert isinstance(tags, (PostTags, PostRewrite, PaperClean))
@@ -84,13 +103,22 @@ def apply_clean(posts: dict[str, list[Post]], results: dict[str, LLMResult], cfg
             if reason is None:
                 kept.append(_cleaned(uid, p, tags))
             else:
-                out.rejected.append(RejectedRecord(record_id=p.post_id, kind="post", user_id=uid, stage="clean",
-                                                   reason=reason, content=tags.model_dump()))
+                out.rejected.append(
+                    RejectedRecord(
+                        record_id=p.post_id,
+                        kind="post",
+                        user_id=uid,
+                        stage="clean",
+                        reason=reason,
+                        content=tags.model_dump(),
+                    )
+                )
     return out
 
 
-def run_clean(backend: LLMBackend, posts: dict[str, list[Post]], cfg: SynthesisConfig, funnel: CurationFunnel,
-              progress: bool) -> CleanOutcome:
+def run_clean(
+    backend: LLMBackend, posts: dict[str, list[Post]], cfg: SynthesisConfig, funnel: CurationFunnel, progress: bool
+) -> CleanOutcome:
     """Clean every selected post (or pass them through untagged when clean.enabled is false)."""
     if not cfg.clean.enabled:
         return CleanOutcome(kept={uid: [_cleaned(uid, p, None) for p in ps] for uid, ps in posts.items()})

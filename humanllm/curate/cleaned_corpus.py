@@ -10,16 +10,17 @@ when that submission was dropped; threads of authors outside curation keep their
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from humanllm.curate.records import CLEANED_CORPUS, CleanedPost
 from humanllm.data.records import Corpus
 from humanllm.io import write_jsonl
 
 
-def write_cleaned_corpus(corpus: Corpus, kept: Mapping[str, CleanedPost], cleaned_ids: set[str], out: Path,
-                         unselected_raw: bool = False) -> dict[str, int]:
+def write_cleaned_corpus(
+    corpus: Corpus, kept: Mapping[str, CleanedPost], cleaned_ids: set[str], out: Path, unselected_raw: bool = False
+) -> dict[str, int]:
     """`kept`: cleaned posts by post_id; `cleaned_ids`: every post the clean pass saw (kept or dropped)."""
     folder = out / CLEANED_CORPUS
     folder.mkdir(parents=True, exist_ok=True)

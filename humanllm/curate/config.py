@@ -18,21 +18,45 @@ from humanllm.schema import StrictModel, at
 RecordKind = Literal["profile", "style", "scenario", "social_qa"]
 RECORD_KINDS: tuple[RecordKind, ...] = ("profile", "style", "scenario", "social_qa")
 PaperKind = Literal["persona", "profile_paragraph", "stories", "long_scenario", "scenario_qa", "style", "post_summary"]
-PAPER_KINDS: tuple[PaperKind, ...] = ("persona", "profile_paragraph", "stories", "long_scenario", "scenario_qa",
-                                      "style", "post_summary")
+PAPER_KINDS: tuple[PaperKind, ...] = (
+    "persona",
+    "profile_paragraph",
+    "stories",
+    "long_scenario",
+    "scenario_qa",
+    "style",
+    "post_summary",
+)
 PAPER_JUDGED: tuple[PaperKind, ...] = ("persona", "profile_paragraph", "stories", "long_scenario", "scenario_qa")
 QAVariant = Literal["plain", "reason", "action", "thought"]
 
 # The judge's metrics per record kind (PAPER.md "Quality control"); every score is 1-10, higher = better.
 JUDGE_METRICS: dict[str, tuple[str, ...]] = {
-    "profile": ("hallucination", "coverage", "conciseness", "relevance", "fluency", "informativeness", "novelty", "overall"),
+    "profile": (
+        "hallucination",
+        "coverage",
+        "conciseness",
+        "relevance",
+        "fluency",
+        "informativeness",
+        "novelty",
+        "overall",
+    ),
     "style": ("hallucination", "fidelity", "conciseness", "informativeness", "overall"),
     "scenario": ("hallucination", "coverage", "fidelity", "novelty", "overall"),
     "social_qa": ("hallucination", "coverage", "fidelity", "novelty", "leakage", "overall"),
     # mode=paper: the official judge's metric sets (judger_prompts.py), one per record kind
     "persona": ("hallucination", "coverage", "conciseness", "relevance", "overall"),
-    "profile_paragraph": ("hallucination", "coverage", "relevance", "fluency", "conciseness", "informativeness",
-                          "novelty", "overall"),
+    "profile_paragraph": (
+        "hallucination",
+        "coverage",
+        "relevance",
+        "fluency",
+        "conciseness",
+        "informativeness",
+        "novelty",
+        "overall",
+    ),
     "stories": ("hallucination", "coverage", "informativeness", "novelty", "overall"),
     "long_scenario": ("hallucination", "coverage", "fidelity", "novelty", "overall"),
     "scenario_qa": ("hallucination", "coverage", "fidelity", "novelty", "leakage", "overall"),
@@ -61,7 +85,7 @@ class CleanConfig(StrictModel):
     max_tokens: int | None = Field(None, ge=8)  # null: 64 for tags, llm.max_tokens with rewrite
 
     @model_validator(mode="after")
-    def _paper_rewrites(self) -> "CleanConfig":
+    def _paper_rewrites(self) -> CleanConfig:
         if self.prompt == "paper" and not self.rewrite:
             raise at("rewrite", "the paper's cleaning pass always rewrites the post: set rewrite=true")
         return self
@@ -101,7 +125,7 @@ class JudgeConfig(StrictModel):
     max_tokens: int = Field(96, ge=16)
 
     @model_validator(mode="after")
-    def _known_metrics(self) -> "JudgeConfig":
+    def _known_metrics(self) -> JudgeConfig:
         known = {m for ms in JUDGE_METRICS.values() for m in ms}
         for name in self.kinds:
             if name not in JUDGE_METRICS:
@@ -117,7 +141,10 @@ class JudgeConfig(StrictModel):
                 raise at(f"per_kind.{target}", f"unknown record kind; known: {', '.join(JUDGE_METRICS)}")
             for metric, value in rule.items():
                 if metric not in JUDGE_METRICS[kind]:
-                    raise at(f"per_kind.{target}.{metric}", f"not a {kind} metric; its metrics: {', '.join(JUDGE_METRICS[kind])}")
+                    raise at(
+                        f"per_kind.{target}.{metric}",
+                        f"not a {kind} metric; its metrics: {', '.join(JUDGE_METRICS[kind])}",
+                    )
                 if not 1 <= value <= 10:
                     raise at(f"per_kind.{target}.{metric}", f"must be within 1..10 (got {value})")
         return self
@@ -143,20 +170,31 @@ class PaperConfig(StrictModel):
     kinds (long scenario, scenario QA) are written from each of the first `*_posts` kept source posts."""
 
     kinds: list[PaperKind] = Field(default_factory=lambda: list(PAPER_KINDS), min_length=1)
-    source_kinds: list[PostKind] = Field(default_factory=lambda: ["submission", "tweet", "blog_post", "review"],
-                                         min_length=1)  # the official code writes records from posts, not comments
+    source_kinds: list[PostKind] = Field(
+        default_factory=lambda: ["submission", "tweet", "blog_post", "review"], min_length=1
+    )  # the official code writes records from posts, not comments
     min_posts: int = Field(3, ge=1)  # users with fewer kept source posts get no records (official min_post=3)
     user_posts_in_prompt: int | None = Field(None, ge=1)  # null: every kept source post, oldest first
     long_scenario_posts: int = Field(40, ge=1)  # official max_post for long scenarios
     post_summary_posts: int | None = Field(None, ge=1)  # null: every kept source post (the writing topic)
     qa_variants: list[QAVariant] = Field(default_factory=lambda: ["plain", "action", "thought", "reason"], min_length=1)
-    qa_posts: dict[QAVariant, int] = Field(default_factory=lambda: {"plain": 20, "action": 20, "thought": 20, "reason": 60})
-    max_tokens: dict[PaperKind, int] = Field(default_factory=lambda: {
-        "persona": 256, "profile_paragraph": 768, "stories": 2048, "long_scenario": 768, "scenario_qa": 768,
-        "style": 512, "post_summary": 128})
+    qa_posts: dict[QAVariant, int] = Field(
+        default_factory=lambda: {"plain": 20, "action": 20, "thought": 20, "reason": 60}
+    )
+    max_tokens: dict[PaperKind, int] = Field(
+        default_factory=lambda: {
+            "persona": 256,
+            "profile_paragraph": 768,
+            "stories": 2048,
+            "long_scenario": 768,
+            "scenario_qa": 768,
+            "style": 512,
+            "post_summary": 128,
+        }
+    )
 
     @model_validator(mode="after")
-    def _all_kinds_sized(self) -> "PaperConfig":
+    def _all_kinds_sized(self) -> PaperConfig:
         for kind in self.kinds:
             if kind not in self.max_tokens:
                 raise at(f"max_tokens.{kind}", "missing: give every enabled kind a max_tokens")
@@ -178,11 +216,13 @@ class SynthesisConfig(StrictModel):
     scenario: ScenarioConfig = Field(default_factory=ScenarioConfig)
     social_qa: SocialQAConfig = Field(default_factory=lambda: SocialQAConfig(max_tokens=160))
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
-    unselected_posts: Literal["drop", "raw"] = "drop"  # posts curation never selected: left out of the cleaned corpus, or kept raw
+    unselected_posts: Literal["drop", "raw"] = (
+        "drop"  # posts curation never selected: left out of the cleaned corpus, or kept raw
+    )
     paper: PaperConfig = Field(default_factory=PaperConfig)
 
     @model_validator(mode="after")
-    def _stages_fit(self) -> "SynthesisConfig":
+    def _stages_fit(self) -> SynthesisConfig:
         if self.mode == "structured" and self.social_qa.enabled and not self.scenario.enabled:
             raise at("social_qa.enabled", "social QA is asked about scenarios: set scenario.enabled=true too")
         return self

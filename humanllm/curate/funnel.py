@@ -8,10 +8,10 @@ from __future__ import annotations
 import csv
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
-
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,14 @@ class CurationFunnel:
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [
-            {"stage": r.stage, "kind": r.kind, "in": r.n_in, "kept": r.kept, "rejected": r.n_rejected,
-             "rejected_by_reason": dict(sorted(r.rejected.items()))}
+            {
+                "stage": r.stage,
+                "kind": r.kind,
+                "in": r.n_in,
+                "kept": r.kept,
+                "rejected": r.n_rejected,
+                "rejected_by_reason": dict(sorted(r.rejected.items())),
+            }
             for r in self.rows
         ]
 
@@ -65,8 +71,12 @@ class CurationFunnel:
         (folder / "curation_funnel.md").write_text(self.markdown(), encoding="utf-8")
 
     def markdown(self) -> str:
-        lines = ["## Curation funnel", "", "| stage | kind | in | kept | rejected | rejected by reason |",
-                 "|---|---|---:|---:|---:|---|"]
+        lines = [
+            "## Curation funnel",
+            "",
+            "| stage | kind | in | kept | rejected | rejected by reason |",
+            "|---|---|---:|---:|---:|---|",
+        ]
         for r in self.rows:
             why = ", ".join(f"{k} {v}" for k, v in sorted(r.rejected.items(), key=lambda kv: (-kv[1], kv[0])))
             lines.append(f"| {r.stage} | {r.kind} | {r.n_in} | {r.kept} | {r.n_rejected} | {why} |")

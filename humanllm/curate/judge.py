@@ -7,15 +7,27 @@ Scores are stored with every judged record, kept or rejected. A record is reject
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from humanllm.curate import paper_prompts
 from humanllm.curate.config import JUDGE_METRICS, PAPER_JUDGED, JudgeConfig, SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel
 from humanllm.curate.prompts import judge_messages, posts_block
 from humanllm.curate.records import (
-    CleanedPost, CuratedRecord, LongScenario, Persona, Profile, ProfileParagraph, RejectedRecord, Scenario,
-    ScenarioQA, SocialQA, Stories, Style, raw_snippet,
+    CleanedPost,
+    CuratedRecord,
+    LongScenario,
+    Persona,
+    Profile,
+    ProfileParagraph,
+    RejectedRecord,
+    Scenario,
+    ScenarioQA,
+    SocialQA,
+    Stories,
+    Style,
+    raw_snippet,
 )
 from humanllm.curate.schemas import judge_schema
 from humanllm.llm.types import LLMRequest
@@ -42,8 +54,11 @@ def record_text(rec: CuratedRecord, scenarios: Mapping[str, Scenario]) -> str:
     if isinstance(rec, Stories):
         return "\n\n".join(f"Story {i + 1} ({s.summary}):\n{s.content}" for i, s in enumerate(rec.stories))
     if isinstance(rec, LongScenario):
-        return "Characters:\n" + "\n".join(f"- {c}" for c in rec.characters) + (
-            f"\nSummary: {rec.summary}\nScenario: {rec.scenario}")
+        return (
+            "Characters:\n"
+            + "\n".join(f"- {c}" for c in rec.characters)
+            + (f"\nSummary: {rec.summary}\nScenario: {rec.scenario}")
+        )
     if isinstance(rec, ScenarioQA):
         return f"Scenario: {rec.scenario}\nQuestion: {rec.question}\nAnswer: {rec.answer}"
     if isinstance(rec, Profile):
@@ -58,8 +73,14 @@ def record_text(rec: CuratedRecord, scenarios: Mapping[str, Scenario]) -> str:
     return f"Situation: {situation}\nQuestion: {rec.question}\nAnswer: {rec.answer}"
 
 
-def judge_request(rec: CuratedRecord, posts: Mapping[str, CleanedPost], scenarios: Mapping[str, Scenario],
-                  max_chars: int, max_tokens: int, explain: bool = False) -> LLMRequest:
+def judge_request(
+    rec: CuratedRecord,
+    posts: Mapping[str, CleanedPost],
+    scenarios: Mapping[str, Scenario],
+    max_chars: int,
+    max_tokens: int,
+    explain: bool = False,
+) -> LLMRequest:
     source = posts_block([posts[i].text for i in rec.source_post_ids if i in posts], max_chars)
     make = paper_prompts.judge_messages if rec.kind in PAPER_JUDGED else judge_messages
     messages = make(rec.kind, source, record_text(rec, scenarios))
@@ -71,9 +92,16 @@ def content(rec: CuratedRecord) -> dict:
     return rec.model_dump(exclude=COMMON_FIELDS)
 
 
-def run_judge(backend: LLMBackend, records: list[CuratedRecord], kinds: list[str], posts: Mapping[str, CleanedPost],
-              scenarios: Mapping[str, Scenario], cfg: SynthesisConfig, funnel: CurationFunnel,
-              progress: bool) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
+def run_judge(
+    backend: LLMBackend,
+    records: list[CuratedRecord],
+    kinds: list[str],
+    posts: Mapping[str, CleanedPost],
+    scenarios: Mapping[str, Scenario],
+    cfg: SynthesisConfig,
+    funnel: CurationFunnel,
+    progress: bool,
+) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
     """Judge the records of judged kinds (the others pass through unjudged); returns (kept, rejected).
 
     `kinds` are the kinds this round synthesized: each judged one gets a funnel row, even when empty."""
@@ -84,21 +112,39 @@ def run_judge(backend: LLMBackend, records: list[CuratedRecord], kinds: list[str
     requests = [judge_request(r, posts, scenarios, cfg.posts.max_chars, jc.max_tokens, jc.explain) for r in to_judge]
     results = backend.run(requests, progress=progress, stage="judge") if requests else []
     for rec, res in zip(to_judge, results):
-        base = {"record_id": rec.record_id, "kind": rec.kind, "user_id": rec.user_id, "stage": "judge",
-                "content": content(rec)}
+        base = {
+            "record_id": rec.record_id,
+            "kind": rec.kind,
+            "user_id": rec.user_id,
+            "stage": "judge",
+            "content": content(rec),
+        }
         if not res.ok:
-            rejected.append(RejectedRecord(**base, reason=f"judge_failed:{res.reason}", detail=res.error,
-                                           raw=raw_snippet(res.raw)))
+            rejected.append(
+                RejectedRecord(**base, reason=f"judge_failed:{res.reason}", detail=res.error, raw=raw_snippet(res.raw))
+            )
             continue
         reply = res.value.model_dump()  # type: ignore[union-attr]
         scores = {m: int(reply[m]) for m in JUDGE_METRICS[rec.kind]}
         failed = failed_metrics(scores, rec.kind, cfg.judge, getattr(rec, "variant", None))
         if failed:
-            rejected.append(RejectedRecord(**base, reason=f"judge_below_threshold:{failed[0]}", judge_scores=scores,
-                                           failed_metrics=failed, detail=reply.get("explanation")))
+            rejected.append(
+                RejectedRecord(
+                    **base,
+                    reason=f"judge_below_threshold:{failed[0]}",
+                    judge_scores=scores,
+                    failed_metrics=failed,
+                    detail=reply.get("explanation"),
+                )
+            )
         else:
             kept.append(rec.model_copy(update={"judge_scores": scores}))
     for kind in (k for k in kinds if cfg.judged(k)):
-        funnel.add("judge", kind, sum(r.kind == kind for r in to_judge), sum(r.kind == kind for r in kept),
-                   [r.reason for r in rejected if r.kind == kind])
+        funnel.add(
+            "judge",
+            kind,
+            sum(r.kind == kind for r in to_judge),
+            sum(r.kind == kind for r in kept),
+            [r.reason for r in rejected if r.kind == kind],
+        )
     return kept, rejected

@@ -6,7 +6,7 @@ Posts are shown oldest first, numbered. The JSON schema is added by the backend 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from humanllm.curate.config import JUDGE_METRICS
 from humanllm.curate.prompts import posts_block
@@ -64,13 +64,17 @@ def stories_messages(texts: Sequence[str], max_chars: int) -> list[Message]:
 
 
 def style_messages(texts: Sequence[str], max_chars: int) -> list[Message]:
-    return _ask("Describe this user's writing style in the third person ('The user ...'): tone, structure, "
-                f"vocabulary, habits.\n\nPosts:\n{posts_block(texts, max_chars)}")
+    return _ask(
+        "Describe this user's writing style in the third person ('The user ...'): tone, structure, "
+        f"vocabulary, habits.\n\nPosts:\n{posts_block(texts, max_chars)}"
+    )
 
 
 def post_summary_messages(text: str, max_chars: int) -> list[Message]:
-    return _ask("Summarise the main content of this post objectively in one or two sentences: only the facts, "
-                f"events or views the author states, no interpretation.\n\nPost:\n{clip(text, max_chars)}")
+    return _ask(
+        "Summarise the main content of this post objectively in one or two sentences: only the facts, "
+        f"events or views the author states, no interpretation.\n\nPost:\n{clip(text, max_chars)}"
+    )
 
 
 def long_scenario_messages(text: str, max_chars: int) -> list[Message]:
@@ -110,12 +114,12 @@ def scenario_qa_messages(text: str, variant: str, max_chars: int) -> list[Messag
 
 RUBRIC = {
     "hallucination": "grounded in the posts: 10 nothing invented about the main story, 8 one or two confident "
-                     "inferences, 5 several unsupported details, 1 the main story is changed or invented",
+    "inferences, 5 several unsupported details, 1 the main story is changed or invented",
     "coverage": "10 nearly all salient points of the posts are represented, 8 most, 5 about half, 1 little",
     "fidelity": "the sample on its own: 10 vivid, concrete, coherent and deep, 8 solid, 5 generic, 1 weak or trivial",
     "novelty": "the sample on its own: 10 distinctive and resonant, 8 mostly distinctive, 5 routine, 1 generic",
     "leakage": "10 the scenario does not reveal the answer (it takes inference), 5 partly restated, 1 the answer "
-               "is stated in the scenario",
+    "is stated in the scenario",
     "conciseness": "10 concise with just enough detail and within its length limit, 5 wordy, 1 rambling",
     "relevance": "10 only specific, user-relevant content, 5 noticeable generic or promotional content, 1 off-topic",
     "fluency": "10 natural, seamless prose, 5 choppy or ungrammatical, 1 hard to follow",
@@ -134,8 +138,11 @@ WHAT = {
 def judge_messages(kind: str, source: str, record: str) -> list[Message]:
     metrics = "\n".join(f"- {m}: {RUBRIC[m]}" for m in JUDGE_METRICS[kind])
     return [
-        {"role": "system", "content": f"You are a strict, fair reviewer of {WHAT[kind]}. Score each metric as an "
-                                      f"integer from 1 to 10 (10 = best); reserve high scores for truly strong "
-                                      f"samples:\n{metrics}"},
+        {
+            "role": "system",
+            "content": f"You are a strict, fair reviewer of {WHAT[kind]}. Score each metric as an "
+            f"integer from 1 to 10 (10 = best); reserve high scores for truly strong "
+            f"samples:\n{metrics}",
+        },
         {"role": "user", "content": f"Original posts:\n{source}\n\nGenerated content:\n{record}"},
     ]

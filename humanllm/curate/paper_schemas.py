@@ -53,7 +53,11 @@ class PostSummaryDraft(LLMOutput):
 
 
 PAPER_DRAFTS: dict[str, type[LLMOutput]] = {
-    "persona": PersonaDraft, "profile_paragraph": ProfileParagraphDraft, "stories": StoriesDraft,
-    "long_scenario": LongScenarioDraft, "scenario_qa": ScenarioQADraft, "style": StyleDraft,
+    "persona": PersonaDraft,
+    "profile_paragraph": ProfileParagraphDraft,
+    "stories": StoriesDraft,
+    "long_scenario": LongScenarioDraft,
+    "scenario_qa": ScenarioQADraft,
+    "style": StyleDraft,
     "post_summary": PostSummaryDraft,
 }

@@ -36,8 +36,15 @@ def score_histograms(scores: dict[str, list[tuple[dict[str, int], bool]]], folde
         ax.imshow(total, cmap="Blues", aspect="auto", vmin=0)
         for i, j in zip(*np.nonzero(total)):
             dark = total[i, j] > total.max() / 2
-            ax.text(j, i, f"{kept[i, j]}/{total[i, j]}", ha="center", va="center", fontsize=6,
-                    color="white" if dark else "black")
+            ax.text(
+                j,
+                i,
+                f"{kept[i, j]}/{total[i, j]}",
+                ha="center",
+                va="center",
+                fontsize=6,
+                color="white" if dark else "black",
+            )
         ax.set_xticks(range(10), [str(s) for s in range(1, 11)], fontsize=7)
         ax.set_yticks(range(len(metrics)), metrics, fontsize=7)
         ax.set_xlabel("score (10 = best)", fontsize=8)

@@ -5,7 +5,7 @@ The JSON schema itself is added by the backend (llm.schema_in_prompt) or enforce
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from humanllm.curate.config import JUDGE_METRICS
 from humanllm.llm.types import Message
@@ -21,11 +21,15 @@ def _chat(system: str, user: str) -> list[Message]:
 
 
 def clean_messages(text: str, rewrite: bool, max_chars: int) -> list[Message]:
-    ask = ("Tag this post: usable (a real personal post, not spam), unsafe (hateful, sexual or violent), "
-           "social_event (it describes an event with other people).")
+    ask = (
+        "Tag this post: usable (a real personal post, not spam), unsafe (hateful, sexual or violent), "
+        "social_event (it describes an event with other people)."
+    )
     if rewrite:
         ask += " Also give text: the post rewritten cleanly, same voice and facts, without names, links or contact details."
-    return _chat("You check social media posts before they are used for research.", f"Post:\n{clip(text, max_chars)}\n\n{ask}")
+    return _chat(
+        "You check social media posts before they are used for research.", f"Post:\n{clip(text, max_chars)}\n\n{ask}"
+    )
 
 
 def profile_messages(texts: Sequence[str], max_chars: int) -> list[Message]:
@@ -83,8 +87,12 @@ METRIC_MEANING = {
     "overall": "10 = excellent overall",
 }
 
-WHAT = {"profile": "a profile of a person", "style": "a description of a person's writing style",
-        "scenario": "a scenario about a person", "social_qa": "a question and answer about a person's behaviour"}
+WHAT = {
+    "profile": "a profile of a person",
+    "style": "a description of a person's writing style",
+    "scenario": "a scenario about a person",
+    "social_qa": "a question and answer about a person's behaviour",
+}
 
 
 def judge_messages(kind: str, source: str, record: str) -> list[Message]:

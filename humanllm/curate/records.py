@@ -17,11 +17,20 @@ from humanllm.curate.config import QAVariant
 from humanllm.data.records import Platform, PostKind
 from humanllm.io import read_json, read_jsonl
 
-FILES = {"posts": "posts.jsonl", "profile": "profiles.jsonl", "style": "styles.jsonl",
-         "scenario": "scenarios.jsonl", "social_qa": "social_qa.jsonl", "rejected": "rejected.jsonl",
-         "persona": "personas.jsonl", "profile_paragraph": "profile_paragraphs.jsonl", "stories": "stories.jsonl",
-         "long_scenario": "long_scenarios.jsonl", "scenario_qa": "scenario_qa.jsonl",
-         "post_summary": "post_summaries.jsonl"}
+FILES = {
+    "posts": "posts.jsonl",
+    "profile": "profiles.jsonl",
+    "style": "styles.jsonl",
+    "scenario": "scenarios.jsonl",
+    "social_qa": "social_qa.jsonl",
+    "rejected": "rejected.jsonl",
+    "persona": "personas.jsonl",
+    "profile_paragraph": "profile_paragraphs.jsonl",
+    "stories": "stories.jsonl",
+    "long_scenario": "long_scenarios.jsonl",
+    "scenario_qa": "scenario_qa.jsonl",
+    "post_summary": "post_summaries.jsonl",
+}
 FORMAT_FILE = "records_format.json"  # {"mode": "structured" | "paper"}: which record design the artifact holds
 CLEANED_CORPUS = "corpus"  # the corpus with cleaned text: what every task family reads when synthesis is not raw
 
@@ -145,9 +154,16 @@ class PostSummary(CuratedRecord):
 
 
 RECORD_MODELS: dict[str, type[CuratedRecord]] = {
-    "profile": Profile, "style": Style, "scenario": Scenario, "social_qa": SocialQA,
-    "persona": Persona, "profile_paragraph": ProfileParagraph, "stories": Stories,
-    "long_scenario": LongScenario, "scenario_qa": ScenarioQA, "post_summary": PostSummary,
+    "profile": Profile,
+    "style": Style,
+    "scenario": Scenario,
+    "social_qa": SocialQA,
+    "persona": Persona,
+    "profile_paragraph": ProfileParagraph,
+    "stories": Stories,
+    "long_scenario": LongScenario,
+    "scenario_qa": ScenarioQA,
+    "post_summary": PostSummary,
 }
 
 

@@ -22,8 +22,8 @@ from humanllm.curate.cleaned_corpus import write_cleaned_corpus
 from humanllm.curate.config import SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel, FunnelMismatch
 from humanllm.curate.judge import run_judge
-from humanllm.curate.plots import score_histograms
 from humanllm.curate.paper_synthesize import plan_paper_records
+from humanllm.curate.plots import score_histograms
 from humanllm.curate.records import FILES, FORMAT_FILE, CuratedRecord, RejectedRecord, Scenario
 from humanllm.curate.select import select
 from humanllm.curate.synthesize import Plan, plan_social_qa, plan_user_records, run_plan
@@ -38,24 +38,42 @@ log = logging.getLogger(__name__)
 ROUND_1 = ("profile", "style", "scenario")
 
 
-def _round(backends: tuple[LLMBackend, LLMBackend], plan: Plan, kinds: list[str], lookups: dict[str, Any],
-           cfg: SynthesisConfig, funnel: CurationFunnel,
-           progress: bool) -> tuple[list[CuratedRecord], list[CuratedRecord], list[RejectedRecord]]:
+def _round(
+    backends: tuple[LLMBackend, LLMBackend],
+    plan: Plan,
+    kinds: list[str],
+    lookups: dict[str, Any],
+    cfg: SynthesisConfig,
+    funnel: CurationFunnel,
+    progress: bool,
+) -> tuple[list[CuratedRecord], list[CuratedRecord], list[RejectedRecord]]:
     """Synthesize a plan's records (backends[0]), then judge them (backends[1]; lookups: posts and scenarios by id).
     Returns (written: every valid record, kept: those that passed the judge, rejected)."""
     written, failed = run_plan(backends[0], plan, kinds, funnel, progress)
-    kept, judged_out = run_judge(backends[1], written, kinds, lookups["posts"], lookups["scenarios"], cfg, funnel, progress)
+    kept, judged_out = run_judge(
+        backends[1], written, kinds, lookups["posts"], lookups["scenarios"], cfg, funnel, progress
+    )
     return written, kept, failed + judged_out
 
 
-def _link_social_qa(qa: list[CuratedRecord], kept_scenarios: set[str],
-                    funnel: CurationFunnel) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
+def _link_social_qa(
+    qa: list[CuratedRecord], kept_scenarios: set[str], funnel: CurationFunnel
+) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
     """Keep social QA whose scenario was kept; reject the others as `scenario_rejected`."""
     linked = [q for q in qa if q.scenario_id in kept_scenarios]
-    orphans = [RejectedRecord(record_id=q.record_id, kind=q.kind, user_id=q.user_id, stage="link",
-                              reason="scenario_rejected", judge_scores=q.judge_scores,
-                              content=q.model_dump(include={"question", "answer", "variant", "scenario_id"}))
-               for q in qa if q.scenario_id not in kept_scenarios]
+    orphans = [
+        RejectedRecord(
+            record_id=q.record_id,
+            kind=q.kind,
+            user_id=q.user_id,
+            stage="link",
+            reason="scenario_rejected",
+            judge_scores=q.judge_scores,
+            content=q.model_dump(include={"question", "answer", "variant", "scenario_id"}),
+        )
+        for q in qa
+        if q.scenario_id not in kept_scenarios
+    ]
     funnel.add("link", "social_qa", len(qa), len(linked), [r.reason for r in orphans])
     return linked, orphans
 
@@ -68,9 +86,16 @@ def _check_accounted(planned: set[str], kept: list[CuratedRecord], rejected: lis
         raise FunnelMismatch(f"curation lost or duplicated records: lost {lost}, duplicated {dupes[:5]}")
 
 
-def curate_corpus(corpus: Corpus, cfg: SynthesisConfig, backend: LLMBackend, out: Path, seed: int,
-                  progress: bool = True, judge_backend: LLMBackend | None = None,
-                  split: tuple[float, int] | None = None) -> dict[str, Any]:
+def curate_corpus(
+    corpus: Corpus,
+    cfg: SynthesisConfig,
+    backend: LLMBackend,
+    out: Path,
+    seed: int,
+    progress: bool = True,
+    judge_backend: LLMBackend | None = None,
+    split: tuple[float, int] | None = None,
+) -> dict[str, Any]:
     """Run every enabled curation step on `corpus`, write the records into `out`, return the counts.
     `split` = (test fraction, split seed): a `max_users` cap keeps that share of held-out users."""
     backends = (backend, judge_backend or backend)
@@ -125,8 +150,14 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 3) if den else None
 
 
-def summary_counts(funnel: CurationFunnel, kept: list[CuratedRecord], rejected: list[RejectedRecord],
-                   backends: tuple[LLMBackend, LLMBackend], plots: list[str], kinds: list[str]) -> dict[str, Any]:
+def summary_counts(
+    funnel: CurationFunnel,
+    kept: list[CuratedRecord],
+    rejected: list[RejectedRecord],
+    backends: tuple[LLMBackend, LLMBackend],
+    plots: list[str],
+    kinds: list[str],
+) -> dict[str, Any]:
     """Manifest counts: kept per kind, validity and keep rates, the funnel and the LLM accounting."""
     rows = {(r["stage"], r["kind"]): r for r in funnel.as_dicts()}
     per_kind: dict[str, Any] = {}
@@ -135,8 +166,11 @@ def summary_counts(funnel: CurationFunnel, kept: list[CuratedRecord], rejected: 
         if syn is None:
             continue
         per_kind[kind] = {
-            "planned": syn["in"], "valid": syn["kept"], "validity_rate": _rate(syn["kept"], syn["in"]),
-            "judged": jud["in"] if jud else 0, "judge_keep_rate": _rate(jud["kept"], jud["in"]) if jud else None,
+            "planned": syn["in"],
+            "valid": syn["kept"],
+            "validity_rate": _rate(syn["kept"], syn["in"]),
+            "judged": jud["in"] if jud else 0,
+            "judge_keep_rate": _rate(jud["kept"], jud["in"]) if jud else None,
             "kept": sum(r.kind == kind for r in kept),
         }
     clean = rows.get(("clean", "post"))
@@ -149,7 +183,9 @@ def summary_counts(funnel: CurationFunnel, kept: list[CuratedRecord], rejected: 
         "rejected": len(rejected),
         "rejected_by_reason": dict(sorted(Counter(r.reason for r in rejected).items())),
         "funnel": funnel.as_dicts(),
-        "llm": {**backends[0].accounting(), **({"judge": backends[1].accounting("judge")}
-                                                if backends[1] is not backends[0] else {})},
+        "llm": {
+            **backends[0].accounting(),
+            **({"judge": backends[1].accounting("judge")} if backends[1] is not backends[0] else {}),
+        },
         "plots": plots,
     }

@@ -6,9 +6,9 @@ as its value when the schema is shown in the prompt.
 
 from __future__ import annotations
 
-from functools import lru_cache
 import re
 from enum import IntEnum
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, create_model
@@ -80,7 +80,10 @@ class QADraft(LLMOutput):
 
 
 DRAFTS: dict[str, type[LLMOutput]] = {
-    "profile": ProfileDraft, "style": StyleDraft, "scenario": ScenarioDraft, "social_qa": QADraft,
+    "profile": ProfileDraft,
+    "style": StyleDraft,
+    "scenario": ScenarioDraft,
+    "social_qa": QADraft,
 }
 
 
@@ -90,7 +93,7 @@ class Score(IntEnum):
     S1, S2, S3, S4, S5, S6, S7, S8, S9, S10 = range(1, 11)
 
 
-@lru_cache(maxsize=None)
+@cache
 def judge_schema(kind: str, explain: bool = False) -> type[LLMOutput]:
     """The judge's reply for one record kind: an integer 1-10 per metric (built once per kind), after a
     short `explanation` when `explain` (the official judge reasons first, then scores)."""

@@ -37,8 +37,13 @@ def _keep_split(order: list[UserRecord], limit: int, held_out: set[str], test_fr
     return [u for u in order if u.user_id in keep]
 
 
-def select(users: list[UserRecord], cfg: SynthesisConfig, seed: int, funnel: CurationFunnel,
-           split: tuple[set[str], float] | None = None) -> Selection:
+def select(
+    users: list[UserRecord],
+    cfg: SynthesisConfig,
+    seed: int,
+    funnel: CurationFunnel,
+    split: tuple[set[str], float] | None = None,
+) -> Selection:
     """Pick up to `max_users` users (round-robin over platforms, seeded order within each) and their posts.
     With `split` = (held-out users, test fraction), the capped selection keeps the split's proportion of
     held-out users, so every curated family has test users."""
@@ -69,7 +74,7 @@ def select(users: list[UserRecord], cfg: SynthesisConfig, seed: int, funnel: Cur
     for u in out.users:
         n_posts += len(u.posts)
         eligible = [p for p in u.posts if p.kind in kinds]
-        chosen = eligible if cfg.posts.per_user is None else eligible[-cfg.posts.per_user:]
+        chosen = eligible if cfg.posts.per_user is None else eligible[-cfg.posts.per_user :]
         chosen_ids = {p.post_id for p in chosen}
         out.posts[u.user_id] = chosen
         for p in u.posts:

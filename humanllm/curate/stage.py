@@ -55,11 +55,21 @@ def run_curate(ctx: Any, corpus: Artifact) -> Artifact:
     def produce(b: BuildContext) -> None:
         judge_cfg = getattr(cfg, "judge_llm", None)
         with make_backend(cfg.llm, artifacts_dir=cfg.artifacts_dir, model_path=model_path) as backend:
-            judge = make_backend(judge_cfg, artifacts_dir=cfg.artifacts_dir, model_path=model_path) if judge_cfg else None
+            judge = (
+                make_backend(judge_cfg, artifacts_dir=cfg.artifacts_dir, model_path=model_path) if judge_cfg else None
+            )
             try:
                 with b.timed("curate"):
-                    counts = curate_corpus(Corpus(corpus.path), cfg.synthesis, backend, b.path, cfg.seed,
-                                           cfg.progress, judge_backend=judge, split=_split(cfg))
+                    counts = curate_corpus(
+                        Corpus(corpus.path),
+                        cfg.synthesis,
+                        backend,
+                        b.path,
+                        cfg.seed,
+                        cfg.progress,
+                        judge_backend=judge,
+                        split=_split(cfg),
+                    )
             finally:
                 if judge is not None:
                     judge.close()

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from humanllm.curate.config import SynthesisConfig
 from humanllm.curate.funnel import CurationFunnel
+from humanllm.curate.paper_schemas import PAPER_DRAFTS
 from humanllm.curate.prompts import profile_messages, qa_messages, scenario_messages, style_messages
 from humanllm.curate.records import RECORD_MODELS, CleanedPost, CuratedRecord, RejectedRecord, Scenario, raw_snippet
-from humanllm.curate.paper_schemas import PAPER_DRAFTS
 from humanllm.curate.schemas import DRAFTS
 from humanllm.llm.types import LLMRequest
 
@@ -39,15 +39,23 @@ class Plan:
     drafts: list[Draft] = field(default_factory=list)
     rejected: list[RejectedRecord] = field(default_factory=list)  # planned but impossible (no source posts)
 
-    def draft(self, record_id: str, kind: str, posts: list[CleanedPost], messages: list[dict[str, str]],
-              max_tokens: int, **extra: Any) -> None:
+    def draft(
+        self,
+        record_id: str,
+        kind: str,
+        posts: list[CleanedPost],
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        **extra: Any,
+    ) -> None:
         req = LLMRequest(record_id, messages, schema={**DRAFTS, **PAPER_DRAFTS}[kind], max_tokens=max_tokens)
         p = posts[0]
         self.drafts.append(Draft(record_id, kind, p.user_id, p.platform, [x.post_id for x in posts], req, extra))
 
     def impossible(self, record_id: str, kind: str, user_id: str, reason: str = "no_source_posts") -> None:
-        self.rejected.append(RejectedRecord(record_id=record_id, kind=kind, user_id=user_id, stage="synthesize",
-                                            reason=reason))
+        self.rejected.append(
+            RejectedRecord(record_id=record_id, kind=kind, user_id=user_id, stage="synthesize", reason=reason)
+        )
 
 
 def scenario_sources(posts: list[CleanedPost], n: int, prefer_social: bool) -> list[CleanedPost]:
@@ -66,7 +74,7 @@ def plan_user_records(posts: dict[str, list[CleanedPost]], cfg: SynthesisConfig)
             kc = getattr(cfg, kind)
             if not kc.enabled:
                 continue
-            chosen = user_posts[-kc.posts_in_prompt:]
+            chosen = user_posts[-kc.posts_in_prompt :]
             if chosen:
                 plan.draft(f"{kind}:{uid}", kind, chosen, make([p.text for p in chosen], chars), kc.max_tokens)
             else:
@@ -99,8 +107,9 @@ def plan_social_qa(scenarios: list[Scenario], posts: dict[str, CleanedPost], cfg
     return plan
 
 
-def run_plan(backend: LLMBackend, plan: Plan, kinds: list[str], funnel: CurationFunnel,
-             progress: bool) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
+def run_plan(
+    backend: LLMBackend, plan: Plan, kinds: list[str], funnel: CurationFunnel, progress: bool
+) -> tuple[list[CuratedRecord], list[RejectedRecord]]:
     """Send the plan's requests; returns the records written and every rejection (planned ones included)."""
     results = backend.run([d.request for d in plan.drafts], progress=progress, stage="synthesize")
     records: list[CuratedRecord] = []
@@ -108,16 +117,35 @@ def run_plan(backend: LLMBackend, plan: Plan, kinds: list[str], funnel: Curation
     for d, res in zip(plan.drafts, results):
         if res.ok:
             fields = res.value.model_dump()  # type: ignore[union-attr]
-            records.append(RECORD_MODELS[d.kind](
-                record_id=d.record_id, user_id=d.user_id, platform=d.platform,
-                source_post_ids=d.source_post_ids, **d.extra, **fields,
-            ))
+            records.append(
+                RECORD_MODELS[d.kind](
+                    record_id=d.record_id,
+                    user_id=d.user_id,
+                    platform=d.platform,
+                    source_post_ids=d.source_post_ids,
+                    **d.extra,
+                    **fields,
+                )
+            )
         else:
-            rejected.append(RejectedRecord(record_id=d.record_id, kind=d.kind, user_id=d.user_id, stage="synthesize",
-                                           reason=f"synthesis_failed:{res.reason}", detail=res.error,
-                                           raw=raw_snippet(res.raw)))
+            rejected.append(
+                RejectedRecord(
+                    record_id=d.record_id,
+                    kind=d.kind,
+                    user_id=d.user_id,
+                    stage="synthesize",
+                    reason=f"synthesis_failed:{res.reason}",
+                    detail=res.error,
+                    raw=raw_snippet(res.raw),
+                )
+            )
     for kind in kinds:
         n_in = sum(d.kind == kind for d in plan.drafts) + sum(r.kind == kind for r in plan.rejected)
-        funnel.add("synthesize", kind, n_in, sum(r.kind == kind for r in records),
-                   [r.reason for r in rejected if r.kind == kind])
+        funnel.add(
+            "synthesize",
+            kind,
+            n_in,
+            sum(r.kind == kind for r in records),
+            [r.reason for r in rejected if r.kind == kind],
+        )
     return records, rejected

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from humanllm.data.records import Post, UserRecord
 from humanllm.io import write_jsonl
@@ -63,8 +64,9 @@ class ScoringServer(FaultServer):
         if props == {"text", "unsafe", "social_event"}:
             reply.update(unsafe=False, social_event=h % 5 != 0)
         elif props == {"stories"}:
-            reply["stories"] = [{"summary": f"story {i} summary {h % 97}", "content": f"story {i} content {h:x}"}
-                                for i in range(4)]
+            reply["stories"] = [
+                {"summary": f"story {i} summary {h % 97}", "content": f"story {i} content {h:x}"} for i in range(4)
+            ]
         return json.dumps(reply) if schema else FaultServer._content(body)
 
 
@@ -87,8 +89,14 @@ def tiny_corpus(folder: Path, n_users: int = 4, posts_per_user: int = 4) -> Arti
         platform = platforms[u % len(platforms)]
         uid = f"{platform}:user{u}"
         posts = [
-            Post(post_id=f"{platform}:p{u}_{i}", platform=platform, kind=kinds[platform], author=f"user{u}",
-                 text=POST_TEMPLATES[(u + i) % len(POST_TEMPLATES)].format(i=i, u=u), created_at=1_600_000_000 + i)
+            Post(
+                post_id=f"{platform}:p{u}_{i}",
+                platform=platform,
+                kind=kinds[platform],
+                author=f"user{u}",
+                text=POST_TEMPLATES[(u + i) % len(POST_TEMPLATES)].format(i=i, u=u),
+                created_at=1_600_000_000 + i,
+            )
             for i in range(posts_per_user)
         ]
         users.append(UserRecord(user_id=uid, platform=platform, posts=posts))
@@ -101,8 +109,18 @@ def tiny_corpus(folder: Path, n_users: int = 4, posts_per_user: int = 4) -> Arti
 def server_overrides(server: FaultServer, artifacts: Path, *extra: str) -> list[str]:
     """Config overrides that point the `llm` group at a test server, with short timeouts and backoff."""
     return [
-        "tracker=none", "progress=false", f"paths.artifacts={artifacts}", "synthesis=structured",
-        "llm=llama_server", f"llm.base_url={server.base_url}", f"llm.model={server.model}",
-        "llm.structured_output=json_schema", "llm.max_in_flight=16", "llm.timeout_s=1.5", "llm.max_retries=4",
-        "llm.backoff_initial_s=0.01", "llm.backoff_max_s=0.05", *extra,
+        "tracker=none",
+        "progress=false",
+        f"paths.artifacts={artifacts}",
+        "synthesis=structured",
+        "llm=llama_server",
+        f"llm.base_url={server.base_url}",
+        f"llm.model={server.model}",
+        "llm.structured_output=json_schema",
+        "llm.max_in_flight=16",
+        "llm.timeout_s=1.5",
+        "llm.max_retries=4",
+        "llm.backoff_initial_s=0.01",
+        "llm.backoff_max_s=0.05",
+        *extra,
     ]

@@ -21,8 +21,9 @@ def _min_posts(platform: str, f: FiltersConfig) -> int:
     return {"reddit": f.reddit.min_posts, "twitter": f.twitter.min_posts, "blogger": f.blogger.min_posts}[platform]
 
 
-def _drop_users(cands: list[Candidate], kept_users: set[str], reason: str, other_reason: str,
-                detail: dict[str, str]) -> Decisions:
+def _drop_users(
+    cands: list[Candidate], kept_users: set[str], reason: str, other_reason: str, detail: dict[str, str]
+) -> Decisions:
     """Reject the records of users not in `kept_users`: `reason` for the counted posts, `other_reason` else."""
     out: Decisions = {}
     for c in cands:
@@ -41,8 +42,9 @@ def activity_filter(cands: list[Candidate], platform: str, f: FiltersConfig) -> 
     counts = Counter(c.author for c in cands if c.kind == kind)
     authors = {c.author for c in cands if c.author is not None}
     kept = {a for a in authors if counts[a] >= need}
-    return _drop_users(cands, kept, "user_below_min_posts", "user_not_kept",
-                       {a: f"{counts[a]} < {need}" for a in authors - kept})
+    return _drop_users(
+        cands, kept, "user_below_min_posts", "user_not_kept", {a: f"{counts[a]} < {need}" for a in authors - kept}
+    )
 
 
 def cap_users(cands: list[Candidate], max_users: int | None, seed: int) -> Decisions:

@@ -56,8 +56,15 @@ def quoted_threads(loaded: Loaded, kept: list[Candidate], user_ids: set[str], sc
     for tid in sorted(linked & set(loaded.threads)):
         t = loaded.threads[tid]
         uid = f"{loaded.platform}:{t.author}"
-        out.append(t.model_copy(update={"title": scrub(t.title), "text": scrub(t.text),
-                                        "author_user_id": uid if uid in user_ids else None}))
+        out.append(
+            t.model_copy(
+                update={
+                    "title": scrub(t.title),
+                    "text": scrub(t.text),
+                    "author_user_id": uid if uid in user_ids else None,
+                }
+            )
+        )
     return out
 
 
@@ -77,7 +84,9 @@ def _sharded(platform: str, cfg: DataConfig) -> bool:
     return platform in SHARDED_PLATFORMS and cfg.max_users_per_platform is None
 
 
-def build_corpus(cfg: DataConfig, sources: SourcesConfig, out: Path, seed: int, progress: bool = False) -> dict[str, Any]:
+def build_corpus(
+    cfg: DataConfig, sources: SourcesConfig, out: Path, seed: int, progress: bool = False
+) -> dict[str, Any]:
     """Build the corpus into `out` and return its counts (raises FunnelMismatch if anything is lost).
 
     Records are written as each platform finishes, so only one in-process platform is held at a time.
@@ -86,17 +95,23 @@ def build_corpus(cfg: DataConfig, sources: SourcesConfig, out: Path, seed: int, 
     per_platform: dict[str, dict[str, int]] = {}
     totals: dict[str, dict[str, int]] = {}
     n_users = n_posts = n_items = n_threads = 0
-    with open(out / "users.jsonl", "w", encoding="utf-8") as users_fh, \
-            open(out / "items.jsonl", "w", encoding="utf-8") as items_fh, \
-            open(out / "threads.jsonl", "w", encoding="utf-8") as threads_fh, \
-            open(out / "rejected.jsonl", "w", encoding="utf-8") as rejected_fh:
+    with (
+        open(out / "users.jsonl", "w", encoding="utf-8") as users_fh,
+        open(out / "items.jsonl", "w", encoding="utf-8") as items_fh,
+        open(out / "threads.jsonl", "w", encoding="utf-8") as threads_fh,
+        open(out / "rejected.jsonl", "w", encoding="utf-8") as rejected_fh,
+    ):
         for platform in [p for p in PLATFORMS if p in cfg.platforms()]:
             if _sharded(platform, cfg):
-                res = build_blogger(cfg.model_copy(update={"sources": sources}), out / "_shards", funnel,
-                                    users_fh, rejected_fh)
+                res = build_blogger(
+                    cfg.model_copy(update={"sources": sources}), out / "_shards", funnel, users_fh, rejected_fh
+                )
                 counts = {"users": res.users, "posts": res.posts, "items": 0, "threads": 0}
-                totals[platform] = {"raw_records": funnel.raw[platform], "kept_records": res.kept,
-                                    "rejected_records": res.rejected}
+                totals[platform] = {
+                    "raw_records": funnel.raw[platform],
+                    "kept_records": res.kept,
+                    "rejected_records": res.rejected,
+                }
             else:
                 part = Funnel()
                 loaded = load_platform(platform, sources, progress)
@@ -106,11 +121,19 @@ def build_corpus(cfg: DataConfig, sources: SourcesConfig, out: Path, seed: int, 
                 _check_written(platform, kept, p_users, p_items)
                 p_threads = quoted_threads(loaded, kept, {u.user_id for u in p_users}, scrub)
                 totals.update(part.reconcile(kept))
-                for fh, records in ((users_fh, p_users), (items_fh, p_items), (threads_fh, p_threads),
-                                    (rejected_fh, part.rejected)):
+                for fh, records in (
+                    (users_fh, p_users),
+                    (items_fh, p_items),
+                    (threads_fh, p_threads),
+                    (rejected_fh, part.rejected),
+                ):
                     fh.writelines(_line(r) for r in records)
-                counts = {"users": len(p_users), "posts": sum(len(u.posts) for u in p_users),
-                          "items": len(p_items), "threads": len(p_threads)}
+                counts = {
+                    "users": len(p_users),
+                    "posts": sum(len(u.posts) for u in p_users),
+                    "items": len(p_items),
+                    "threads": len(p_threads),
+                }
                 absorb_funnel(funnel, part)
                 funnel.formats.update(part.formats)
             per_platform[platform] = counts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +54,16 @@ class Candidate:
         return f"{self.post.title}\n{self.post.text}" if self.post.title else self.post.text
 
     def reject(self, stage: str, reason: str, detail: str | None = None) -> Rejected:
-        return Rejected(record_id=self.record_id, platform=self.platform, stage=stage, reason=reason,
-                        source_file=self.source_file, line=self.line, user_id=self.user_id, detail=detail)
+        return Rejected(
+            record_id=self.record_id,
+            platform=self.platform,
+            stage=stage,
+            reason=reason,
+            source_file=self.source_file,
+            line=self.line,
+            user_id=self.user_id,
+            detail=detail,
+        )
 
 
 @dataclass
@@ -68,25 +76,58 @@ class Loaded:
     threads: dict[str, Thread] = field(default_factory=dict)  # Reddit, every parsed submission
     formats: list[str] = field(default_factory=list)  # "schema 2018 (file X)": what each file was read as
 
-    def fail(self, kind: str, path: Path, line: int | None, reason: str, detail: str | None = None,
-             record_id: str | None = None, author: str | None = None) -> None:
+    def fail(
+        self,
+        kind: str,
+        path: Path,
+        line: int | None,
+        reason: str,
+        detail: str | None = None,
+        record_id: str | None = None,
+        author: str | None = None,
+    ) -> None:
         """Record a raw record that could not be parsed (its id is file:line when it has none)."""
         rid = record_id or f"{self.platform}:{path}:{line}"
         uid = f"{self.platform}:{author}" if author else None
-        self.failures.append((kind, Rejected(record_id=rid, platform=self.platform, stage="parse", reason=reason,
-                                             source_file=str(path), line=line, user_id=uid, detail=detail)))
+        self.failures.append(
+            (
+                kind,
+                Rejected(
+                    record_id=rid,
+                    platform=self.platform,
+                    stage="parse",
+                    reason=reason,
+                    source_file=str(path),
+                    line=line,
+                    user_id=uid,
+                    detail=detail,
+                ),
+            )
+        )
 
     def add(self, cand: Candidate, seen: set[str]) -> None:
         """Keep a candidate unless its id was already loaded (dumps repeat records) or its text is enormous."""
         if len(cand.text) > MAX_TEXT_CHARS:
-            self.fail(cand.kind, Path(cand.source_file), cand.line, "text_too_long",
-                      f"{len(cand.text)} > {MAX_TEXT_CHARS} chars", record_id=f"{cand.record_id}@{cand.source_file}:{cand.line}",
-                      author=cand.author)
+            self.fail(
+                cand.kind,
+                Path(cand.source_file),
+                cand.line,
+                "text_too_long",
+                f"{len(cand.text)} > {MAX_TEXT_CHARS} chars",
+                record_id=f"{cand.record_id}@{cand.source_file}:{cand.line}",
+                author=cand.author,
+            )
             return
         if cand.record_id in seen:
-            self.fail(cand.kind, Path(cand.source_file), cand.line, "duplicate_id",
-                      f"{cand.record_id} already loaded", record_id=f"{cand.record_id}@{cand.source_file}:{cand.line}",
-                      author=cand.author)
+            self.fail(
+                cand.kind,
+                Path(cand.source_file),
+                cand.line,
+                "duplicate_id",
+                f"{cand.record_id} already loaded",
+                record_id=f"{cand.record_id}@{cand.source_file}:{cand.line}",
+                author=cand.author,
+            )
             return
         seen.add(cand.record_id)
         self.candidates.append(cand)
@@ -170,5 +211,5 @@ def to_unix(value: Any) -> int | None:
         except ValueError:
             return None
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return int(dt.timestamp())

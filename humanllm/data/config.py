@@ -80,9 +80,11 @@ class SourcesConfig(StrictModel):
         if isinstance(value, dict):
             return [value]
         if value is not None and not isinstance(value, list):
-            raise ValueError("must be a list of categories; expected shape: "
-                             "data.sources.amazon=[{category: Books, reviews: [/dumps/Books.jsonl.gz], "
-                             "meta: [/dumps/meta_Books.jsonl.gz]}, ...]")
+            raise ValueError(
+                "must be a list of categories; expected shape: "
+                "data.sources.amazon=[{category: Books, reviews: [/dumps/Books.jsonl.gz], "
+                "meta: [/dumps/meta_Books.jsonl.gz]}, ...]"
+            )
         return value
 
     def enabled(self) -> list[Platform]:
@@ -134,18 +136,45 @@ class CorporateRules(StrictModel):
     """A simple heuristic for corporate / advertising Twitter accounts."""
 
     enabled: bool = True
-    description_keywords: list[str] = Field(default_factory=lambda: [
-        "official account", "official twitter", "customer service", "customer support",
-        "shop now", "promo code", "deals and offers", "follow us", "our products", "dm us",
-    ])
-    brand_words: list[str] = Field(default_factory=lambda: [
-        "official", "inc", "ltd", "llc", "company", "store", "shop", "brand",
-    ])
+    description_keywords: list[str] = Field(
+        default_factory=lambda: [
+            "official account",
+            "official twitter",
+            "customer service",
+            "customer support",
+            "shop now",
+            "promo code",
+            "deals and offers",
+            "follow us",
+            "our products",
+            "dm us",
+        ]
+    )
+    brand_words: list[str] = Field(
+        default_factory=lambda: [
+            "official",
+            "inc",
+            "ltd",
+            "llc",
+            "company",
+            "store",
+            "shop",
+            "brand",
+        ]
+    )
     brand_min_followers: int = Field(100_000, ge=0)  # verified + this many followers + a brand word
-    promo_patterns: list[str] = Field(default_factory=lambda: [
-        "use code", "% off", "shop now", "limited time", "link in bio", "click the link",
-        "giveaway", "free shipping",
-    ])
+    promo_patterns: list[str] = Field(
+        default_factory=lambda: [
+            "use code",
+            "% off",
+            "shop now",
+            "limited time",
+            "link in bio",
+            "click the link",
+            "giveaway",
+            "free shipping",
+        ]
+    )
     max_promo_share: float = Field(0.3, ge=0, le=1)  # more promo tweets than this share: corporate
     description_words: list[str] = Field(default_factory=list)  # whole lower-cased words of the description
     description_exact: list[str] = Field(default_factory=list)  # case-sensitive parts ("Inc.", "LLC")
@@ -207,7 +236,7 @@ class DedupConfig(StrictModel):
     bands: int = Field(16, ge=1)
 
     @model_validator(mode="after")
-    def _bands_divide(self) -> "DedupConfig":
+    def _bands_divide(self) -> DedupConfig:
         if self.num_perm % self.bands:
             raise at("bands", f"must divide num_perm ({self.num_perm}); got {self.bands}")
         return self
@@ -245,11 +274,14 @@ class DataConfig(StrictModel):
     shard_files: int = Field(1000, ge=1)
 
     @model_validator(mode="after")
-    def _one_origin(self) -> "DataConfig":
+    def _one_origin(self) -> DataConfig:
         real = self.sources.enabled()
         if self.sample is not None and real:
-            raise at("sources", f"must be empty when data.sample is set (got paths for {', '.join(real)}); "
-                     "set data.sample=null to read real dumps")
+            raise at(
+                "sources",
+                f"must be empty when data.sample is set (got paths for {', '.join(real)}); "
+                "set data.sample=null to read real dumps",
+            )
         if self.sample is None and not real:
             raise at("sources", "no platform has a path: set data.sources.<platform> or use data=sample")
         return self

@@ -38,8 +38,11 @@ def top_share(reviews: list[Candidate], share: float) -> Decisions:
     order = frequency_order(reviews)
     keep = set(order[: int(len(order) * share)])
     n = len(order)
-    return {c.record_id: ("item_not_top_share", f"not among the top {len(keep)} of {n} items")
-            for c in reviews if _item(c) not in keep}
+    return {
+        c.record_id: ("item_not_top_share", f"not among the top {len(keep)} of {n} items")
+        for c in reviews
+        if _item(c) not in keep
+    }
 
 
 def iterative_core(reviews: list[Candidate], min_user: int, min_item: int) -> Decisions:
@@ -54,9 +57,15 @@ def iterative_core(reviews: list[Candidate], min_user: int, min_item: int) -> De
         dropped: Decisions = {}
         for c in alive:
             if users[c.author] < min_user:
-                dropped[c.record_id] = ("user_below_min_reviews", f"{users[c.author]} < {min_user} (k-core round {rounds})")
+                dropped[c.record_id] = (
+                    "user_below_min_reviews",
+                    f"{users[c.author]} < {min_user} (k-core round {rounds})",
+                )
             elif items[_item(c)] < min_item:
-                dropped[c.record_id] = ("item_below_min_reviews", f"{items[_item(c)]} < {min_item} (k-core round {rounds})")
+                dropped[c.record_id] = (
+                    "item_below_min_reviews",
+                    f"{items[_item(c)]} < {min_item} (k-core round {rounds})",
+                )
         if not dropped:
             return out
         out.update(dropped)
@@ -66,12 +75,20 @@ def iterative_core(reviews: list[Candidate], min_user: int, min_item: int) -> De
 def one_pass(reviews: list[Candidate], min_user: int, min_item: int) -> Decisions:
     """Items with < min_item reviews first, then users with < min_user of the reviews left."""
     per_item = Counter(_item(c) for c in reviews)
-    out: Decisions = {c.record_id: ("item_below_min_reviews", f"{per_item[_item(c)]} < {min_item} reviews")
-                      for c in reviews if per_item[_item(c)] < min_item}
+    out: Decisions = {
+        c.record_id: ("item_below_min_reviews", f"{per_item[_item(c)]} < {min_item} reviews")
+        for c in reviews
+        if per_item[_item(c)] < min_item
+    }
     left = [c for c in reviews if c.record_id not in out]
     per_user = Counter(c.author for c in left)
-    out.update({c.record_id: ("user_below_min_reviews", f"{per_user[c.author]} < {min_user}")
-                for c in left if per_user[c.author] < min_user})
+    out.update(
+        {
+            c.record_id: ("user_below_min_reviews", f"{per_user[c.author]} < {min_user}")
+            for c in left
+            if per_user[c.author] < min_user
+        }
+    )
     return out
 
 
@@ -92,6 +109,11 @@ def amazon_activity(cands: list[Candidate], a: AmazonFilter) -> Decisions:
         out.update(core(group, a.min_user_reviews, a.min_item_reviews))
     if a.catalog_core_only:
         kept_items = {_item(c) for c in reviews if c.record_id not in out}
-        out.update({c.record_id: ("item_not_in_core", None) for c in cands
-                    if c.item is not None and c.item.item_id not in kept_items})
+        out.update(
+            {
+                c.record_id: ("item_not_in_core", None)
+                for c in cands
+                if c.item is not None and c.item.item_id not in kept_items
+            }
+        )
     return out

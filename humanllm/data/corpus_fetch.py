@@ -15,9 +15,9 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from humanllm.data.loaders.blogger import FILENAME
 
@@ -66,9 +66,11 @@ def folder_pin(folder: Path) -> Pin:
 
 def _check(found: Pin, pin: Pin, where: str) -> None:
     if found != pin:
-        raise CorpusFetchError(f"{where}: {found.files} corpus files with sha256 {found.sha256}, but the Blog "
-                               f"Authorship Corpus is {pin.files} files with sha256 {pin.sha256} "
-                               "(a different or partial copy)")
+        raise CorpusFetchError(
+            f"{where}: {found.files} corpus files with sha256 {found.sha256}, but the Blog "
+            f"Authorship Corpus is {pin.files} files with sha256 {pin.sha256} "
+            "(a different or partial copy)"
+        )
 
 
 def _zip_members(zf: zipfile.ZipFile, where: str) -> Iterator[tuple[zipfile.ZipInfo, str]]:
@@ -97,7 +99,7 @@ def _extract(zip_path: Path, out: Path, pin: Pin, where: str) -> None:
 
 
 def _download(url: str, to: Path) -> None:
-    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp, open(to, "wb") as fh:  # noqa: S310 (fixed URLs)
+    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp, open(to, "wb") as fh:
         shutil.copyfileobj(resp, fh, 1 << 20)
 
 
@@ -122,6 +124,7 @@ def _from_local(source: Path, dest: Path, pin: Pin) -> Path:
         def copy(tmp: Path) -> None:
             for p in _corpus_files(source):
                 shutil.copyfile(p, tmp / p.name)
+
         return _publish(dest, copy)
     if source.is_file():
         return _publish(dest, lambda tmp: _extract(source, tmp, pin, str(source)))
@@ -135,7 +138,7 @@ def _from_urls(dest: Path, pin: Pin, urls: tuple[str, ...]) -> Path:
             archive = Path(work) / "blogs.zip"
             try:
                 _download(url, archive)
-                return _publish(dest, lambda tmp: _extract(archive, tmp, pin, url))
+                return _publish(dest, lambda tmp: _extract(archive, tmp, pin, url))  # noqa: B023 (called here)
             except (urllib.error.URLError, OSError, ValueError) as e:
                 errors.append(f"{url}: {type(e).__name__}: {e}")
             except CorpusFetchError as e:
@@ -143,11 +146,16 @@ def _from_urls(dest: Path, pin: Pin, urls: tuple[str, ...]) -> Path:
     raise CorpusFetchError(
         "could not download the Blog Authorship Corpus:\n  " + "\n  ".join(errors) + "\nThis needs internet "
         f"access. Offline, get blogs.zip (u.cs.biu.ac.il/~koppel/BlogCorpus.htm) elsewhere and run `humanllm fetch "
-        f"corpus blogs {dest} --from blogs.zip` (a zip or its unpacked folder; checked against the same sha256).")
+        f"corpus blogs {dest} --from blogs.zip` (a zip or its unpacked folder; checked against the same sha256)."
+    )
 
 
-def fetch_blogs(dest: str | Path = DEFAULT_DEST, source: str | Path | None = None, pin: Pin = BLOGS_PIN,
-                urls: tuple[str, ...] | None = None) -> Path:
+def fetch_blogs(
+    dest: str | Path = DEFAULT_DEST,
+    source: str | Path | None = None,
+    pin: Pin = BLOGS_PIN,
+    urls: tuple[str, ...] | None = None,
+) -> Path:
     """The corpus's XML files in `dest`, verified against `pin`: from `source` (a zip or folder) when given,
     else downloaded from `urls` (default BLOGS_URLS) in turn. An existing `dest` is verified and kept."""
     dest = Path(dest).expanduser()

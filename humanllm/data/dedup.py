@@ -56,9 +56,9 @@ class MinHasher:
         ends = np.cumsum(lens)
         starts = ends - lens
         for i in np.flatnonzero((lens > 0) & (lens < k)):  # shorter than k: one shingle of all its words
-            sh = w[starts[i]:starts[i] + 1].copy()
+            sh = w[starts[i] : starts[i] + 1].copy()
             for j in range(1, lens[i]):
-                sh = (sh * _MIX + w[starts[i] + j: starts[i] + j + 1]) & _MASK
+                sh = (sh * _MIX + w[starts[i] + j : starts[i] + j + 1]) & _MASK
             out[i] = ((self.a * sh[None, :] + self.b) >> np.uint64(32)).min(axis=1).astype(np.uint32)
         full = np.flatnonzero(lens >= k)
         if not len(full):
@@ -67,7 +67,7 @@ class MinHasher:
         # text when p + k <= that text's end
         sh = w[: len(w) - k + 1].copy()
         for j in range(1, k):
-            sh = (sh * _MIX + w[j: len(w) - k + 1 + j]) & _MASK
+            sh = (sh * _MIX + w[j : len(w) - k + 1 + j]) & _MASK
         counts = lens[full] - k + 1
         pos = np.repeat(starts[full] - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
         sh = sh[pos]
@@ -126,11 +126,14 @@ class Fingerprints:
     def arrays(self) -> dict[str, Any]:
         """The columns as numpy arrays (what a shard saves)."""
         n = len(self.ids)
-        return {"ids": np.array(self.ids, dtype=object), "groups": np.array(self.groups, dtype=object),
-                "missing_time": np.array(self.missing_time, dtype=bool),
-                "times": np.array(self.times, dtype=np.int64),
-                "exact": np.frombuffer(b"".join(self.exact), dtype=np.uint64).reshape(n, 2),
-                "sigs": np.concatenate(self.sigs) if self.sigs else np.zeros((n, 0), dtype=np.uint32)}
+        return {
+            "ids": np.array(self.ids, dtype=object),
+            "groups": np.array(self.groups, dtype=object),
+            "missing_time": np.array(self.missing_time, dtype=bool),
+            "times": np.array(self.times, dtype=np.int64),
+            "exact": np.frombuffer(b"".join(self.exact), dtype=np.uint64).reshape(n, 2),
+            "sigs": np.concatenate(self.sigs) if self.sigs else np.zeros((n, 0), dtype=np.uint32),
+        }
 
 
 def take(cols: dict[str, Any], rows: np.ndarray) -> dict[str, Any]:
@@ -212,8 +215,9 @@ def decide(cols: dict[str, Any], cfg: DedupConfig) -> Decisions:
     return out
 
 
-def _near(sigs: np.ndarray, group: np.ndarray, rank: np.ndarray, alive: np.ndarray, ids: np.ndarray,
-          cfg: DedupConfig) -> Decisions:
+def _near(
+    sigs: np.ndarray, group: np.ndarray, rank: np.ndarray, alive: np.ndarray, ids: np.ndarray, cfg: DedupConfig
+) -> Decisions:
     idx = np.flatnonzero(alive & (sigs[:, 0] != _EMPTY))
     sig, grp, rk = sigs[idx], group[idx], rank[idx]
     rows = cfg.num_perm // cfg.bands

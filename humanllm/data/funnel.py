@@ -93,13 +93,16 @@ class Funnel:
             raise FunnelMismatch(f"{len(repeated)} record ids appear more than once, e.g. {repeated[:3]}")
         for r in self.rows.values():
             if r.n_in != r.kept + r.rejected:
-                raise FunnelMismatch(f"{r.platform}/{r.kind}/{r.stage}: in {r.n_in} != kept {r.kept} + rejected {r.rejected}")
+                raise FunnelMismatch(
+                    f"{r.platform}/{r.kind}/{r.stage}: in {r.n_in} != kept {r.kept} + rejected {r.rejected}"
+                )
         return out
 
     def sorted_rows(self) -> list[FunnelRow]:
         order = {s: i for i, s in enumerate(("parse", "rules", "dedup", "activity", "cap"))}
-        return sorted(self.rows.values(),
-                      key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 99)))
+        return sorted(
+            self.rows.values(), key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 99))
+        )
 
     def write(self, folder: Path) -> None:
         """funnel.csv (one row per platform, kind, stage) and funnel.md (the same as tables)."""
@@ -121,9 +124,17 @@ class Funnel:
         total, n_rejected = sum(self.raw.values()), sum(rejected.values())
         lines += [f"| all | {total} | {total - n_rejected} | {n_rejected} |", ""]
         for p in [p for p in PLATFORMS if self.raw[p]]:
-            lines += [f"## {p}", "", "| kind | stage | in | kept | rejected | reasons |", "|---|---|---:|---:|---:|---|"]
-            lines += [f"| {r.kind} | {r.stage} | {r.n_in} | {r.kept} | {r.rejected} | {_reasons(r)} |"
-                      for r in rows if r.platform == p]
+            lines += [
+                f"## {p}",
+                "",
+                "| kind | stage | in | kept | rejected | reasons |",
+                "|---|---|---:|---:|---:|---|",
+            ]
+            lines += [
+                f"| {r.kind} | {r.stage} | {r.n_in} | {r.kept} | {r.rejected} | {_reasons(r)} |"
+                for r in rows
+                if r.platform == p
+            ]
             lines.append("")
             if self.formats.get(p):
                 lines += [f"Input read as: {p}: {f}" for f in self.formats[p]] + [""]

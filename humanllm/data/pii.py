@@ -14,61 +14,86 @@ detector; a gate never decides that a span is PII, so gating cannot lose a detec
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
 
 import phonenumbers
 
 from humanllm.data.config import PiiConfig
 
-PLACEHOLDER = {"email": "[EMAIL]", "url": "[URL]", "phone": "[PHONE]", "address": "[ADDRESS]",
-               "name": "[NAME]", "username": "[USER]", "handle": "[USER]", "known_author": "[USER]"}
+PLACEHOLDER = {
+    "email": "[EMAIL]",
+    "url": "[URL]",
+    "phone": "[PHONE]",
+    "address": "[ADDRESS]",
+    "name": "[NAME]",
+    "username": "[USER]",
+    "handle": "[USER]",
+    "known_author": "[USER]",
+}
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "IN", "AU", "CA", "ES", "IT", "BR")
 
-_TLDS = ("com|org|net|edu|gov|io|co|co\\.uk|me|ly|tv|info|biz|us|uk|de|fr|ca|au|app|dev|xyz|ai|gg|blog|"
-         "site|online|page|be|fm|nl|pl|es")
+_TLDS = (
+    "com|org|net|edu|gov|io|co|co\\.uk|me|ly|tv|info|biz|us|uk|de|fr|ca|au|app|dev|xyz|ai|gg|blog|"
+    "site|online|page|be|fm|nl|pl|es"
+)
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
 OBFUSCATED_EMAIL = re.compile(  # "jo [at] mail [dot] fm" (any TLD), "jo at mail dot com" (common TLDs only)
     rf"(?<![\w.+-])[\w.+-]+\s*(?:[\[({{]at[\])}}]\s*[\w-]+(?:\s*(?:[\[({{]dot[\])}}]|\.)\s*[\w-]+)*"
-    rf"\s*(?:[\[({{]dot[\])}}]|\.)\s*[A-Za-z]{{2,6}}|\s+at\s+[\w-]+\s+dot\s+(?:{_TLDS}))\b", re.I)
+    rf"\s*(?:[\[({{]dot[\])}}]|\.)\s*[A-Za-z]{{2,6}}|\s+at\s+[\w-]+\s+dot\s+(?:{_TLDS}))\b",
+    re.I,
+)
 _URL_TAIL = r"[^\s<>\"')\]]*[^\s<>\"')\].,;:!?]"  # a URL does not end in punctuation
 URL = re.compile(rf"\b(?:https?://|www\.){_URL_TAIL}|\b[\w-]+(?:\.[\w-]+)*\.(?:{_TLDS})\b(?:/{_URL_TAIL})?", re.I)
 NANP_PHONE = re.compile(
     r"(?<![\w/.,$€£-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
-    r"(?:\s?(?:ext\.?|x)\s?\d{1,5})?(?![\w/]|[.,-]\d)", re.I)
+    r"(?:\s?(?:ext\.?|x)\s?\d{1,5})?(?![\w/]|[.,-]\d)",
+    re.I,
+)
 PHONE_CANDIDATE = re.compile(r"[+(]?\d[\d\s().\-/]{5,}\d(?:\s?(?:ext\.?|x)\s?\d{1,5})?", re.I)
 # shapes libphonenumber may deem unassigned (e.g. the UK's drama ranges): "+44 7700 900123", "07700 900123"
 INTL_PHONE = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]\(?\d{1,8}\)?){1,5}(?![\w]|[.,-]\d)")
 TRUNK_PHONE = re.compile(r"(?<![\w.,/-])0\d{2,4}[\s-]\d{3,4}(?:[\s-]\d{3,4})?(?![\w]|[.,/-]\d)")
-HANDLE = re.compile(r"(?<![\w@/.])(?:@(?!(?:everyone|here|channel)\b)[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])+|/?u/[\w-]{3,})")
+HANDLE = re.compile(
+    r"(?<![\w@/.])(?:@(?!(?:everyone|here|channel)\b)[A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])+|/?u/[\w-]{3,})"
+)
 TOKEN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
 
 # "username: x", "my gamertag is x", "IG: x", "find me on discord as x#1234"
-_USERNAME_CUE = (r"user\s?name|handle|gamer\s?tag|screen\s?name|nick(?:name)?|ig|insta(?:gram)?|snap(?:chat)?|"
-                 r"discord|twitch|steam|tiktok|twitter|reddit|telegram|kik|psn|xbox(?:\s+live)?|github|tumblr|"
-                 r"youtube|spotify")
+_USERNAME_CUE = (
+    r"user\s?name|handle|gamer\s?tag|screen\s?name|nick(?:name)?|ig|insta(?:gram)?|snap(?:chat)?|"
+    r"discord|twitch|steam|tiktok|twitter|reddit|telegram|kik|psn|xbox(?:\s+live)?|github|tumblr|"
+    r"youtube|spotify"
+)
 USERNAME = re.compile(
     rf"\b(?P<cue>{_USERNAME_CUE})(?:\s+(?:id|name|username|handle|tag))?"
     r"(?:\s+(?:everywhere|online|there|here|these\s+days))?"
     r"(?:\s*[:=]\s*|\s+(?:is|=|-)\s+|\s+as\s+|\s+@?(?=\S*[_\d.#]))"
-    r"(?P<user>@?[A-Za-z0-9][\w.#-]{2,}[A-Za-z0-9])", re.I)
+    r"(?P<user>@?[A-Za-z0-9][\w.#-]{2,}[A-Za-z0-9])",
+    re.I,
+)
 _EXPLICIT_CUES = re.compile(r"user\s?name|handle|gamer\s?tag|screen\s?name", re.I)
 
 # "my name is Ana María López", "my name's john", "call me Ed"
 NAME = re.compile(
     r"\b(?:my\s+(?:full\s+|real\s+|first\s+|last\s+|legal\s+)?name(?:\s+is|'s|’s)|i\s+am\s+called|"
     r"(?:they|people|everyone|everybody|friends)\s+calls?\s+me|i\s+go\s+by|you\s+can\s+call\s+me|call\s+me|i'?m\s+named|"
-    r"name's)\s+(?P<name>[^\s,.;:!?()]+(?:\s+[^\s,.;:!?()]+){0,3})", re.I)
+    r"name's)\s+(?P<name>[^\s,.;:!?()]+(?:\s+[^\s,.;:!?()]+){0,3})",
+    re.I,
+)
 _NAME_PART = re.compile(r"^(?:[A-ZÀ-Þ][\w'’-]*|[a-zà-ÿ][a-zà-ÿ'’-]*)$")
 NOT_NAMES = frozenset(
     "a an the not no irrelevant unimportant unknown legion nobody none anonymous different same on in at of and but "
     "or so if is was will would just really kind sort crazy old weird lame later maybe when tomorrow back again "
-    "anything whatever what any please if there here also too very".split())
+    "anything whatever what any please if there here also too very".split()
+)
 NAME_STOP = frozenset("and but or so because i im i'm we he she they it from at in on of the to for with by".split())
 
-_STREET_SUFFIX = (r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|"
-                  r"ter|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|crescent|close|grove|row|"
-                  r"mews|gardens|walk|hill")
+_STREET_SUFFIX = (
+    r"street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|way|terrace|"
+    r"ter|circle|cir|parkway|pkwy|highway|hwy|square|sq|trail|trl|crescent|close|grove|row|"
+    r"mews|gardens|walk|hill"
+)
 _UNIT = r"(?:,?\s*(?:apt\.?|apartment|suite|ste\.?|unit|flat|#)\s*[\w-]+)"
 _US_STATE_ZIP = r"(?-i:,\s*[A-Z][a-z]+(?:\s[A-Z][a-z]+)?(?:,?\s*[A-Z]{2}\b)?(?:\s+\d{5}(?:-\d{4})?)?)"
 _UK_POSTCODE = r"(?-i:(?:,?\s*[A-Z][a-z]+)?,?\s*[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b)"
@@ -77,13 +102,16 @@ _STREET_WORD = r"(?:[A-Z][\w'’.-]*|\d+(?:st|nd|rd|th)|[a-z][a-z'’-]+)"
 ADDRESS = re.compile(
     rf"(?P<num>\d(?<!\w\d)\d{{0,5}}[A-Za-z]?(?:-\d{{1,4}})?)\s+(?P<words>(?:(?:[NSEW]\.?|north|south|east|west)\s+)?"
     rf"{_STREET_WORD}(?:\s+{_STREET_WORD}){{0,4}})\s+(?:{_STREET_SUFFIX})\b\.?(?:\s+(?:[NS][EW]|[NSEW])\b\.?)?"
-    rf"{_UNIT}?(?:{_UK_POSTCODE}|{_US_STATE_ZIP})?", re.I)
+    rf"{_UNIT}?(?:{_UK_POSTCODE}|{_US_STATE_ZIP})?",
+    re.I,
+)
 LOWER_TAIL = re.compile(r",\s*(?P<city>[a-z]{3,}(?:\s[a-z]{3,})?)(?:,?\s+[a-z]{2})?(?:\s+\d{5}(?:-\d{4})?)?\b")
 PO_BOX = re.compile(rf"\bP\.?\s?O\.?\s+Box\s+\d{{1,6}}\b{_US_STATE_ZIP}?", re.I)
 STREET_STOP = frozenset(
     "the a an of down up along on in at to from off near past by across for and more blocks block miles mile km "
     "minutes minute hours times steps feet yards doors houses streets roads way my our your his her their this "
-    "that these those main-ish is was".split())
+    "that these those main-ish is was".split()
+)
 
 
 @dataclass(frozen=True)
@@ -125,14 +153,18 @@ def find_phones(text: str) -> Iterator[Span]:
     for cand in cands:  # libphonenumber only sees digit runs, with some context
         lo, hi = max(cand.start() - 2, 0), min(cand.end() + 1, len(text))
         for region in PHONE_REGIONS[:1] if cand.group().startswith("+") else PHONE_REGIONS:
-            hits = [(lo + m.start, lo + m.end) for m in
-                    phonenumbers.PhoneNumberMatcher(text[lo:hi], region, leniency=phonenumbers.Leniency.VALID)]
+            hits = [
+                (lo + m.start, lo + m.end)
+                for m in phonenumbers.PhoneNumberMatcher(text[lo:hi], region, leniency=phonenumbers.Leniency.VALID)
+            ]
             found += hits
             if hits:
                 break
     found += [m.span() for rx in (NANP_PHONE, INTL_PHONE, TRUNK_PHONE) for m in rx.finditer(text)]
     for start, end in found:
-        glued = start > 0 and (text[start - 1].isalnum() or (text[start - 1] == "-" and start > 1 and text[start - 2].isalnum()))
+        glued = start > 0 and (
+            text[start - 1].isalnum() or (text[start - 1] == "-" and start > 1 and text[start - 2].isalnum())
+        )
         if not glued and sum(c.isdigit() for c in text[start:end]) >= 7:  # "SN-4455-7788-99" is a serial number
             yield Span(start, end, "phone")
 
@@ -143,7 +175,7 @@ def find_addresses(text: str) -> Iterator[Span]:
         lowered = [w for w in words if w[0].islower()]
         if any(w.lower().strip(".") in STREET_STOP for w in words):
             continue
-        street = text[m.start():m.end()]
+        street = text[m.start() : m.end()]
         end = m.end()
         if lowered and len(lowered) == len(words) and street != street.lower():
             continue  # lower-case street names only in all-lower-case addresses ("12 elm street")
@@ -161,14 +193,18 @@ def find_names(text: str) -> Iterator[Span]:
         parts = m.group("name").split()
         kept: list[str] = []
         for part in parts:
-            if not _NAME_PART.match(part) or part.lower() in NAME_STOP or (kept and part[0].islower() != kept[0][0].islower()):
+            if (
+                not _NAME_PART.match(part)
+                or part.lower() in NAME_STOP
+                or (kept and part[0].islower() != kept[0][0].islower())
+            ):
                 break
             kept.append(part)
         if not kept or kept[0].lower() in NOT_NAMES:
             continue
         if kept[0][0].islower():
             kept = kept[:2]
-            tail = text[m.start("name") + len(" ".join(kept)):]
+            tail = text[m.start("name") + len(" ".join(kept)) :]
             if tail and not re.match(r"^\s*(?:[,.;:!?)]|$|\s(?:and|but|i|from|here)\b)", tail, re.I):
                 continue  # "my name is mud in this town": not clearly a name
         start = m.start("name")
@@ -178,9 +214,9 @@ def find_names(text: str) -> Iterator[Span]:
 def find_usernames(text: str) -> Iterator[Span]:
     for m in USERNAME.finditer(text):
         user = m.group("user")
-        if _EXPLICIT_CUES.fullmatch(m.group("cue")) or _username_like(user.lstrip("@")):
-            if user.lower() not in NOT_NAMES:
-                yield Span(m.start("user"), m.end("user"), "username")
+        cued = _EXPLICIT_CUES.fullmatch(m.group("cue")) or _username_like(user.lstrip("@"))
+        if cued and user.lower() not in NOT_NAMES:
+            yield Span(m.start("user"), m.end("user"), "username")
 
 
 def find_handles(text: str) -> Iterator[Span]:
@@ -202,7 +238,7 @@ def resolve(spans: Iterable[Span]) -> list[Span]:
 def replace(text: str, spans: list[Span]) -> str:
     out, pos = [], 0
     for s in spans:
-        out += [text[pos:s.start], PLACEHOLDER[s.kind]]
+        out += [text[pos : s.start], PLACEHOLDER[s.kind]]
         pos = s.end
     return "".join(out) + text[pos:]
 
@@ -216,8 +252,29 @@ _URL_GATE = re.compile(rf"https?://|www\.|\.(?:{_TLDS})\b")  # on the folded low
 _NAME_GATE = re.compile(r"name(?:\s+is|['’]s|d)|calls?\s+me|called|go\s+by")
 _HOUSE_NUMBER = re.compile(r"\d(?:[A-Za-z]|-\d{1,4})?\s", re.I)  # an ADDRESS match starts "12 ", "12b ", "12-3 "
 _IG_CUE = re.compile(r"\big[\s:=]")  # "ig" is inside too many words for a substring test
-_CUE_WORDS = ("user", "handle", "gamer", "screen", "nick", "insta", "snap", "discord", "twitch", "steam", "tiktok",
-              "twitter", "reddit", "telegram", "kik", "psn", "xbox", "github", "tumblr", "youtube", "spotify")
+_CUE_WORDS = (
+    "user",
+    "handle",
+    "gamer",
+    "screen",
+    "nick",
+    "insta",
+    "snap",
+    "discord",
+    "twitch",
+    "steam",
+    "tiktok",
+    "twitter",
+    "reddit",
+    "telegram",
+    "kik",
+    "psn",
+    "xbox",
+    "github",
+    "tumblr",
+    "youtube",
+    "spotify",
+)
 Gate = Callable[[str, str], bool]  # (text, folded lower-case text) → may the detector find anything?
 
 
@@ -243,17 +300,26 @@ class Scrubber:
 
     def __init__(self, cfg: PiiConfig, known: Iterable[str] = ()):
         self.cfg = cfg
-        self.known = {n.lower() for n in known if handle_like(n, cfg.known_author_min_len)} if cfg.known_authors else set()
+        self.known = (
+            {n.lower() for n in known if handle_like(n, cfg.known_author_min_len)} if cfg.known_authors else set()
+        )
         # a token equal to a known name holds each [\w-] part of it as a whole run, and so each maximal digit
         # run of that part as a maximal digit run: when every name has a digit, text without one of the names'
         # digit runs cannot hold a name (blog ids, "trail_mix_tom2")
         runs = [_DIGITS.findall(n) for n in self.known]
         self._known_runs = {r for rs in runs for r in rs} if all(runs) else None
-        rules = [("emails", find_emails), ("urls", find_urls), ("phones", find_phones),
-                 ("addresses", find_addresses), ("names", find_names), ("usernames", find_usernames),
-                 ("handles", find_handles)]
+        rules = [
+            ("emails", find_emails),
+            ("urls", find_urls),
+            ("phones", find_phones),
+            ("addresses", find_addresses),
+            ("names", find_names),
+            ("usernames", find_usernames),
+            ("handles", find_handles),
+        ]
         self.detectors: list[tuple[Gate, Callable[[str], Iterator[Span]]]] = [
-            (GATES[name], find) for name, find in rules if getattr(cfg, name)]
+            (GATES[name], find) for name, find in rules if getattr(cfg, name)
+        ]
         if self.known:
             self.detectors.append((self._known_gate, self._find_known))
 
@@ -263,8 +329,9 @@ class Scrubber:
         return not self._known_runs.isdisjoint(_DIGITS.findall(text))
 
     def _find_known(self, text: str) -> Iterator[Span]:
-        yield from (Span(m.start(), m.end(), "known_author") for m in TOKEN.finditer(text)
-                    if m.group().lower() in self.known)
+        yield from (
+            Span(m.start(), m.end(), "known_author") for m in TOKEN.finditer(text) if m.group().lower() in self.known
+        )
 
     def spans(self, text: str) -> list[Span]:
         """The PII spans that would be replaced, non-overlapping and in order."""

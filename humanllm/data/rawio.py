@@ -13,9 +13,10 @@ import gzip
 import io
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 from humanllm.data.text import decode_bytes, repair_surrogates
 from humanllm.evaluate.guard import refuse_benchmark_file
@@ -132,8 +133,11 @@ def read_json_document(text: str, first_line: int = 1) -> Iterator[RawRow]:
             return
         if _skip_space(text, end) < len(text):
             yield RawRow(line_at(end), None, "malformed_json: extra data after the JSON document")
-        yield RawRow(line_at(pos), obj) if isinstance(obj, dict) else \
-            RawRow(line_at(pos), None, f"not_an_object: {type(obj).__name__}")
+        yield (
+            RawRow(line_at(pos), obj)
+            if isinstance(obj, dict)
+            else RawRow(line_at(pos), None, f"not_an_object: {type(obj).__name__}")
+        )
         return
     pos, n = _skip_space(text, pos + 1), 0
     while pos < len(text) and text[pos] != "]":
@@ -147,8 +151,11 @@ def read_json_document(text: str, first_line: int = 1) -> Iterator[RawRow]:
         except json.JSONDecodeError as e:
             yield broken(e)
             return
-        yield RawRow(line_at(pos), obj, item=n) if isinstance(obj, dict) else \
-            RawRow(line_at(pos), None, f"not_an_object: {type(obj).__name__}", item=n)
+        yield (
+            RawRow(line_at(pos), obj, item=n)
+            if isinstance(obj, dict)
+            else RawRow(line_at(pos), None, f"not_an_object: {type(obj).__name__}", item=n)
+        )
         pos, n = _skip_space(text, end), n + 1
     if pos >= len(text):
         yield RawRow(line_at(pos), None, "malformed_json: the JSON list is not closed (cut short?)", item=n)

@@ -7,11 +7,18 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from humanllm.data.candidate import Candidate
-from humanllm.data.config import (AdTweetRules, AmazonFilter, AuthorRules, CommentFilter, CorporateRules, FiltersConfig,
-                                  RedditFilter)
+from humanllm.data.config import (
+    AdTweetRules,
+    AmazonFilter,
+    AuthorRules,
+    CommentFilter,
+    CorporateRules,
+    FiltersConfig,
+    RedditFilter,
+)
 
 Decisions = dict[str, tuple[str, str | None]]
 REMOVED_TEXT = {"[deleted]", "[removed]"}
@@ -23,8 +30,11 @@ def author_reason(author: str, rules: AuthorRules) -> str | None:
     if author in rules.deleted_authors:
         return "deleted_author"
     lowered = author.lower()
-    if author in rules.bot_authors or (rules.bot_pattern and re.search(rules.bot_pattern, author)) \
-            or any(s.lower() in lowered for s in rules.bot_substrings):
+    if (
+        author in rules.bot_authors
+        or (rules.bot_pattern and re.search(rules.bot_pattern, author))
+        or any(s.lower() in lowered for s in rules.bot_substrings)
+    ):
         return "bot_author"
     return None
 
@@ -71,7 +81,9 @@ def _submission_reason(c: Candidate, r: RedditFilter) -> tuple[str, str | None] 
     return None
 
 
-def _comment_reason(c: Candidate, r: CommentFilter, threads: set[str], passed: set[str]) -> tuple[str, str | None] | None:
+def _comment_reason(
+    c: Candidate, r: CommentFilter, threads: set[str], passed: set[str]
+) -> tuple[str, str | None] | None:
     p = c.post
     assert p is not None
     link, parent = p.meta["link_id"], p.meta.get("parent_id")
@@ -123,16 +135,21 @@ def corporate_accounts(cands: list[Candidate], rules: CorporateRules) -> dict[st
             tweets[c.author or ""].append(c.text.lower())
     keywords = [k.lower() for k in rules.description_keywords]
     promo_patterns = [p.lower() for p in rules.promo_patterns]
-    brand = re.compile(r"\b(?:" + "|".join(re.escape(w.lower()) for w in rules.brand_words) + r")\b") \
-        if rules.brand_words else None
+    brand = (
+        re.compile(r"\b(?:" + "|".join(re.escape(w.lower()) for w in rules.brand_words) + r")\b")
+        if rules.brand_words
+        else None
+    )
     found: dict[str, str] = {}
     for author in sorted(set(profiles) | set(tweets), key=str):
         prof = profiles.get(author, {})
         raw_desc = prof.get("description") or ""
         desc = raw_desc.lower()
-        hit = next((k for k in keywords if k in desc), None) \
-            or next((w for w in rules.description_words if w.lower() in desc.split()), None) \
+        hit = (
+            next((k for k in keywords if k in desc), None)
+            or next((w for w in rules.description_words if w.lower() in desc.split()), None)
             or next((k for k in rules.description_exact if k in raw_desc), None)
+        )
         if hit:
             found[author] = f"description has {hit!r}"
             continue

@@ -25,9 +25,11 @@ import json
 import pickle
 import shutil
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import numpy as np
 from datatrove.executor import LocalPipelineExecutor
@@ -104,8 +106,10 @@ class ParseShard(_PlanStep):
         funnel, fp, seen, authors = Funnel(), dedup.Fingerprints(), set(), set()
         hasher = dedup.MinHasher(cfg.dedup.num_perm) if cfg.dedup.enabled and cfg.dedup.near else None
         batches: list[tuple[str | None, int]] = []
-        with open(plan.path(rank, "rules.pkl"), "wb") as kept, \
-                open(plan.path(rank, "rejected.jsonl"), "w", encoding="utf-8") as rejected:
+        with (
+            open(plan.path(rank, "rules.pkl"), "wb") as kept,
+            open(plan.path(rank, "rejected.jsonl"), "w", encoding="utf-8") as rejected,
+        ):
             for path in plan.files(rank):
                 loaded = Loaded("blogger")
                 _load_file(loaded, path, seen)
@@ -194,16 +198,19 @@ class FinishShard(_PlanStep):
         for author, offset in parsed["batches"]:
             by_author[author].append(offset)
         funnel, index, kept_n = Funnel(), [], 0
-        with open(plan.path(rank, "rules.pkl"), "rb") as src, \
-                open(plan.path(rank, "users.jsonl"), "w", encoding="utf-8") as users, \
-                open(plan.path(rank, "rejected.jsonl"), "a", encoding="utf-8") as rejected:
+        with (
+            open(plan.path(rank, "rules.pkl"), "rb") as src,
+            open(plan.path(rank, "users.jsonl"), "w", encoding="utf-8") as users,
+            open(plan.path(rank, "rejected.jsonl"), "a", encoding="utf-8") as rejected,
+        ):
             for offsets in by_author.values():
                 cands: list[Candidate] = []
                 for offset in offsets:
                     src.seek(offset)
                     cands += pickle.load(src)
-                cands = funnel.apply("dedup", cands, {c.record_id: decisions[c.record_id] for c in cands
-                                                      if c.record_id in decisions})
+                cands = funnel.apply(
+                    "dedup", cands, {c.record_id: decisions[c.record_id] for c in cands if c.record_id in decisions}
+                )
                 cands = funnel.apply("activity", cands, activity_filter(cands, "blogger", cfg.filters))
                 for user in assemble(cands, scrub)[0]:
                     text = _line(user)
@@ -230,14 +237,28 @@ def run_shards(plan: ShardPlan, workers: int) -> None:
     """The four steps on this machine: `workers` processes (datatrove's local executor)."""
     logs = plan.work / "logs"
     common = {"skip_completed": False}
-    parse = LocalPipelineExecutor([ParseShard(plan)], tasks=plan.tasks, workers=workers,
-                                  logging_dir=str(logs / "parse"), **common)
-    buckets = LocalPipelineExecutor([BucketReduce(plan)], tasks=plan.tasks, workers=workers, depends=parse,
-                                    logging_dir=str(logs / "buckets"), **common)
-    resolve = LocalPipelineExecutor([DedupResolve(plan)], tasks=1, workers=1, depends=buckets,
-                                    logging_dir=str(logs / "resolve"), **common)
-    finish = LocalPipelineExecutor([FinishShard(plan)], tasks=plan.tasks, workers=workers, depends=resolve,
-                                   logging_dir=str(logs / "finish"), **common)
+    parse = LocalPipelineExecutor(
+        [ParseShard(plan)], tasks=plan.tasks, workers=workers, logging_dir=str(logs / "parse"), **common
+    )
+    buckets = LocalPipelineExecutor(
+        [BucketReduce(plan)],
+        tasks=plan.tasks,
+        workers=workers,
+        depends=parse,
+        logging_dir=str(logs / "buckets"),
+        **common,
+    )
+    resolve = LocalPipelineExecutor(
+        [DedupResolve(plan)], tasks=1, workers=1, depends=buckets, logging_dir=str(logs / "resolve"), **common
+    )
+    finish = LocalPipelineExecutor(
+        [FinishShard(plan)],
+        tasks=plan.tasks,
+        workers=workers,
+        depends=resolve,
+        logging_dir=str(logs / "finish"),
+        **common,
+    )
     finish.run()
 
 
@@ -265,24 +286,21 @@ def merge_shards(plan: ShardPlan, funnel: Funnel, users_out: IO[str], rejected_o
                 rejected_out.write(line)
                 rejected += 1
     index.sort()
-    handles = {r: open(plan.path(r, "users.jsonl"), "rb") for r in range(plan.tasks)}
-    try:
+    with ExitStack() as stack:
+        handles = {r: stack.enter_context(open(plan.path(r, "users.jsonl"), "rb")) for r in range(plan.tasks)}
         for _, r, off, size, _ in index:
             handles[r].seek(off)
             users_out.write(handles[r].read(size).decode("utf-8"))
-    finally:
-        for h in handles.values():
-            h.close()
     posts = sum(n for *_, n in index)
     raw = funnel.raw["blogger"]
     if raw != kept + rejected or posts != kept:
-        raise FunnelMismatch(f"blogger: {raw} raw records but {kept} kept + {rejected} rejected, "
-                             f"{posts} written")
+        raise FunnelMismatch(f"blogger: {raw} raw records but {kept} kept + {rejected} rejected, {posts} written")
     return ShardedResult(users=len(index), posts=posts, kept=kept, rejected=rejected)
 
 
-def build_blogger(cfg: DataConfig, work: Path, funnel: Funnel, users_out: IO[str], rejected_out: IO[str],
-                  tasks: int | None = None) -> ShardedResult:
+def build_blogger(
+    cfg: DataConfig, work: Path, funnel: Funnel, users_out: IO[str], rejected_out: IO[str], tasks: int | None = None
+) -> ShardedResult:
     """Run the sharded Blog Authorship stage in `work` (removed afterwards) and merge it into the outputs."""
     if tasks is None:
         assert cfg.sources.blogger is not None
@@ -295,8 +313,10 @@ def build_blogger(cfg: DataConfig, work: Path, funnel: Funnel, users_out: IO[str
     result = merge_shards(plan, funnel, users_out, rejected_out)
     parsed = sum(r.kept for (p, _, stage), r in funnel.rows.items() if p == "blogger" and stage == "parse")
     if funnel.raw["blogger"] and not parsed:
-        raise UnreadableSource(f"data.sources.blogger: all {funnel.raw['blogger']} raw records were rejected "
-                               f"while parsing (see {work}/shard*/rejected.jsonl); expected: {EXPECTED}")
+        raise UnreadableSource(
+            f"data.sources.blogger: all {funnel.raw['blogger']} raw records were rejected "
+            f"while parsing (see {work}/shard*/rejected.jsonl); expected: {EXPECTED}"
+        )
     shutil.rmtree(work)
     return result
 

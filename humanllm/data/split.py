@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 from humanllm.data.records import UserRecord
 

@@ -23,10 +23,15 @@ def source_fingerprint(sources: SourcesConfig) -> list[list[Any]]:
     """[path, size, mtime_ns] of every real input file (refusing benchmark files on the way)."""
     keyed: list[tuple[str, list[str]]] = []
     if sources.reddit:
-        keyed += [("data.sources.reddit.submissions", sources.reddit.submissions),
-                  ("data.sources.reddit.comments", sources.reddit.comments)]
+        keyed += [
+            ("data.sources.reddit.submissions", sources.reddit.submissions),
+            ("data.sources.reddit.comments", sources.reddit.comments),
+        ]
     if sources.twitter:
-        keyed += [("data.sources.twitter.tweets", sources.twitter.tweets), ("data.sources.twitter.users", sources.twitter.users)]
+        keyed += [
+            ("data.sources.twitter.tweets", sources.twitter.tweets),
+            ("data.sources.twitter.users", sources.twitter.users),
+        ]
     if sources.blogger:
         keyed.append(("data.sources.blogger.files", sources.blogger.files))
     for i, cat in enumerate(sources.amazon or []):
@@ -64,8 +69,10 @@ def raw_sample_config(root: Any) -> dict[str, Any]:
 def corpus_config(root: Any) -> dict[str, Any]:
     """The corpus key's config: data settings (not the option's name) and the real input files."""
     cfg: DataConfig = root.data
-    return {"data": cfg.model_dump(mode="json", exclude={"workers", "shard_files"}),
-            "files": None if cfg.sample is not None else source_fingerprint(cfg.sources)}
+    return {
+        "data": cfg.model_dump(mode="json", exclude={"workers", "shard_files"}),
+        "files": None if cfg.sample is not None else source_fingerprint(cfg.sources),
+    }
 
 
 def _raw_sample(ctx: RunContext, cfg: DataConfig) -> tuple[Artifact, SourcesConfig]:

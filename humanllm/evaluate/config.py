@@ -88,9 +88,12 @@ def _build() -> tuple[type[StrictModel], type[StrictModel]]:
     """(BenchmarkData, EvalConfig) from the registry: one section and one data folder per benchmark."""
     registered = benchmarks()
     data = create_model(
-        "BenchmarkData", __base__=StrictModel, __module__=__name__,
+        "BenchmarkData",
+        __base__=StrictModel,
+        __module__=__name__,
         __doc__="Local folders of benchmark data (`humanllm fetch benchmarks|general` fills them when online).",
-        **{name: (str | None, None) for name in registered})  # type: ignore[call-overload]
+        **{name: (str | None, None) for name in registered},
+    )  # type: ignore[call-overload]
     sections: dict[str, Any] = {name: (b.settings, Field(default_factory=b.settings)) for name, b in registered.items()}
     model = create_model(
         "EvalConfig", __base__=_EvalHead, __module__=__name__, **sections,

@@ -11,9 +11,9 @@ items get character n-grams.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pandas as pd
 
@@ -90,10 +90,16 @@ def contamination_report(
         hit = len(grams & seen)
         overlap = hit / len(grams) if grams else 0.0
         rows.append(
-            {"benchmark": it.benchmark, "group": it.group, "item_id": it.item_id, "n_ngrams": len(grams),
-             "n_overlap": hit, "overlap": overlap, "flagged": bool(grams) and overlap >= threshold}
+            {
+                "benchmark": it.benchmark,
+                "group": it.group,
+                "item_id": it.item_id,
+                "n_ngrams": len(grams),
+                "n_overlap": hit,
+                "overlap": overlap,
+                "flagged": bool(grams) and overlap >= threshold,
+            }
         )
     columns = ["benchmark", "group", "item_id", "n_ngrams", "n_overlap", "overlap", "flagged"]
     frame = pd.DataFrame(rows, columns=columns)
     return ContaminationReport(frame, _summary(frame), n, threshold)
-

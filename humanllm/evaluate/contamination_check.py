@@ -7,8 +7,9 @@ the training texts, and flags items over the threshold.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from humanllm.data.records import Corpus
 from humanllm.evaluate.benchmarks import benchmarks
@@ -16,7 +17,6 @@ from humanllm.evaluate.contamination import contamination_report
 from humanllm.models.fingerprint import paths_fingerprint
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.build import load_examples
-
 
 
 def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str]:
@@ -31,10 +31,16 @@ def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str
 def contamination_stage_config(cfg: Any) -> dict[str, Any]:
     """The contamination key's config: n-gram settings and the benchmark items it reads (files, subsets, languages)."""
     e = cfg.eval
-    return {"contamination": e.contamination.model_dump(exclude={"enabled"}),
-            **{b.name: {"files": paths_fingerprint(b.data_files(e), b.data_dir(e)),
-                        "settings": b.config(e).model_dump(mode="json", include=set(b.contamination_settings))}
-               for b in checked_benchmarks(e)}}
+    return {
+        "contamination": e.contamination.model_dump(exclude={"enabled"}),
+        **{
+            b.name: {
+                "files": paths_fingerprint(b.data_files(e), b.data_dir(e)),
+                "settings": b.config(e).model_dump(mode="json", include=set(b.contamination_settings)),
+            }
+            for b in checked_benchmarks(e)
+        },
+    }
 
 
 def checked_benchmarks(e: Any) -> list[Any]:
@@ -52,7 +58,9 @@ def run_contamination(ctx: Any, corpus: Artifact, tasks: dict[str, Artifact]) ->
 
     def produce(bctx: BuildContext) -> None:
         items = [text for b in checked_benchmarks(e) for text in b.contamination_texts(e)]
-        report = contamination_report(training_texts(corpus, tasks), items, e.contamination.n, e.contamination.threshold)
+        report = contamination_report(
+            training_texts(corpus, tasks), items, e.contamination.n, e.contamination.threshold
+        )
         report.items.to_csv(bctx.path / "items.csv", index=False)
         report.summary.to_csv(bctx.path / "summary.csv", index=False)
         bctx.counts.update({"benchmark_items": len(report.items), "flagged": int(report.items.flagged.sum())})
@@ -65,7 +73,10 @@ def contamination_markdown(art: Artifact) -> str:
 
     summary = pd.read_csv(Path(art.path) / "summary.csv")
     n = art.manifest["config"]["contamination"]["n"]
-    return (f"# Contamination: {n}-gram overlap of benchmark items with our corpus and SFT data\n\n"
-            f"{art.counts['flagged']} of {art.counts['benchmark_items']} items flagged "
-            f"(overlap ≥ {art.manifest['config']['contamination']['threshold']}); per item: {art.path}/items.csv\n\n"
-            + summary.round(4).to_markdown(index=False) + "\n")
+    return (
+        f"# Contamination: {n}-gram overlap of benchmark items with our corpus and SFT data\n\n"
+        f"{art.counts['flagged']} of {art.counts['benchmark_items']} items flagged "
+        f"(overlap ≥ {art.manifest['config']['contamination']['threshold']}); per item: {art.path}/items.csv\n\n"
+        + summary.round(4).to_markdown(index=False)
+        + "\n"
+    )

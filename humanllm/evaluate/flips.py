@@ -14,8 +14,9 @@ for every statistic, so the rates' draws are paired with each other and with the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,9 +47,15 @@ def is_binary(values: Sequence[float] | np.ndarray) -> bool:
     return arr.size > 0 and bool(np.isin(arr, (0.0, 1.0)).all())
 
 
-def item_flips(base: Sequence[float] | np.ndarray, model: Sequence[float] | np.ndarray, samples: int = 1000,
-               confidence: float = 0.95, seed: int = 0, clusters: Sequence[Any] | None = None,
-               n_choices: Sequence[float] | np.ndarray | None = None) -> Flips:
+def item_flips(
+    base: Sequence[float] | np.ndarray,
+    model: Sequence[float] | np.ndarray,
+    samples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    clusters: Sequence[Any] | None = None,
+    n_choices: Sequence[float] | np.ndarray | None = None,
+) -> Flips:
     """Flips of `model` against `base`, both 0/1 per item in the same item order."""
     a, b = np.asarray(base, dtype=float).ravel(), np.asarray(model, dtype=float).ravel()
     if a.shape != b.shape:
@@ -59,15 +66,28 @@ def item_flips(base: Sequence[float] | np.ndarray, model: Sequence[float] | np.n
     rw = bootstrap_ci(lost, samples, confidence, seed, clusters)
     wr = bootstrap_ci(gained, samples, confidence, seed, clusters)
     delta = paired_bootstrap_diff(a, b, samples, confidence, seed, clusters)
-    return Flips(n=a.size, clusters=rw.clusters, base_right=int(a.sum()), right_to_wrong=int(lost.sum()),
-                 wrong_to_right=int(gained.sum()), right_to_wrong_rate=rw, wrong_to_right_rate=wr,
-                 mean_delta=delta,
-                 chance_corrected=_chance_corrected(a, lost, samples, confidence, seed, clusters, n_choices))
+    return Flips(
+        n=a.size,
+        clusters=rw.clusters,
+        base_right=int(a.sum()),
+        right_to_wrong=int(lost.sum()),
+        wrong_to_right=int(gained.sum()),
+        right_to_wrong_rate=rw,
+        wrong_to_right_rate=wr,
+        mean_delta=delta,
+        chance_corrected=_chance_corrected(a, lost, samples, confidence, seed, clusters, n_choices),
+    )
 
 
-def _chance_corrected(base: np.ndarray, lost: np.ndarray, samples: int, confidence: float, seed: int,
-                      clusters: Sequence[Any] | None,
-                      n_choices: Sequence[float] | np.ndarray | None) -> Interval | None:
+def _chance_corrected(
+    base: np.ndarray,
+    lost: np.ndarray,
+    samples: int,
+    confidence: float,
+    seed: int,
+    clusters: Sequence[Any] | None,
+    n_choices: Sequence[float] | np.ndarray | None,
+) -> Interval | None:
     """Σ lost / Σ (1 − 1/k) over base-right items: a ratio bootstrap over those items (or their clusters)."""
     if n_choices is None or base.sum() == 0:
         return None

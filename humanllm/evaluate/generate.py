@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -28,8 +29,10 @@ class Truncation:
         """One line for the scores' notes, or None when nothing was cut."""
         if not self.cut:
             return None
-        return (f"{what}: {self.cut} of {self.total} inputs were longer than {window}; their first tokens were cut "
-                f"(up to {self.max_tokens}), as lm-eval does. Raise model.max_length if the model's context allows.")
+        return (
+            f"{what}: {self.cut} of {self.total} inputs were longer than {window}; their first tokens were cut "
+            f"(up to {self.max_tokens}), as lm-eval does. Raise model.max_length if the model's context allows."
+        )
 
 
 def generate_replies(
@@ -60,12 +63,18 @@ def generate_replies(
     torch.manual_seed(seed)
     batches: Iterable[int] = range(0, len(order), batch_size)
     for start in tqdm(batches, desc=desc, unit="batch", disable=not progress):
-        idx = order[start: start + batch_size]
+        idx = order[start : start + batch_size]
         texts = [tok.apply_chat_template(prompts[i], add_generation_prompt=True, tokenize=False, **kwargs) for i in idx]
         if room is not None and truncation is not None:
             truncation.add((len(ids) for ids in tok(texts, add_special_tokens=False)["input_ids"]), room)
-        enc = tok(texts, return_tensors="pt", padding=True, add_special_tokens=False,
-                  truncation=room is not None, max_length=room).to(model.device)
+        enc = tok(
+            texts,
+            return_tensors="pt",
+            padding=True,
+            add_special_tokens=False,
+            truncation=room is not None,
+            max_length=room,
+        ).to(model.device)
         gen_kwargs: dict[str, Any] = {"max_new_tokens": max_new_tokens, "pad_token_id": tok.pad_token_id}
         if temperature > 0:
             gen_kwargs.update(do_sample=True, temperature=temperature, top_p=1.0)
@@ -73,7 +82,7 @@ def generate_replies(
             gen_kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         with torch.no_grad():
             out = model.generate(**enc, **gen_kwargs)
-        new = out[:, enc["input_ids"].shape[1]:]
+        new = out[:, enc["input_ids"].shape[1] :]
         for i, seq in zip(idx, new):
             replies[i] = tok.decode(seq, skip_special_tokens=True).strip()
     return [replies[i] for i in range(len(prompts))]

@@ -33,7 +33,8 @@ def _head(path: Path, config_key: str) -> str:
     except (OSError, EOFError, zlib.error) as e:
         raise UnreadableTrainingFile(
             f"{config_key}: cannot read {path} to check that it is not benchmark data ({type(e).__name__}: {e}); "
-            "fix or remove the file") from None
+            "fix or remove the file"
+        ) from None
 
 
 def _first_record(path: Path, config_key: str) -> dict | None:
@@ -56,9 +57,9 @@ def benchmark_name(path: str | Path, config_key: str = "input") -> str | None:
     rec = _first_record(path, config_key)
     if not rec:
         return None
-    if MOTIVEBENCH_KEYS <= rec.keys():
+    if rec.keys() >= MOTIVEBENCH_KEYS:
         return "motivebench"
-    if TOMBENCH_KEYS <= rec.keys() or any("ANSWER" in k and "\n" in k for k in rec):
+    if rec.keys() >= TOMBENCH_KEYS or any("ANSWER" in k and "\n" in k for k in rec):
         return "tombench"
     return None
 

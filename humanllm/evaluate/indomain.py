@@ -79,8 +79,13 @@ def _generate(model: Any, examples: list[TaskExample], cfg: Any, desc: str) -> l
         budgets[int(e.meta.get("max_new_tokens") or cfg.max_new_tokens)].append(i)
     answers: list[str] = [""] * len(examples)
     for budget, idx in sorted(budgets.items()):
-        replies = model.generate([examples[i].prompt for i in idx], max_new_tokens=budget,
-                                 temperature=cfg.temperature, batch_size=cfg.batch_size, desc=desc)
+        replies = model.generate(
+            [examples[i].prompt for i in idx],
+            max_new_tokens=budget,
+            temperature=cfg.temperature,
+            batch_size=cfg.batch_size,
+            desc=desc,
+        )
         for i, reply in zip(idx, replies):
             answers[i] = reply
     return answers
@@ -90,8 +95,9 @@ def _tokenizer(model: Any) -> Any:
     return getattr(model, "tok", None) or model.lm.tokenizer
 
 
-def run_indomain(ctx: Any, model: Any, test_sets: dict[str, Artifact],
-                 generations_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]]]:
+def run_indomain(
+    ctx: Any, model: Any, test_sets: dict[str, Artifact], generations_dir: Path
+) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Returns ({"indomain/<task>/<metric>": mean, ".../n", ".../n_<platform>"}, per-item rows).
 
     `model` is an evaluation backend (humanllm.evaluate.backends) with `generate` and an lm-eval `lm`.
@@ -108,9 +114,20 @@ def run_indomain(ctx: Any, model: Any, test_sets: dict[str, Artifact],
         if not examples:
             continue
         answers = _generate(model, examples, cfg, desc=f"generate {name}")
-        write_jsonl(generations_dir / f"{name}.jsonl", (
-            {"example_id": e.example_id, "user_id": e.user_id, "prompt": e.prompt, "reference": e.reference,
-             "answer": a, "meta": e.meta} for e, a in zip(examples, answers)))
+        write_jsonl(
+            generations_dir / f"{name}.jsonl",
+            (
+                {
+                    "example_id": e.example_id,
+                    "user_id": e.user_id,
+                    "prompt": e.prompt,
+                    "reference": e.reference,
+                    "answer": a,
+                    "meta": e.meta,
+                }
+                for e, a in zip(examples, answers)
+            ),
+        )
         if "embedding_similarity" in family.metrics and embedder is None:
             embedder = EmbeddingSimilarity(cfg.similarity_model)
         per_metric = score_examples(family.metrics, examples, answers, embedder)
@@ -119,8 +136,18 @@ def run_indomain(ctx: Any, model: Any, test_sets: dict[str, Artifact],
             per_metric["rank_accuracy"] = rank_accuracy(loglik, examples)
         for metric, values in per_metric.items():
             scores[f"indomain/{name}/{metric}"] = fmean(values)
-            items.extend({"suite": "indomain", "task": name, "metric": metric, "item_id": e.example_id, "value": v,
-                          "cluster": e.user_id, "platform": platform_of(e)} for e, v in zip(examples, values))
+            items.extend(
+                {
+                    "suite": "indomain",
+                    "task": name,
+                    "metric": metric,
+                    "item_id": e.example_id,
+                    "value": v,
+                    "cluster": e.user_id,
+                    "platform": platform_of(e),
+                }
+                for e, v in zip(examples, values)
+            )
         scores[f"indomain/{name}/n"] = len(examples)
         for platform in sorted({platform_of(e) for e in examples}):
             scores[f"indomain/{name}/n_{platform}"] = sum(platform_of(e) == platform for e in examples)

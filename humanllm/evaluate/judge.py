@@ -36,8 +36,10 @@ def rubric(task: str) -> str:
     """The judge's question for `task`, as its family declares it."""
     text = task_family(task).rubric
     if text is None:
-        raise ValueError(f"eval.judge.tasks: task family '{task}' declares no rubric (rubric = None): it is not judged "
-                         f"(judged families: {', '.join(judged_tasks())})")
+        raise ValueError(
+            f"eval.judge.tasks: task family '{task}' declares no rubric (rubric = None): it is not judged "
+            f"(judged families: {', '.join(judged_tasks())})"
+        )
     return text
 
 
@@ -61,32 +63,53 @@ def _context(gen: dict[str, Any]) -> str:
     return next((m["content"] for m in gen["prompt"] if m["role"] == "user"), "")[:1500]
 
 
-def _request(request_id: str, task: str, gen: dict[str, Any], shown: str, question: str, schema: type[BaseModel],
-             max_tokens: int):
-    user = (f"{rubric(task)}\n\nTask given to the writer:\n{_context(gen)}\n\nWhat the real person wrote:\n"
-            f"{gen['reference']}\n\n{shown}\n\n{question}")
-    return LLMRequest(request_id, [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
-                      schema=schema, max_tokens=max_tokens, temperature=0.0)
+def _request(
+    request_id: str, task: str, gen: dict[str, Any], shown: str, question: str, schema: type[BaseModel], max_tokens: int
+):
+    user = (
+        f"{rubric(task)}\n\nTask given to the writer:\n{_context(gen)}\n\nWhat the real person wrote:\n"
+        f"{gen['reference']}\n\n{shown}\n\n{question}"
+    )
+    return LLMRequest(
+        request_id,
+        [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
+        schema=schema,
+        max_tokens=max_tokens,
+        temperature=0.0,
+    )
 
 
 def _point_request(task: str, gen: dict[str, Any], max_tokens: int):
-    return _request(f"point:{task}:{gen['example_id']}", task, gen, f"Candidate:\n{gen['answer']}",
-                    'Rate the candidate from 1 (nothing like the person) to 10 (indistinguishable). JSON: {"score": <1-10>}',
-                    PointScore, max_tokens)
+    return _request(
+        f"point:{task}:{gen['example_id']}",
+        task,
+        gen,
+        f"Candidate:\n{gen['answer']}",
+        'Rate the candidate from 1 (nothing like the person) to 10 (indistinguishable). JSON: {"score": <1-10>}',
+        PointScore,
+        max_tokens,
+    )
 
 
 def _pair_request(task: str, gen: dict[str, Any], first: str, second: str, order: str, max_tokens: int):
-    return _request(f"pair:{order}:{task}:{gen['example_id']}", task, gen,
-                    f"Candidate A:\n{first}\n\nCandidate B:\n{second}",
-                    'Which candidate is closer to the real person? JSON: {"better": "A" | "B" | "tie"}',
-                    PairVerdict, max_tokens)
+    return _request(
+        f"pair:{order}:{task}:{gen['example_id']}",
+        task,
+        gen,
+        f"Candidate A:\n{first}\n\nCandidate B:\n{second}",
+        'Which candidate is closer to the real person? JSON: {"better": "A" | "B" | "tie"}',
+        PairVerdict,
+        max_tokens,
+    )
 
 
 def pair_outcome(verdict_model_first: str | None, verdict_base_first: str | None) -> tuple[float, bool]:
     """(model's score for the item: 1 win, 0 loss, 0.5 otherwise; whether the verdict followed position)."""
     model_wins = (verdict_model_first == "A", verdict_base_first == "B")
     base_wins = (verdict_model_first == "B", verdict_base_first == "A")
-    flipped = verdict_model_first is not None and verdict_model_first == verdict_base_first and verdict_model_first != "tie"
+    flipped = (
+        verdict_model_first is not None and verdict_model_first == verdict_base_first and verdict_model_first != "tie"
+    )
     if all(model_wins):
         return 1.0, flipped
     if all(base_wins):
@@ -94,8 +117,15 @@ def pair_outcome(verdict_model_first: str | None, verdict_base_first: str | None
     return 0.5, flipped
 
 
-def judge_generations(backend: Any, eval_dir: Path, base_dir: Path | None, tasks: list[str], max_items: int,
-                      max_tokens: int, progress: bool) -> tuple[dict[str, float], list[dict[str, Any]], dict[str, int]]:
+def judge_generations(
+    backend: Any,
+    eval_dir: Path,
+    base_dir: Path | None,
+    tasks: list[str],
+    max_items: int,
+    max_tokens: int,
+    progress: bool,
+) -> tuple[dict[str, float], list[dict[str, Any]], dict[str, int]]:
     """Scores and per-item rows (suite `judge`); rejected judge replies are counted, not scored."""
     scores: dict[str, float] = {}
     items: list[dict[str, Any]] = []
@@ -104,19 +134,27 @@ def judge_generations(backend: Any, eval_dir: Path, base_dir: Path | None, tasks
         gens = _generations(eval_dir, task, max_items)
         if not gens:
             continue
-        results = backend.run([_point_request(task, g, max_tokens) for g in gens], progress=progress, stage=f"judge:{task}")
+        results = backend.run(
+            [_point_request(task, g, max_tokens) for g in gens], progress=progress, stage=f"judge:{task}"
+        )
         values = {r.request_id.split(":", 2)[2]: float(r.value.score) for r in results if r.ok}
         failed[f"{task}/point"] = len(gens) - len(values)
         if values:
             scores[f"judge/{task}/score"] = fmean(values.values())
-            items += [{"suite": "judge", "task": task, "metric": "score", "item_id": k, "value": v} for k, v in values.items()]
+            items += [
+                {"suite": "judge", "task": task, "metric": "score", "item_id": k, "value": v} for k, v in values.items()
+            ]
         if base_dir is None:
             continue
         base = {g["example_id"]: g for g in _generations(base_dir, task, max_items)}
         pairs = [g for g in gens if g["example_id"] in base]
         reqs = [_pair_request(task, g, g["answer"], base[g["example_id"]]["answer"], "mb", max_tokens) for g in pairs]
         reqs += [_pair_request(task, g, base[g["example_id"]]["answer"], g["answer"], "bm", max_tokens) for g in pairs]
-        verdicts = {r.request_id: r.value.better for r in backend.run(reqs, progress=progress, stage=f"judge_pairs:{task}") if r.ok}
+        verdicts = {
+            r.request_id: r.value.better
+            for r in backend.run(reqs, progress=progress, stage=f"judge_pairs:{task}")
+            if r.ok
+        }
         flips, outcomes = 0, {}
         for g in pairs:
             eid = g["example_id"]
@@ -129,8 +167,10 @@ def judge_generations(backend: Any, eval_dir: Path, base_dir: Path | None, tasks
         if outcomes:
             scores[f"judge/{task}/winrate_vs_base"] = fmean(outcomes.values())
             scores[f"judge/{task}/position_flip_rate"] = flips / len(outcomes)
-            items += [{"suite": "judge", "task": task, "metric": "winrate_vs_base", "item_id": k, "value": v}
-                      for k, v in outcomes.items()]
+            items += [
+                {"suite": "judge", "task": task, "metric": "winrate_vs_base", "item_id": k, "value": v}
+                for k, v in outcomes.items()
+            ]
     for key, n in failed.items():  # shown beside the judge's scores in every table, not only in the manifest
         task, kind = key.rsplit("/", 1)
         scores[f"judge/{task}/unparsed_{kind}"] = float(n)
@@ -154,10 +194,17 @@ def run_judge(ctx: Any, label: str, evaluation: Artifact, base_evaluation: Artif
         tasks = [t for t in (j.tasks or judged_tasks()) if (evaluation.path / "generations" / f"{t}.jsonl").is_file()]
         with make_backend(cfg.llm, ctx.store.root) as backend:
             scores, items, failed = judge_generations(
-                backend, evaluation.path, base_evaluation.path if base_evaluation else None, tasks,
-                j.max_items, j.max_tokens, cfg.progress)
-            bctx.counts.update({"scores": len(scores), "items": len(items), "judge_rejects": failed,
-                                "llm": backend.accounting()})
+                backend,
+                evaluation.path,
+                base_evaluation.path if base_evaluation else None,
+                tasks,
+                j.max_items,
+                j.max_tokens,
+                cfg.progress,
+            )
+            bctx.counts.update(
+                {"scores": len(scores), "items": len(items), "judge_rejects": failed, "llm": backend.accounting()}
+            )
         write_json(bctx.path / "scores.json", {"model": label, "scores": scores, "headline": list(scores), "notes": []})
         write_jsonl(bctx.path / "items.jsonl", items)
 

@@ -21,8 +21,16 @@ def _evaluate(lm: Any, tasks: list[str], task_manager: Any, seed: int, **kwargs:
     import lm_eval
 
     return lm_eval.simple_evaluate(
-        model=lm, tasks=tasks, task_manager=task_manager, log_samples=True, bootstrap_iters=0,
-        random_seed=seed, numpy_random_seed=seed, torch_random_seed=seed, fewshot_random_seed=seed, **kwargs,
+        model=lm,
+        tasks=tasks,
+        task_manager=task_manager,
+        log_samples=True,
+        bootstrap_iters=0,
+        random_seed=seed,
+        numpy_random_seed=seed,
+        torch_random_seed=seed,
+        fewshot_random_seed=seed,
+        **kwargs,
     )
 
 
@@ -36,17 +44,26 @@ def english_perplexity(ctx: Any, lm: Any) -> tuple[dict[str, float], list[dict[s
     from lm_eval.tasks import TaskManager
 
     p = ctx.cfg.eval.perplexity
-    tm = TaskManager(include_path=str(evals_dir() / "general_english"), include_defaults=False,
-                     metadata={"max_docs": p.max_docs, "max_chars": p.max_chars})
+    tm = TaskManager(
+        include_path=str(evals_dir() / "general_english"),
+        include_defaults=False,
+        metadata={"max_docs": p.max_docs, "max_chars": p.max_chars},
+    )
     res = _evaluate(lm, ["general_english_ppl"], tm, ctx.cfg.seed)
     r = res["results"]["general_english_ppl"]
     items = []
     for s in res["samples"]["general_english_ppl"]:
         loglik, n_bytes = s["bits_per_byte"]
-        doc = {"suite": "general", "task": "english", "item_id": str(s["doc_id"]),
-               "value": -loglik / (n_bytes * math.log(2))}
-        items += [{**doc, "metric": "bits_per_byte", "weight": float(n_bytes)},
-                  {**doc, "metric": "doc_mean_bits_per_byte"}]
+        doc = {
+            "suite": "general",
+            "task": "english",
+            "item_id": str(s["doc_id"]),
+            "value": -loglik / (n_bytes * math.log(2)),
+        }
+        items += [
+            {**doc, "metric": "bits_per_byte", "weight": float(n_bytes)},
+            {**doc, "metric": "doc_mean_bits_per_byte"},
+        ]
     corpus = ("bits_per_byte", "byte_perplexity", "word_perplexity")  # lm-eval's names, lm-eval's values
     scores = {f"general/english/{m}": float(r[f"{m},none"]) for m in corpus}
     per_doc = [i["value"] for i in items if i["metric"] == "doc_mean_bits_per_byte"]
@@ -61,8 +78,15 @@ def standard_tasks(ctx: Any, lm: Any, task: str) -> tuple[dict[str, float], list
     c = ctx.cfg.eval.lm_eval
     scores: dict[str, float] = {}
     items: list[dict[str, Any]] = []
-    res = _evaluate(lm, [task], TaskManager(), ctx.cfg.seed, limit=c.limit, num_fewshot=c.num_fewshot,
-                    apply_chat_template=c.apply_chat_template)
+    res = _evaluate(
+        lm,
+        [task],
+        TaskManager(),
+        ctx.cfg.seed,
+        limit=c.limit,
+        num_fewshot=c.num_fewshot,
+        apply_chat_template=c.apply_chat_template,
+    )
     for sub, metrics in res["results"].items():
         for name, value in metrics.items():
             if isinstance(value, (int, float)) and not name.endswith("_stderr,none") and name != "alias":
@@ -72,9 +96,16 @@ def standard_tasks(ctx: Any, lm: Any, task: str) -> tuple[dict[str, float], list
             for metric in ("acc", "exact_match", "acc_norm"):
                 if isinstance(s.get(metric), (int, float)):
                     options = len(s.get("arguments") or []) if metric != "exact_match" else 0
-                    items.append({"suite": "general", "task": sub, "metric": metric,
-                                  "item_id": str(s["doc_id"]), "value": float(s[metric]),
-                                  **({"n_choices": options} if options > 1 else {})})
+                    items.append(
+                        {
+                            "suite": "general",
+                            "task": sub,
+                            "metric": metric,
+                            "item_id": str(s["doc_id"]),
+                            "value": float(s[metric]),
+                            **({"n_choices": options} if options > 1 else {}),
+                        }
+                    )
     return scores, items
 
 
@@ -84,7 +115,9 @@ def failure_cause(err: BaseException) -> str:
     return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
-def run_general_suites(ctx: Any, model: Any, out_dir: Path) -> tuple[dict[str, float], list[dict[str, Any]], dict[str, str]]:
+def run_general_suites(
+    ctx: Any, model: Any, out_dir: Path
+) -> tuple[dict[str, float], list[dict[str, Any]], dict[str, str]]:
     """(scores, items, failures) of every lm-eval based suite the eval config enables; failures maps each
     requested suite that did not score to its cause."""
     e = ctx.cfg.eval
@@ -104,7 +137,7 @@ def run_general_suites(ctx: Any, model: Any, out_dir: Path) -> tuple[dict[str, f
     for name, run in suites.items():
         try:
             s, i = run(lm)
-        except Exception as err:  # noqa: BLE001 - every failure is reported with its cause, none is hidden
+        except Exception as err:
             log.error("suite %s failed: %s", name, failure_cause(err), exc_info=log.isEnabledFor(logging.DEBUG))
             failures[name] = failure_cause(err)
             continue

@@ -93,16 +93,18 @@ def true_index(example: TaskExample) -> int:
     return meta["true_index"] if "true_index" in meta else meta["candidate_titles"].index(meta["answer_title"])
 
 
-def score_examples(metrics: tuple[str, ...], examples: list[TaskExample], answers: list[str],
-                   embedder: Any | None) -> dict[str, list[float]]:
+def score_examples(
+    metrics: tuple[str, ...], examples: list[TaskExample], answers: list[str], embedder: Any | None
+) -> dict[str, list[float]]:
     """Per-example values for each metric a task family declares."""
     out: dict[str, list[float]] = {}
     refs = [e.reference for e in examples]
     for metric in metrics:
         if metric == "hit_rate":
             out["hit_rate_paper"] = [paper_hit(a, e.meta["answer_title"]) for a, e in zip(answers, examples)]
-            out["exact_match"] = [exact_choice(a, true_index(e), e.meta["candidate_titles"])
-                                  for a, e in zip(answers, examples)]
+            out["exact_match"] = [
+                exact_choice(a, true_index(e), e.meta["candidate_titles"]) for a, e in zip(answers, examples)
+            ]
         elif metric == "rouge_l":
             out["rouge_l"] = [rouge_l(a, r) for a, r in zip(answers, refs)]
         elif metric == "embedding_similarity":

@@ -21,8 +21,9 @@ def chat_context(tokenizer: Any, prompt: list[dict[str, str]], template_kwargs: 
     return tokenizer.apply_chat_template(prompt, add_generation_prompt=True, tokenize=False, **template_kwargs)
 
 
-def candidate_loglikelihoods(lm: Any, tokenizer: Any, examples: list[TaskExample],
-                             template_kwargs: dict[str, Any]) -> list[list[float]]:
+def candidate_loglikelihoods(
+    lm: Any, tokenizer: Any, examples: list[TaskExample], template_kwargs: dict[str, Any]
+) -> list[list[float]]:
     """Per example, the per-byte log-likelihood of every candidate title as the reply."""
     from lm_eval.api.instance import Instance
 
@@ -30,8 +31,9 @@ def candidate_loglikelihoods(lm: Any, tokenizer: Any, examples: list[TaskExample
     for i, e in enumerate(examples):
         context = chat_context(tokenizer, e.prompt, template_kwargs)
         for title in e.meta["candidate_titles"]:
-            requests.append(Instance(request_type="loglikelihood", doc={}, arguments=(context, title),
-                                     idx=len(requests)))
+            requests.append(
+                Instance(request_type="loglikelihood", doc={}, arguments=(context, title), idx=len(requests))
+            )
             owners.append((i, len(title.encode("utf-8")) or 1))
     results = lm.loglikelihood(requests, disable_tqdm=True) if requests else []
     out: list[list[float]] = [[] for _ in examples]

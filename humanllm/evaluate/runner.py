@@ -8,10 +8,11 @@ model; a changed weight is a miss. Per-item scores are kept for bootstrap interv
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from humanllm.evaluate.backends import LoadedModel, load_eval_model
 from humanllm.evaluate.benchmarks import benchmarks, enabled_benchmarks, not_run, preflight, runnable_benchmarks
@@ -52,7 +53,10 @@ def _suites(e: Any) -> dict[str, Any]:
             out[b.name].pop(setting, None)
     benchmarks_run = bool(enabled_benchmarks(e))
     if not out["lm_eval"]["tasks"]:
-        out["lm_eval"] = {"tasks": [], **({"apply_chat_template": e.lm_eval.apply_chat_template} if benchmarks_run else {})}
+        out["lm_eval"] = {
+            "tasks": [],
+            **({"apply_chat_template": e.lm_eval.apply_chat_template} if benchmarks_run else {}),
+        }
     if benchmarks_run:
         out["bootstrap"] = e.bootstrap.model_dump(mode="json", include={"samples", "confidence", "seed"})
     return out
@@ -78,16 +82,26 @@ def eval_stage_config(cfg: Any) -> dict[str, Any]:
     return {
         "eval": suites,
         "benchmark_data": benchmark_files(e),
-        "model_load": {"dtype": m.dtype, "chat_template_kwargs": m.chat_template_kwargs, "max_length": m.max_length,
-                       "attn_implementation": m.attn_implementation, "trust_remote_code": m.trust_remote_code,
-                       "revision": m.revision},
+        "model_load": {
+            "dtype": m.dtype,
+            "chat_template_kwargs": m.chat_template_kwargs,
+            "max_length": m.max_length,
+            "attn_implementation": m.attn_implementation,
+            "trust_remote_code": m.trust_remote_code,
+            "revision": m.revision,
+        },
         "lm_eval_version": metadata.version("lm_eval"),
         **({"answer_parser": cfg.llm.output_identity()} if any(b.needs_llm(e) for b in enabled_benchmarks(e)) else {}),
     }
 
 
-def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact], bctx: BuildContext,
-                   in_memory: Callable[[], LoadedModel] | None = None) -> None:
+def evaluate_model(
+    ctx: Any,
+    target: EvalTarget,
+    test_sets: dict[str, Artifact],
+    bctx: BuildContext,
+    in_memory: Callable[[], LoadedModel] | None = None,
+) -> None:
     """Load the model once (or take `in_memory()`: the same weights, already loaded) and run every enabled
     suite, writing scores.json and items.jsonl."""
     cfg = ctx.cfg
@@ -112,7 +126,9 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
     if failures:  # a partial result is never published as finished: the next run tries again
         raise SuitesFailed(target.label, failures, scored=sorted({k.split("/", 1)[0] for k in s}))
     notes += model.truncation_notes()
-    with ctx.tracker.run(f"eval-{target.label}", "eval", {"target": target.label, **cfg.model_dump(mode="json")}) as run:
+    with ctx.tracker.run(
+        f"eval-{target.label}", "eval", {"target": target.label, **cfg.model_dump(mode="json")}
+    ) as run:
         run.summary(scores)
         if items:
             import pandas as pd
@@ -121,8 +137,10 @@ def evaluate_model(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
 
     benchmark_keys = [k for k in scores if k.split("/", 1)[0] in benchmarks()]
     headline = [k for k in scores if k not in benchmark_keys] + headline_keys(scores)
-    write_json(bctx.path / "scores.json", {"model": target.label, "scores": scores, "headline": headline, "notes": notes,
-                                           "not_run": skipped})
+    write_json(
+        bctx.path / "scores.json",
+        {"model": target.label, "scores": scores, "headline": headline, "notes": notes, "not_run": skipped},
+    )
     write_jsonl(bctx.path / "items.jsonl", items)
     bctx.counts.update({"scores": len(scores), "items": len(items)})
     bctx.extra["notes"] = notes
@@ -139,8 +157,10 @@ class SuitesFailed(RuntimeError):
     def __init__(self, label: str, failures: dict[str, str], scored: list[str]):
         lines = [f"  {suite}: {cause}" for suite, cause in failures.items()]
         done = f"scored: {', '.join(scored)}" if scored else "no requested suite scored"
-        super().__init__(f"{label}: {len(failures)} requested eval suite(s) failed ({done}); "
-                         "the evaluation is not cached:\n" + "\n".join(lines))
+        super().__init__(
+            f"{label}: {len(failures)} requested eval suite(s) failed ({done}); "
+            "the evaluation is not cached:\n" + "\n".join(lines)
+        )
         self.failures = failures
 
 
@@ -151,15 +171,21 @@ def check_benchmark_data(cfg: Any) -> None:
     (log.warning if any(report.issues.values()) or report.not_run else log.info)("%s", report.text())
 
 
-def run_eval(ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact],
-             in_memory: Callable[[], LoadedModel] | None = None) -> Artifact:
+def run_eval(
+    ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact], in_memory: Callable[[], LoadedModel] | None = None
+) -> Artifact:
     """Score `target` (or reuse the scores of identical weights). `in_memory`, if given, returns a loaded
     model holding exactly `target.location`'s weights, scored instead of loading them again."""
     fingerprint = weights_fingerprint(target.location, ctx.store.root / "fingerprints.json")
     inputs = {"model_weights": fingerprint, **{f"test:{n}": a.key for n, a in sorted(test_sets.items())}}
-    return ctx.stage("eval", eval_stage_config(ctx.cfg), inputs,
-                     lambda b: evaluate_model(ctx, target, test_sets, b, in_memory), seed=ctx.cfg.seed,
-                     label=target.label)
+    return ctx.stage(
+        "eval",
+        eval_stage_config(ctx.cfg),
+        inputs,
+        lambda b: evaluate_model(ctx, target, test_sets, b, in_memory),
+        seed=ctx.cfg.seed,
+        label=target.label,
+    )
 
 
 def read_scores(art: Artifact | Path) -> dict[str, Any]:

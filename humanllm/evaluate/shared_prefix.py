@@ -25,11 +25,11 @@ from tqdm.auto import tqdm
 from humanllm.evaluate.benchmarks.runner import collapsed_truncation_warnings
 from humanllm.evaluate.generate import Truncation
 
-MIN_SHARED = 16            # tokens sequences must share to run their prefix once
-MIN_SAVED = 256            # tokens a shared prefix must save (length x extra rows) to get a forward pass of its own
-MAX_BATCH_TOKENS = 4096    # rows x padded width per forward pass
+MIN_SHARED = 16  # tokens sequences must share to run their prefix once
+MIN_SAVED = 256  # tokens a shared prefix must save (length x extra rows) to get a forward pass of its own
+MAX_BATCH_TOKENS = 4096  # rows x padded width per forward pass
 LOGIT_BUDGET = 64 * 2**20  # logits (rows x positions read x vocabulary) per forward pass
-MAX_PADDING = 0.25         # share of a batch's padded width x rows that may be padding
+MAX_PADDING = 0.25  # share of a batch's padded width x rows that may be padding
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Row:
     def positions(self) -> list[int]:
         return sorted({start - 1 + k for _, start, cont in self.targets for k in range(len(cont))})
 
-    def after(self, n: int) -> "Row":
+    def after(self, n: int) -> Row:
         """The same row with its first n tokens moved into the cache."""
         return Row(self.tokens[n:], [(i, start - n, cont) for i, start, cont in self.targets])
 
@@ -89,8 +89,12 @@ def _batches(rows: list[Row], vocab: int) -> list[list[int]]:
     for i in sorted(range(len(rows)), key=lambda k: len(rows[k].tokens)):
         n_read, n = len(rows[i].positions()), len(rows[i].tokens)
         padded = (len(out[-1]) + 1) * n if out else 0
-        if out and padded <= MAX_BATCH_TOKENS and (len(out[-1]) + 1) * (reads + n_read) * vocab <= LOGIT_BUDGET \
-                and real + n >= (1 - MAX_PADDING) * padded:
+        if (
+            out
+            and padded <= MAX_BATCH_TOKENS
+            and (len(out[-1]) + 1) * (reads + n_read) * vocab <= LOGIT_BUDGET
+            and real + n >= (1 - MAX_PADDING) * padded
+        ):
             out[-1].append(i)
             reads += n_read
             real += n
@@ -106,8 +110,10 @@ def _extend(model: Any, cache: Any, cached: int, tokens: list[int]) -> Any:
 
     kwargs: dict[str, Any] = {"logits_to_keep": 1} if _keeps_logits(model) else {}  # these logits go unused
     if cache is not None:
-        kwargs.update(cache=copy.deepcopy(cache),
-                      attention_mask=torch.ones(1, cached + len(tokens), dtype=torch.long, device=model.device))
+        kwargs.update(
+            cache=copy.deepcopy(cache),
+            attention_mask=torch.ones(1, cached + len(tokens), dtype=torch.long, device=model.device),
+        )
     return model(input_ids=torch.tensor([tokens], device=model.device), use_cache=True, **kwargs).cache
 
 
@@ -142,8 +148,9 @@ def _score_rows(model: Any, cache: Any, cached: int, rows: list[Row], pad_id: in
     return out
 
 
-def score_tree(model: Any, rows: list[Row], pad_id: int, cache: Any = None, cached: int = 0,
-               progress: Any = None) -> dict[int, tuple[float, bool]]:
+def score_tree(
+    model: Any, rows: list[Row], pad_id: int, cache: Any = None, cached: int = 0, progress: Any = None
+) -> dict[int, tuple[float, bool]]:
     """{request: (log-likelihood, greedy)} for every target of every row, running shared text once: rows that
     share a prefix worth MIN_SAVED tokens extend one cache by it and recurse on their tails, so nested
     sharing (an instruction, a question, then orderings of its options) runs once per level; the others run
@@ -157,8 +164,9 @@ def score_tree(model: Any, rows: list[Row], pad_id: int, cache: Any = None, cach
         for shared, members in prefix_clusters(rows):
             if shared * (len(members) - 1) >= MIN_SAVED:
                 sub = _extend(model, cache, cached, rows[members[0]].tokens[:shared])
-                out.update(score_tree(model, [rows[m].after(shared) for m in members], pad_id, sub, cached + shared,
-                                      progress))
+                out.update(
+                    score_tree(model, [rows[m].after(shared) for m in members], pad_id, sub, cached + shared, progress)
+                )
             else:
                 leaves += [rows[m] for m in members]
         vocab = model.get_output_embeddings().weight.shape[0]
@@ -195,8 +203,12 @@ class SharedPrefixHFLM(HFLM):
             tokens = ctx + cont[:-1]
             rows.setdefault(tuple(tokens), Row(tokens)).targets.append((i, len(ctx), cont))
         results: list[Any] = [None] * len(requests)
-        with tqdm(total=len(rows), desc="log-likelihoods (shared text run once)", unit="sequence",
-                  disable=disable_tqdm or len(rows) < 2) as bar:
+        with tqdm(
+            total=len(rows),
+            desc="log-likelihoods (shared text run once)",
+            unit="sequence",
+            disable=disable_tqdm or len(rows) < 2,
+        ) as bar:
             for i, value in score_tree(self.model, list(rows.values()), self._pad_id, progress=bar).items():
                 results[i] = value
         if self.window_cuts is not None:
@@ -214,15 +226,19 @@ class SharedPrefixHFLM(HFLM):
         rows: list[Row] = []
         owner: list[int] = []
         for i, req in enumerate(requests):
-            windows = utils.get_rolling_token_windows(token_list=self.tok_encode(req.args[0]),
-                                                      prefix_token=self.prefix_token_id,
-                                                      max_seq_len=self.max_length, context_len=1)
+            windows = utils.get_rolling_token_windows(
+                token_list=self.tok_encode(req.args[0]),
+                prefix_token=self.prefix_token_id,
+                max_seq_len=self.max_length,
+                context_len=1,
+            )
             for ctx, cont in map(utils.make_disjoint_window, windows):  # lm-eval's windows, as its HFLM makes them
                 rows.append(Row(ctx + cont[:-1], [(len(rows), len(ctx), cont)]))
                 owner.append(i)
         totals = [0.0] * len(requests)
-        with tqdm(total=len(rows), desc="rolling log-likelihoods", unit="window",
-                  disable=disable_tqdm or len(rows) < 2) as bar:
+        with tqdm(
+            total=len(rows), desc="rolling log-likelihoods", unit="window", disable=disable_tqdm or len(rows) < 2
+        ) as bar:
             scored = score_tree(self.model, rows, self._pad_id, progress=bar)
         for k in range(len(rows)):  # windows in order, summed per document as lm-eval sums them
             totals[owner[k]] += scored[k][0]

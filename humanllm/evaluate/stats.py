@@ -12,8 +12,9 @@ reflects how many independent people the number stands on. The estimate stays th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -81,16 +82,16 @@ def _weights(weights: Sequence[float] | np.ndarray | None, n: int) -> np.ndarray
     return w
 
 
-def weighted_mean(values: Sequence[float] | np.ndarray,
-                  weights: Sequence[float] | np.ndarray | None = None) -> float:
+def weighted_mean(values: Sequence[float] | np.ndarray, weights: Sequence[float] | np.ndarray | None = None) -> float:
     """sum(w·v) / sum(w): the plain mean without weights."""
     arr = _as_vector(values, "values")
     w = _weights(weights, arr.size)
     return float((arr * w).sum() / w.sum())
 
 
-def _cluster_totals(arr: np.ndarray, clusters: Sequence[Any] | None,
-                    weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _cluster_totals(
+    arr: np.ndarray, clusters: Sequence[Any] | None, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-cluster weighted sums and total weights (each item its own cluster when `clusters` is None)."""
     w = np.ones_like(arr) if weights is None else weights
     if clusters is None:
@@ -102,9 +103,13 @@ def _cluster_totals(arr: np.ndarray, clusters: Sequence[Any] | None,
     return np.bincount(inverse, weights=arr * w), np.bincount(inverse, weights=w)
 
 
-def bootstrap_means(values: Sequence[float] | np.ndarray, samples: int = 1000, seed: int = 0,
-                    clusters: Sequence[Any] | None = None,
-                    weights: Sequence[float] | np.ndarray | None = None) -> np.ndarray:
+def bootstrap_means(
+    values: Sequence[float] | np.ndarray,
+    samples: int = 1000,
+    seed: int = 0,
+    clusters: Sequence[Any] | None = None,
+    weights: Sequence[float] | np.ndarray | None = None,
+) -> np.ndarray:
     """Means of `samples` resamples (with replacement) of `values`, or of whole `clusters` when given
     (the item mean of the drawn clusters: sum of their totals over sum of their sizes). With `weights`,
     each resample's weighted mean (a ratio estimator: sum of w·v over sum of w of the drawn items)."""
@@ -127,8 +132,9 @@ def cluster_count(clusters: Sequence[Any] | None, n: int) -> int:
     return n if clusters is None else len({str(c) for c in clusters})
 
 
-def _interval(arr: np.ndarray, means: np.ndarray, confidence: float,
-              weights: Sequence[float] | np.ndarray | None = None) -> tuple[float, float, float]:
+def _interval(
+    arr: np.ndarray, means: np.ndarray, confidence: float, weights: Sequence[float] | np.ndarray | None = None
+) -> tuple[float, float, float]:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1) (got {confidence})")
     tail = (1 - confidence) / 2 * 100
@@ -137,15 +143,21 @@ def _interval(arr: np.ndarray, means: np.ndarray, confidence: float,
 
 
 def bootstrap_ci(
-    values: Sequence[float] | np.ndarray, samples: int = 1000, confidence: float = 0.95, seed: int = 0,
-    clusters: Sequence[Any] | None = None, weights: Sequence[float] | np.ndarray | None = None,
+    values: Sequence[float] | np.ndarray,
+    samples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    clusters: Sequence[Any] | None = None,
+    weights: Sequence[float] | np.ndarray | None = None,
 ) -> Interval:
     """Percentile bootstrap CI of the (weighted) mean of per-item scores (e.g. 0/1 correctness), over items
     or clusters."""
     arr = _as_vector(values, "values")
     means = bootstrap_means(arr, samples, seed, clusters, weights)
     est, low, high = _interval(arr, means, confidence, weights)
-    return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None)
+    return Interval(
+        est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None
+    )
 
 
 def paired_bootstrap_diff(

@@ -30,20 +30,33 @@ log = logging.getLogger("humanllm")
 
 def trial_spec(spec: ExperimentSpec, runs: list[RunSpec]):
     """The sweep-driver view of an experiment: one grid point per run, forgetting as the objective."""
-    return SweepSpec(name=spec.name, description=spec.title, params={"run": ParamSpec(grid=[r.name for r in runs])},
-                     objectives=[ObjectiveSpec(name="forgetting", metric=spec.layout.forgetting_metric,
-                                               relative_to="base", direction="minimize")])
+    return SweepSpec(
+        name=spec.name,
+        description=spec.title,
+        params={"run": ParamSpec(grid=[r.name for r in runs])},
+        objectives=[
+            ObjectiveSpec(
+                name="forgetting", metric=spec.layout.forgetting_metric, relative_to="base", direction="minimize"
+            )
+        ],
+    )
 
 
-def run_experiment(spec: ExperimentSpec, out: str | Path = "results", fast: bool = False,
-                   extra: list[str] | None = None, only: list[str] | None = None,
-                   config_dir: str | None = None) -> dict[str, str]:
+def run_experiment(
+    spec: ExperimentSpec,
+    out: str | Path = "results",
+    fast: bool = False,
+    extra: list[str] | None = None,
+    only: list[str] | None = None,
+    config_dir: str | None = None,
+) -> dict[str, str]:
     """Run (or reuse) every run of `spec`, then write the report; returns {run: "done" | "failed: …"}."""
     runs = spec.expand(fast)
     unknown = sorted(set(only or []) - {r.name for r in runs})
     if unknown:
-        raise ConfigError(f"--run: unknown run(s) {unknown} of experiment {spec.name} "
-                          f"(runs: {', '.join(r.name for r in runs)})")
+        raise ConfigError(
+            f"--run: unknown run(s) {unknown} of experiment {spec.name} (runs: {', '.join(r.name for r in runs)})"
+        )
     chosen = [r for r in runs if not only or r.name in only]
     for run in chosen:  # every run's config composes and validates before anything trains
         cfg = load_config(full_overrides(spec, run, out, fast, extra or []), config_dir)
@@ -51,8 +64,16 @@ def run_experiment(spec: ExperimentSpec, out: str | Path = "results", fast: bool
         if absent:
             raise ConfigError("\n".join(absent))
     folder = experiment_dir(out, spec.name)
-    write_json(folder / "experiment.json", {"name": spec.name, "fast": fast, "extra_overrides": list(extra or []),
-                                            "spec": spec.model_dump(mode="json"), "config_dir": config_dir})
+    write_json(
+        folder / "experiment.json",
+        {
+            "name": spec.name,
+            "fast": fast,
+            "extra_overrides": list(extra or []),
+            "spec": spec.model_dump(mode="json"),
+            "config_dir": config_dir,
+        },
+    )
     runner = TrialRunner(trial_spec(spec, runs), folder, config_dir)
     status: dict[str, str] = {}
     for number, run in enumerate(runs):
@@ -76,14 +97,29 @@ def _run_one(runner, number: int, run: RunSpec, overrides: list[str], folder: Pa
         log.error("run %s cannot run: %s", run.name, e)
         return f"failed: {e}"
     except Exception as e:  # one broken run does not cost the others: recorded, reported, exit status 1
-        write_json(folder / RUN_RECORD, {**record, "status": "failed", "error": f"{type(e).__name__}: {e}",
-                                         "traceback": shown_text(traceback.format_exc())[-4000:]})
+        write_json(
+            folder / RUN_RECORD,
+            {
+                **record,
+                "status": "failed",
+                "error": f"{type(e).__name__}: {e}",
+                "traceback": shown_text(traceback.format_exc())[-4000:],
+            },
+        )
         log.exception("run %s failed", run.name)
         return f"failed: {type(e).__name__}: {e}"
     _show_paths(folder / "evaluations.json")
-    write_json(folder / RUN_RECORD, {**record, "status": "done", "seconds": round(time.perf_counter() - t0, 1),
-                                     "artifact_keys": outcome.artifact_keys, "built": outcome.built,
-                                     "reused": outcome.reused})
+    write_json(
+        folder / RUN_RECORD,
+        {
+            **record,
+            "status": "done",
+            "seconds": round(time.perf_counter() - t0, 1),
+            "artifact_keys": outcome.artifact_keys,
+            "built": outcome.built,
+            "reused": outcome.reused,
+        },
+    )
     return "done"
 
 

@@ -25,8 +25,12 @@ def run_dir(out: str | Path, name: str, run: str) -> Path:
 def full_overrides(spec: ExperimentSpec, run: RunSpec, out: str | Path, fast: bool, extra: list[str]) -> list[str]:
     """The run's overrides plus where it writes (relative to the working folder when inside it, so run
     records name no machine's paths) and what it scores (base and one merged model)."""
-    return [*spec.run_overrides(run, fast, extra), f"experiment_name={spec.name}",
-            f"paths.results={shown(run_dir(out, spec.name, run.name))}", "eval.targets=[base,merged]"]
+    return [
+        *spec.run_overrides(run, fast, extra),
+        f"experiment_name={spec.name}",
+        f"paths.results={shown(run_dir(out, spec.name, run.name))}",
+        "eval.targets=[base,merged]",
+    ]
 
 
 def read_run(out: str | Path, name: str, run: str) -> dict | None:

@@ -26,9 +26,17 @@ SPEC_DIR = REPO_ROOT / "sweeps" / "experiments"
 
 # Fast mode (tests, smoke checks): the random 0.4M model, a few steps, a few held-out items.
 FAST_OVERRIDES = [
-    "model=tiny-random", "progress=false", "train.max_steps=4", "train.per_device_batch_size=4",
-    "train.max_length=1024", "train.bf16=false", "train.logging_steps=2", "eval.indomain.max_samples=3",
-    "eval.indomain.max_new_tokens=8", "eval.perplexity.max_docs=3", "eval.perplexity.max_chars=400",
+    "model=tiny-random",
+    "progress=false",
+    "train.max_steps=4",
+    "train.per_device_batch_size=4",
+    "train.max_length=1024",
+    "train.bf16=false",
+    "train.logging_steps=2",
+    "eval.indomain.max_samples=3",
+    "eval.indomain.max_new_tokens=8",
+    "eval.perplexity.max_docs=3",
+    "eval.perplexity.max_chars=400",
     "eval.bootstrap.samples=200",
 ]
 
@@ -88,7 +96,7 @@ class ExperimentSpec(StrictModel):
         return {k: v for k, v in data.items() if k != "needs"} if isinstance(data, dict) else data
 
     @model_validator(mode="after")
-    def _consistent(self) -> "ExperimentSpec":
+    def _consistent(self) -> ExperimentSpec:
         if bool(self.runs) == (self.grid is not None):
             raise at("runs", "give either runs (a list of named override sets) or grid (one key's values)")
         for which, runs in (("runs", self.expand(fast=False)), ("fast_runs", self.fast_runs or [])):
@@ -106,8 +114,14 @@ class ExperimentSpec(StrictModel):
         if self.grid is None:
             return list(self.runs)
         g = self.grid
-        return [RunSpec(name=_slug(g.name.format(key=g.key, value=v)), label=g.label.format(key=g.key, value=v),
-                        overrides=[f"{g.key}={f'[{v}]' if g.list_value else v}"]) for v in g.values]
+        return [
+            RunSpec(
+                name=_slug(g.name.format(key=g.key, value=v)),
+                label=g.label.format(key=g.key, value=v),
+                overrides=[f"{g.key}={f'[{v}]' if g.list_value else v}"],
+            )
+            for v in g.values
+        ]
 
     def base_overrides(self, fast: bool = False, extra: list[str] | None = None) -> list[str]:
         base = [f"experiment={self.name}", *self.overrides]

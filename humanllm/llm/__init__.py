@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 CACHE_FILE = "responses.sqlite"
 
-__all__ = ["LLMConfig", "LLMRequest", "LLMResult", "REJECT_REASONS", "make_backend", "cache_path"]
+__all__ = ["REJECT_REASONS", "LLMConfig", "LLMRequest", "LLMResult", "cache_path", "make_backend"]
 
 
 def cache_path(cfg: LLMConfig, artifacts_dir: str | Path | None) -> Path:
@@ -42,7 +42,6 @@ def make_backend(
     from humanllm.llm.cache import ResponseCache
     from humanllm.llm.local_backend import LocalBackend
     from humanllm.llm.openai_backend import OpenAIBackend
-
     from humanllm.llm.server import ensure_local_server
 
     ensure_local_server(cfg)

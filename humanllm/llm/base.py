@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 from tqdm.auto import tqdm
 
@@ -39,17 +40,22 @@ class EndpointFailed(RuntimeError):
 
     exit_code = 4
 
-    def __init__(self, backend: "LLMBackend", stage: str, failed: dict[str, int], answered: int, total: int,
-                 aborted: bool):
+    def __init__(
+        self, backend: LLMBackend, stage: str, failed: dict[str, int], answered: int, total: int, aborted: bool
+    ):
         counts = ", ".join(f"{reason} x{n}" for reason, n in sorted(failed.items()))
-        how = (f"stopped after {sum(failed.values())} failures in a row" if aborted
-               else f"{sum(failed.values())} of {total} requests failed")
+        how = (
+            f"stopped after {sum(failed.values())} failures in a row"
+            if aborted
+            else f"{sum(failed.values())} of {total} requests failed"
+        )
         retries = getattr(backend.cfg, "max_retries", 0)
         super().__init__(
             f"LLM endpoint {backend.endpoint} (model {backend.model_id}) is failing: {how} after {retries} retries "
             f"each ({counts}) in stage {stage!r}; nothing was published.{server_log_hint(backend.endpoint)}\n"
             f"Fix or restart the endpoint and rerun: the {answered} replies received are cached, and only the "
-            "failed requests are sent again.")
+            "failed requests are sent again."
+        )
         self.failed = failed
 
 
@@ -104,8 +110,13 @@ class LLMBackend(ABC):
     def _generate(self, calls: list[tuple[str, Call]], on_reply: OnReply, stats: StageStats) -> None:
         """Send the calls; report each reply (or transport failure) through on_reply as it arrives."""
 
-    def run(self, requests: list[LLMRequest], progress: bool = True, stage: str = "llm",
-            endpoint_failures: EndpointPolicy = "raise") -> list[LLMResult]:
+    def run(
+        self,
+        requests: list[LLMRequest],
+        progress: bool = True,
+        stage: str = "llm",
+        endpoint_failures: EndpointPolicy = "raise",
+    ) -> list[LLMResult]:
         """Answer the requests, in order. Accounting accumulates under `stage` (see `accounting`).
 
         endpoint_failures="raise" (the default): a request that ends on an endpoint failure (see
@@ -158,7 +169,7 @@ class LLMBackend(ABC):
         if self.cache is not None:
             self.cache.close()
 
-    def __enter__(self) -> "LLMBackend":
+    def __enter__(self) -> LLMBackend:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -181,8 +192,14 @@ class LLMBackend(ABC):
     @staticmethod
     def _repair_call(p: _Pending) -> Call:
         messages = repair_messages(p.call.message_dicts(), p.raw, p.reason or "", p.detail or "")
-        return Call(tuple((m["role"], m["content"]) for m in messages), p.call.schema, p.call.schema_name,
-                    p.call.max_tokens, p.call.temperature, p.call.seed)
+        return Call(
+            tuple((m["role"], m["content"]) for m in messages),
+            p.call.schema,
+            p.call.schema_name,
+            p.call.max_tokens,
+            p.call.temperature,
+            p.call.seed,
+        )
 
     def _answer(self, pending: list[_Pending], stats: StageStats, bar: tqdm, last_try: bool) -> list[_Pending]:
         """Get a reply for each pending request's call; returns those that should be repaired."""
@@ -226,8 +243,17 @@ class LLMBackend(ABC):
             p.reason, p.detail = reason, detail
             return False
         p.result = LLMResult(
-            request_id=p.request.request_id, ok=reason is None, value=value, reason=reason, error=detail,
-            raw=p.raw, prompt_tokens=p.prompt_tokens, completion_tokens=p.completion_tokens,
-            attempts=p.attempts, repaired=p.repaired, cached=p.cached, metadata=p.request.metadata,
+            request_id=p.request.request_id,
+            ok=reason is None,
+            value=value,
+            reason=reason,
+            error=detail,
+            raw=p.raw,
+            prompt_tokens=p.prompt_tokens,
+            completion_tokens=p.completion_tokens,
+            attempts=p.attempts,
+            repaired=p.repaired,
+            cached=p.cached,
+            metadata=p.request.metadata,
         )
         return True

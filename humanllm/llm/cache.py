@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from humanllm.io import canonical_json, stable_hash
 from humanllm.llm.types import Call, Completion
@@ -34,8 +34,9 @@ CREATE TABLE IF NOT EXISTS replies (
 def call_key(backend: str, endpoint: str, model: str, mode: str, call: Call) -> str:
     """Cache key: backend, endpoint (server URL or local model folder), model, structured-output mode, full
     messages, schema and generation parameters. Two servers that both call their model "smollm2" share nothing."""
-    return stable_hash({"backend": backend, "endpoint": endpoint, "model": model, "mode": mode,
-                        "call": _call_dict(call)}, length=32)
+    return stable_hash(
+        {"backend": backend, "endpoint": endpoint, "model": model, "mode": mode, "call": _call_dict(call)}, length=32
+    )
 
 
 def _call_dict(call: Call) -> dict:
@@ -81,8 +82,17 @@ class ResponseCache:
             raise ValueError("a failed call has no reply to cache")
         self._db.execute(
             "INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, backend, model, canonical_json(_call_dict(call)), reply.text, reply.finish_reason,
-             reply.prompt_tokens, reply.completion_tokens, time.time()),
+            (
+                key,
+                backend,
+                model,
+                canonical_json(_call_dict(call)),
+                reply.text,
+                reply.finish_reason,
+                reply.prompt_tokens,
+                reply.completion_tokens,
+                time.time(),
+            ),
         )
 
     def __len__(self) -> int:

@@ -58,7 +58,7 @@ class LLMConfig(StrictModel):
     cache_dir: str | None = None
 
     @model_validator(mode="after")
-    def _backend_fields(self) -> "LLMConfig":
+    def _backend_fields(self) -> LLMConfig:
         if self.backend == "openai" and not (self.base_url and self.model):
             raise ValueError("backend=openai needs llm.base_url and llm.model")
         if self.api_key_env is not None and not self.api_key_env.replace("_", "").isalnum():

@@ -103,12 +103,14 @@ class LocalBackend(LLMBackend):
         for row, mask in zip(new_tokens, enc["attention_mask"]):
             stop = next((j for j, t in enumerate(row) if t in eos), None)
             kept = row if stop is None else row[:stop]
-            replies.append(Completion(
-                text=tok.decode(kept, skip_special_tokens=True),
-                finish_reason="stop" if stop is not None else "length",
-                prompt_tokens=int(mask.sum()),
-                completion_tokens=len(kept) + (stop is not None),
-            ))
+            replies.append(
+                Completion(
+                    text=tok.decode(kept, skip_special_tokens=True),
+                    finish_reason="stop" if stop is not None else "length",
+                    prompt_tokens=int(mask.sum()),
+                    completion_tokens=len(kept) + (stop is not None),
+                )
+            )
         return replies
 
     def _eos_ids(self) -> set[int]:

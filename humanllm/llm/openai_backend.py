@@ -79,7 +79,9 @@ class OpenAIBackend(LLMBackend):
 
             await asyncio.gather(*(one(key, call) for key, call in calls))
 
-    async def _call(self, client: AsyncOpenAI, in_flight: asyncio.Semaphore, call: Call, stats: StageStats) -> Completion:
+    async def _call(
+        self, client: AsyncOpenAI, in_flight: asyncio.Semaphore, call: Call, stats: StageStats
+    ) -> Completion:
         """One call with retries; a failure after the last retry comes back as Completion(error=...)."""
         attempts = 0
         retrying = AsyncRetrying(

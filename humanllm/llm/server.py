@@ -8,9 +8,8 @@ import os
 import subprocess
 import urllib.error
 import urllib.request
-from urllib.parse import urlparse
-
 from pathlib import Path
+from urllib.parse import urlparse
 
 from humanllm.llm.config import LLMConfig
 from humanllm.paths import REPO_ROOT
@@ -33,13 +32,17 @@ def ensure_local_server(cfg: LLMConfig) -> None:
         return
     url = urlparse(cfg.base_url)
     if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
-        raise ConnectionError(f"llm.base_url: nothing answers at {cfg.base_url} (llm.autostart only starts loopback servers)")
+        raise ConnectionError(
+            f"llm.base_url: nothing answers at {cfg.base_url} (llm.autostart only starts loopback servers)"
+        )
     if not SCRIPT.is_file():
         raise FileNotFoundError(f"llm.autostart: {SCRIPT} not found (start the server yourself)")
     log.info("starting the local LLM server on port %d (scripts/llm_server.sh)", url.port)
     proc = subprocess.run([str(SCRIPT), "start", str(url.port)], capture_output=True, text=True)
     if proc.returncode != 0:
-        raise ConnectionError(f"llm.autostart: could not start the local server:\n{proc.stderr.strip() or proc.stdout.strip()}")
+        raise ConnectionError(
+            f"llm.autostart: could not start the local server:\n{proc.stderr.strip() or proc.stdout.strip()}"
+        )
 
 
 def server_log(base_url: str) -> Path | None:
@@ -47,7 +50,10 @@ def server_log(base_url: str) -> Path | None:
     url = urlparse(base_url)
     if url.hostname not in ("127.0.0.1", "localhost") or not url.port:
         return None
-    folder = os.environ.get("LLM_SERVER_DIR") or Path(os.environ.get("HUMANLLM_ARTIFACTS") or REPO_ROOT / "artifacts") / "llm_server"
+    folder = (
+        os.environ.get("LLM_SERVER_DIR")
+        or Path(os.environ.get("HUMANLLM_ARTIFACTS") or REPO_ROOT / "artifacts") / "llm_server"
+    )
     path = Path(folder) / f"server_{url.port}.log"
     return path if path.is_file() else None
 

@@ -20,7 +20,8 @@ import random
 import threading
 import time
 from collections import Counter
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -38,8 +39,9 @@ def schema_of(body: Mapping[str, Any]) -> dict[str, Any] | None:
     return fmt.get("schema")
 
 
-def example_value(schema: Mapping[str, Any], root: Mapping[str, Any], salt: str, name: str = "value",
-                  quote: Sequence[str] = ()) -> Any:
+def example_value(
+    schema: Mapping[str, Any], root: Mapping[str, Any], salt: str, name: str = "value", quote: Sequence[str] = ()
+) -> Any:
     """A deterministic value that validates against `schema` (objects, arrays, scalars, enums, $ref, anyOf).
     Free strings are `name` plus a hash, or, given `quote` (words), QUOTE_WORDS consecutive words of it."""
     digest = int(hashlib.sha256(f"{salt}/{name}".encode()).hexdigest()[:8], 16)
@@ -75,7 +77,7 @@ def example_value(schema: Mapping[str, Any], root: Mapping[str, Any], salt: str,
         return None
     if quote:
         start = digest % max(len(quote) - QUOTE_WORDS + 1, 1)
-        text = " ".join(quote[start: start + QUOTE_WORDS])
+        text = " ".join(quote[start : start + QUOTE_WORDS])
     else:
         text = f"{name} {digest:x}"
     return (text * (schema.get("minLength", 0) // len(text) + 1))[: schema.get("maxLength", 10_000)]
@@ -132,7 +134,7 @@ class FaultServer:
         self.outcomes.clear()
         self.bodies.clear()
 
-    def start(self) -> "FaultServer":
+    def start(self) -> FaultServer:
         ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True, name="fault-server")
         self._thread.start()
@@ -146,7 +148,7 @@ class FaultServer:
         if self._thread is not None:
             self._thread.join(10)
 
-    def __enter__(self) -> "FaultServer":
+    def __enter__(self) -> FaultServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -218,12 +220,19 @@ class FaultServer:
     def _completion(self, body: Mapping[str, Any], content: str, finish: str) -> web.Response:
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
         completion_tokens = max(len(content) // 4, 1)
-        return web.json_response({
-            "id": f"chatcmpl-{self.requests}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": body.get("model", self.model),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
-            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                      "total_tokens": prompt_tokens + completion_tokens},
-        })
+        return web.json_response(
+            {
+                "id": f"chatcmpl-{self.requests}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", self.model),
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            }
+        )

@@ -68,8 +68,11 @@ def merged_tensor(method: str, alpha: float, base: Any, tuned: Any, out: Any = N
     if kernel not in IN_MEMORY_KERNELS:
         raise ValueError(f"merge.method: '{method}' has no in-memory path (use one of {', '.join(IN_MEMORY_METHODS)})")
     dtype = torch.float64 if base.dtype == torch.float64 else torch.float32
-    in_place = (out is not None and out.dtype == base.dtype == tuned.dtype == dtype
-                and out.device == base.device == tuned.device)
+    in_place = (
+        out is not None
+        and out.dtype == base.dtype == tuned.dtype == dtype
+        and out.device == base.device == tuned.device
+    )
     if kernel == "linear":
         acc = out.zero_() if in_place else torch.zeros_like(tuned, dtype=dtype)
         acc.addcmul_(tuned, torch.tensor(alpha, dtype=dtype))
@@ -94,8 +97,9 @@ class InMemoryMerger:
         missing = sorted(set(self.base) ^ set(self.tuned))
         if missing:
             raise ValueError(f"base {self.base_dir} and fine-tuned {self.tuned_dir} differ in tensors: {missing[:5]}")
-        self.model = load_model(str(self.base_dir), model_cfg, device=device,
-                                dtype="float32" if device == "cpu" else None)
+        self.model = load_model(
+            str(self.base_dir), model_cfg, device=device, dtype="float32" if device == "cpu" else None
+        )
         self.tokenizer = load_tokenizer(str(self.base_dir), model_cfg)
         self._identity = self._identity_digest()
 

@@ -28,15 +28,22 @@ def mergekit_config(method: str, alpha: float, base: str, tuned: str, cfg: Merge
     params = {**entry.fixed, **{p: getattr(cfg, p) for p in entry.method_params}}
     tuned_params = {p: getattr(cfg, p) for p in entry.model_params}
     if entry.layout == "weighted":
-        models = [{"model": tuned, "parameters": {"weight": alpha, **tuned_params}},
-                  {"model": base, "parameters": {"weight": 1.0 - alpha}}]
+        models = [
+            {"model": tuned, "parameters": {"weight": alpha, **tuned_params}},
+            {"model": base, "parameters": {"weight": 1.0 - alpha}},
+        ]
     elif entry.layout == "task_vector":
         models = [{"model": tuned, "parameters": {"weight": alpha, **tuned_params}}]
     else:  # interpolate
         params = {"t": alpha, **params}
         models = [{"model": base}, {"model": tuned}]
-    return {"merge_method": entry.mergekit, **({"base_model": base} if entry.layout != "weighted" else {}),
-            "dtype": cfg.dtype, **({"parameters": params} if params else {}), "models": models}
+    return {
+        "merge_method": entry.mergekit,
+        **({"base_model": base} if entry.layout != "weighted" else {}),
+        "dtype": cfg.dtype,
+        **({"parameters": params} if params else {}),
+        "models": models,
+    }
 
 
 def merge_models(base: str, tuned: str, alpha: float, cfg: MergeConfig, out: Path, seed: int) -> None:
@@ -48,12 +55,19 @@ def merge_models(base: str, tuned: str, alpha: float, cfg: MergeConfig, out: Pat
 
     spec = mergekit_config(cfg.method, alpha, base, tuned, cfg)
     options = MergeOptions(
-        device="cuda" if torch.cuda.is_available() else "cpu", cuda=torch.cuda.is_available(),
-        copy_tokenizer=False, lazy_unpickle=False, low_cpu_memory=False, allow_crimes=False,
-        quiet=True, random_seed=seed, write_model_card=True,
+        device="cuda" if torch.cuda.is_available() else "cpu",
+        cuda=torch.cuda.is_available(),
+        copy_tokenizer=False,
+        lazy_unpickle=False,
+        low_cpu_memory=False,
+        allow_crimes=False,
+        quiet=True,
+        random_seed=seed,
+        write_model_card=True,
     )
-    run_merge(MergeConfiguration.model_validate(spec), out_path=str(out), options=options,
-              config_source=yaml.safe_dump(spec))
+    run_merge(
+        MergeConfiguration.model_validate(spec), out_path=str(out), options=options, config_source=yaml.safe_dump(spec)
+    )
     AutoTokenizer.from_pretrained(base).save_pretrained(out)
     gen_cfg = Path(base) / "generation_config.json"
     if gen_cfg.is_file() and not (out / "generation_config.json").exists():
@@ -81,6 +95,12 @@ def run_merges(ctx: Any, base_key: str, base_path: str, tuned: Artifact) -> dict
                 merge_models(base_path, str(tuned.path), a, cfg, bctx.path, ctx.cfg.seed)
             bctx.counts["alpha"] = a
 
-        out[alpha] = ctx.stage("merge", stage_cfg, {"base_model": base_key, "sft": tuned.key},
-                               produce, seed=ctx.cfg.seed, label=f"{cfg.method} α={alpha}")
+        out[alpha] = ctx.stage(
+            "merge",
+            stage_cfg,
+            {"base_model": base_key, "sft": tuned.key},
+            produce,
+            seed=ctx.cfg.seed,
+            label=f"{cfg.method} α={alpha}",
+        )
     return out

@@ -64,16 +64,43 @@ class MergeMethod:
 
 
 BUILTIN: tuple[MergeMethod, ...] = (
-    MergeMethod("linear", "linear", "weighted", fixed={"normalize": False}, in_memory="linear",
-                description="LM-Cocktail style: θ = α·θ_ft + (1 − α)·θ_base"),
-    MergeMethod("task_arithmetic", "task_arithmetic", "task_vector", in_memory="task_arithmetic",
-                description="θ = θ_base + α·(θ_ft − θ_base)"),
-    MergeMethod("ties", "ties", "task_vector", method_params=("normalize",), model_params=("density",),
-                description="TIES: keep the top `density` of the task vector, sign-elect, θ_base + α·trimmed"),
-    MergeMethod("dare_ties", "dare_ties", "task_vector", method_params=("normalize",), model_params=("density",),
-                description="DARE-TIES: drop (1 − density) of the task vector at random, rescale, sign-elect"),
-    MergeMethod("slerp", "slerp", "interpolate",
-                description="spherical interpolation from base (t = 0) to fine-tuned (t = 1) at t = α"),
+    MergeMethod(
+        "linear",
+        "linear",
+        "weighted",
+        fixed={"normalize": False},
+        in_memory="linear",
+        description="LM-Cocktail style: θ = α·θ_ft + (1 − α)·θ_base",
+    ),
+    MergeMethod(
+        "task_arithmetic",
+        "task_arithmetic",
+        "task_vector",
+        in_memory="task_arithmetic",
+        description="θ = θ_base + α·(θ_ft − θ_base)",
+    ),
+    MergeMethod(
+        "ties",
+        "ties",
+        "task_vector",
+        method_params=("normalize",),
+        model_params=("density",),
+        description="TIES: keep the top `density` of the task vector, sign-elect, θ_base + α·trimmed",
+    ),
+    MergeMethod(
+        "dare_ties",
+        "dare_ties",
+        "task_vector",
+        method_params=("normalize",),
+        model_params=("density",),
+        description="DARE-TIES: drop (1 − density) of the task vector at random, rescale, sign-elect",
+    ),
+    MergeMethod(
+        "slerp",
+        "slerp",
+        "interpolate",
+        description="spherical interpolation from base (t = 0) to fine-tuned (t = 1) at t = α",
+    ),
 )
 
 _TABLE: dict[str, MergeMethod] = {}
@@ -92,12 +119,15 @@ def _check(entry: MergeMethod) -> None:
         raise ValueError(f"{where}: the interpolate layout passes no per-model parameters")
     if entry.in_memory is not None:
         if entry.in_memory not in IN_MEMORY_KERNELS:
-            raise ValueError(f"{where}: no in-memory kernel '{entry.in_memory}' "
-                             f"(known: {', '.join(IN_MEMORY_KERNELS)})")
+            raise ValueError(
+                f"{where}: no in-memory kernel '{entry.in_memory}' (known: {', '.join(IN_MEMORY_KERNELS)})"
+            )
         if (entry.mergekit, entry.layout) != IN_MEMORY_KERNELS[entry.in_memory] or entry.key_fields:
-            raise ValueError(f"{where}: the in-memory kernel '{entry.in_memory}' reproduces only mergekit "
-                             f"'{IN_MEMORY_KERNELS[entry.in_memory][0]}' in the "
-                             f"{IN_MEMORY_KERNELS[entry.in_memory][1]} layout without parameters")
+            raise ValueError(
+                f"{where}: the in-memory kernel '{entry.in_memory}' reproduces only mergekit "
+                f"'{IN_MEMORY_KERNELS[entry.in_memory][0]}' in the "
+                f"{IN_MEMORY_KERNELS[entry.in_memory][1]} layout without parameters"
+            )
 
 
 def register_method(entry: MergeMethod) -> MergeMethod:
@@ -133,4 +163,3 @@ def get_method(name: str) -> MergeMethod:
     if name not in table:
         raise ValueError(f"merge.method: unknown merge method '{name}' (choices: {', '.join(table)})")
     return table[name]
-

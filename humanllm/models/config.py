@@ -41,7 +41,7 @@ class ModelConfig(StrictModel):
     max_length: int = Field(2048, gt=0)
 
     @model_validator(mode="after")
-    def _source_fields(self) -> "ModelConfig":
+    def _source_fields(self) -> ModelConfig:
         if self.source == "gguf_package" and not (self.package and self.gguf_file):
             raise ValueError("source=gguf_package needs model.package and model.gguf_file")
         if self.source == "tiny_random" and self.tiny is None:

@@ -8,9 +8,18 @@ import os
 from pathlib import Path
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
-IDENTITY_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                  "chat_template.jinja", "special_tokens_map.json", "added_tokens.json", "tokenizer.model",
-                  "vocab.json", "merges.txt")
+IDENTITY_FILES = (
+    "config.json",
+    "generation_config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+    "special_tokens_map.json",
+    "added_tokens.json",
+    "tokenizer.model",
+    "vocab.json",
+    "merges.txt",
+)
 CHUNK = 1 << 22
 
 
@@ -35,8 +44,7 @@ def weights_fingerprint(model_dir: str | Path, memo_file: Path | None = None) ->
     """
     model_dir = Path(model_dir)
     files = sorted(
-        p for p in model_dir.iterdir()
-        if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name in IDENTITY_FILES)
+        p for p in model_dir.iterdir() if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name in IDENTITY_FILES)
     )
     if not any(p.suffix in WEIGHT_SUFFIXES for p in files):
         raise FileNotFoundError(f"no weight files (*.safetensors, *.bin) in {model_dir}")

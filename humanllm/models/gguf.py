@@ -69,8 +69,10 @@ LLAMA_CPP_PROMPTS = [
     [{"role": "user", "content": "Describe your favourite hobby in one sentence."}],
     [{"role": "user", "content": "Write a haiku about rain."}],
     [{"role": "user", "content": "Explain photosynthesis to a child."}],
-    [{"role": "system", "content": "You answer in one word."},
-     {"role": "user", "content": "Who wrote Romeo and Juliet?"}],
+    [
+        {"role": "system", "content": "You answer in one word."},
+        {"role": "user", "content": "Who wrote Romeo and Juliet?"},
+    ],
 ]
 LLAMA_CPP_TOP_K = 10
 LLAMA_CPP_Q4_TOLERANCE = 0.5  # max |Δ logprob| over llama.cpp's top-10, the Q4_1 file served (measured ≤ 0.24)
@@ -114,8 +116,9 @@ def _post(url: str, body: dict, timeout: float = 120) -> dict:
         return json.load(resp)
 
 
-def compare_with_llama_server(model_dir: Path, server_url: str, prompts=LLAMA_CPP_PROMPTS,
-                              top_k: int = LLAMA_CPP_TOP_K, model: str = "smollm2") -> list[dict]:
+def compare_with_llama_server(
+    model_dir: Path, server_url: str, prompts=LLAMA_CPP_PROMPTS, top_k: int = LLAMA_CPP_TOP_K, model: str = "smollm2"
+) -> list[dict]:
     """Next-token log-probabilities of the HF model in `model_dir` against a llama.cpp server (llama-cpp-python,
     `server_url` ending in /v1) serving the GGUF it was converted from, one record per chat prompt.
 
@@ -133,23 +136,32 @@ def compare_with_llama_server(model_dir: Path, server_url: str, prompts=LLAMA_CP
     records = []
     for messages in prompts:
         text = tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        hf_ids = list(tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True,
-                                              return_dict=True)["input_ids"])
+        hf_ids = list(
+            tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"]
+        )
         server_ids = _post(f"{root}/extras/tokenize", {"model": model, "input": text})["tokens"]
-        reply = _post(f"{server_url.rstrip('/')}/completions", {
-            "model": model, "prompt": text, "max_tokens": 1, "temperature": 0, "logprobs": top_k})
+        reply = _post(
+            f"{server_url.rstrip('/')}/completions",
+            {"model": model, "prompt": text, "max_tokens": 1, "temperature": 0, "logprobs": top_k},
+        )
         logprobs = reply["choices"][0]["logprobs"]
         top = logprobs["top_logprobs"][0]
         with torch.no_grad():
             hf_lp = torch.log_softmax(hf(torch.tensor([hf_ids])).logits[0, -1].double(), -1)
         diffs = {s: abs(v - hf_lp[strings[s][0]].item()) for s, v in top.items() if len(strings.get(s, [])) == 1}
-        records.append({
-            "hf_ids": hf_ids, "server_ids": server_ids, "server_prompt_tokens": reply["usage"]["prompt_tokens"],
-            "server_top1": logprobs["tokens"][0], "hf_top1": tok.decode([int(hf_lp.argmax())]),
-            "server_top": top, "compared": len(diffs),
-            "max_abs_diff": max(diffs.values()) if diffs else float("inf"),
-            "mean_abs_diff": sum(diffs.values()) / len(diffs) if diffs else float("inf"),
-        })
+        records.append(
+            {
+                "hf_ids": hf_ids,
+                "server_ids": server_ids,
+                "server_prompt_tokens": reply["usage"]["prompt_tokens"],
+                "server_top1": logprobs["tokens"][0],
+                "hf_top1": tok.decode([int(hf_lp.argmax())]),
+                "server_top": top,
+                "compared": len(diffs),
+                "max_abs_diff": max(diffs.values()) if diffs else float("inf"),
+                "mean_abs_diff": sum(diffs.values()) / len(diffs) if diffs else float("inf"),
+            }
+        )
     return records
 
 
@@ -168,8 +180,9 @@ def write_f32_gguf(src: Path, dst: Path) -> Path:
             continue
         vtype = field.types[0]
         value = 0 if field.name == gguf.Keys.General.FILE_TYPE else field.contents()  # 0 = ALL_F32
-        writer.add_key_value(field.name, value, vtype,
-                             sub_type=field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None)
+        writer.add_key_value(
+            field.name, value, vtype, sub_type=field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
+        )
     for tensor in reader.tensors:
         writer.add_tensor(tensor.name, dequantize(tensor.data, tensor.tensor_type).astype(np.float32))
     writer.write_header_to_file()

@@ -38,6 +38,7 @@ def base_model_config(cfg: ModelConfig) -> dict[str, Any]:
 def resolve_base_model(ctx: Any, cfg: ModelConfig) -> ModelRef:
     """Return the base model as a local folder, converting / building it once into the store."""
     if cfg.source == "gguf_package":
+
         def produce(bctx):
             with bctx.timed("convert"):
                 bctx.counts.update(convert_gguf(cfg.package, cfg.gguf_file, bctx.path))
@@ -45,6 +46,7 @@ def resolve_base_model(ctx: Any, cfg: ModelConfig) -> ModelRef:
         art = ctx.stage("base_model", base_model_config(cfg), {}, produce, label=cfg.name)
         return ModelRef(cfg.name, str(art.path), art.key)
     if cfg.source == "tiny_random":
+
         def produce(bctx):
             bctx.counts["parameters"] = build_tiny_model(cfg.tiny, bctx.path)
 

@@ -7,8 +7,8 @@ import inspect
 import random
 import sys
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from humanllm.models.config import TinyModelSpec
 
@@ -31,7 +31,7 @@ def _training_text() -> Iterator[str]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 mod = importlib.import_module(name)
-        except Exception:  # noqa: BLE001 - some stdlib modules need optional C parts
+        except Exception:
             continue
         for obj in [mod] + [getattr(mod, a, None) for a in sorted(dir(mod))[:200]]:
             # the module and the classes and functions it defines: never an instance (sys.stdout, sys.argv,
@@ -46,8 +46,10 @@ def _training_text() -> Iterator[str]:
     rng = random.Random(0)
     topics = ["the weather", "a new job", "cooking pasta", "a football match", "learning piano", "a product review"]
     for _ in range(2000):
-        yield (f"<|im_start|>user\nWhat do you think about {rng.choice(topics)}?<|im_end|>\n"
-               f"<|im_start|>assistant\nI think {rng.choice(topics)} is great. Answer: {rng.choice('ABCDEF')}<|im_end|>\n")
+        yield (
+            f"<|im_start|>user\nWhat do you think about {rng.choice(topics)}?<|im_end|>\n"
+            f"<|im_start|>assistant\nI think {rng.choice(topics)} is great. Answer: {rng.choice('ABCDEF')}<|im_end|>\n"
+        )
 
 
 def train_tokenizer(vocab_size: int):
@@ -60,13 +62,20 @@ def train_tokenizer(vocab_size: int):
     tok.decoder = decoders.ByteLevel()
     tok.post_processor = processors.ByteLevel(trim_offsets=False)
     trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, min_frequency=2,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False,
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        min_frequency=2,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     )
     tok.train_from_iterator(_training_text(), trainer=trainer)
     hf = PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<|endoftext|>", eos_token="<|im_end|>",
-        pad_token="<|pad|>", unk_token=None, model_max_length=4096,
+        tokenizer_object=tok,
+        bos_token="<|endoftext|>",
+        eos_token="<|im_end|>",
+        pad_token="<|pad|>",
+        unk_token=None,
+        model_max_length=4096,
     )
     hf.chat_template = CHATML_TEMPLATE
     return hf
@@ -79,10 +88,16 @@ def build_tiny_model(spec: TinyModelSpec, out_dir: Path) -> int:
 
     tok = train_tokenizer(spec.vocab_size)
     common = dict(
-        vocab_size=len(tok), hidden_size=spec.hidden_size, intermediate_size=spec.intermediate_size,
-        num_hidden_layers=spec.num_hidden_layers, num_attention_heads=spec.num_attention_heads,
-        num_key_value_heads=spec.num_key_value_heads, max_position_embeddings=spec.max_position_embeddings,
-        bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+        vocab_size=len(tok),
+        hidden_size=spec.hidden_size,
+        intermediate_size=spec.intermediate_size,
+        num_hidden_layers=spec.num_hidden_layers,
+        num_attention_heads=spec.num_attention_heads,
+        num_key_value_heads=spec.num_key_value_heads,
+        max_position_embeddings=spec.max_position_embeddings,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
         tie_word_embeddings=False,
     )
     torch.manual_seed(spec.seed)

@@ -27,8 +27,14 @@ def main(argv: list[str]) -> None:
     try:
         launch_command(args)
     except ChildFailedError as e:
-        report.write_text(json.dumps([{"rank": rank, "exitcode": f.exitcode, "message": _text(f.message)}
-                                      for rank, f in sorted(e.failures.items())]))
+        report.write_text(
+            json.dumps(
+                [
+                    {"rank": rank, "exitcode": f.exitcode, "message": _text(f.message)}
+                    for rank, f in sorted(e.failures.items())
+                ]
+            )
+        )
         raise
     except subprocess.CalledProcessError as e:  # distributed_type NO: one process, no torchrun
         report.write_text(json.dumps([{"rank": 0, "exitcode": e.returncode, "message": ""}]))

@@ -7,7 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
-from humanllm.bench import data as data_bench, mutation as mutation_bench, parity as parity_bench, pii as pii_bench
+from humanllm.bench import data as data_bench
+from humanllm.bench import mutation as mutation_bench
+from humanllm.bench import parity as parity_bench
+from humanllm.bench import pii as pii_bench
 from humanllm.bench.chaos import run_chaos
 from humanllm.bench.eval import run_eval_bench
 from humanllm.bench.sweep import run_sweep_bench
@@ -47,7 +50,9 @@ def cmd_tasks(cfg: RootConfig, args: argparse.Namespace) -> None:
     print(f"{'task':<26}{'examples':>10}{'train':>8}{'test':>7}{'train users':>13}{'test users':>12}  path")
     for name, art in state.tasks.items():
         c = art.counts
-        print(f"{name:<26}{c['examples']:>10}{c['train']:>8}{c['test']:>7}{c['train_users']:>13}{c['test_users']:>12}  {art.path}")
+        print(
+            f"{name:<26}{c['examples']:>10}{c['train']:>8}{c['test']:>7}{c['train_users']:>13}{c['test_users']:>12}  {art.path}"
+        )
     _summary(ctx)
 
 
@@ -55,8 +60,10 @@ def cmd_train(cfg: RootConfig, args: argparse.Namespace) -> None:
     ctx = RunContext.from_config(cfg)
     state = flow.run_train_stage(ctx, flow.FlowState())
     c = state.sft.counts
-    print(f"fine-tuned model: {state.sft.path}\n  examples {c.get('train_examples')}, steps {c.get('steps')}, "
-          f"loss {c.get('first_logged_loss')} → {c.get('last_logged_loss')}")
+    print(
+        f"fine-tuned model: {state.sft.path}\n  examples {c.get('train_examples')}, steps {c.get('steps')}, "
+        f"loss {c.get('first_logged_loss')} → {c.get('last_logged_loss')}"
+    )
     _summary(ctx)
 
 
@@ -113,9 +120,11 @@ def cmd_bench(cfg: RootConfig, args: argparse.Namespace) -> None:
         return
     if args.benchmark == "chaos":
         result = run_chaos(out, kill_points=args.points)
-        print(f"chaos: {result['passed_points']}/{len(result['kill_points'])} kill points passed (phases killed: "
-              f"{', '.join(result['phases_killed'])}) in {result['wall_s']:.0f}s, passed: {result['passed']} "
-              f"→ {out / 'chaos.json'}")
+        print(
+            f"chaos: {result['passed_points']}/{len(result['kill_points'])} kill points passed (phases killed: "
+            f"{', '.join(result['phases_killed'])}) in {result['wall_s']:.0f}s, passed: {result['passed']} "
+            f"→ {out / 'chaos.json'}"
+        )
         return
     if args.benchmark == "parity":
         report = parity_bench.run_parity(cfg.eval.data.tombench, cfg.eval.data.motivebench, out)

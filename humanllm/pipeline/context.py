@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from humanllm.codeid import producer_identity
 from humanllm.config import RootConfig
@@ -31,10 +32,12 @@ class RunContext:
     reused: list[str] = field(default_factory=list)  # "stage/key" found complete
 
     @classmethod
-    def from_config(cls, cfg: RootConfig) -> "RunContext":
+    def from_config(cls, cfg: RootConfig) -> RunContext:
         if not cfg.progress:
             quiet_library_progress_bars()
-        return cls(cfg=cfg, store=ArtifactStore(cfg.artifacts_dir), tracker=Tracker(cfg.tracker, cfg.results_dir / "wandb"))
+        return cls(
+            cfg=cfg, store=ArtifactStore(cfg.artifacts_dir), tracker=Tracker(cfg.tracker, cfg.results_dir / "wandb")
+        )
 
     def stage(
         self,

@@ -131,10 +131,15 @@ def write_evaluations_index(ctx: RunContext, state: FlowState) -> Path:
     """`evaluations.json`: one row per scored model. Its folders are written as `paths.shown` writes them
     (relative to the working folder, the checkout, when inside it; the report reads them from there)."""
     rows: list[dict[str, Any]] = [
-        {"label": t.label, "kind": t.kind, "alpha": t.alpha,
-         "model_path": shown(t.location) if isinstance(t.location, (str, Path)) and t.location else t.location,
-         "eval_key": a.key, "eval_path": shown(a.path),
-         "judge_path": shown(state.judgements[t.label].path) if t.label in state.judgements else None}
+        {
+            "label": t.label,
+            "kind": t.kind,
+            "alpha": t.alpha,
+            "model_path": shown(t.location) if isinstance(t.location, (str, Path)) and t.location else t.location,
+            "eval_key": a.key,
+            "eval_path": shown(a.path),
+            "judge_path": shown(state.judgements[t.label].path) if t.label in state.judgements else None,
+        }
         for t, a in state.evaluations
     ]
     index = {

@@ -13,8 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from humanllm.models.registry import pick_device
 from humanllm.store import Artifact, ArtifactStore, BuildContext
@@ -32,8 +33,10 @@ def _process_group() -> Any:
 
     state = PartialState(cpu=pick_device("auto") == "cpu")
     if not dist.is_initialized():
-        raise RuntimeError(f"WORLD_SIZE={launched_world_size()} but no process group started "
-                           f"(distributed_type {state.distributed_type}); launch with a multi-process config")
+        raise RuntimeError(
+            f"WORLD_SIZE={launched_world_size()} but no process group started "
+            f"(distributed_type {state.distributed_type}); launch with a multi-process config"
+        )
     return state
 
 
@@ -45,9 +48,15 @@ def _broadcast_from_rank0(value: Any) -> Any:
     return box[0]
 
 
-def build_on_all_ranks(store: ArtifactStore, stage: str, code: str | int, config: Any, inputs: dict[str, str],
-                       produce: Callable[[BuildContext], None],
-                       seed: int | None = None) -> tuple[Artifact, bool]:
+def build_on_all_ranks(
+    store: ArtifactStore,
+    stage: str,
+    code: str | int,
+    config: Any,
+    inputs: dict[str, str],
+    produce: Callable[[BuildContext], None],
+    seed: int | None = None,
+) -> tuple[Artifact, bool]:
     """`store.build` for a stage every rank must run; returns (artifact, reused) on every rank."""
     import torch.distributed as dist
 
@@ -75,6 +84,8 @@ def build_on_all_ranks(store: ArtifactStore, stage: str, code: str | int, config
     key = store.key(stage, code, config, inputs, seed)
     art = store.get(stage, key)
     if art is None:
-        raise RuntimeError(f"rank {state.process_index}: rank 0 published no {stage}/{key} in {store.root} "
-                           f"(is the store on a filesystem every rank sees?)")
+        raise RuntimeError(
+            f"rank {state.process_index}: rank 0 published no {stage}/{key} in {store.root} "
+            f"(is the store on a filesystem every rank sees?)"
+        )
     return art, decision == "reuse"

@@ -8,8 +8,9 @@ command-line overrides and `command.txt` the command that produced it.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 
@@ -22,8 +23,13 @@ def reproduce_command(command: str, overrides: Sequence[str]) -> str:
     return " ".join(["humanllm", command, *(shlex.quote(shown_override(o)) for o in overrides)])
 
 
-def write_run_record(results_dir: Path, command: str, overrides: Sequence[str],
-                     config_dir: str | Path | None = None, composed: dict[str, Any] | None = None) -> Path:
+def write_run_record(
+    results_dir: Path,
+    command: str,
+    overrides: Sequence[str],
+    config_dir: str | Path | None = None,
+    composed: dict[str, Any] | None = None,
+) -> Path:
     """Write `.hydra/{config,overrides}.yaml` and `command.txt` under `results_dir`; returns the folder.
     `composed` is the config those overrides compose to, where the caller has it already; its absolute paths
     are written as `paths.recorded` writes them (relative to the checkout, or `${oc.env:HUMANLLM_*}`)."""
@@ -33,6 +39,6 @@ def write_run_record(results_dir: Path, command: str, overrides: Sequence[str],
     (folder / "config.yaml").write_text(yaml.safe_dump(recorded_tree(composed), sort_keys=False, allow_unicode=True))
     (folder / "overrides.yaml").write_text(yaml.safe_dump(list(overrides), allow_unicode=True))
     (folder / "command.txt").write_text(
-        reproduce_command(command, overrides) + "\n"
-        + f"humanllm {command} --config-dir {shlex.quote(shown(folder))}\n")
+        reproduce_command(command, overrides) + "\n" + f"humanllm {command} --config-dir {shlex.quote(shown(folder))}\n"
+    )
     return folder

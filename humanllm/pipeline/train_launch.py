@@ -50,16 +50,25 @@ class RanksFailed(RuntimeError):
 
 def train_key_parts(spec: Any) -> dict[str, Any]:
     """What the train folder's key hashes, as `ctx.stage` computes it."""
-    return {"code": producer_identity(spec.produce), "config": spec.config, "inputs": spec.inputs,
-            "seed": spec.seed}
+    return {"code": producer_identity(spec.produce), "config": spec.config, "inputs": spec.inputs, "seed": spec.seed}
 
 
 def launch_command(cfg: Any, config_json: Path, report: Path) -> list[str]:
     """`accelerate launch …` (through `humanllm.pipeline.accelerate_launch`, which records failed ranks)."""
     t = cfg.train
-    return [sys.executable, "-m", "humanllm.pipeline.accelerate_launch", str(report), "--config_file",
-            str(accelerate_config_file(t.accelerate_config)), "--num_processes", str(t.num_processes),
-            "-m", "humanllm.pipeline.train_rank", str(config_json)]
+    return [
+        sys.executable,
+        "-m",
+        "humanllm.pipeline.accelerate_launch",
+        str(report),
+        "--config_file",
+        str(accelerate_config_file(t.accelerate_config)),
+        "--num_processes",
+        str(t.num_processes),
+        "-m",
+        "humanllm.pipeline.train_rank",
+        str(config_json),
+    ]
 
 
 def launch_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifact:
@@ -77,8 +86,9 @@ def launch_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifa
         config_json, report = Path(tmp) / "config.json", Path(tmp) / "failures.json"
         config_json.write_text(json.dumps({"config": ctx.cfg.model_dump(mode="json"), "key_parts": parts}))
         cmd = launch_command(ctx.cfg, config_json, report)
-        log.info("train [%s]: building %s on %d rank(s): %s", spec.label, key, ctx.cfg.train.num_processes,
-                 shlex.join(cmd))
+        log.info(
+            "train [%s]: building %s on %d rank(s): %s", spec.label, key, ctx.cfg.train.num_processes, shlex.join(cmd)
+        )
         t0 = time.perf_counter()
         code = subprocess.run(cmd).returncode
         if code != 0:
@@ -87,8 +97,13 @@ def launch_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifa
     if art is None:
         raise RuntimeError(f"accelerate launch exited 0 but train/{key} is not in {ctx.store.root}")
     ctx.built.append(f"train/{key}")
-    log.info("train [%s]: done on %d rank(s) in %.1fs → %s", spec.label, ctx.cfg.train.num_processes,
-             time.perf_counter() - t0, art.path)
+    log.info(
+        "train [%s]: done on %d rank(s) in %.1fs → %s",
+        spec.label,
+        ctx.cfg.train.num_processes,
+        time.perf_counter() - t0,
+        art.path,
+    )
     return art
 
 
@@ -105,5 +120,6 @@ def launch_failure(code: int, report: Path, accelerate_config: str) -> RuntimeEr
     raised = [f for f in failures if f["exitcode"] >= 0]
     if not raised:
         return RanksFailed(f"{where}: the launch failed before any rank ran (see its output above)")
-    return RanksFailed(f"{where}: rank {raised[0]['rank']} failed (exit code {raised[0]['exitcode']}): "
-                       f"{raised[0]['message']}")
+    return RanksFailed(
+        f"{where}: rank {raised[0]['rank']} failed (exit code {raised[0]['exitcode']}): {raised[0]['message']}"
+    )

@@ -28,13 +28,14 @@ def rank_main(launch_json: str) -> None:
     """One rank: the validated config from the parent, upstream stages reused, the train stage on all ranks
     under the key the parent computed (a different one means the sources changed meanwhile: refused)."""
     rank = int(os.environ.get("RANK", "0"))
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [rank {rank}] %(message)s",
-                        datefmt="%H:%M:%S")
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s [rank {rank}] %(message)s", datefmt="%H:%M:%S")
     launch = json.loads(Path(launch_json).read_text())
     cfg = validate(RootConfig, launch["config"])
     if launched_world_size() != cfg.train.num_processes:
-        raise ConfigError(f"train.num_processes={cfg.train.num_processes} but the launch has "
-                          f"{launched_world_size()} ranks (WORLD_SIZE)")
+        raise ConfigError(
+            f"train.num_processes={cfg.train.num_processes} but the launch has "
+            f"{launched_world_size()} ranks (WORLD_SIZE)"
+        )
     ctx = RunContext.from_config(cfg)
     state = flow.run_task_stage(ctx, flow.FlowState())
     base = resolve_base_model(ctx, cfg.model)
@@ -43,8 +44,10 @@ def rank_main(launch_json: str) -> None:
     differ = {name: (expected[name], value) for name, value in parts.items() if expected[name] != value}
     if differ:
         shown = "; ".join(f"{n}: launcher {a}, this rank {b}" for n, (a, b) in differ.items())
-        raise RuntimeError(f"this rank computes another train key than the launching process "
-                           f"({shown[:1500]}); were the project's sources edited during the launch?")
+        raise RuntimeError(
+            f"this rank computes another train key than the launching process "
+            f"({shown[:1500]}); were the project's sources edited during the launch?"
+        )
     run_train(ctx, base, state.tasks)
 
 

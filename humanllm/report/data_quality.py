@@ -13,8 +13,9 @@ import csv
 import random
 import textwrap
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from humanllm.curate.config import JUDGE_METRICS
 from humanllm.curate.records import FILES, RECORD_MODELS, load_rejected
@@ -26,8 +27,21 @@ GROUPS = {  # how the sample is laid out: the paper's P, E and B record families
     "scenario / stories": ("stories", "long_scenario", "scenario"),
     "social QA": ("scenario_qa", "social_qa"),
 }
-TEXT_FIELDS = ("persona", "profile", "summary", "traits", "interests", "style", "theme", "situation", "behavior",
-               "characters", "scenario", "question", "answer")
+TEXT_FIELDS = (
+    "persona",
+    "profile",
+    "summary",
+    "traits",
+    "interests",
+    "style",
+    "theme",
+    "situation",
+    "behavior",
+    "characters",
+    "scenario",
+    "question",
+    "answer",
+)
 
 
 class DataQualityError(RuntimeError):
@@ -45,18 +59,25 @@ def corpus_funnel(corpus_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any
     for r in _read_csv(corpus_dir / "funnel.csv"):
         n_in, kept, rejected = int(r["in"]), int(r["kept"]), int(r["rejected"])
         if n_in != kept + rejected:
-            raise DataQualityError(f"{corpus_dir}/funnel.csv: {r['platform']}/{r['kind']}/{r['stage']}: "
-                                   f"in {n_in} != kept {kept} + rejected {rejected}")
+            raise DataQualityError(
+                f"{corpus_dir}/funnel.csv: {r['platform']}/{r['kind']}/{r['stage']}: "
+                f"in {n_in} != kept {kept} + rejected {rejected}"
+            )
         rows.append({**r, "in": n_in, "kept": kept, "rejected": rejected})
     counts = read_json(corpus_dir / "manifest.json").get("counts", {})
     for platform, t in counts.get("per_platform", {}).items():
         if "raw_records" in t and t["raw_records"] != t["kept_records"] + t["rejected_records"]:
-            raise DataQualityError(f"{corpus_dir}: {platform}: {t['raw_records']} raw != {t['kept_records']} kept "
-                                   f"+ {t['rejected_records']} rejected")
-    on_file = sum(1 for _ in read_jsonl(corpus_dir / "rejected.jsonl")) if (corpus_dir / "rejected.jsonl").is_file() else 0
+            raise DataQualityError(
+                f"{corpus_dir}: {platform}: {t['raw_records']} raw != {t['kept_records']} kept "
+                f"+ {t['rejected_records']} rejected"
+            )
+    on_file = (
+        sum(1 for _ in read_jsonl(corpus_dir / "rejected.jsonl")) if (corpus_dir / "rejected.jsonl").is_file() else 0
+    )
     if "rejected_records" in counts and on_file != counts["rejected_records"]:
-        raise DataQualityError(f"{corpus_dir}/rejected.jsonl holds {on_file} records, the manifest counts "
-                               f"{counts['rejected_records']}")
+        raise DataQualityError(
+            f"{corpus_dir}/rejected.jsonl holds {on_file} records, the manifest counts {counts['rejected_records']}"
+        )
     return rows, counts
 
 
@@ -64,21 +85,34 @@ def curation_funnel(curated_dir: Path) -> list[dict[str, Any]]:
     """curation_funnel.csv folded to one row per (stage, kind), reasons joined; checked to reconcile."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for r in _read_csv(curated_dir / "curation_funnel.csv"):
-        row = rows.setdefault((r["stage"], r["kind"]), {"stage": r["stage"], "kind": r["kind"], "in": int(r["in"]),
-                                                        "kept": int(r["kept"]), "rejected": int(r["rejected"]),
-                                                        "reasons": Counter()})
+        row = rows.setdefault(
+            (r["stage"], r["kind"]),
+            {
+                "stage": r["stage"],
+                "kind": r["kind"],
+                "in": int(r["in"]),
+                "kept": int(r["kept"]),
+                "rejected": int(r["rejected"]),
+                "reasons": Counter(),
+            },
+        )
         if r["reason"]:
             row["reasons"][r["reason"]] += int(r["reason_count"])
     for (stage, kind), row in rows.items():
         if row["in"] != row["kept"] + row["rejected"] or sum(row["reasons"].values()) != row["rejected"]:
-            raise DataQualityError(f"{curated_dir}/curation_funnel.csv: {stage}/{kind}: in {row['in']}, kept "
-                                   f"{row['kept']}, rejected {row['rejected']} (by reason {sum(row['reasons'].values())})")
+            raise DataQualityError(
+                f"{curated_dir}/curation_funnel.csv: {stage}/{kind}: in {row['in']}, kept "
+                f"{row['kept']}, rejected {row['rejected']} (by reason {sum(row['reasons'].values())})"
+            )
     return list(rows.values())
 
 
 def kept_records(curated_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    return {kind: list(read_jsonl(curated_dir / FILES[kind])) for kind in RECORD_MODELS
-            if (curated_dir / FILES[kind]).is_file()}
+    return {
+        kind: list(read_jsonl(curated_dir / FILES[kind]))
+        for kind in RECORD_MODELS
+        if (curated_dir / FILES[kind]).is_file()
+    }
 
 
 def keep_rates(curated_dir: Path, funnel: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -101,10 +135,20 @@ def keep_rates(curated_dir: Path, funnel: list[dict[str, Any]]) -> list[dict[str
         final = rows[-1]["kept"]
         n_kept, n_rej = kept.get(kind, 0), sum(rejected[kind].values())
         if n_kept != final or n_kept + n_rej != planned:
-            raise DataQualityError(f"{curated_dir}: {kind}: {n_kept} kept + {n_rej} rejected records on file, but the "
-                                   f"funnel planned {planned} and kept {final}")
-        out.append({"kind": kind, "planned": planned, "kept": n_kept, "rejected": n_rej,
-                    "rejected_at": dict(rejected[kind]), "keep_rate": n_kept / planned if planned else None})
+            raise DataQualityError(
+                f"{curated_dir}: {kind}: {n_kept} kept + {n_rej} rejected records on file, but the "
+                f"funnel planned {planned} and kept {final}"
+            )
+        out.append(
+            {
+                "kind": kind,
+                "planned": planned,
+                "kept": n_kept,
+                "rejected": n_rej,
+                "rejected_at": dict(rejected[kind]),
+                "keep_rate": n_kept / planned if planned else None,
+            }
+        )
     return out
 
 
@@ -167,7 +211,9 @@ def _record_markdown(r: dict[str, Any], posts: dict[str, dict[str, Any]], verdic
     if r.get("judge_scores"):
         lines.append("judge: " + ", ".join(f"{m} {v}" for m, v in r["judge_scores"].items()))
     if r.get("reason"):
-        lines.append(f"rejected at {r['stage']}: `{r['reason']}`" + (f" — {r['detail'][:200]}" if r.get("detail") else ""))
+        lines.append(
+            f"rejected at {r['stage']}: `{r['reason']}`" + (f" — {r['detail'][:200]}" if r.get("detail") else "")
+        )
     for pid in (r.get("source_post_ids") or [])[:2]:
         if pid in posts:
             lines += ["", f"source post `{pid}`:", "", _quote(posts[pid]["text"], limit=500)]
@@ -178,10 +224,18 @@ def sample_markdown(curated_dir: Path, n: int, seed: int) -> str:
     """A seeded random sample of n kept records per group (and a few rejected ones), for reading by hand."""
     rng = random.Random(seed)
     kept = kept_records(curated_dir)
-    posts = {p["post_id"]: p for p in read_jsonl(curated_dir / FILES["posts"])} if (curated_dir / FILES["posts"]).is_file() else {}
+    posts = (
+        {p["post_id"]: p for p in read_jsonl(curated_dir / FILES["posts"])}
+        if (curated_dir / FILES["posts"]).is_file()
+        else {}
+    )
     rejected = [r.model_dump() for r in load_rejected(curated_dir) if r.content and r.kind not in ("user", "post")]
-    out = [f"# Synthesized records: a random sample (seed {seed}, up to {n} kept per group)", "",
-           f"From `{shown(curated_dir)}`. Read each against its source post: is it faithful, specific, free of leaks?", ""]
+    out = [
+        f"# Synthesized records: a random sample (seed {seed}, up to {n} kept per group)",
+        "",
+        f"From `{shown(curated_dir)}`. Read each against its source post: is it faithful, specific, free of leaks?",
+        "",
+    ]
     for group, kinds in GROUPS.items():
         pool = [r for k in kinds for r in kept.get(k, [])]
         out += [f"## {group} ({len(pool)} kept)", ""]
@@ -201,22 +255,49 @@ def _table(header: list[str], rows: Iterable[list[Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_data_quality(corpus_dir: str | Path, curated_dir: str | Path | None, out: str | Path,
-                       sample_n: int = 8, seed: int = 2025) -> dict[str, Path]:
+def write_data_quality(
+    corpus_dir: str | Path, curated_dir: str | Path | None, out: str | Path, sample_n: int = 8, seed: int = 2025
+) -> dict[str, Path]:
     """Write the data-quality report into `out`; returns the files written. Raises DataQualityError on a mismatch."""
     corpus_dir, out = Path(corpus_dir), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows, counts = corpus_funnel(corpus_dir)
     totals = counts.get("per_platform", {})
-    md = ["# Data quality", "", f"corpus `{shown(corpus_dir)}`" + (f", curated `{shown(curated_dir)}`" if curated_dir else ""), "",
-          "## Corpus funnel (rule filters, dedup, activity thresholds, caps)", "",
-          "Every row reconciles: in = kept + rejected; rejected records are in the corpus's rejected.jsonl.", ""]
+    md = [
+        "# Data quality",
+        "",
+        f"corpus `{shown(corpus_dir)}`" + (f", curated `{shown(curated_dir)}`" if curated_dir else ""),
+        "",
+        "## Corpus funnel (rule filters, dedup, activity thresholds, caps)",
+        "",
+        "Every row reconciles: in = kept + rejected; rejected records are in the corpus's rejected.jsonl.",
+        "",
+    ]
     if totals:
-        md += [_table(["platform", "raw records", "kept", "rejected", "users", "posts", "items"],
-                      [[p, t.get("raw_records"), t.get("kept_records"), t.get("rejected_records"), t.get("users"),
-                        t.get("posts"), t.get("items")] for p, t in totals.items()]), ""]
-    md += [_table(["platform", "kind", "stage", "in", "kept", "rejected", "reasons"],
-                  [[r["platform"], r["kind"], r["stage"], r["in"], r["kept"], r["rejected"], r["reasons"]] for r in rows])]
+        md += [
+            _table(
+                ["platform", "raw records", "kept", "rejected", "users", "posts", "items"],
+                [
+                    [
+                        p,
+                        t.get("raw_records"),
+                        t.get("kept_records"),
+                        t.get("rejected_records"),
+                        t.get("users"),
+                        t.get("posts"),
+                        t.get("items"),
+                    ]
+                    for p, t in totals.items()
+                ],
+            ),
+            "",
+        ]
+    md += [
+        _table(
+            ["platform", "kind", "stage", "in", "kept", "rejected", "reasons"],
+            [[r["platform"], r["kind"], r["stage"], r["in"], r["kept"], r["rejected"], r["reasons"]] for r in rows],
+        )
+    ]
     files = {"report": out / "report.md"}
     if curated_dir is None:
         md += ["", "## Curation", "", "synthesis=raw: no LLM curation, so no synthesized records to inspect.", ""]
@@ -224,16 +305,43 @@ def write_data_quality(corpus_dir: str | Path, curated_dir: str | Path | None, o
         curated_dir = Path(curated_dir)
         funnel = curation_funnel(curated_dir)
         rates = keep_rates(curated_dir, funnel)
-        md += ["", "## Curation funnel (select → clean/tag → synthesize → judge → link)", "",
-               _table(["stage", "kind", "in", "kept", "rejected", "rejected by reason"],
-                      [[r["stage"], r["kind"], r["in"], r["kept"], r["rejected"],
-                        ", ".join(f"{k} {v}" for k, v in r["reasons"].most_common())] for r in funnel]),
-               "## Keep rate per record kind", "",
-               "Counted from the kept files and rejected.jsonl, and checked against the funnel.", "",
-               _table(["kind", "planned", "kept", "rejected", "rejected at", "keep rate"],
-                      [[r["kind"], r["planned"], r["kept"], r["rejected"],
+        md += [
+            "",
+            "## Curation funnel (select → clean/tag → synthesize → judge → link)",
+            "",
+            _table(
+                ["stage", "kind", "in", "kept", "rejected", "rejected by reason"],
+                [
+                    [
+                        r["stage"],
+                        r["kind"],
+                        r["in"],
+                        r["kept"],
+                        r["rejected"],
+                        ", ".join(f"{k} {v}" for k, v in r["reasons"].most_common()),
+                    ]
+                    for r in funnel
+                ],
+            ),
+            "## Keep rate per record kind",
+            "",
+            "Counted from the kept files and rejected.jsonl, and checked against the funnel.",
+            "",
+            _table(
+                ["kind", "planned", "kept", "rejected", "rejected at", "keep rate"],
+                [
+                    [
+                        r["kind"],
+                        r["planned"],
+                        r["kept"],
+                        r["rejected"],
                         ", ".join(f"{k} {v}" for k, v in r["rejected_at"].items()) or "—",
-                        "—" if r["keep_rate"] is None else f"{r['keep_rate']:.0%}"] for r in rates])]
+                        "—" if r["keep_rate"] is None else f"{r['keep_rate']:.0%}",
+                    ]
+                    for r in rates
+                ],
+            ),
+        ]
         plots = plot_judge_histograms(judge_scores(curated_dir), out)
         md += ["## Judge scores per metric (kept in green, rejected in red)", ""]
         md += [f"![{kind}]({p.name})" for kind, p in plots.items()] or ["_(no judged records)_"]

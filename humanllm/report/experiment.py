@@ -73,8 +73,9 @@ def collect(spec: ExperimentSpec, out: str | Path, fast: bool = False, extra: li
     for run in spec.expand(fast):
         why = _status(spec, run, out, fast, extra)
         if why is not None:
-            found.missing.append({"run": run.name, "label": run.label, "reason": why,
-                                  "command": fill_command(spec, run, fast, extra)})
+            found.missing.append(
+                {"run": run.name, "label": run.label, "reason": why, "command": fill_command(spec, run, fast, extra)}
+            )
             continue
         index = read_json(run_dir(out, spec.name, run.name) / "evaluations.json")
         indexes.append((run, index))
@@ -93,9 +94,16 @@ def collect(spec: ExperimentSpec, out: str | Path, fast: bool = False, extra: li
         found.rows.append(merged)
         found.pairs.append((base, merged))
         record = read_run(out, spec.name, run.name) or {}
-        found.provenance.append({"run": run.name, "label": run.label, "overrides": record.get("overrides"),
-                                 "artifact_keys": record.get("artifact_keys"), "model": index["model"],
-                                 "provenance": index.get("provenance")})
+        found.provenance.append(
+            {
+                "run": run.name,
+                "label": run.label,
+                "overrides": record.get("overrides"),
+                "artifact_keys": record.get("artifact_keys"),
+                "model": index["model"],
+                "provenance": index.get("provenance"),
+            }
+        )
     return found
 
 
@@ -108,8 +116,12 @@ def _base_label(n_bases: int, n_models: int, model: str, run_label: str) -> str:
 
 def _deltas(found: Collected) -> pd.DataFrame:
     b = BOOTSTRAP
-    frames = [delta_frame({"evaluations": [base, merged]}, b["samples"], b["confidence"], b["seed"],
-                          b["min_items"], b["min_clusters"]) for base, merged in found.pairs]
+    frames = [
+        delta_frame(
+            {"evaluations": [base, merged]}, b["samples"], b["confidence"], b["seed"], b["min_items"], b["min_clusters"]
+        )
+        for base, merged in found.pairs
+    ]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -117,8 +129,10 @@ def _deltas(found: Collected) -> pd.DataFrame:
 def _flips(found: Collected) -> pd.DataFrame:
     """Item-by-item flips of every run's model against its base on the multiple-choice groups (report/flips.py)."""
     b = BOOTSTRAP
-    frames = [flip_frame({"evaluations": [base, merged]}, b["samples"], b["confidence"], b["seed"])
-              for base, merged in found.pairs]
+    frames = [
+        flip_frame({"evaluations": [base, merged]}, b["samples"], b["confidence"], b["seed"])
+        for base, merged in found.pairs
+    ]
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -133,20 +147,31 @@ def cell_frame(spec: ExperimentSpec, found: Collected) -> pd.DataFrame:
     long = long[~long.metric.isin(["byte_perplexity", "word_perplexity"])]
     long = long.assign(column=column_names(long))
     keys = {r["label"]: r for r in found.rows}
-    long = long.assign(run=long.model.map(lambda m: keys[m]["run"]), eval_key=long.model.map(lambda m: keys[m]["eval_key"]),
-                       base_model=long.model.map(lambda m: keys[m]["model"]))
+    long = long.assign(
+        run=long.model.map(lambda m: keys[m]["run"]),
+        eval_key=long.model.map(lambda m: keys[m]["eval_key"]),
+        base_model=long.model.map(lambda m: keys[m]["model"]),
+    )
     deltas = _deltas(found)
     if not deltas.empty:
         suite_of = dict(zip(zip(long.task, long.metric), long.suite))
         deltas = deltas.assign(suite=[suite_of.get((t, m)) for t, m in zip(deltas.task, deltas.metric)])
         deltas = deltas.rename(columns={"delta": "delta", "low": "delta_low", "high": "delta_high"})
-        long = long.merge(deltas[["model", "suite", "task", "metric", "delta", "delta_low", "delta_high", "significant",
-                                  "direction"]], on=["model", "suite", "task", "metric"], how="left")
+        long = long.merge(
+            deltas[
+                ["model", "suite", "task", "metric", "delta", "delta_low", "delta_high", "significant", "direction"]
+            ],
+            on=["model", "suite", "task", "metric"],
+            how="left",
+        )
     else:
-        long = long.assign(delta=float("nan"), delta_low=float("nan"), delta_high=float("nan"), significant=None,
-                           direction=None)
+        long = long.assign(
+            delta=float("nan"), delta_low=float("nan"), delta_high=float("nan"), significant=None, direction=None
+        )
     order = {r["label"]: i for i, r in enumerate(found.rows)}
-    return long.sort_values(["model", "column"], key=lambda s: s.map(order) if s.name == "model" else s).reset_index(drop=True)
+    return long.sort_values(["model", "column"], key=lambda s: s.map(order) if s.name == "model" else s).reset_index(
+        drop=True
+    )
 
 
 def best_per_column(cells: pd.DataFrame) -> set[tuple[str, str]]:
@@ -175,7 +200,11 @@ def wide(cells: pd.DataFrame, order: list[str], fmt: str) -> pd.DataFrame:
         value = f"{r.value:.4f}"
         if (r.model, r.column) in best:
             value = f"**{value}**" if fmt == "md" else f"\\textbf{{{value}}}"
-        ci = "" if pd.isna(r.low) else (f" [{r.low:.3f}, {r.high:.3f}]" if fmt == "md" else f" {{\\scriptsize[{r.low:.3f}, {r.high:.3f}]}}")
+        ci = (
+            ""
+            if pd.isna(r.low)
+            else (f" [{r.low:.3f}, {r.high:.3f}]" if fmt == "md" else f" {{\\scriptsize[{r.low:.3f}, {r.high:.3f}]}}")
+        )
         sig = mark(r)
         return value + ci + (sig if fmt == "md" else (f"$^{{{sig}}}$" if sig else ""))
 
@@ -186,30 +215,42 @@ def wide(cells: pd.DataFrame, order: list[str], fmt: str) -> pd.DataFrame:
 
 def latex(table: pd.DataFrame, caption: str) -> str:
     """A booktabs tabular (no pandas Styler: cells already hold \\textbf and math marks)."""
+
     def esc(s: str) -> str:
         return s.replace("_", "\\_").replace("&", "\\&").replace("%", "\\%").replace("α", "$\\alpha$")
 
-    lines = [f"% {caption}", "\\begin{tabular}{l" + "c" * len(table.columns) + "}", "\\toprule",
-             " & ".join(["model", *map(esc, table.columns)]) + " \\\\", "\\midrule"]
+    lines = [
+        f"% {caption}",
+        "\\begin{tabular}{l" + "c" * len(table.columns) + "}",
+        "\\toprule",
+        " & ".join(["model", *map(esc, table.columns)]) + " \\\\",
+        "\\midrule",
+    ]
     lines += [" & ".join([esc(str(i)), *(str(v) for v in row)]) + " \\\\" for i, row in table.iterrows()]
     return "\n".join([*lines, "\\bottomrule", "\\end{tabular}"]) + "\n"
 
 
 def provenance_block(spec: ExperimentSpec, found: Collected, fast: bool) -> list[str]:
-    lines = [f"experiment: {spec.name} — {spec.title}" + (" (FAST MODE: tiny random model, smoke-test numbers)" if fast else "")]
+    lines = [
+        f"experiment: {spec.name} — {spec.title}"
+        + (" (FAST MODE: tiny random model, smoke-test numbers)" if fast else "")
+    ]
     first = next((p["provenance"] for p in found.provenance if p["provenance"]), None)
     if first is not None:
         lines += [line for line in provenance_lines(first) if not line.startswith(("regenerate:", "model:"))]
     for p in found.provenance:
         k = p["artifact_keys"] or {}
-        lines.append(f"run {p['run']} ({p['model']}): base model {k.get('base_model')}, sft {k.get('sft')}, "
-                     f"eval base {k.get('eval_base')}, eval merged {k.get('eval_merged')}")
+        lines.append(
+            f"run {p['run']} ({p['model']}): base model {k.get('base_model')}, sft {k.get('sft')}, "
+            f"eval base {k.get('eval_base')}, eval merged {k.get('eval_merged')}"
+        )
     lines.append(f"regenerate: humanllm experiment {spec.name}" + (" --fast" if fast else ""))
     return lines
 
 
-def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", fast: bool | None = None,
-                            extra: list[str] | None = None) -> dict[str, Path]:
+def write_experiment_report(
+    spec: ExperimentSpec, out: str | Path = "results", fast: bool | None = None, extra: list[str] | None = None
+) -> dict[str, Path]:
     """Write table.{md,csv,tex}, flips.csv (item-by-item flips vs base, also in table.md), provenance.json,
     missing.md and the plots under <out>/<name>/."""
     folder = experiment_dir(out, spec.name)
@@ -220,19 +261,32 @@ def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", f
     cells = cell_frame(spec, found) if found.rows else pd.DataFrame()
     order = [r["label"] for r in found.rows]
     prov = provenance_block(spec, found, fast)
-    files = {k: folder / f for k, f in (("table_md", "table.md"), ("table_csv", "table.csv"), ("table_tex", "table.tex"),
-                                         ("missing_md", "missing.md"), ("provenance", "provenance.json"))}
+    files = {
+        k: folder / f
+        for k, f in (
+            ("table_md", "table.md"),
+            ("table_csv", "table.csv"),
+            ("table_tex", "table.tex"),
+            ("missing_md", "missing.md"),
+            ("provenance", "provenance.json"),
+        )
+    }
     folder.mkdir(parents=True, exist_ok=True)
     block = "".join(f"> {line}\n" for line in prov)
     notes = sorted({n for r in found.rows for n in load_scores(r)[2]})  # which protocol / source made a number
     block += "".join(f"> NOTE: {n}\n" for n in notes)
     body = "_(no finished run yet)_\n"
     if not cells.empty:
-        body = wide(cells, order, "md").to_markdown() + "\n\n" + (
-            "Cells: mean [95% CI, resampling held-out users / benchmark scenarios]; **bold** = best in the column; "
-            "`*` / `†` = significantly better / worse than base (paired cluster bootstrap: CI excludes 0 on "
-            f"≥ {BOOTSTRAP['min_items']} items from ≥ {BOOTSTRAP['min_clusters']} users). Every delta with its CI: "
-            "table.csv; the evaluation artifact behind each cell: its `eval_key` column.\n")
+        body = (
+            wide(cells, order, "md").to_markdown()
+            + "\n\n"
+            + (
+                "Cells: mean [95% CI, resampling held-out users / benchmark scenarios]; **bold** = best in the column; "
+                "`*` / `†` = significantly better / worse than base (paired cluster bootstrap: CI excludes 0 on "
+                f"≥ {BOOTSTRAP['min_items']} items from ≥ {BOOTSTRAP['min_clusters']} users). Every delta with its CI: "
+                "table.csv; the evaluation artifact behind each cell: its `eval_key` column.\n"
+            )
+        )
     flips = _flips(found) if found.pairs else pd.DataFrame()
     if not flips.empty:
         files["flips_csv"] = folder / "flips.csv"
@@ -242,14 +296,36 @@ def write_experiment_report(spec: ExperimentSpec, out: str | Path = "results", f
     gpu = f"\nAt the paper's scale (GPU): `{spec.gpu}`\n" if spec.gpu else ""
     files["table_md"].write_text(f"# {spec.title}\n\n{spec.description.strip()}\n\n{block}\n{body}{missing}{gpu}")
     files["missing_md"].write_text(missing or "Every run is finished.\n")
-    csv_cols = ["model", "run", "base_model", "alpha", "column", "suite", "task", "metric", "value", "low", "high",
-                "n", "clusters", "delta", "delta_low", "delta_high", "significant", "eval_key"]
-    csv_body = cells[csv_cols].to_csv(index=False, float_format="%.6f") if not cells.empty else ",".join(csv_cols) + "\n"
+    csv_cols = [
+        "model",
+        "run",
+        "base_model",
+        "alpha",
+        "column",
+        "suite",
+        "task",
+        "metric",
+        "value",
+        "low",
+        "high",
+        "n",
+        "clusters",
+        "delta",
+        "delta_low",
+        "delta_high",
+        "significant",
+        "eval_key",
+    ]
+    csv_body = (
+        cells[csv_cols].to_csv(index=False, float_format="%.6f") if not cells.empty else ",".join(csv_cols) + "\n"
+    )
     files["table_csv"].write_text("".join(f"# {line}\n" for line in prov) + csv_body)
     tex = latex(wide(cells, order, "tex"), spec.title) if not cells.empty else "% no finished run yet\n"
     files["table_tex"].write_text("".join(f"% {line}\n" for line in prov) + tex)
-    write_json(files["provenance"], {"experiment": spec.name, "fast": fast, "runs": found.provenance,
-                                     "missing": found.missing, "block": prov})
+    write_json(
+        files["provenance"],
+        {"experiment": spec.name, "fast": fast, "runs": found.provenance, "missing": found.missing, "block": prov},
+    )
     if not cells.empty:
         files.update(draw(spec, cells, folder))
     log.info("experiment report written to %s (%d rows, %d runs missing)", folder, len(order), len(found.missing))

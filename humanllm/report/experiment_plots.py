@@ -27,7 +27,9 @@ def plot_bars(cells: pd.DataFrame, out: Path) -> bool:
     models = list(dict.fromkeys(cells.model))
     cols = min(3, len(columns))
     rows = math.ceil(len(columns) / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 0.5 + 0.32 * len(models) * rows + 1.2 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(4.4 * cols, 0.5 + 0.32 * len(models) * rows + 1.2 * rows), squeeze=False
+    )
     for ax, column in zip(axes.flat, columns):
         d = cells[cells.column == column].set_index("model").reindex(models)
         err = [(d.value - d.low).clip(lower=0).fillna(0), (d.high - d.value).clip(lower=0).fillna(0)]
@@ -36,7 +38,7 @@ def plot_bars(cells: pd.DataFrame, out: Path) -> bool:
         ax.invert_yaxis()
         ax.set_title(column, fontsize=8)
         ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(columns):]:
+    for ax in list(axes.flat)[len(columns) :]:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -62,7 +64,7 @@ def plot_alpha_curves(cells: pd.DataFrame, out: Path) -> bool:
         ax.set_xlabel("α (weight of the fine-tuned model; 0 = base, 1 = SFT only)", fontsize=7)
         ax.set_title(column, fontsize=8)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(columns):]:
+    for ax in list(axes.flat)[len(columns) :]:
         ax.axis("off")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
@@ -74,8 +76,11 @@ def pareto_front(points: pd.DataFrame) -> pd.DataFrame:
     """Rows not dominated in (gain: higher better, forgetting: lower better)."""
     keep = []
     for i, r in points.iterrows():
-        dominated = ((points.gain >= r.gain) & (points.forgetting <= r.forgetting)
-                     & ((points.gain > r.gain) | (points.forgetting < r.forgetting))).any()
+        dominated = (
+            (points.gain >= r.gain)
+            & (points.forgetting <= r.forgetting)
+            & ((points.gain > r.gain) | (points.forgetting < r.forgetting))
+        ).any()
         if not dominated:
             keep.append(i)
     return points.loc[keep].sort_values("gain")
@@ -96,8 +101,13 @@ def plot_pareto(cells: pd.DataFrame, gain_metric: str, forgetting_metric: str, o
     front = pareto_front(points)
     ax.plot(front.gain, front.forgetting, marker="o", color="C3", label="Pareto front")
     for model, r in points.iterrows():
-        ax.annotate(f"α={alphas.get(model):g}" if pd.notna(alphas.get(model)) else str(model), (r.gain, r.forgetting),
-                    textcoords="offset points", xytext=(3, 3), fontsize=7)
+        ax.annotate(
+            f"α={alphas.get(model):g}" if pd.notna(alphas.get(model)) else str(model),
+            (r.gain, r.forgetting),
+            textcoords="offset points",
+            xytext=(3, 3),
+            fontsize=7,
+        )
     ax.axhline(0, color="0.8", lw=0.8)
     ax.axvline(0, color="0.8", lw=0.8)
     ax.set_xlabel(f"in-domain gain: {gain_metric} − base", fontsize=8)
@@ -114,11 +124,14 @@ def draw(spec: Any, cells: pd.DataFrame, folder: Path) -> dict[str, Path]:
     """The plots the spec's layout asks for; returns {name: path} of those drawn."""
     drawn: dict[str, Path] = {}
     indomain = cells[cells.suite == "indomain"]
-    if "bars" in spec.layout.plots and plot_bars(indomain if not indomain.empty else cells, folder / "per_task_bars.png"):
+    if "bars" in spec.layout.plots and plot_bars(
+        indomain if not indomain.empty else cells, folder / "per_task_bars.png"
+    ):
         drawn["bars"] = folder / "per_task_bars.png"
     if "alpha_curve" in spec.layout.plots and plot_alpha_curves(cells, folder / "alpha_curve.png"):
         drawn["alpha_curve"] = folder / "alpha_curve.png"
-    if "pareto" in spec.layout.plots and plot_pareto(cells, spec.layout.gain_metric, spec.layout.forgetting_metric,
-                                                     folder / "pareto.png"):
+    if "pareto" in spec.layout.plots and plot_pareto(
+        cells, spec.layout.gain_metric, spec.layout.forgetting_metric, folder / "pareto.png"
+    ):
         drawn["pareto"] = folder / "pareto.png"
     return drawn

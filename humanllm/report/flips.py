@@ -56,15 +56,30 @@ def flip_frame(index: dict[str, Any], samples: int, confidence: float, seed: int
         if ev is base:
             continue
         items = load_items(ev)[["suite", "task", "metric", "item_id", "value"]]
-        paired = base_items.merge(items, on=["suite", "task", "metric", "item_id"],
-                                  suffixes=("_base", "_model"))
+        paired = base_items.merge(items, on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
         for (suite, task, metric), g in paired.groupby(["suite", "task", "metric"], sort=True):
             if not (is_binary(g.value_base) and is_binary(g.value_model)):
                 continue
-            f = item_flips(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed,
-                           clusters=g.cluster.to_numpy(), n_choices=_choices(g, base, suite, cache))
-            rows.append({"model": ev["label"], "alpha": ev["alpha"], "group": delta_group(suite),
-                         "suite": suite, "task": task, "metric": metric, **flip_columns(f)})
+            f = item_flips(
+                g.value_base.to_numpy(),
+                g.value_model.to_numpy(),
+                samples,
+                confidence,
+                seed,
+                clusters=g.cluster.to_numpy(),
+                n_choices=_choices(g, base, suite, cache),
+            )
+            rows.append(
+                {
+                    "model": ev["label"],
+                    "alpha": ev["alpha"],
+                    "group": delta_group(suite),
+                    "suite": suite,
+                    "task": task,
+                    "metric": metric,
+                    **flip_columns(f),
+                }
+            )
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
@@ -75,14 +90,25 @@ def flip_frame(index: dict[str, Any], samples: int, confidence: float, seed: int
 
 def flip_columns(f: Flips) -> dict[str, Any]:
     cc = f.chance_corrected
-    return {"n": f.n, "clusters": f.clusters, "base_right": f.base_right,
-            "right_to_wrong": f.right_to_wrong, "rw_rate": f.right_to_wrong_rate.estimate,
-            "rw_low": f.right_to_wrong_rate.low, "rw_high": f.right_to_wrong_rate.high,
-            "wrong_to_right": f.wrong_to_right, "wr_rate": f.wrong_to_right_rate.estimate,
-            "wr_low": f.wrong_to_right_rate.low, "wr_high": f.wrong_to_right_rate.high,
-            "chance_corrected": cc.estimate if cc else None, "cc_low": cc.low if cc else None,
-            "cc_high": cc.high if cc else None, "mean_delta": f.mean_delta.estimate,
-            "delta_low": f.mean_delta.low, "delta_high": f.mean_delta.high}
+    return {
+        "n": f.n,
+        "clusters": f.clusters,
+        "base_right": f.base_right,
+        "right_to_wrong": f.right_to_wrong,
+        "rw_rate": f.right_to_wrong_rate.estimate,
+        "rw_low": f.right_to_wrong_rate.low,
+        "rw_high": f.right_to_wrong_rate.high,
+        "wrong_to_right": f.wrong_to_right,
+        "wr_rate": f.wrong_to_right_rate.estimate,
+        "wr_low": f.wrong_to_right_rate.low,
+        "wr_high": f.wrong_to_right_rate.high,
+        "chance_corrected": cc.estimate if cc else None,
+        "cc_low": cc.low if cc else None,
+        "cc_high": cc.high if cc else None,
+        "mean_delta": f.mean_delta.estimate,
+        "delta_low": f.mean_delta.low,
+        "delta_high": f.mean_delta.high,
+    }
 
 
 def _cell(value: Any, low: Any, high: Any) -> str:
@@ -93,17 +119,24 @@ def _cell(value: Any, low: Any, high: Any) -> str:
 
 def flips_view(frame: pd.DataFrame) -> pd.DataFrame:
     """The markdown view: counts beside rates 'estimate [low, high]'."""
-    return pd.DataFrame({
-        "model": frame.model, "benchmark": frame.suite, "group": frame.task, "metric": frame.metric,
-        "n": frame.n, "base right": frame.base_right,
-        "right→wrong": frame.right_to_wrong,
-        "right→wrong rate": [_cell(*r) for r in zip(frame.rw_rate, frame.rw_low, frame.rw_high)],
-        "wrong→right": frame.wrong_to_right,
-        "wrong→right rate": [_cell(*r) for r in zip(frame.wr_rate, frame.wr_low, frame.wr_high)],
-        "chance-corrected forgetting": [_cell(*r) for r in
-                                        zip(frame.chance_corrected, frame.cc_low, frame.cc_high)],
-        "mean delta": [_cell(*r) for r in zip(frame.mean_delta, frame.delta_low, frame.delta_high)],
-    })
+    return pd.DataFrame(
+        {
+            "model": frame.model,
+            "benchmark": frame.suite,
+            "group": frame.task,
+            "metric": frame.metric,
+            "n": frame.n,
+            "base right": frame.base_right,
+            "right→wrong": frame.right_to_wrong,
+            "right→wrong rate": [_cell(*r) for r in zip(frame.rw_rate, frame.rw_low, frame.rw_high)],
+            "wrong→right": frame.wrong_to_right,
+            "wrong→right rate": [_cell(*r) for r in zip(frame.wr_rate, frame.wr_low, frame.wr_high)],
+            "chance-corrected forgetting": [
+                _cell(*r) for r in zip(frame.chance_corrected, frame.cc_low, frame.cc_high)
+            ],
+            "mean delta": [_cell(*r) for r in zip(frame.mean_delta, frame.delta_low, frame.delta_high)],
+        }
+    )
 
 
 FLIPS_LEGEND = (
@@ -113,7 +146,8 @@ FLIPS_LEGEND = (
     "cluster). `chance-corrected forgetting` = right→wrong / Σ over base-right items of (1 − 1/k), k = the "
     "item's options: 0 = nothing lost, 1 = as if guessing on every previously-right item, above 1 = worse than "
     "guessing (blank: option "
-    "counts unknown).")
+    "counts unknown)."
+)
 
 
 def flips_markdown(frame: pd.DataFrame, confidence: float) -> str:
@@ -122,8 +156,10 @@ def flips_markdown(frame: pd.DataFrame, confidence: float) -> str:
     if frame.empty:
         return "## Forgetting: right→wrong flips on general reasoning\n\n_(no multiple-choice items)_\n\n"
     out = []
-    for title, sel in (("Forgetting: right→wrong flips on general reasoning", frame.group == FORGETTING),
-                       ("Flips on the social benchmarks", frame.group != FORGETTING)):
+    for title, sel in (
+        ("Forgetting: right→wrong flips on general reasoning", frame.group == FORGETTING),
+        ("Flips on the social benchmarks", frame.group != FORGETTING),
+    ):
         part = frame[sel]
         body = flips_view(part).to_markdown(index=False) if not part.empty else "_(no multiple-choice items)_"
         out.append(f"## {title}\n\n{body}\n")

@@ -36,7 +36,7 @@ def plot_metrics_vs_alpha(long: pd.DataFrame, out: Path, title: str) -> None:
         ax.set_title(panel, fontsize=9)
         ax.set_xlabel("α (weight of the fine-tuned model)")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     fig.suptitle(title)
     fig.tight_layout()

@@ -5,8 +5,9 @@ printed at the head of every table."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import humanllm
 from humanllm.paths import REPO_ROOT
@@ -18,16 +19,27 @@ PAPER_KEEP = (9, 8)  # overall ≥ 9, every other metric ≥ 8 (generate_sft_dat
 CODE_PATHS = ("humanllm", "conf", "evals", "sweeps", "pyproject.toml")
 
 
-def git_state(paths: Sequence[str], root: Path = REPO_ROOT, short: bool = False,
-              untracked: bool = False) -> tuple[str, bool] | None:
+def git_state(
+    paths: Sequence[str], root: Path = REPO_ROOT, short: bool = False, untracked: bool = False
+) -> tuple[str, bool] | None:
     """(HEAD commit, whether `paths` hold uncommitted changes, untracked files too if asked) of the checkout
     at `root`; None outside a git checkout."""
     git = ["git", "-C", str(root)]
     try:
-        commit = subprocess.run([*git, "rev-parse", *(["--short=12"] if short else []), "HEAD"],
-                                capture_output=True, text=True, timeout=30, check=True).stdout.strip()
-        dirty = subprocess.run([*git, "status", "--porcelain", *([] if untracked else ["--untracked-files=no"]), "--",
-                                *paths], capture_output=True, text=True, timeout=30, check=True).stdout.strip()
+        commit = subprocess.run(
+            [*git, "rev-parse", *(["--short=12"] if short else []), "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", *([] if untracked else ["--untracked-files=no"]), "--", *paths],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return commit, bool(dirty)
@@ -55,7 +67,8 @@ def keep_rule(synthesis: Any) -> dict[str, Any]:
     if j.per_kind:
         text += f"; per-kind rules for {', '.join(sorted(j.per_kind))}"
     relaxed = (j.overall_min, j.metric_min) < PAPER_KEEP or any(
-        v < PAPER_KEEP[1] - 1 for rule in j.per_kind.values() for v in rule.values())
+        v < PAPER_KEEP[1] - 1 for rule in j.per_kind.values() for v in rule.values()
+    )
     return {"text": text + (" — RELAXED, below the paper's rule" if relaxed else ""), "relaxed": relaxed}
 
 
@@ -64,19 +77,23 @@ def build_provenance(cfg: Any, state: Any) -> dict[str, Any]:
     data = cfg.data
     record = Path(cfg.results_dir) / ".hydra" / "command.txt"
     return {
-        "data": {"name": data.name, "rules": getattr(data, "rules", None),
-                 "source": "generated sample corpus (synthetic users in the platforms' real schemas)"
-                 if data.sample is not None else "real dumps (data.sources)",
-                 "corpus_key": state.corpus.key if state.corpus else None,
-                 "curated_key": state.curated.key if state.curated else None},
-        "synthesis": {"name": cfg.synthesis.name, "mode": cfg.synthesis.mode,
-                      "keep_rule": keep_rule(cfg.synthesis)},
+        "data": {
+            "name": data.name,
+            "rules": getattr(data, "rules", None),
+            "source": "generated sample corpus (synthetic users in the platforms' real schemas)"
+            if data.sample is not None
+            else "real dumps (data.sources)",
+            "corpus_key": state.corpus.key if state.corpus else None,
+            "curated_key": state.curated.key if state.curated else None,
+        },
+        "synthesis": {"name": cfg.synthesis.name, "mode": cfg.synthesis.mode, "keep_rule": keep_rule(cfg.synthesis)},
         "model": {"name": cfg.model.name, "base_key": state.base.key if state.base else None},
         "train_key": state.sft.key if state.sft else None,
         "seed": cfg.seed,
         "code": code_version(),
         "versions": package_versions(),
-        "command": record.read_text().splitlines()[0] if record.is_file()
+        "command": record.read_text().splitlines()[0]
+        if record.is_file()
         else f"humanllm pipeline experiment={cfg.experiment_name}",
     }
 
@@ -87,7 +104,8 @@ def provenance_lines(p: dict[str, Any]) -> list[str]:
     libs = ", ".join(f"{k} {v[k]}" for k in ("torch", "transformers", "trl", "peft", "mergekit", "lm_eval") if k in v)
     return [
         f"data: {p['data']['name']} — {p['data']['source']}; rules {p['data'].get('rules')}; "
-        f"corpus {p['data']['corpus_key']}" + (f", curated {p['data']['curated_key']}" if p['data']['curated_key'] else ""),
+        f"corpus {p['data']['corpus_key']}"
+        + (f", curated {p['data']['curated_key']}" if p["data"]["curated_key"] else ""),
         f"synthesis: {p['synthesis']['name']} ({p['synthesis']['mode']}); keep rule: {p['synthesis']['keep_rule']['text']}",
         f"model: {p['model']['name']} (base {p['model']['base_key']}); fine-tuned {p['train_key']}",
         f"seed: {p['seed']}; code: {p['code']}",

@@ -55,8 +55,9 @@ def _items(results_dir: Path, kind: str) -> pd.DataFrame:
     return load_items(next(e for e in index["evaluations"] if e["kind"] == kind))
 
 
-def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 1000,
-                       seed: int = 0) -> tuple[float, float] | None:
+def objective_interval(
+    trial: Any, objective: dict[str, Any], samples: int = 1000, seed: int = 0
+) -> tuple[float, float] | None:
     """Bootstrap CI of one objective over the evaluation's items (paired against base when relative),
     resampling clusters where items have them; a ratio bootstrap where items carry weights (bits_per_byte)."""
     suite, task, metric = objective["metric"].split("/", 2)
@@ -76,16 +77,25 @@ def objective_interval(trial: Any, objective: dict[str, Any], samples: int = 100
         base = values("base").value.reindex(merged.index)
         if base.isna().any():
             return None
-        d = paired_bootstrap_diff(base.to_numpy(), merged.value.to_numpy(), samples, 0.95, seed,
-                                  clusters=merged.cluster.to_numpy(), weights=item_weights(merged))
+        d = paired_bootstrap_diff(
+            base.to_numpy(),
+            merged.value.to_numpy(),
+            samples,
+            0.95,
+            seed,
+            clusters=merged.cluster.to_numpy(),
+            weights=item_weights(merged),
+        )
         return d.low, d.high
-    ci = bootstrap_ci(merged.value.to_numpy(), samples, 0.95, seed, clusters=merged.cluster.to_numpy(),
-                      weights=item_weights(merged))
+    ci = bootstrap_ci(
+        merged.value.to_numpy(), samples, 0.95, seed, clusters=merged.cluster.to_numpy(), weights=item_weights(merged)
+    )
     return ci.low, ci.high
 
 
-def flip_interval(results_dir: Path, objective: dict[str, Any], samples: int = 1000,
-                  seed: int = 0) -> tuple[float, float] | None:
+def flip_interval(
+    results_dir: Path, objective: dict[str, Any], samples: int = 1000, seed: int = 0
+) -> tuple[float, float] | None:
     """Paired cluster-bootstrap CI of a right→wrong (wrong→right) rate of the merged model against the base."""
     rows = [_items(results_dir, kind).to_dict("records") for kind in ("base", "merged")]
     both = paired_items(*rows, objective["metric"])
@@ -114,16 +124,24 @@ def _best_markdown(study: Any, spec: dict[str, Any]) -> str:
             rel = _against_base(o)
             span = f" [95% CI {ci[0]:.4g}, {ci[1]:.4g}]" if ci else ""
             lines.append(f"- {o['name']} ({o['direction']}; {o['metric']}{rel}): {v:.4g}{span}")
-        overrides = [o for o in t.user_attrs.get("overrides", [])  # where a machine keeps files: not the run's
-                     if not o.startswith(("paths.results=", "paths.artifacts="))]
-        lines.append("\nReproduce:\n\n```bash\n" + reproduce_command("pipeline", overrides)
-                     + "\n# or exactly this run's config:\nhumanllm pipeline --config-dir "
-                     + shlex.quote(shown(Path(t.user_attrs["results_dir"]) / ".hydra")) + "\n```\n")
+        overrides = [
+            o
+            for o in t.user_attrs.get("overrides", [])  # where a machine keeps files: not the run's
+            if not o.startswith(("paths.results=", "paths.artifacts="))
+        ]
+        lines.append(
+            "\nReproduce:\n\n```bash\n"
+            + reproduce_command("pipeline", overrides)
+            + "\n# or exactly this run's config:\nhumanllm pipeline --config-dir "
+            + shlex.quote(shown(Path(t.user_attrs["results_dir"]) / ".hydra"))
+            + "\n```\n"
+        )
     return "\n".join(lines) + "\n"
 
 
-def plot_alpha_curve(frame: pd.DataFrame, objectives: list[str], out: Path,
-                     budget: dict[str, Any] | None = None) -> bool:
+def plot_alpha_curve(
+    frame: pd.DataFrame, objectives: list[str], out: Path, budget: dict[str, Any] | None = None
+) -> bool:
     """Each objective against α, one line per value of the other parameters; the forgetting budget as a
     dashed line on its objective's panel."""
     col = f"param:{ALPHA_KEY}"
@@ -193,25 +211,40 @@ def write_sweep_report(folder: Path, storage: str | None = None) -> dict[str, Pa
     spec = record["spec"]
     names = [o["name"] for o in spec["objectives"]]
     frame = trials_frame(study)
-    files = {"table_md": folder / "trials.md", "table_csv": folder / "trials.csv", "table_tex": folder / "trials.tex",
-             "best_md": folder / "best.md"}
+    files = {
+        "table_md": folder / "trials.md",
+        "table_csv": folder / "trials.csv",
+        "table_tex": folder / "trials.tex",
+        "best_md": folder / "best.md",
+    }
     # The same trials, spec and report code as last time: the files on disk are what this would write.
     code = Path(__file__).read_text() + Path(budget_module.__file__).read_text()
     digest = stable_hash({"trials": frame.to_dict("records"), "spec": spec, "code": code})
     marker = folder / ".report_digest"
     if marker.is_file() and marker.read_text() == digest and all(p.is_file() for p in files.values()):
-        return {**files, **{k: folder / f"{k}.png" for k in ("alpha_curve", "pareto") if (folder / f"{k}.png").is_file()}}
-    header = f"# Sweep {record['name']}: {len(frame)} complete trials\n\nObjectives: " + ", ".join(
-        f"{o['name']} = {o['metric']}{_against_base(o)} ({o['direction']})"
-        for o in spec["objectives"]) + "\n\n"
+        return {
+            **files,
+            **{k: folder / f"{k}.png" for k in ("alpha_curve", "pareto") if (folder / f"{k}.png").is_file()},
+        }
+    header = (
+        f"# Sweep {record['name']}: {len(frame)} complete trials\n\nObjectives: "
+        + ", ".join(f"{o['name']} = {o['metric']}{_against_base(o)} ({o['direction']})" for o in spec["objectives"])
+        + "\n\n"
+    )
     shown = frame[[c for c in frame.columns if not c.startswith("metric:")]] if not frame.empty else frame
-    files["table_md"].write_text(header + (shown.to_markdown(index=False, floatfmt=".4g") if not frame.empty else "_(no rows)_") + "\n")
+    files["table_md"].write_text(
+        header + (shown.to_markdown(index=False, floatfmt=".4g") if not frame.empty else "_(no rows)_") + "\n"
+    )
     frame.to_csv(files["table_csv"], index=False, float_format="%.6g")
-    files["table_tex"].write_text(shown.style.hide(axis="index").format(precision=4).to_latex(hrules=True)
-                                  if not frame.empty else "")
+    files["table_tex"].write_text(
+        shown.style.hide(axis="index").format(precision=4).to_latex(hrules=True) if not frame.empty else ""
+    )
     choice = budget_module.budget_choice(study, spec, objective_interval) if not frame.empty else None
-    files["best_md"].write_text(budget_module.budget_markdown(choice) + "\n" + _best_markdown(study, spec)
-                                if not frame.empty else "no complete trial yet\n")
+    files["best_md"].write_text(
+        budget_module.budget_markdown(choice) + "\n" + _best_markdown(study, spec)
+        if not frame.empty
+        else "no complete trial yet\n"
+    )
     budget = spec.get("forgetting_budget")
     if not frame.empty and plot_alpha_curve(frame, names, folder / "alpha_curve.png", budget):
         files["alpha_curve"] = folder / "alpha_curve.png"

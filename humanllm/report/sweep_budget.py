@@ -3,7 +3,8 @@ items stays within the sweep's `forgetting_budget`, with its CI and every α's r
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 ALPHA = "merge.ratios"
 
@@ -28,9 +29,16 @@ def budget_choice(study: Any, spec: dict[str, Any], interval: Interval) -> dict[
         rate = t.values[names.index(budget["objective"])]
         ci = interval(t, objective)
         judged = rate if budget.get("bound", "estimate") == "estimate" else (ci[1] if ci else None)
-        rows.append({"trial": t.number, "alpha": float(t.params[ALPHA]), "rate": rate, "ci": ci,
-                     "within": judged is not None and judged <= budget["max_rate"],
-                     "others": {k: v for k, v in t.params.items() if k != ALPHA}})
+        rows.append(
+            {
+                "trial": t.number,
+                "alpha": float(t.params[ALPHA]),
+                "rate": rate,
+                "ci": ci,
+                "within": judged is not None and judged <= budget["max_rate"],
+                "others": {k: v for k, v in t.params.items() if k != ALPHA},
+            }
+        )
     chosen = next((r for r in rows if r["within"]), None)
     return {"budget": budget, "objective": objective, "rows": rows, "chosen": chosen}
 
@@ -44,20 +52,27 @@ def budget_markdown(choice: dict[str, Any] | None) -> str:
         return ""
     b, o = choice["budget"], choice["objective"]
     judged = "its estimate" if b.get("bound", "estimate") == "estimate" else "the upper end of its 95% CI"
-    lines = ["## Largest α within the forgetting budget\n",
-             f"Budget: right→wrong flip rate (`{o['name']}`: items of `{o['metric']}` right for the base, "
-             f"wrong for the merged model, as a share of all paired items) ≤ {b['max_rate']:g}, judged by "
-             f"{judged}.\n"]
+    lines = [
+        "## Largest α within the forgetting budget\n",
+        f"Budget: right→wrong flip rate (`{o['name']}`: items of `{o['metric']}` right for the base, "
+        f"wrong for the merged model, as a share of all paired items) ≤ {b['max_rate']:g}, judged by "
+        f"{judged}.\n",
+    ]
     c = choice["chosen"]
     if c is None:
         best = min(choice["rows"], key=lambda r: r["rate"], default=None)
-        lowest = (f" The lowest rate is {best['rate']:.4g}{_ci(best['ci'])} at α={best['alpha']:g} "
-                  f"(trial {best['trial']})." if best else "")
+        lowest = (
+            f" The lowest rate is {best['rate']:.4g}{_ci(best['ci'])} at α={best['alpha']:g} (trial {best['trial']})."
+            if best
+            else ""
+        )
         lines.append("**No α is within the budget.**" + lowest)
     else:
         extra = ", ".join(f"{k}={v}" for k, v in c["others"].items())
-        lines.append(f"**α = {c['alpha']:g}** (trial {c['trial']}{', ' + extra if extra else ''}): "
-                     f"right→wrong rate {c['rate']:.4g}{_ci(c['ci'])}.")
+        lines.append(
+            f"**α = {c['alpha']:g}** (trial {c['trial']}{', ' + extra if extra else ''}): "
+            f"right→wrong rate {c['rate']:.4g}{_ci(c['ci'])}."
+        )
     lines += ["", "| α | trial | right→wrong rate | 95% CI | within budget |", "|---:|---:|---:|---|---|"]
     for r in choice["rows"]:
         span = f"[{r['ci'][0]:.4g}, {r['ci'][1]:.4g}]" if r["ci"] else ""

@@ -85,7 +85,13 @@ def not_run_markdown(index: dict[str, Any]) -> str:
     rows = not_run_suites(index)
     if not rows:
         return ""
-    lines = ["", "Not run (no number above stands for these suites):", "", "| suite | group | status |", "|---|---|---|"]
+    lines = [
+        "",
+        "Not run (no number above stands for these suites):",
+        "",
+        "| suite | group | status |",
+        "|---|---|---|",
+    ]
     lines += [f"| {suite} | {delta_group(suite)} | not run: {why.replace('|', '/')} |" for suite, why in rows.items()]
     return "\n".join(lines) + "\n"
 
@@ -109,12 +115,30 @@ def scores_frame(index: dict[str, Any], samples: int, confidence: float, seed: i
             sel = items[(items.suite == suite) & (items.task == task) & (items.metric == metric)]
             low = high = float("nan")
             if len(sel) > 1 and metric not in ("byte_perplexity", "word_perplexity"):
-                ci = bootstrap_ci(sel.value.to_numpy(), samples, confidence, seed,
-                                  clusters=sel.cluster.to_numpy(), weights=item_weights(sel))
+                ci = bootstrap_ci(
+                    sel.value.to_numpy(),
+                    samples,
+                    confidence,
+                    seed,
+                    clusters=sel.cluster.to_numpy(),
+                    weights=item_weights(sel),
+                )
                 low, high = ci.low, ci.high
-            rows.append({"model": ev["label"], "alpha": ev["alpha"], "suite": suite, "task": task, "metric": metric,
-                         "value": float(value), "low": low, "high": high, "n": len(sel),
-                         "clusters": sel.cluster.nunique(), "headline": key in headline})
+            rows.append(
+                {
+                    "model": ev["label"],
+                    "alpha": ev["alpha"],
+                    "suite": suite,
+                    "task": task,
+                    "metric": metric,
+                    "value": float(value),
+                    "low": low,
+                    "high": high,
+                    "n": len(sel),
+                    "clusters": sel.cluster.nunique(),
+                    "headline": key in headline,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -144,6 +168,7 @@ def column_names(long: pd.DataFrame) -> pd.Series:
 
 def wide_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     """Paper layout: models as rows, `task/metric` as columns, cells 'mean [low, high]'."""
+
     def cell(r: pd.Series) -> str:
         if pd.isna(r.low):
             return f"{r.value:.4f}"
@@ -163,8 +188,9 @@ def numeric_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return table.reindex(index=[m for m in order if m in table.index])
 
 
-def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: int,
-                min_items: int = 30, min_clusters: int = 10) -> pd.DataFrame:
+def delta_frame(
+    index: dict[str, Any], samples: int, confidence: float, seed: int, min_items: int = 30, min_clusters: int = 10
+) -> pd.DataFrame:
     """Each model minus base on the same items, grouped (in-domain, social benchmarks, forgetting, judge)."""
     evs = index["evaluations"]
     base = next((e for e in evs if e["kind"] == "base"), None)
@@ -176,18 +202,40 @@ def delta_frame(index: dict[str, Any], samples: int, confidence: float, seed: in
         if ev is base:
             continue
         items = load_items(ev)
-        merged = base_items.merge(items.drop(columns=["cluster", "platform", "weight", "n_choices"]),
-                                  on=["suite", "task", "metric", "item_id"], suffixes=("_base", "_model"))
+        merged = base_items.merge(
+            items.drop(columns=["cluster", "platform", "weight", "n_choices"]),
+            on=["suite", "task", "metric", "item_id"],
+            suffixes=("_base", "_model"),
+        )
         for (suite, task, metric), g in merged.groupby(["suite", "task", "metric"], sort=True):
-            d = paired_bootstrap_diff(g.value_base.to_numpy(), g.value_model.to_numpy(), samples, confidence, seed,
-                                      clusters=g.cluster.to_numpy(), weights=item_weights(g))
+            d = paired_bootstrap_diff(
+                g.value_base.to_numpy(),
+                g.value_model.to_numpy(),
+                samples,
+                confidence,
+                seed,
+                clusters=g.cluster.to_numpy(),
+                weights=item_weights(g),
+            )
             better = d.estimate > 0 if higher_is_better(metric) else d.estimate < 0
             enough = d.n >= min_items and (d.clusters or d.n) >= min_clusters
-            rows.append({"model": ev["label"], "alpha": ev["alpha"], "group": delta_group(suite),
-                         "task": task, "metric": metric, "delta": d.estimate, "low": d.low, "high": d.high,
-                         "n": d.n, "clusters": d.clusters, "detectable": d.detectable_difference(),
-                         "significant": ("yes" if d.excludes_zero else "no") if enough else "n too small",
-                         "direction": ("better" if better else "worse") if d.estimate != 0 else "same"})
+            rows.append(
+                {
+                    "model": ev["label"],
+                    "alpha": ev["alpha"],
+                    "group": delta_group(suite),
+                    "task": task,
+                    "metric": metric,
+                    "delta": d.estimate,
+                    "low": d.low,
+                    "high": d.high,
+                    "n": d.n,
+                    "clusters": d.clusters,
+                    "detectable": d.detectable_difference(),
+                    "significant": ("yes" if d.excludes_zero else "no") if enough else "n too small",
+                    "direction": ("better" if better else "worse") if d.estimate != 0 else "same",
+                }
+            )
     frame = pd.DataFrame(rows)
     if frame.empty:
         return frame
@@ -200,9 +248,14 @@ def benchmark_table(long: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     bench = long[long.suite.isin(social_suites())]
     if bench.empty:
         return bench
-    bench = bench.assign(cell=bench.apply(
-        lambda r: f"{r.value:.3f} [{r.low:.3f}, {r.high:.3f}]" if pd.notna(r.low) else f"{r.value:.3f}", axis=1))
-    table = bench.pivot_table(index=["suite", "task", "metric"], columns="model", values="cell", aggfunc="first", sort=False)
+    bench = bench.assign(
+        cell=bench.apply(
+            lambda r: f"{r.value:.3f} [{r.low:.3f}, {r.high:.3f}]" if pd.notna(r.low) else f"{r.value:.3f}", axis=1
+        )
+    )
+    table = bench.pivot_table(
+        index=["suite", "task", "metric"], columns="model", values="cell", aggfunc="first", sort=False
+    )
     table = table.reindex(columns=[m for m in order if m in table.columns]).reset_index()
     table.columns.name = None
     return table.rename(columns={"suite": "benchmark", "task": "group"})

@@ -31,8 +31,19 @@ def public_url(url: str) -> str:
 
 
 def _worker_command(args: argparse.Namespace, url: str) -> list[str]:
-    cmd = [sys.executable, "-m", "humanllm.cli", "sweep", args.spec, *args.overrides,
-           "--storage", url, "--out", args.out, "--worker"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "humanllm.cli",
+        "sweep",
+        args.spec,
+        *args.overrides,
+        "--storage",
+        url,
+        "--out",
+        args.out,
+        "--worker",
+    ]
     return cmd + (["--config-dir", args.config_dir] if args.config_dir else [])
 
 
@@ -44,7 +55,9 @@ def _spawn_workers(args: argparse.Namespace, url: str, study: object, total: int
     if bad and complete_trials(study) < total:
         raise RuntimeError(f"{len(bad)} of {len(procs)} workers failed (exit codes {codes}); rerun to resume")
     if bad:
-        log.warning("%d of %d workers died (exit codes %s); the others ran their trials again", len(bad), len(procs), codes)
+        log.warning(
+            "%d of %d workers died (exit codes %s); the others ran their trials again", len(bad), len(procs), codes
+        )
 
 
 def run_sweep(args: argparse.Namespace) -> int:
@@ -59,9 +72,17 @@ def run_sweep(args: argparse.Namespace) -> int:
     if args.worker:
         run_worker(spec, study, builder, folder, args.config_dir)
         return 0
-    write_json(folder / "sweep.json", {"name": spec.name, "spec_file": str(Path(args.spec).resolve()),
-                                       "spec": spec.model_dump(mode="json"), "extra_overrides": list(args.overrides),
-                                       "storage": public_url(url), "config_dir": args.config_dir})
+    write_json(
+        folder / "sweep.json",
+        {
+            "name": spec.name,
+            "spec_file": str(Path(args.spec).resolve()),
+            "spec": spec.model_dump(mode="json"),
+            "extra_overrides": list(args.overrides),
+            "storage": public_url(url),
+            "config_dir": args.config_dir,
+        },
+    )
     dashboard = None
     if args.dashboard is not None:
         dashboard = Dashboard(study._storage, args.dashboard).__enter__()

@@ -37,9 +37,11 @@ def make_sampler(spec: SweepSpec) -> Any:
     if kind == "auto":
         kind = "nsga2" if len(spec.objectives) > 1 else "tpe"
     seed = spec.sampler.seed
-    return {"tpe": lambda: optuna.samplers.TPESampler(seed=seed),
-            "random": lambda: optuna.samplers.RandomSampler(seed=seed),
-            "nsga2": lambda: optuna.samplers.NSGAIISampler(seed=seed)}[kind]()
+    return {
+        "tpe": lambda: optuna.samplers.TPESampler(seed=seed),
+        "random": lambda: optuna.samplers.RandomSampler(seed=seed),
+        "nsga2": lambda: optuna.samplers.NSGAIISampler(seed=seed),
+    }[kind]()
 
 
 def make_pruner(spec: SweepSpec) -> Any:
@@ -52,16 +54,24 @@ def open_study(spec: SweepSpec, storage: Any) -> Any:
     """Create the study (or load it: a rerun resumes); a different objective list is refused."""
     import optuna
 
-    study = optuna.create_study(study_name=spec.name, storage=storage, directions=spec.directions,
-                                sampler=make_sampler(spec), pruner=make_pruner(spec), load_if_exists=True)
+    study = optuna.create_study(
+        study_name=spec.name,
+        storage=storage,
+        directions=spec.directions,
+        sampler=make_sampler(spec),
+        pruner=make_pruner(spec),
+        load_if_exists=True,
+    )
     recorded = study.user_attrs.get("objectives")
     names = [o.name for o in spec.objectives]
     if recorded is None:
         study.set_user_attr("objectives", names)
         study.set_user_attr("spec", spec.model_dump(mode="json"))
     elif recorded != names or [d.name.lower() for d in study.directions] != spec.directions:
-        raise ValueError(f"study '{spec.name}' in this storage has objectives {recorded}; the spec now has {names}. "
-                         f"Rename the sweep (name:) or use another --storage")
+        raise ValueError(
+            f"study '{spec.name}' in this storage has objectives {recorded}; the spec now has {names}. "
+            f"Rename the sweep (name:) or use another --storage"
+        )
     return study
 
 
@@ -146,8 +156,9 @@ def remaining(spec: SweepSpec, study: Any) -> int:
     return spec.total_trials - len(trials)
 
 
-def run_worker(spec: SweepSpec, study: Any, builder: OverrideBuilder, sweep_dir: Path,
-               config_dir: str | None = None) -> int:
+def run_worker(
+    spec: SweepSpec, study: Any, builder: OverrideBuilder, sweep_dir: Path, config_dir: str | None = None
+) -> int:
     """Run trials until the study holds `n_trials` COMPLETE (or others are running the rest); returns how many ran here."""
     from optuna.storages._heartbeat import get_heartbeat_thread  # Optuna's own heartbeat for ask/tell loops
     from optuna.trial import TrialState
@@ -201,11 +212,19 @@ def run_worker(spec: SweepSpec, study: Any, builder: OverrideBuilder, sweep_dir:
             trial.set_user_attr("error", f"{type(e).__name__}: {e}"[:2000])
             study.tell(trial, state=TrialState.FAIL)
             raise
-        for name, value in (("artifact_keys", outcome.artifact_keys), ("metrics", outcome.merged),
-                            ("base_metrics", outcome.base), ("results_dir", str(outcome.results_dir)),
-                            ("built", outcome.built), ("reused", outcome.reused)):
+        for name, value in (
+            ("artifact_keys", outcome.artifact_keys),
+            ("metrics", outcome.merged),
+            ("base_metrics", outcome.base),
+            ("results_dir", str(outcome.results_dir)),
+            ("built", outcome.built),
+            ("reused", outcome.reused),
+        ):
             trial.set_user_attr(name, value)
         study.tell(trial, outcome.values)
         ran += 1
-        log.info("trial %d done: %s", trial.number,
-                 ", ".join(f"{o.name}={v:.4g}" for o, v in zip(spec.objectives, outcome.values)))
+        log.info(
+            "trial %d done: %s",
+            trial.number,
+            ", ".join(f"{o.name}={v:.4g}" for o, v in zip(spec.objectives, outcome.values)),
+        )

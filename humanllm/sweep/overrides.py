@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from humanllm.config import GROUPS, RootConfig, compose, load_config
 from humanllm.schema import ConfigError, validate

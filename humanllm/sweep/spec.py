@@ -32,7 +32,7 @@ class ParamSpec(StrictModel):
     step: float | None = None
 
     @model_validator(mode="after")
-    def _one_kind(self) -> "ParamSpec":
+    def _one_kind(self) -> ParamSpec:
         kinds = [k for k in ("grid", "choices") if getattr(self, k) is not None]
         ranged = self.low is not None or self.high is not None
         if len(kinds) + ranged != 1:
@@ -69,7 +69,7 @@ class ObjectiveSpec(StrictModel):
     direction: Literal["maximize", "minimize"]
 
     @model_validator(mode="after")
-    def _flips_are_against_base(self) -> "ObjectiveSpec":
+    def _flips_are_against_base(self) -> ObjectiveSpec:
         if self.statistic != "value" and self.relative_to != "base":
             raise at("relative_to", f"statistic {self.statistic} compares with the base: set it to base")
         return self
@@ -108,7 +108,7 @@ class SweepSpec(StrictModel):
     forgetting_budget: ForgettingBudget | None = None  # best.md: the largest α within it
 
     @model_validator(mode="after")
-    def _consistent(self) -> "SweepSpec":
+    def _consistent(self) -> SweepSpec:
         if not self.params:
             raise at("params", "give at least one parameter to sweep")
         for key in self.params:
@@ -132,8 +132,11 @@ class SweepSpec(StrictModel):
     def _check_budget(self, budget: ForgettingBudget) -> None:
         flips = [o.name for o in self.objectives if o.statistic == "right_to_wrong"]
         if budget.objective not in flips:
-            raise at("forgetting_budget.objective", f"'{budget.objective}' is not an objective with statistic "
-                     f"right_to_wrong (those: {', '.join(flips) or 'none'})")
+            raise at(
+                "forgetting_budget.objective",
+                f"'{budget.objective}' is not an objective with statistic "
+                f"right_to_wrong (those: {', '.join(flips) or 'none'})",
+            )
         if ALPHA_KEY not in self.params:
             raise at("forgetting_budget", f"names the largest α within budget: sweep {ALPHA_KEY} in params")
 

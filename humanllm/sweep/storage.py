@@ -44,7 +44,6 @@ def retry_callback(max_retries: int) -> Any:
 
 
 def open_storage(url: str, max_retries: int) -> Any:
-    import optuna
 
     if "://" in url:
         return _rdb_storage(url, max_retries)
@@ -64,7 +63,9 @@ def _rdb_storage(url: str, max_retries: int, attempts: int = 6) -> Any:
     for attempt in range(1, attempts + 1):
         try:
             return optuna.storages.RDBStorage(
-                url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                url,
+                heartbeat_interval=HEARTBEAT_S,
+                grace_period=GRACE_S,
                 heartbeat_stale_trial_callback=retry_callback(max_retries),
                 engine_kwargs={"pool_pre_ping": True} if not url.startswith("sqlite") else None,
             )
@@ -73,8 +74,10 @@ def _rdb_storage(url: str, max_retries: int, attempts: int = 6) -> Any:
         except (IntegrityError, ProgrammingError) as e:
             if attempt == attempts:
                 raise
-            log.info("study storage: schema being created by another worker (%s); trying again",
-                     type(e.orig).__name__ if getattr(e, "orig", None) else type(e).__name__)
+            log.info(
+                "study storage: schema being created by another worker (%s); trying again",
+                type(e.orig).__name__ if getattr(e, "orig", None) else type(e).__name__,
+            )
             time.sleep(0.2 * attempt)
     raise AssertionError("unreachable")
 

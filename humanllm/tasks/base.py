@@ -5,8 +5,9 @@ from __future__ import annotations
 import functools
 import random
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -121,14 +122,25 @@ class TaskFamily(ABC):
         """Yield every example the inputs support, and a Skipped for each one they do not (capping and
         splitting happen afterwards)."""
 
-    def chat(self, key: str, user_id: str, system: str | None, ask: str, answer: str,
-             quoted_users: list[str] | None = None, **meta: Any) -> TaskExample:
+    def chat(
+        self,
+        key: str,
+        user_id: str,
+        system: str | None,
+        ask: str,
+        answer: str,
+        quoted_users: list[str] | None = None,
+        **meta: Any,
+    ) -> TaskExample:
         """A [system] / user / assistant example with id `<family>:<key>` (no system message when None)."""
         head = [] if system is None else [{"role": "system", "content": system}]
         return TaskExample(
-            example_id=f"{self.name}:{key}", task=self.name, user_id=user_id,
+            example_id=f"{self.name}:{key}",
+            task=self.name,
+            user_id=user_id,
             messages=[*head, {"role": "user", "content": ask}, {"role": "assistant", "content": answer}],
-            meta=meta, quoted_users=sorted(set(quoted_users or []) - {user_id}),
+            meta=meta,
+            quoted_users=sorted(set(quoted_users or []) - {user_id}),
         )
 
     def skip(self, key: str, user_id: str, reason: str) -> Skipped:
@@ -150,5 +162,5 @@ def first_half(text: str) -> tuple[str, str]:
     for sep in (". ", "! ", "? ", "\n", " "):
         pos = text.find(sep, mid)
         if 0 < pos < len(text) - 20:
-            return text[: pos + len(sep)].strip(), text[pos + len(sep):].strip()
+            return text[: pos + len(sep)].strip(), text[pos + len(sep) :].strip()
     return text[:mid].strip(), text[mid:].strip()

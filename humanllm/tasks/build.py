@@ -36,7 +36,9 @@ def _cap(examples: list[TaskExample], limit: int | None, rng: random.Random) -> 
     return sorted(rng.sample(examples, limit), key=lambda e: e.example_id)
 
 
-def split_by_user(examples: list[TaskExample], held_out: set[str]) -> tuple[list[TaskExample], list[TaskExample], list[Skipped]]:
+def split_by_user(
+    examples: list[TaskExample], held_out: set[str]
+) -> tuple[list[TaskExample], list[TaskExample], list[Skipped]]:
     """(train, test, dropped): test = held-out users' examples; a training example that quotes a
     held-out user's text (e.g. a thread they wrote) is dropped, so no held-out text reaches training."""
     train, test, dropped = [], [], []
@@ -52,8 +54,13 @@ def split_by_user(examples: list[TaskExample], held_out: set[str]) -> tuple[list
 
 def _to_rows(examples: list[TaskExample]) -> list[dict[str, Any]]:
     return [
-        {"example_id": e.example_id, "task": e.task, "user_id": e.user_id, "messages": e.messages,
-         "meta_json": json.dumps(e.meta, ensure_ascii=False)}
+        {
+            "example_id": e.example_id,
+            "task": e.task,
+            "user_id": e.user_id,
+            "messages": e.messages,
+            "meta_json": json.dumps(e.meta, ensure_ascii=False),
+        }
         for e in examples
     ]
 
@@ -83,17 +90,25 @@ def build_task(name: str, spec: TaskSpec, split: SplitConfig, inputs: TaskInputs
     write_jsonl(bctx.path / "train.jsonl", train_c)
     write_jsonl(bctx.path / "test.jsonl", test_c)
     write_jsonl(bctx.path / "skipped.jsonl", skipped)
-    DatasetDict({"train": Dataset.from_list(_to_rows(train_c)), "test": Dataset.from_list(_to_rows(test_c))}).save_to_disk(
-        str(bctx.path / "dataset")
+    DatasetDict(
+        {"train": Dataset.from_list(_to_rows(train_c)), "test": Dataset.from_list(_to_rows(test_c))}
+    ).save_to_disk(str(bctx.path / "dataset"))
+    bctx.counts.update(
+        {
+            "examples": len(examples),
+            "train": len(train_c),
+            "test": len(test_c),
+            "dropped_by_cap_train": len(train) - len(train_c),
+            "dropped_by_cap_test": len(test) - len(test_c),
+            "train_users": len({e.user_id for e in train_c}),
+            "test_users": len({e.user_id for e in test_c}),
+            "dropped_quotes_held_out_user": len(dropped),
+            "skipped": len(skipped),
+            "skipped_by_reason": dict(sorted(Counter(k.reason for k in skipped).items())),
+            "train_per_platform": _per_platform(train_c),
+            "test_per_platform": _per_platform(test_c),
+        }
     )
-    bctx.counts.update({
-        "examples": len(examples), "train": len(train_c), "test": len(test_c),
-        "dropped_by_cap_train": len(train) - len(train_c), "dropped_by_cap_test": len(test) - len(test_c),
-        "train_users": len({e.user_id for e in train_c}), "test_users": len({e.user_id for e in test_c}),
-        "dropped_quotes_held_out_user": len(dropped), "skipped": len(skipped),
-        "skipped_by_reason": dict(sorted(Counter(k.reason for k in skipped).items())),
-        "train_per_platform": _per_platform(train_c), "test_per_platform": _per_platform(test_c),
-    })
     if not examples:
         log.warning("task %s produced no examples from this corpus", name)
 
@@ -138,8 +153,12 @@ def run_tasks(ctx: Any, corpus: Artifact, curated: Artifact | None = None) -> di
                 f"(or no_qc/strict) instead of synthesis={cfg.synthesis.name}"
             )
         out[name] = ctx.stage(
-            "tasks", task_stage_config(cfg, name), inputs_keys,
-            lambda b, n=name, s=spec: build_task(n, s, cfg.split, task_inputs(), b), seed=cfg.split.seed, label=name,
+            "tasks",
+            task_stage_config(cfg, name),
+            inputs_keys,
+            lambda b, n=name, s=spec: build_task(n, s, cfg.split, task_inputs(), b),
+            seed=cfg.split.seed,
+            label=name,
         )
     return out
 

@@ -24,7 +24,7 @@ class MixtureConfig(StrictModel):
     tasks: dict[str, TaskSpec]
 
     @model_validator(mode="after")
-    def _known_tasks(self) -> "MixtureConfig":
+    def _known_tasks(self) -> MixtureConfig:
         if not self.tasks:
             raise at("tasks", "a mixture needs at least one task")
         if sum(t.weight for t in self.tasks.values()) <= 0:

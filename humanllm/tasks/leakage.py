@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from humanllm.data.records import Corpus
 from humanllm.tasks.base import TaskExample
@@ -35,7 +36,7 @@ def windows(text: str, n: int = WINDOW) -> set[tuple[str, ...]]:
     out: set[tuple[str, ...]] = set()
     for line in text.splitlines():
         w = words(line)
-        out.update(tuple(w[i: i + n]) for i in range(len(w) - n + 1))
+        out.update(tuple(w[i : i + n]) for i in range(len(w) - n + 1))
     return out
 
 
@@ -82,8 +83,9 @@ def curated_records(curated: Any) -> Iterator[Any]:
                 yield record
 
 
-def held_out_only_windows(texts: Iterable[tuple[str | None, str, bool]], held_out: set[str],
-                          n: int = WINDOW) -> set[tuple[str, ...]]:
+def held_out_only_windows(
+    texts: Iterable[tuple[str | None, str, bool]], held_out: set[str], n: int = WINDOW
+) -> set[tuple[str, ...]]:
     """Windows of held-out users' texts (posts and records) that no other text contains; other users'
     records count only where they do not repeat a held-out user's own posts."""
     held, held_posts, other, other_derived = set(), set(), set(), set()

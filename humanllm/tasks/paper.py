@@ -11,7 +11,8 @@ import math
 import random
 import re
 from collections import defaultdict
-from typing import Callable, Hashable, Sequence, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 T = TypeVar("T")
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -34,8 +35,9 @@ def truncate_words(text: str, max_words: int = 300, marker: str = "[truncated]")
     return text if len(parts) <= max_words else " ".join(parts[:max_words]) + " " + marker
 
 
-def random_split(text: str, rng: random.Random, low: float = 0.3, high: float = 0.7,
-                 min_tokens: int = 16, min_chars: int = 5) -> tuple[str, str] | None:
+def random_split(
+    text: str, rng: random.Random, low: float = 0.3, high: float = 0.7, min_tokens: int = 16, min_chars: int = 5
+) -> tuple[str, str] | None:
     """Cut at a random word between `low` and `high` of the text; None when the text is too short."""
     if token_count(text) < min_tokens:
         return None
@@ -57,8 +59,9 @@ def sample_history(others: Sequence[T], rng: random.Random, most: int = 5) -> li
     return rng.sample(list(others), rng.randint(1, min(most, len(others))))
 
 
-def cap_per_group(items: list[T], group: Callable[[T], Hashable], limit: int | None,
-                  rng: random.Random) -> tuple[list[T], list[T]]:
+def cap_per_group(
+    items: list[T], group: Callable[[T], Hashable], limit: int | None, rng: random.Random
+) -> tuple[list[T], list[T]]:
     """(kept, dropped): at most `limit` random items per group, as the official per-task caps."""
     if limit is None:
         return items, []

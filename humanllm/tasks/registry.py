@@ -25,8 +25,10 @@ def _check_rubric(cls: type[TaskFamily]) -> None:
     """Every family says whether the LLM judge scores it: `rubric` is the judge's question, or None."""
     where = f"task family '{getattr(cls, 'name', cls.__name__)}' ({cls.__module__}.{cls.__qualname__})"
     if not hasattr(cls, "rubric"):
-        raise TypeError(f"{where} declares no judge rubric: set `rubric = \"<the question the judge asks of an "
-                        f"answer>\"`, or `rubric = None` if its answers are not judged")
+        raise TypeError(
+            f'{where} declares no judge rubric: set `rubric = "<the question the judge asks of an '
+            f'answer>"`, or `rubric = None` if its answers are not judged'
+        )
     if cls.rubric is not None and (not isinstance(cls.rubric, str) or not cls.rubric.strip()):
         raise TypeError(f"{where}: `rubric` must be a non-empty string or None, not {cls.rubric!r}")
 
@@ -66,4 +68,4 @@ def task_family(name: str) -> TaskFamily:
 
 
 def validate_params(name: str, params: dict[str, Any]) -> Any:
-    return validate(task_family(name).Params, params, prefix=f"params")
+    return validate(task_family(name).Params, params, prefix="params")

@@ -52,7 +52,7 @@ class TrainConfig(StrictModel):
     accelerate_config: str | None = None  # a file of conf/accelerate/ (cpu_2proc, gpu_8_fsdp, ...) or a path
 
     @model_validator(mode="after")
-    def _check(self) -> "TrainConfig":
+    def _check(self) -> TrainConfig:
         if self.method == "full" and self.learning_rate > 1e-3:
             raise ValueError(f"learning_rate {self.learning_rate} is far too high for full fine-tuning")
         if self.launcher == "none":
@@ -73,9 +73,12 @@ class TrainConfig(StrictModel):
         if not isinstance(data, dict) or "distributed_type" not in data:
             raise at("accelerate_config", f"{path} is not an accelerate config (no distributed_type)")
         if self.num_processes > 1 and data["distributed_type"] == "NO":
-            raise at("accelerate_config", f"{path.name} runs one process (distributed_type: NO); "
-                     f"train.num_processes={self.num_processes} needs a multi-process one "
-                     f"({_known_configs()})")
+            raise at(
+                "accelerate_config",
+                f"{path.name} runs one process (distributed_type: NO); "
+                f"train.num_processes={self.num_processes} needs a multi-process one "
+                f"({_known_configs()})",
+            )
 
 
 def _known_configs() -> str:

@@ -14,23 +14,26 @@ import math
 import os
 import random
 import shutil
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 from humanllm.models.registry import ModelRef, load_model, load_tokenizer, pick_device
 from humanllm.store import Artifact, BuildContext
-from humanllm.tracking import RunHandle
 from humanllm.tasks.base import TaskExample
 from humanllm.tasks.build import load_examples
+from humanllm.tracking import RunHandle
 from humanllm.train.config import LAUNCH_KEYS
 from humanllm.train.fault_injection import fault_injection_callbacks
 
 log = logging.getLogger(__name__)
 
 
-def mix_examples(task_examples: dict[str, list[TaskExample]], weights: dict[str, float], seed: int,
-                 cap: int | None = None) -> list[TaskExample]:
+def mix_examples(
+    task_examples: dict[str, list[TaskExample]], weights: dict[str, float], seed: int, cap: int | None = None
+) -> list[TaskExample]:
     """Weight w takes round(w·n) of a task's n examples: whole repeats plus a seeded partial sample."""
     rng = random.Random(seed)
     wanted = {name: round(weights[name] * len(ex)) for name, ex in task_examples.items()}
@@ -66,7 +69,7 @@ def _token_length(tok: Any, row: dict[str, Any]) -> int:
 def cpu_bf16_is_emulated() -> bool:
     """True on a Linux CPU whose flags lack AVX512-BF16 and AMX-BF16 (bf16 matmuls then run emulated)."""
     try:
-        flags = open("/proc/cpuinfo").read()
+        flags = Path("/proc/cpuinfo").read_text()
     except OSError:
         return False  # not Linux: unknown, say nothing
     return "avx512_bf16" not in flags and "amx_bf16" not in flags
@@ -84,26 +87,37 @@ def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: Bui
     examples = {name: load_examples(art, "train") for name, art in tasks.items()}
     mixed = mix_examples(examples, weights, tcfg.seed, tcfg.max_train_samples)
     if not mixed:
-        raise ValueError(f"mixture {cfg.mixture.name}: no training examples (task counts: "
-                         f"{ {n: len(e) for n, e in examples.items()} })")
+        raise ValueError(
+            f"mixture {cfg.mixture.name}: no training examples (task counts: "
+            f"{ {n: len(e) for n, e in examples.items()} })"
+        )
     tok = load_tokenizer(base.location, cfg.model)
     rows = to_prompt_completion(mixed, cfg.model.chat_template_kwargs)
     kept = [r for r in rows if _token_length(tok, r) <= tcfg.max_length]
-    bctx.counts.update({"mixed_examples": len(rows), "dropped_too_long": len(rows) - len(kept), "train_examples": len(kept)})
+    bctx.counts.update(
+        {"mixed_examples": len(rows), "dropped_too_long": len(rows) - len(kept), "train_examples": len(kept)}
+    )
     bctx.counts.update({f"examples_{n}": sum(e.task == n for e in mixed) for n in examples})
     if not kept:
         raise ValueError(f"train.max_length={tcfg.max_length}: every training example is longer; raise it")
 
     device = pick_device("auto")
     if device == "cpu" and tcfg.bf16 and cpu_bf16_is_emulated():
-        log.warning("train.bf16=true on a CPU without native bf16 (no avx512_bf16/amx_bf16 in /proc/cpuinfo): "
-                    "bf16 matmuls are emulated here, tens of times slower than float32; set train.bf16=false")
+        log.warning(
+            "train.bf16=true on a CPU without native bf16 (no avx512_bf16/amx_bf16 in /proc/cpuinfo): "
+            "bf16 matmuls are emulated here, tens of times slower than float32; set train.bf16=false"
+        )
     torch.manual_seed(tcfg.seed)
     model = load_model(base.location, cfg.model, device=device, dtype="float32" if device == "cpu" else None)
     peft_config = None
     if tcfg.method == "lora":
-        peft_config = LoraConfig(r=tcfg.lora.r, lora_alpha=tcfg.lora.alpha, lora_dropout=tcfg.lora.dropout,
-                                 target_modules=tcfg.lora.target_modules, task_type="CAUSAL_LM")
+        peft_config = LoraConfig(
+            r=tcfg.lora.r,
+            lora_alpha=tcfg.lora.alpha,
+            lora_dropout=tcfg.lora.dropout,
+            target_modules=tcfg.lora.target_modules,
+            task_type="CAUSAL_LM",
+        )
     args = SFTConfig(
         output_dir=str(bctx.path / "_trainer"),
         num_train_epochs=tcfg.epochs,
@@ -132,11 +146,22 @@ def make_trainer(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: Bui
     warmup = args.get_warmup_steps(steps)
     bctx.counts.update({"optimizer_steps": steps, "warmup_steps": warmup})
     if steps <= warmup:
-        log.warning("train: %d optimizer step(s), all inside the %d warmup step(s) (train.warmup_ratio=%s): the "
-                    "learning rate stays at 0 and the weights do not move; train on more examples or lower "
-                    "train.warmup_ratio", steps, warmup, tcfg.warmup_ratio)
-    return SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(kept),
-                      processing_class=tok, peft_config=peft_config, callbacks=fault_injection_callbacks())
+        log.warning(
+            "train: %d optimizer step(s), all inside the %d warmup step(s) (train.warmup_ratio=%s): the "
+            "learning rate stays at 0 and the weights do not move; train on more examples or lower "
+            "train.warmup_ratio",
+            steps,
+            warmup,
+            tcfg.warmup_ratio,
+        )
+    return SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list(kept),
+        processing_class=tok,
+        peft_config=peft_config,
+        callbacks=fault_injection_callbacks(),
+    )
 
 
 def optimizer_steps(n_examples: int, args: Any) -> int:
@@ -158,22 +183,35 @@ def train_sft(ctx: Any, base: ModelRef, tasks: dict[str, Artifact], bctx: BuildC
     device = "cpu" if trainer.args.use_cpu else pick_device("auto")
     tok = trainer.processing_class
     tracked = trainer.is_world_process_zero()  # one W&B run per training, however many ranks
-    tracker_run = (ctx.tracker.run(f"train-{cfg.experiment_name}", "train", cfg.model_dump(mode="json"))
-                   if tracked else nullcontext(RunHandle(None)))
+    tracker_run = (
+        ctx.tracker.run(f"train-{cfg.experiment_name}", "train", cfg.model_dump(mode="json"))
+        if tracked
+        else nullcontext(RunHandle(None))
+    )
     with tracker_run as run:
         with bctx.timed("train"):
             result = trainer.train()
         run.summary({"train_loss": result.training_loss, "train_examples": len(kept)})
     history = [h for h in trainer.state.log_history if "loss" in h]
     (bctx.path / "training_log.json").write_text(json.dumps(trainer.state.log_history, indent=1))
-    bctx.counts.update({"device": device, "processes": trainer.args.world_size,
-                        "train_samples_per_s": result.metrics.get("train_samples_per_second"),
-                        "train_tokens": int(trainer.state.num_input_tokens_seen or 0) or None})
+    bctx.counts.update(
+        {
+            "device": device,
+            "processes": trainer.args.world_size,
+            "train_samples_per_s": result.metrics.get("train_samples_per_second"),
+            "train_tokens": int(trainer.state.num_input_tokens_seen or 0) or None,
+        }
+    )
     if device.startswith("cuda"):
         bctx.counts["cuda_max_memory_gb"] = round(torch.cuda.max_memory_allocated() / 2**30, 2)
-    bctx.counts.update({"steps": trainer.state.global_step, "train_loss": round(result.training_loss, 4),
-                        "first_logged_loss": history[0]["loss"] if history else None,
-                        "last_logged_loss": history[-1]["loss"] if history else None})
+    bctx.counts.update(
+        {
+            "steps": trainer.state.global_step,
+            "train_loss": round(result.training_loss, 4),
+            "first_logged_loss": history[0]["loss"] if history else None,
+            "last_logged_loss": history[-1]["loss"] if history else None,
+        }
+    )
     if trainer.args.world_size > 1 and tcfg.method == "full":  # FSDP / ZeRO-3 shards: gathered, rank 0 writes
         trainer.save_model(str(bctx.path))
         tok.save_pretrained(bctx.path)
@@ -204,11 +242,17 @@ def train_stage_config(cfg: Any) -> dict[str, Any]:
     run adds `processes`, so a single-process key is the same however the run was started."""
     m, t = cfg.model, cfg.train
     dropped = LAUNCH_KEYS | ({"lora"} if t.method == "full" else set())
-    out = {"train": t.model_dump(exclude=dropped),
-           "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
-           "model_load": {"chat_template_kwargs": m.chat_template_kwargs, "dtype": m.dtype,
-                          "attn_implementation": m.attn_implementation, "revision": m.revision,
-                          "trust_remote_code": m.trust_remote_code}}
+    out = {
+        "train": t.model_dump(exclude=dropped),
+        "weights": {n: s.weight for n, s in cfg.mixture.tasks.items()},
+        "model_load": {
+            "chat_template_kwargs": m.chat_template_kwargs,
+            "dtype": m.dtype,
+            "attn_implementation": m.attn_implementation,
+            "revision": m.revision,
+            "trust_remote_code": m.trust_remote_code,
+        },
+    }
     processes = train_processes(cfg)
     return {**out, "processes": processes} if processes > 1 else out
 
@@ -227,12 +271,16 @@ class TrainStage:
 def train_stage(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> TrainStage:
     cfg = ctx.cfg
     inputs = {"base_model": base.key, **{f"task:{n}": a.key for n, a in sorted(tasks.items())}}
-    return TrainStage(train_stage_config(cfg), inputs, lambda b: train_sft(ctx, base, tasks, b),
-                      seed=cfg.train.seed, label=cfg.mixture.name)
+    return TrainStage(
+        train_stage_config(cfg),
+        inputs,
+        lambda b: train_sft(ctx, base, tasks, b),
+        seed=cfg.train.seed,
+        label=cfg.mixture.name,
+    )
 
 
 def run_train(ctx: Any, base: ModelRef, tasks: dict[str, Artifact]) -> Artifact:
     """Build (or reuse) the train folder; in a multi-process launch every rank trains and rank 0 publishes."""
     spec = train_stage(ctx, base, tasks)
-    return ctx.stage("train", spec.config, spec.inputs, spec.produce, seed=spec.seed, label=spec.label,
-                     all_ranks=True)
+    return ctx.stage("train", spec.config, spec.inputs, spec.produce, seed=spec.seed, label=spec.label, all_ranks=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 from humanllm.data.candidate import Loaded, UnreadableSource
 from humanllm.data.config import SourcesConfig
@@ -41,17 +41,13 @@ def nothing_parsed(loaded: Loaded, expected: str) -> str:
     example: dict[tuple[str, str], str] = {}
     for _, r in loaded.failures:
         by_file.setdefault(r.source_file, Counter())[r.reason] += 1
-        example.setdefault(
-            (r.source_file, r.reason), f"line {r.line}" + (f": {r.detail}" if r.detail else "")
-        )
+        example.setdefault((r.source_file, r.reason), f"line {r.line}" + (f": {r.detail}" if r.detail else ""))
     lines = [
         f"data.sources.{loaded.platform}: all {len(loaded.failures)} raw records were rejected while parsing "
         f"(nothing to build a corpus from)"
     ]
     for path, reasons in by_file.items():
-        counts = ", ".join(
-            f"{n} {reason} (e.g. {example[path, reason]})" for reason, n in reasons.most_common(3)
-        )
+        counts = ", ".join(f"{n} {reason} (e.g. {example[path, reason]})" for reason, n in reasons.most_common(3))
         lines.append(f"  {path}: {counts}")
     lines += [f"  read as: {f}" for f in loaded.formats]
     lines.append(f"  expected: {expected}")

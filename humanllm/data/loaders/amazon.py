@@ -9,9 +9,10 @@ reviews on `asin`; 2023 meta joins on `parent_asin`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from humanllm.data.candidate import BadRecord, Candidate, Loaded, as_bool, number, post_time, text
 from humanllm.data.config import AmazonCategory
@@ -89,9 +90,7 @@ def _review(category: str | None) -> Build:
             "category": category or category_of(path),
         }
         if isinstance(rec.get("style"), dict):
-            meta["style"] = {
-                k.strip().rstrip(":"): str(v).strip() for k, v in rec["style"].items() if v is not None
-            }
+            meta["style"] = {k.strip().rstrip(":"): str(v).strip() for k, v in rec["style"].items() if v is not None}
         post = Post(
             post_id=f"amazon:{user}:{parent}:{rec.get('timestamp')}",
             platform="amazon",
@@ -112,9 +111,7 @@ def _review_day(value: Any) -> int | None:
     if value is None:
         return None
     try:
-        return int(
-            datetime.strptime(str(value).strip(), "%m %d, %Y").replace(tzinfo=timezone.utc).timestamp()
-        )
+        return int(datetime.strptime(str(value).strip(), "%m %d, %Y").replace(tzinfo=UTC).timestamp())
     except ValueError:
         raise BadRecord("bad_timestamp", f"reviewTime={value!r:.40}") from None
 
@@ -167,9 +164,7 @@ def _renamed(build: Build, rename: Callable[[dict[str, Any]], dict[str, Any]]) -
     return lambda rec, path, line: build(rename(rec), path, line)
 
 
-def _load_files(
-    out: Loaded, kind: str, files: list[Path], category: str | None, seen: set[str], show: bool
-) -> None:
+def _load_files(out: Loaded, kind: str, files: list[Path], category: str | None, seen: set[str], show: bool) -> None:
     """Each file with the builder of the schema its records show (said in `out.formats`)."""
     schemas = REVIEW_SCHEMAS if kind == "review" else META_SCHEMAS
     for path in files:

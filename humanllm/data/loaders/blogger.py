@@ -8,7 +8,7 @@ no closing tag is rejected, the posts around it are kept.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from humanllm.data.candidate import Candidate, Loaded
@@ -18,13 +18,33 @@ from humanllm.data.rawio import expand
 from humanllm.data.records import Post
 from humanllm.data.text import clean_text, decode_bytes
 
-FILENAME = re.compile(r"^(?P<id>\d+)\.(?P<gender>[a-z]+)\.(?P<age>\d+)\.(?P<industry>[^.]+)\.(?P<sign>[^.]+)\.xml$", re.I)
+FILENAME = re.compile(
+    r"^(?P<id>\d+)\.(?P<gender>[a-z]+)\.(?P<age>\d+)\.(?P<industry>[^.]+)\.(?P<sign>[^.]+)\.xml$", re.I
+)
 EXPECTED = "Blog Authorship Corpus files id.gender.age.industry.sign.xml, <date>...</date><post>...</post>"
 TAG = re.compile(r"<(/?)(date|post)\s*>", re.I)
-MONTHS = {m.lower(): i for i, m in enumerate(
-    "January February March April May June July August September October November December".split(), 1)}
-MONTHS.update({"juni": 6, "juli": 7, "mai": 5, "januar": 1, "februar": 2, "marz": 3, "oktober": 10, "dezember": 12,
-               "mayo": 5, "junio": 6, "julio": 7, "agosto": 8})
+MONTHS = {
+    m.lower(): i
+    for i, m in enumerate(
+        "January February March April May June July August September October November December".split(), 1
+    )
+}
+MONTHS.update(
+    {
+        "juni": 6,
+        "juli": 7,
+        "mai": 5,
+        "januar": 1,
+        "februar": 2,
+        "marz": 3,
+        "oktober": 10,
+        "dezember": 12,
+        "mayo": 5,
+        "junio": 6,
+        "julio": 7,
+        "agosto": 8,
+    }
+)
 
 
 def parse_date(value: str) -> int | None:
@@ -34,7 +54,7 @@ def parse_date(value: str) -> int | None:
         return None
     month = MONTHS.get(parts[1].lower())
     try:
-        return int(datetime(int(parts[2]), month, int(parts[0]), tzinfo=timezone.utc).timestamp()) if month else None
+        return int(datetime(int(parts[2]), month, int(parts[0]), tzinfo=UTC).timestamp()) if month else None
     except ValueError:
         return None
 
@@ -51,7 +71,7 @@ def scan(text: str) -> list[tuple[int, str | None, str | None]]:
             continue
         nxt = tags[i + 1] if i + 1 < len(tags) else None
         closed = nxt is not None and nxt.group(1) == "/" and nxt.group(2).lower() == name
-        body = text[m.end():nxt.start()] if closed and nxt is not None else None
+        body = text[m.end() : nxt.start()] if closed and nxt is not None else None
         if name == "date":
             date = unset(body.strip()) if body is not None else None
         else:
@@ -73,22 +93,45 @@ def _load_file(out: Loaded, path: Path, seen: set[str]) -> None:
         return
     if meta is None:
         for n, (line, _, _) in enumerate(posts, 1):
-            out.fail("blog_post", path, line, "bad_filename", "expected id.gender.age.industry.sign.xml",
-                     record_id=f"blogger:{path}#{n}")
+            out.fail(
+                "blog_post",
+                path,
+                line,
+                "bad_filename",
+                "expected id.gender.age.industry.sign.xml",
+                record_id=f"blogger:{path}#{n}",
+            )
         return
     bid = meta["id"]
-    attributes = {"gender": meta["gender"].lower(), "age": int(meta["age"]), "industry": meta["industry"],
-                  "sign": meta["sign"]}
+    attributes = {
+        "gender": meta["gender"].lower(),
+        "age": int(meta["age"]),
+        "industry": meta["industry"],
+        "sign": meta["sign"],
+    }
     for n, (line, date, body) in enumerate(posts, 1):
         rid = f"blogger:{bid}:{n}"
         if body is None:
-            out.fail("blog_post", path, line, "unterminated_post", "no </post> before the next tag or the end",
-                     record_id=rid, author=bid)
+            out.fail(
+                "blog_post",
+                path,
+                line,
+                "unterminated_post",
+                "no </post> before the next tag or the end",
+                record_id=rid,
+                author=bid,
+            )
             continue
         body = clean_text(unset(body))
-        post = Post(post_id=rid, platform="blogger", kind="blog_post", author=bid, text=body,
-                    created_at=parse_date(date) if date else None,
-                    meta={"date": date, "encoding": encoding})
+        post = Post(
+            post_id=rid,
+            platform="blogger",
+            kind="blog_post",
+            author=bid,
+            text=body,
+            created_at=parse_date(date) if date else None,
+            meta={"date": date, "encoding": encoding},
+        )
         out.add(Candidate(rid, "blogger", "blog_post", bid, str(path), line, post=post, attributes=attributes), seen)
 
 

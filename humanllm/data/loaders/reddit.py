@@ -14,20 +14,29 @@ from humanllm.data.text import clean_text
 
 SUBMISSION_REQUIRED = ("id", "author", "title")
 COMMENT_REQUIRED = ("id", "author", "body", "link_id")
-EXPECTED = ("Pushshift submissions (id, author, title, selftext, created_utc, ...) and comments "
-            "(id, author, body, link_id, parent_id, created_utc, ...)")
+EXPECTED = (
+    "Pushshift submissions (id, author, title, selftext, created_utc, ...) and comments "
+    "(id, author, body, link_id, parent_id, created_utc, ...)"
+)
 
 
 def _submission(rec: dict[str, Any], path: Path, line: int) -> Candidate:
     sid = str(text(rec, "id")).removeprefix("t3_")
     post = Post(
-        post_id=f"reddit:t3_{sid}", platform="reddit", kind="submission", author=str(text(rec, "author")),
-        title=clean_text(text(rec, "title")), text=clean_text(text(rec, "selftext")),
+        post_id=f"reddit:t3_{sid}",
+        platform="reddit",
+        kind="submission",
+        author=str(text(rec, "author")),
+        title=clean_text(text(rec, "title")),
+        text=clean_text(text(rec, "selftext")),
         created_at=post_time(rec, "created_utc"),
         meta={
-            "subreddit_id": rec.get("subreddit_id"), "subreddit": rec.get("subreddit"),
-            "score": int(number(rec, "score") or 0), "num_comments": int(number(rec, "num_comments") or 0),
-            "is_self": as_bool(rec.get("is_self")), "domain": rec.get("domain"),
+            "subreddit_id": rec.get("subreddit_id"),
+            "subreddit": rec.get("subreddit"),
+            "score": int(number(rec, "score") or 0),
+            "num_comments": int(number(rec, "num_comments") or 0),
+            "is_self": as_bool(rec.get("is_self")),
+            "domain": rec.get("domain"),
             "distinguished": rec.get("distinguished"),
         },
     )
@@ -45,12 +54,19 @@ def fullname(value: str | None, default_prefix: str | None) -> str | None:
 def _comment(rec: dict[str, Any], path: Path, line: int) -> Candidate:
     cid = str(text(rec, "id")).removeprefix("t1_")
     post = Post(
-        post_id=f"reddit:t1_{cid}", platform="reddit", kind="comment", author=str(text(rec, "author")),
-        text=clean_text(text(rec, "body")), created_at=post_time(rec, "created_utc"),
+        post_id=f"reddit:t1_{cid}",
+        platform="reddit",
+        kind="comment",
+        author=str(text(rec, "author")),
+        text=clean_text(text(rec, "body")),
+        created_at=post_time(rec, "created_utc"),
         meta={
-            "link_id": fullname(text(rec, "link_id"), "t3_"), "parent_id": fullname(text(rec, "parent_id"), None),
-            "subreddit_id": rec.get("subreddit_id"), "score": int(number(rec, "score") or 0),
-            "permalink": rec.get("permalink"), "controversiality": int(number(rec, "controversiality") or 0),
+            "link_id": fullname(text(rec, "link_id"), "t3_"),
+            "parent_id": fullname(text(rec, "parent_id"), None),
+            "subreddit_id": rec.get("subreddit_id"),
+            "score": int(number(rec, "score") or 0),
+            "permalink": rec.get("permalink"),
+            "controversiality": int(number(rec, "controversiality") or 0),
             "distinguished": rec.get("distinguished"),
         },
     )
@@ -67,7 +83,8 @@ def load_reddit(source: RedditSource, progress: bool = False) -> Loaded:
         p = c.post
         assert p is not None
         tid = p.post_id.removeprefix("reddit:")
-        out.threads[tid] = Thread(thread_id=tid, title=p.title or "", text=p.text, author=p.author,
-                                  subreddit_id=p.meta.get("subreddit_id"))
+        out.threads[tid] = Thread(
+            thread_id=tid, title=p.title or "", text=p.text, author=p.author, subreddit_id=p.meta.get("subreddit_id")
+        )
     load_rows(out, "comment", comments, read_table, COMMENT_REQUIRED, "author", _comment, progress)
     return out

@@ -4,8 +4,9 @@ placeholder values that every loader applies."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from humanllm.data.candidate import BadRecord, Candidate, Loaded, UnreadableSource, split_error
 from humanllm.data.rawio import RawRow, progress
@@ -68,9 +69,7 @@ def load_rows(
             author = str(author) if isinstance(author, (str, int)) and not isinstance(author, bool) else None
             missing = [k for k in required if data.get(k) is None]
             if missing:
-                out.fail(
-                    kind, path, row.line, "missing_field", ", ".join(missing), record_id=rid, author=author
-                )
+                out.fail(kind, path, row.line, "missing_field", ", ".join(missing), record_id=rid, author=author)
                 continue
             try:
                 cand = build(data, path, row.line)

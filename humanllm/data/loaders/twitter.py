@@ -14,9 +14,10 @@ embedded user object becomes one profile row.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from humanllm.data.candidate import BadRecord, Candidate, Loaded, as_bool, number, post_time, text
 from humanllm.data.config import TwitterSource
@@ -228,15 +229,11 @@ def _api_tweet(fields: Callable[[dict[str, Any]], dict[str, Any]], authors: dict
     return build
 
 
-def _load_tweets(
-    out: Loaded, path: Path, schema: str, authors: dict[str, tuple], seen: set[str], show: bool
-) -> None:
+def _load_tweets(out: Loaded, path: Path, schema: str, authors: dict[str, tuple], seen: set[str], show: bool) -> None:
     if schema == "twitter100m":
         load_rows(out, "tweet", [path], read_table, ("user", "id", "tweet"), "user", _tweet, show, seen)
     elif schema == "v1.1":
-        load_rows(
-            out, "tweet", [path], read_api_tweets, ("user",), "", _api_tweet(v1_fields, authors), show, seen
-        )
+        load_rows(out, "tweet", [path], read_api_tweets, ("user",), "", _api_tweet(v1_fields, authors), show, seen)
     else:
         load_rows(
             out,

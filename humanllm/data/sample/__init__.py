@@ -34,14 +34,22 @@ def sample_sources(folder: str | Path, platforms: list[str]) -> SourcesConfig:
     """`data.sources` for a folder written by `write_sample` (globs, so any category files are found)."""
     f = Path(folder)
     return SourcesConfig(
-        reddit=RedditSource(submissions=[str(f / "reddit/submissions.jsonl")], comments=[str(f / "reddit/comments.jsonl")])
-        if "reddit" in platforms else None,
+        reddit=RedditSource(
+            submissions=[str(f / "reddit/submissions.jsonl")], comments=[str(f / "reddit/comments.jsonl")]
+        )
+        if "reddit" in platforms
+        else None,
         twitter=TwitterSource(tweets=[str(f / "twitter/tweets.csv")], users=[str(f / "twitter/users.jsonl")])
-        if "twitter" in platforms else None,
+        if "twitter" in platforms
+        else None,
         blogger=BloggerSource(files=[str(f / "blogger/blogs/*.xml")]) if "blogger" in platforms else None,
-        amazon=[AmazonCategory(reviews=[str(p)], meta=[str(p.parent / f"meta_{_category(p)}.jsonl")])
-                for p in sorted((f / "amazon").glob("*.jsonl*")) if not p.name.startswith("meta_")]
-        if "amazon" in platforms else None,
+        amazon=[
+            AmazonCategory(reviews=[str(p)], meta=[str(p.parent / f"meta_{_category(p)}.jsonl")])
+            for p in sorted((f / "amazon").glob("*.jsonl*"))
+            if not p.name.startswith("meta_")
+        ]
+        if "amazon" in platforms
+        else None,
     )
 
 

@@ -20,15 +20,27 @@ from humanllm.data.sample.personas import Persona, make_personas
 from humanllm.data.sample.writing import review
 
 START_MS = 1_577_836_800_000  # 2020-01-01
-BRANDS = ["Northpeak", "Kettleworth", "Trailhound", "Copperleaf", "Bramblewood", "Ironfern", "Lumen & Co", "Saltmarsh",
-          "Fieldcraft", "Brightwater"]
+BRANDS = [
+    "Northpeak",
+    "Kettleworth",
+    "Trailhound",
+    "Copperleaf",
+    "Bramblewood",
+    "Ironfern",
+    "Lumen & Co",
+    "Saltmarsh",
+    "Fieldcraft",
+    "Brightwater",
+]
 CORE = 10  # core items per topic
 PER_TOPIC = 20  # catalog items per topic
 REVIEWERS = 3  # kept users per core item
-BACKGROUND = ("Bought for a gift &quot;{title}&quot;. Fine.",
-              "The {title} arrived quickly and works as expected for the price.",
-              "Ordered the {title} for my brother; he says it has held up well so far.",
-              "Second {title} in our house now, and no complaints at all from anyone.")
+BACKGROUND = (
+    "Bought for a gift &quot;{title}&quot;. Fine.",
+    "The {title} arrived quickly and works as expected for the price.",
+    "Ordered the {title} for my brother; he says it has held up well so far.",
+    "Second {title} in our house now, and no complaints at all from anyone.",
+)
 
 
 def _asin(r: random.Random) -> str:
@@ -45,25 +57,51 @@ def _catalog(r: random.Random, category: str) -> dict[str, list[dict[str, Any]]]
             brand = BRANDS[(k * 3 + len(topic)) % len(BRANDS)]
             variant = r.choice(["Pack of 2", "Large", "Blue", "Compact", "Pro Edition"]) if k % 10 >= 6 else None
             title = f"{brand} {noun}, {variant}" if variant else f"{brand} {noun}"
-            items.append({
-                "main_category": category.replace("_", " "), "title": title, "average_rating": round(r.uniform(3, 5), 1),
-                "rating_number": r.randint(5, 4000), "features": [f"Built for {topic} &amp; everyday use", "Lightweight"],
-                "description": [f"The {title} is made for people who love {topic}."],
-                "price": round(r.uniform(8, 120), 2), "images": [], "videos": [], "store": brand,
-                "categories": [category.replace("_", " "), topic.title()], "details": {"Brand": brand},
-                "parent_asin": _asin(r), "bought_together": None,
-            })
+            items.append(
+                {
+                    "main_category": category.replace("_", " "),
+                    "title": title,
+                    "average_rating": round(r.uniform(3, 5), 1),
+                    "rating_number": r.randint(5, 4000),
+                    "features": [f"Built for {topic} &amp; everyday use", "Lightweight"],
+                    "description": [f"The {title} is made for people who love {topic}."],
+                    "price": round(r.uniform(8, 120), 2),
+                    "images": [],
+                    "videos": [],
+                    "store": brand,
+                    "categories": [category.replace("_", " "), topic.title()],
+                    "details": {"Brand": brand},
+                    "parent_asin": _asin(r),
+                    "bought_together": None,
+                }
+            )
         out[topic] = items
     return out
 
 
-def _review(r: random.Random, p: Persona | None, user: str, item: dict[str, Any], t: int, text: str | None = None,
-            topic: str | None = None) -> dict:
+def _review(
+    r: random.Random,
+    p: Persona | None,
+    user: str,
+    item: dict[str, Any],
+    t: int,
+    text: str | None = None,
+    topic: str | None = None,
+) -> dict:
     rating = r.choice([5, 5, 4, 4, 3, 2]) if p else 5
     body = text if text is not None else (review(p, r, item["title"], rating, topic) if p else "Works as described.")
-    return {"rating": float(rating), "title": r.choice(["Does the job", "Love it", "Solid", "Not bad", "Great value"]),
-            "text": body, "images": [], "asin": item["parent_asin"], "parent_asin": item["parent_asin"],
-            "user_id": user, "timestamp": t, "helpful_vote": r.randint(0, 12), "verified_purchase": r.random() < 0.85}
+    return {
+        "rating": float(rating),
+        "title": r.choice(["Does the job", "Love it", "Solid", "Not bad", "Great value"]),
+        "text": body,
+        "images": [],
+        "asin": item["parent_asin"],
+        "parent_asin": item["parent_asin"],
+        "user_id": user,
+        "timestamp": t,
+        "helpful_vote": r.randint(0, 12),
+        "verified_purchase": r.random() < 0.85,
+    }
 
 
 def _user_items(catalog: dict[str, list[dict[str, Any]]], i: int, n_users: int) -> list[tuple[str, dict[str, Any]]]:
@@ -72,7 +110,9 @@ def _user_items(catalog: dict[str, list[dict[str, Any]]], i: int, n_users: int) 
     return [(tp, it) for j, (tp, it) in enumerate(core) if (j - i) % n_users < min(REVIEWERS, n_users)]
 
 
-def _write_category(folder: Path, r: random.Random, category: str, users: list[Persona], defects: bool, gz: bool) -> dict:
+def _write_category(
+    folder: Path, r: random.Random, category: str, users: list[Persona], defects: bool, gz: bool
+) -> dict:
     catalog = _catalog(r, category)
     topics = list(catalog)
     clock = Clock(r, START_MS, 3600_000, 4 * 86400_000)
@@ -89,8 +129,9 @@ def _write_category(folder: Path, r: random.Random, category: str, users: list[P
             reviews.append(_review(r, p, uid, tail, clock.next(), topic=picked[0]))  # an item few others review
             reviews.append(dict(reviews[-1], timestamp=clock.next(), asin="B0NOTINMETA", parent_asin="B0NOTINMETA"))
             twin = catalog[picked[1]][CORE + 3]  # the same text again, for another item: an exact duplicate
-            reviews.append(dict(reviews[first], timestamp=clock.next(), asin=twin["parent_asin"],
-                                parent_asin=twin["parent_asin"]))
+            reviews.append(
+                dict(reviews[first], timestamp=clock.next(), asin=twin["parent_asin"], parent_asin=twin["parent_asin"])
+            )
             tp, item = items[1]
             text = review(p, r, item["title"], 4, tp) + "<br /><br />" + pii_sentence(p, r, "my sister")
             reviews.append(_review(r, p, uid, item, clock.next(), text=text))  # the same item again (user-item dup)
@@ -100,12 +141,16 @@ def _write_category(folder: Path, r: random.Random, category: str, users: list[P
     for template in BACKGROUND:  # background shoppers: 4 reviews each, below every user threshold
         for k in range(0, len(core), 4):
             uid = "A" + base36(r, 27).upper()
-            reviews += [_review(r, None, uid, it, clock.next(), text=template.format(title=it["title"]))
-                        for it in core[k:k + 4]]
+            reviews += [
+                _review(r, None, uid, it, clock.next(), text=template.format(title=it["title"]))
+                for it in core[k : k + 4]
+            ]
     for k in range(0, len(rest), 4):
         uid = "A" + base36(r, 27).upper()
-        reviews += [_review(r, None, uid, it, clock.next(), text=f"Bought this {it['title']} on a whim. It is fine.")
-                    for it in rest[k:k + 4]]
+        reviews += [
+            _review(r, None, uid, it, clock.next(), text=f"Bought this {it['title']} on a whim. It is fine.")
+            for it in rest[k : k + 4]
+        ]
     reviews.sort(key=lambda x: x["timestamp"])
     lines = [jline(x) for x in reviews]
     meta = [jline(it) for tp in topics for it in catalog[tp]]
@@ -118,7 +163,10 @@ def _write_category(folder: Path, r: random.Random, category: str, users: list[P
         first_item = catalog[topics[0]][0]
         meta.append(jline(dict(first_item, parent_asin=_asin(r), title=f"  {first_item['title'].upper()} ")))
     name = f"{category}.jsonl" + (".gz" if gz else "")
-    return {"reviews": write_lines(folder / name, lines, gz=gz), "items": write_lines(folder / f"meta_{category}.jsonl", meta)}
+    return {
+        "reviews": write_lines(folder / name, lines, gz=gz),
+        "items": write_lines(folder / f"meta_{category}.jsonl", meta),
+    }
 
 
 def write_amazon(folder: Path, r: random.Random, n_users: int, defects: bool) -> dict[str, int]:

@@ -7,7 +7,7 @@ one is cp1252, one has a name that does not follow the pattern, one has no posts
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from humanllm.data.sample.common import Clock
@@ -19,7 +19,7 @@ MONTHS = "January February March April May June July August September October No
 
 
 def _date(t: int, foreign: bool = False) -> str:
-    d = datetime.fromtimestamp(t, tz=timezone.utc)
+    d = datetime.fromtimestamp(t, tz=UTC)
     month = "juni" if foreign else MONTHS[d.month - 1]
     return f"{d.day:02d},{month},{d.year}"
 
@@ -42,7 +42,9 @@ def write_blogger(folder: Path, r: random.Random, n_users: int, defects: bool) -
     posts = 0
     for i, p in enumerate(users):
         clock = Clock(r, START + r.randint(0, 200) * 86400, 86400, 12 * 86400)
-        entries = [(_date(clock.next(), foreign=defects and i == 4 and k == 0), _post(p, r)) for k in range(r.randint(6, 9))]
+        entries = [
+            (_date(clock.next(), foreign=defects and i == 4 and k == 0), _post(p, r)) for k in range(r.randint(6, 9))
+        ]
         if defects:
             entries.insert(2, (_date(clock.next()), "Nothing much today. Tired. Bed."))
             if i == 0:

@@ -52,5 +52,7 @@ def pii_sentence(p: Persona, r: random.Random, other: str) -> str:
     """A sentence with an email, a phone number, a URL and a mention of another user."""
     email = f"{p.first.lower()}.{p.last.lower()}{r.randint(1, 99)}@example.com"
     phone = f"({r.randint(201, 989)}) {r.randint(200, 999)}-{r.randint(1000, 9999)}"
-    return (f"If you want the full list, email me at {email} or text {phone}; photos are at "
-            f"https://photos.example.com/{p.first.lower()}/{r.randint(100, 999)} and {other} has more.")
+    return (
+        f"If you want the full list, email me at {email} or text {phone}; photos are at "
+        f"https://photos.example.com/{p.first.lower()}/{r.randint(100, 999)} and {other} has more."
+    )

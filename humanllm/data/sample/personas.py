@@ -5,8 +5,18 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from humanllm.data.sample.banks import (CATCHPHRASES, FAMILY, FIRST_NAMES, JOBS, PETS, QUIRKS, SIGNS, SURNAMES,
-                                        TOPICS, TOWNS)
+from humanllm.data.sample.banks import (
+    CATCHPHRASES,
+    FAMILY,
+    FIRST_NAMES,
+    JOBS,
+    PETS,
+    QUIRKS,
+    SIGNS,
+    SURNAMES,
+    TOPICS,
+    TOWNS,
+)
 
 
 @dataclass(frozen=True)
@@ -31,8 +41,13 @@ class Persona:
 
 def _handle(rng: random.Random, first: str, last: str, topic: str) -> str:
     word = topic.split()[0]
-    forms = [f"{first.lower()}_{word}{rng.randint(2, 99)}", f"{first}{last}{rng.randint(10, 99)}",
-             f"{word}_{first.lower()}", f"the_{last.lower()}_{word}", f"{first}{word.capitalize()}{rng.randint(1, 9)}"]
+    forms = [
+        f"{first.lower()}_{word}{rng.randint(2, 99)}",
+        f"{first}{last}{rng.randint(10, 99)}",
+        f"{word}_{first.lower()}",
+        f"the_{last.lower()}_{word}",
+        f"{first}{word.capitalize()}{rng.randint(1, 9)}",
+    ]
     return rng.choice(forms)
 
 
@@ -52,10 +67,24 @@ def make_personas(rng: random.Random, n: int, topic_pool: list[str] | None = Non
             handle = f"{handle}{rng.randint(0, 9)}"
         handles.add(handle)
         age = rng.randint(17, 58)
-        out.append(Persona(
-            first=first, last=last, handle=prefix + handle, job=job, workplace=workplace, industry=industry,
-            town=rng.choice(TOWNS), topics=topics, quirk=QUIRKS[i % len(QUIRKS)] if i < len(QUIRKS) else rng.choice(QUIRKS),
-            catchphrase=rng.choice(CATCHPHRASES), family=rng.choice(FAMILY), pet=rng.choice(PETS),
-            years=rng.randint(2, max(3, age - 18)), age=age, gender=rng.choice(["female", "male"]), sign=rng.choice(SIGNS),
-        ))
+        out.append(
+            Persona(
+                first=first,
+                last=last,
+                handle=prefix + handle,
+                job=job,
+                workplace=workplace,
+                industry=industry,
+                town=rng.choice(TOWNS),
+                topics=topics,
+                quirk=QUIRKS[i % len(QUIRKS)] if i < len(QUIRKS) else rng.choice(QUIRKS),
+                catchphrase=rng.choice(CATCHPHRASES),
+                family=rng.choice(FAMILY),
+                pet=rng.choice(PETS),
+                years=rng.randint(2, max(3, age - 18)),
+                age=age,
+                gender=rng.choice(["female", "male"]),
+                sign=rng.choice(SIGNS),
+            )
+        )
     return out

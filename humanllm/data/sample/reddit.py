@@ -17,19 +17,41 @@ START = 1_546_300_800  # 2019-01-01
 def _submission(r: random.Random, author: str, topic: str, ttl: str, text: str, t: int, **kw: Any) -> dict[str, Any]:
     sub = TOPICS[topic].community
     sid = base36(r)
-    rec = {"author": author, "created_utc": t, "domain": f"self.{sub}", "id": sid, "is_self": True, "name": f"t3_{sid}",
-           "num_comments": r.randint(0, 40), "score": r.randint(2, 400), "selftext": text, "subreddit": sub,
-           "subreddit_id": f"t5_{stable_id(sub)}", "title": ttl, "distinguished": None}
+    rec = {
+        "author": author,
+        "created_utc": t,
+        "domain": f"self.{sub}",
+        "id": sid,
+        "is_self": True,
+        "name": f"t3_{sid}",
+        "num_comments": r.randint(0, 40),
+        "score": r.randint(2, 400),
+        "selftext": text,
+        "subreddit": sub,
+        "subreddit_id": f"t5_{stable_id(sub)}",
+        "title": ttl,
+        "distinguished": None,
+    }
     rec.update(kw)
     return rec
 
 
-def _comment(r: random.Random, author: str, thread: dict[str, Any], body: str, t: int, parent: str | None = None,
-             **kw: Any) -> dict[str, Any]:
+def _comment(
+    r: random.Random, author: str, thread: dict[str, Any], body: str, t: int, parent: str | None = None, **kw: Any
+) -> dict[str, Any]:
     cid = base36(r, 7)
-    rec = {"author": author, "body": body, "created_utc": t, "id": cid, "link_id": thread["name"],
-           "parent_id": parent or thread["name"], "score": r.randint(-2, 60), "subreddit_id": thread["subreddit_id"],
-           "permalink": f"/r/{thread['subreddit']}/comments/{thread['id']}/_/{cid}/", "controversiality": 0}
+    rec = {
+        "author": author,
+        "body": body,
+        "created_utc": t,
+        "id": cid,
+        "link_id": thread["name"],
+        "parent_id": parent or thread["name"],
+        "score": r.randint(-2, 60),
+        "subreddit_id": thread["subreddit_id"],
+        "permalink": f"/r/{thread['subreddit']}/comments/{thread['id']}/_/{cid}/",
+        "controversiality": 0,
+    }
     rec.update(kw)
     return rec
 
@@ -52,23 +74,55 @@ def _defective_posts(r: random.Random, users: list[Persona], posts: dict[str, li
         topic = p.topics[0]
         out.append(_submission(r, p.handle, topic, "Quick question", "Anyone tried the new one yet?", clock.next()))
         if i % 3 == 0:
-            out.append(_submission(r, p.handle, topic, title(p, r, topic), compose(p, r, topic), clock.next(),
-                                   score=1, num_comments=0))
+            out.append(
+                _submission(
+                    r, p.handle, topic, title(p, r, topic), compose(p, r, topic), clock.next(), score=1, num_comments=0
+                )
+            )
         if i % 4 == 1:
-            out.append(_submission(r, p.handle, topic, "Great video on this", "", clock.next(), is_self=False,
-                                   domain="youtube.com"))
+            out.append(
+                _submission(
+                    r, p.handle, topic, "Great video on this", "", clock.next(), is_self=False, domain="youtube.com"
+                )
+            )
         if i % 4 == 2:
             out.append(_submission(r, p.handle, topic, title(p, r, topic), "[removed]", clock.next()))
         if i % 4 == 3:  # long title, question-only body: the paper's question-only rule drops it
             long_title = " / ".join(title(p, r, topic) for _ in range(6))[:290]
-            out.append(_submission(r, p.handle, topic, long_title, "Has anyone else run into this lately?",
-                                   clock.next(), score=12, num_comments=5))
+            out.append(
+                _submission(
+                    r,
+                    p.handle,
+                    topic,
+                    long_title,
+                    "Has anyone else run into this lately?",
+                    clock.next(),
+                    score=12,
+                    num_comments=5,
+                )
+            )
         if i % 5 == 3:
-            out.append(_submission(r, p.handle, topic, "Subreddit rules reminder", compose(p, r, topic), clock.next(),
-                                   distinguished="moderator"))
+            out.append(
+                _submission(
+                    r,
+                    p.handle,
+                    topic,
+                    "Subreddit rules reminder",
+                    compose(p, r, topic),
+                    clock.next(),
+                    distinguished="moderator",
+                )
+            )
     first = posts[users[0].handle][0]
-    out.append(dict(first, id=base36(r), created_utc=clock.next(), subreddit="AskReddit",
-                    subreddit_id=f"t5_{stable_id('AskReddit')}"))  # exact repost
+    out.append(
+        dict(
+            first,
+            id=base36(r),
+            created_utc=clock.next(),
+            subreddit="AskReddit",
+            subreddit_id=f"t5_{stable_id('AskReddit')}",
+        )
+    )  # exact repost
     second = posts[users[1 % len(users)].handle][0]
     words = second["selftext"].split(" ")
     words[len(words) // 2] = "really"
@@ -87,16 +141,25 @@ def write_reddit(folder: Path, r: random.Random, n_users: int, defects: bool) ->
     subs = [s for ps in posts.values() for s in ps]
     good = list(subs)  # posts that pass every submission rule (both presets)
     if defects and users:
-        extra = pii_sentence(users[2 % len(users)], r, f"u/{users[0].handle}") + \
-            f" Shout-out to {users[-1].handle} &amp; the crew, it&#39;s been a blast &gt;_&lt;."
+        extra = (
+            pii_sentence(users[2 % len(users)], r, f"u/{users[0].handle}")
+            + f" Shout-out to {users[-1].handle} &amp; the crew, it&#39;s been a blast &gt;_&lt;."
+        )
         victim = posts[users[2 % len(users)].handle][1]
         victim["selftext"] += "\n\n" + extra
         subs += _defective_posts(r, users, posts, clock)
         topic = "hiking"
         subs += [
             _submission(r, "[deleted]", topic, "[deleted]", "[deleted]", clock.next()),
-            _submission(r, "AutoModerator", topic, "Weekly gear thread", compose(users[0], r, topic), clock.next(),
-                        distinguished="moderator"),
+            _submission(
+                r,
+                "AutoModerator",
+                topic,
+                "Weekly gear thread",
+                compose(users[0], r, topic),
+                clock.next(),
+                distinguished="moderator",
+            ),
             _submission(r, "tldr_summary_bot", topic, "Summary", compose(users[0], r, topic), clock.next()),
         ]
     subs.sort(key=lambda s: s["created_utc"])
@@ -116,8 +179,15 @@ def write_reddit(folder: Path, r: random.Random, n_users: int, defects: bool) ->
     return {"submissions": n_subs, "comments": n_comments}
 
 
-def _comments(r: random.Random, users: list[Persona], background: list[Persona], subs: list[dict], good: list[dict],
-              clock: Clock, defects: bool) -> list[bytes]:
+def _comments(
+    r: random.Random,
+    users: list[Persona],
+    background: list[Persona],
+    subs: list[dict],
+    good: list[dict],
+    clock: Clock,
+    defects: bool,
+) -> list[bytes]:
     """Users' comments on other people's rule-passing threads (mostly top-level, one reply to a comment each),
     plus the defects comments have."""
     threads = [s for s in subs if s["author"] != "[deleted]"]
@@ -149,7 +219,12 @@ def _comments(r: random.Random, users: list[Persona], background: list[Persona],
             add(p.handle, r.choice(threads), comment(p, r))
         th, u = threads[0], users[0]
         add("[deleted]", th, "[deleted]")
-        add("AutoModerator", th, "Your comment was removed: please read the rules in the sidebar.", distinguished="moderator")
+        add(
+            "AutoModerator",
+            th,
+            "Your comment was removed: please read the rules in the sidebar.",
+            distinguished="moderator",
+        )
         add(u.handle, th, comment(u, r), distinguished="moderator")
         add(u.handle, {**th, "name": "t3_zzzzzz", "id": "zzzzzz"}, comment(u, r))
         long_body = " ".join(comment(u, r) for _ in range(3))
@@ -158,7 +233,12 @@ def _comments(r: random.Random, users: list[Persona], background: list[Persona],
         add(u.handle, r.choice(good), long_body + " Agreed.", nested=False)
         questions = [s for s in subs if s["selftext"] == "Has anyone else run into this lately?"]
         for q in questions[:2]:  # long top-level comments on a thread that fails the paper's rules
-            add(users[1 % len(users)].handle, q, " ".join(comment(users[1 % len(users)], r) for _ in range(3)), nested=False)
+            add(
+                users[1 % len(users)].handle,
+                q,
+                " ".join(comment(users[1 % len(users)], r) for _ in range(3)),
+                nested=False,
+            )
         out.append(dict(out[1], id=base36(r, 7), created_utc=clock.next()))  # the same comment posted twice
     out.sort(key=lambda c: c["created_utc"])
     lines = [jline(c) for c in out]

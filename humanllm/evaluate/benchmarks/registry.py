@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from humanllm.schema import StrictModel
 
-_REGISTRY: dict[str, "Benchmark"] = {}
+_REGISTRY: dict[str, Benchmark] = {}
 TABLE_GROUPS = {"social": "social benchmarks", "general": "general reasoning (forgetting)"}
 FETCH_COMMANDS = ("benchmarks", "general")
 
@@ -56,7 +56,7 @@ class Benchmark:
     """What a benchmark declares; defaults cover the common cases."""
 
     name: ClassVar[str]
-    settings: ClassVar[type["StrictModel"]]  # its config model: cfg.eval.<name> (needs an `enabled` switch)
+    settings: ClassVar[type[StrictModel]]  # its config model: cfg.eval.<name> (needs an `enabled` switch)
     layout: ClassVar[str]  # what its data folder holds, for the missing-data message
     table_group: ClassVar[Literal["social", "general"]]  # the report's group of its deltas (TABLE_GROUPS)
     fetch_command: ClassVar[str | None] = None  # `humanllm fetch <this>` downloads its data; None: by hand only
@@ -131,7 +131,7 @@ class Benchmark:
     def rows(self, doc: dict, resps: Any) -> dict[str, Any]:
         raise NotImplementedError
 
-    def summarize(self, items: "pd.DataFrame", bootstrap: Any) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+    def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         raise NotImplementedError
 
     def headline(self, scores: dict[str, float]) -> list[str]:
@@ -154,7 +154,7 @@ class Benchmark:
         """Settings the configured run never reads (left out of the eval key)."""
         return set()
 
-    def reparse(self, items: "pd.DataFrame", e: Any, llm: Any) -> "pd.DataFrame":
+    def reparse(self, items: pd.DataFrame, e: Any, llm: Any) -> pd.DataFrame:
         """Rescore rows after generation (e.g. an LLM that reads the answer out of a reply); default: as they are."""
         return items
 
@@ -166,17 +166,24 @@ def register(cls: type[Benchmark]) -> type[Benchmark]:
     """Add a benchmark class; it must declare what the rest of the project derives from it."""
     for attr in ("name", "settings", "layout", "table_group", "group_cols"):
         if not hasattr(cls, attr):
-            raise TypeError(f"benchmark {cls.__name__} does not declare `{attr}` (see humanllm/evaluate/benchmarks/registry.py)")
+            raise TypeError(
+                f"benchmark {cls.__name__} does not declare `{attr}` (see humanllm/evaluate/benchmarks/registry.py)"
+            )
     if cls.table_group not in TABLE_GROUPS:
         raise TypeError(f"benchmark {cls.name}: table_group {cls.table_group!r} is not one of {sorted(TABLE_GROUPS)}")
     if cls.fetch_command not in (None, *FETCH_COMMANDS):
-        raise TypeError(f"benchmark {cls.name}: fetch_command {cls.fetch_command!r} is not one of {FETCH_COMMANDS} or None")
+        raise TypeError(
+            f"benchmark {cls.name}: fetch_command {cls.fetch_command!r} is not one of {FETCH_COMMANDS} or None"
+        )
     if "enabled" not in cls.settings.model_fields:
         raise TypeError(f"benchmark {cls.name}: its settings model {cls.settings.__name__} has no `enabled` field")
     _REGISTRY[cls.name] = cls()
     if is_plugin(cls.__module__):  # its module and its lm-eval folder count in the eval stage's code identity
-        data = [] if cls.evals_path is None else \
-            sorted(p for p in Path(cls.evals_path).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        data = (
+            []
+            if cls.evals_path is None
+            else sorted(p for p in Path(cls.evals_path).rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        )
         note_plugin_module(__name__, cls.__module__, data)
     return cls
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -55,8 +56,9 @@ def collapsed_truncation_warnings() -> Iterator[_TruncationCounter]:
             h.removeFilter(counter)
 
 
-def run_tasks(lm: Any, tasks: list[str], include_path: Path, metadata: dict[str, Any], apply_chat_template: bool,
-              seed: int = 0) -> tuple[dict, int]:
+def run_tasks(
+    lm: Any, tasks: list[str], include_path: Path, metadata: dict[str, Any], apply_chat_template: bool, seed: int = 0
+) -> tuple[dict, int]:
     """(lm-eval output with samples logged, truncated request count) for our YAML tasks only.
 
     Data settings travel as TaskManager metadata: lm-eval passes them to each task's `custom_dataset`.
@@ -74,8 +76,11 @@ def run_tasks(lm: Any, tasks: list[str], include_path: Path, metadata: dict[str,
     if out is None:  # non-zero rank in a distributed run
         raise RuntimeError("lm-eval returned no results on this rank")
     if truncated.count:
-        log.warning("%s: %d requests were longer than the model's context and left-truncated by lm-eval",
-                    ", ".join(tasks), truncated.count)
+        log.warning(
+            "%s: %d requests were longer than the model's context and left-truncated by lm-eval",
+            ", ".join(tasks),
+            truncated.count,
+        )
     return out, truncated.count
 
 
@@ -83,15 +88,24 @@ def _aggregates(results: dict[str, Any]) -> dict[str, Any]:
     return {t: {k: v for k, v in r.items() if isinstance(v, (int, float, str))} for t, r in results.items()}
 
 
-def run_benchmark(bench: Benchmark, lm: Any, e: Any, out_dir: str | Path, apply_chat_template: bool, seed: int = 0,
-                  include_path: Path | None = None, llm: Any = None) -> BenchmarkResult:
+def run_benchmark(
+    bench: Benchmark,
+    lm: Any,
+    e: Any,
+    out_dir: str | Path,
+    apply_chat_template: bool,
+    seed: int = 0,
+    include_path: Path | None = None,
+    llm: Any = None,
+) -> BenchmarkResult:
     """Evaluate `bench`'s tasks, turn logged samples into per-response rows (rescored with the `llm` backend
     where the benchmark asks for it), summarize with CIs, save."""
     bench.require_data(e)
     start = time.time()
     tasks = bench.tasks(e)
-    out, truncated = run_tasks(lm, tasks, include_path or bench.evals_folder(), bench.metadata(e, seed),
-                               apply_chat_template, seed)
+    out, truncated = run_tasks(
+        lm, tasks, include_path or bench.evals_folder(), bench.metadata(e, seed), apply_chat_template, seed
+    )
     rows = [{"task": t, **bench.rows(s["doc"], s["filtered_resps"])} for t in tasks for s in out["samples"][t]]
     items = bench.reparse(pd.DataFrame(rows), e, llm)
     units, summary = bench.summarize(items, e.bootstrap)

@@ -11,7 +11,7 @@ letter) beside it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
@@ -66,7 +66,7 @@ class ToMBench(Benchmark):
     table_group = "social"
     fetch_command = "benchmarks"
     order = 20
-    group_cols = ["language", "level", "group"]
+    group_cols: ClassVar[list[str]] = ["language", "level", "group"]
     checks_contamination = True
     contamination_settings = ("languages",)
 
@@ -110,8 +110,11 @@ class ToMBench(Benchmark):
     def summarize(self, items: pd.DataFrame, bootstrap: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         voted = votes(items).rename(columns={"item_id": "unit_id", "correct": "score"})
         units = _levels(voted)[self.group_cols + ["unit_id", "score", "n_choices"]]
-        single = _levels(items).groupby(self.group_cols, sort=False).agg(
-            shuffle_accuracy=("correct", "mean"), unparsed=("parsed", lambda s: float(1 - s.mean())))
+        single = (
+            _levels(items)
+            .groupby(self.group_cols, sort=False)
+            .agg(shuffle_accuracy=("correct", "mean"), unparsed=("parsed", lambda s: float(1 - s.mean())))
+        )
         summary = summarize_units(units, self.group_cols, bootstrap.samples, bootstrap.confidence, bootstrap.seed)
         return units, summary.merge(single.reset_index(), on=self.group_cols, how="left")
 

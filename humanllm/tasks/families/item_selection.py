@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -57,11 +58,12 @@ class Params(StrictModel):
     min_history: int = Field(7, ge=1)  # items before a target (official: users with >= 8 reviews per category)
     per_user_max: int = Field(1, ge=1)  # targets per user and category: their last N purchases (official: 1)
     context_mix: dict[Context, float] = Field(
-        default_factory=lambda: {"history": 0.5, "persona": 0.15, "persona_history": 0.35})  # paper format only
+        default_factory=lambda: {"history": 0.5, "persona": 0.15, "persona_history": 0.35}
+    )  # paper format only
     cap_per_category: int | None = Field(15000, gt=0)  # official per-category cap (before the split)
 
     @model_validator(mode="after")
-    def _mix(self) -> "Params":
+    def _mix(self) -> Params:
         if not self.context_mix or sum(self.context_mix.values()) <= 0 or min(self.context_mix.values()) < 0:
             raise at("context_mix", "give non-negative shares that sum to more than 0")
         return self
@@ -90,8 +92,9 @@ def _draw_order(size: int, want: int, rng: random.Random) -> Iterator[int]:
         yield from rng.sample(rest, len(rest))
 
 
-def draw_candidates(truth: Item, pool: list[Item], touched: set[str], n: int,
-                    rng: random.Random) -> tuple[list[Item], int] | None:
+def draw_candidates(
+    truth: Item, pool: list[Item], touched: set[str], n: int, rng: random.Random
+) -> tuple[list[Item], int] | None:
     """`n - 1` negatives from `pool` (the truth's category) that are not in `touched` and whose titles
     differ from the truth's and each other's, with the truth inserted at a random position;
     (candidates, true index) or None when the pool is too small."""
@@ -145,13 +148,14 @@ class ItemSelection(TaskFamily):
         yield from kept
         yield from (self.skip(e.example_id.split(":", 1)[1], e.user_id, "cap_per_category") for e in capped)
 
-    def _user_examples(self, user: UserRecord, inputs: TaskInputs, by_category: dict[str, list[Item]], p: Params,
-                       rng: random.Random) -> Iterator[TaskExample | Skipped]:
+    def _user_examples(
+        self, user: UserRecord, inputs: TaskInputs, by_category: dict[str, list[Item]], p: Params, rng: random.Random
+    ) -> Iterator[TaskExample | Skipped]:
         catalog = inputs.corpus.items
         touched = {str(r.meta["parent_asin"]) for r in user.posts if r.meta.get("parent_asin")}
         personas = inputs.personas(user.user_id)
         for category, reviews in sorted(_first_purchases(user, catalog).items()):
-            for idx in range(p.min_history, len(reviews))[-p.per_user_max:]:
+            for idx in range(p.min_history, len(reviews))[-p.per_user_max :]:
                 key = reviews[idx].post_id
                 truth = catalog[reviews[idx].meta["parent_asin"]]
                 drawn = draw_candidates(truth, by_category[category], touched, p.candidates, rng)
@@ -159,7 +163,7 @@ class ItemSelection(TaskFamily):
                     yield self.skip(key, user.user_id, "category_too_small")
                     continue
                 cands, true_index = drawn
-                history = [catalog[r.meta["parent_asin"]].title for r in reviews[max(0, idx - p.max_history): idx]]
+                history = [catalog[r.meta["parent_asin"]].title for r in reviews[max(0, idx - p.max_history) : idx]]
                 context: Context | None = "history"
                 if p.format == "paper":
                     context = _context(inputs, user.user_id, personas, p, rng)
@@ -171,16 +175,27 @@ class ItemSelection(TaskFamily):
                 else:
                     ask, system = self._compact_prompt(history, cands), SYSTEM
                 yield self.chat(
-                    key, user.user_id, system, ask, truth.title,
-                    answer_title=truth.title, candidate_titles=[c.title for c in cands],
-                    candidate_ids=[c.item_id for c in cands], true_index=true_index, category=category,
-                    context=context, history_titles=history, format=p.format, platform="amazon",
+                    key,
+                    user.user_id,
+                    system,
+                    ask,
+                    truth.title,
+                    answer_title=truth.title,
+                    candidate_titles=[c.title for c in cands],
+                    candidate_ids=[c.item_id for c in cands],
+                    true_index=true_index,
+                    category=category,
+                    context=context,
+                    history_titles=history,
+                    format=p.format,
+                    platform="amazon",
                     source_posts=[reviews[idx].post_id],
                 )
 
     @staticmethod
-    def _paper_prompt(history: list[str], cands: list[Item], category: str, persona: str | None,
-                      context: Context, rng: random.Random) -> str:
+    def _paper_prompt(
+        history: list[str], cands: list[Item], category: str, persona: str | None, context: Context, rng: random.Random
+    ) -> str:
         listing = "".join(f"Candidate {i + 1}: {c.title}\n" for i, c in enumerate(cands))
         scenario = rng.choice(SCENARIOS).format(domain=category.replace("_", " "), candidates=listing)
         who = f"\nThe shopper's description:\n{persona}\n" if persona else ""
@@ -191,7 +206,9 @@ class ItemSelection(TaskFamily):
     @staticmethod
     def _compact_prompt(history: list[str], cands: list[Item]) -> str:
         return (
-            "Items this shopper bought, oldest first:\n" + "\n".join(f"- {t}" for t in history)
-            + "\n\nCandidates:\n" + "\n".join(f"{i + 1}. {c.title}" for i, c in enumerate(cands))
+            "Items this shopper bought, oldest first:\n"
+            + "\n".join(f"- {t}" for t in history)
+            + "\n\nCandidates:\n"
+            + "\n".join(f"{i + 1}. {c.title}" for i, c in enumerate(cands))
             + "\n\nWhich candidate do they buy next? Answer with its exact title only."
         )

@@ -13,7 +13,8 @@ Formats:
 from __future__ import annotations
 
 import random
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field
 
@@ -68,8 +69,7 @@ class PersonalizedCommenting(TaskFamily):
     Params = Params
     metrics = ("rouge_l", "embedding_similarity")
     # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
-    rubric = ("Is the candidate a comment this specific user would plausibly "
-              "leave on that post: stance, tone and focus?")
+    rubric = "Is the candidate a comment this specific user would plausibly leave on that post: stance, tone and focus?"
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         made: list[TaskExample] = []
@@ -90,11 +90,17 @@ class PersonalizedCommenting(TaskFamily):
         yield from kept
         yield from (self.skip(e.example_id.split(":", 1)[1], e.user_id, "cap") for e in capped)
 
-    def _paper(self, user: UserRecord, comments: list[tuple[Post, str]], inputs: TaskInputs, p: Params,
-               rng: random.Random) -> Iterator[TaskExample | Skipped]:
+    def _paper(
+        self, user: UserRecord, comments: list[tuple[Post, str]], inputs: TaskInputs, p: Params, rng: random.Random
+    ) -> Iterator[TaskExample | Skipped]:
         personas = inputs.personas(user.user_id)
-        reason = ("too_few_comments" if len(comments) < p.min_comments
-                  else "no_persona" if inputs.persona_required(user.user_id) else None)
+        reason = (
+            "too_few_comments"
+            if len(comments) < p.min_comments
+            else "no_persona"
+            if inputs.persona_required(user.user_id)
+            else None
+        )
         if reason:
             yield from (self.skip(c.post_id, user.user_id, reason) for c, _ in comments)
             return
@@ -109,29 +115,48 @@ class PersonalizedCommenting(TaskFamily):
             ask = PAPER_PROMPT.format(
                 persona=f"\nThe user:\n------\n{persona}\n------\n" if persona else "",
                 past=block([truncate_words(t, p.history_max_words) for t in others], "Comment"),
-                post=f"{title}\n\n{body}".strip(), num=words_target(text),
+                post=f"{title}\n\n{body}".strip(),
+                num=words_target(text),
             )
             yield self.chat(
-                comment.post_id, user.user_id, None, ask, text, quoted_users=[thread_author_id(thread)],
-                thread_id=thread.thread_id, with_persona=persona is not None, format="paper", platform="reddit",
+                comment.post_id,
+                user.user_id,
+                None,
+                ask,
+                text,
+                quoted_users=[thread_author_id(thread)],
+                thread_id=thread.thread_id,
+                with_persona=persona is not None,
+                format="paper",
+                platform="reddit",
                 source_posts=[comment.post_id],
             )
 
-    def _compact(self, user: UserRecord, comments: list[tuple[Post, str]], inputs: TaskInputs, p: Params,
-                 rng: random.Random) -> Iterator[TaskExample]:
+    def _compact(
+        self, user: UserRecord, comments: list[tuple[Post, str]], inputs: TaskInputs, p: Params, rng: random.Random
+    ) -> Iterator[TaskExample]:
         usable = list(range(p.history_comments, len(comments)))
-        for idx in usable[-p.per_user_max:] if p.per_user_max else usable:
+        for idx in usable[-p.per_user_max :] if p.per_user_max else usable:
             comment, text = comments[idx]
             thread = inputs.corpus.threads[comment.meta["link_id"]]
             title, body = thread.title, thread.text
-            history = "\n".join(f"- {clip(t, p.max_history_chars)}" for _, t in comments[idx - p.history_comments: idx])
+            history = "\n".join(
+                f"- {clip(t, p.max_history_chars)}" for _, t in comments[idx - p.history_comments : idx]
+            )
             ask = (
                 f"This user's earlier comments:\n{history}\n\n"
                 f"Now they read this post.\nTitle: {title}\n{clip(body, p.max_thread_chars)}\n\n"
                 "Write the comment this user left on the post."
             )
             yield self.chat(
-                comment.post_id, user.user_id, SYSTEM, ask, clip(text, p.max_target_chars),
-                quoted_users=[thread_author_id(thread)], thread_id=thread.thread_id, format="compact",
-                platform="reddit", source_posts=[comment.post_id],
+                comment.post_id,
+                user.user_id,
+                SYSTEM,
+                ask,
+                clip(text, p.max_target_chars),
+                quoted_users=[thread_author_id(thread)],
+                thread_id=thread.thread_id,
+                format="compact",
+                platform="reddit",
+                source_posts=[comment.post_id],
             )

@@ -13,7 +13,8 @@ With the structured records:
 from __future__ import annotations
 
 import random
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field
 
@@ -36,9 +37,11 @@ class Params(StrictModel):
 
 
 def paper_prompt(persona: str, words: str) -> str:
-    return ("Given a brief persona of a user, write a more detailed profile of the user in the third person: coherent, "
-            f"realistic, and going meaningfully beyond the persona.\n\nHere's the persona:\n{persona}\n\n"
-            f"Now write the profile, about {words} words. Output only the profile.")
+    return (
+        "Given a brief persona of a user, write a more detailed profile of the user in the third person: coherent, "
+        f"realistic, and going meaningfully beyond the persona.\n\nHere's the persona:\n{persona}\n\n"
+        f"Now write the profile, about {words} words. Output only the profile."
+    )
 
 
 @register
@@ -48,8 +51,9 @@ class ProfileGeneration(TaskFamily):
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
     # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
-    rubric = ("Does the candidate profile describe the same person: facts, "
-              "traits and interests, without invented details?")
+    rubric = (
+        "Does the candidate profile describe the same person: facts, traits and interests, without invented details?"
+    )
     needs_curated = True
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
@@ -66,12 +70,22 @@ class ProfileGeneration(TaskFamily):
             if persona is None or profile is None:
                 yield self.skip(key, uid, "no_kept_persona" if persona is None else "no_kept_profile")
                 continue
-            made.append(self.chat(
-                key, uid, None, paper_prompt(persona.persona, words_target(profile.profile)), profile.profile,
-                variant="persona2profile", platform=profile.platform, record_id=profile.record_id,
-                persona_id=persona.record_id, source_posts=profile.source_post_ids,
-                judge_scores=profile.judge_scores, max_new_tokens=params.max_new_tokens,
-            ))
+            made.append(
+                self.chat(
+                    key,
+                    uid,
+                    None,
+                    paper_prompt(persona.persona, words_target(profile.profile)),
+                    profile.profile,
+                    variant="persona2profile",
+                    platform=profile.platform,
+                    record_id=profile.record_id,
+                    persona_id=persona.record_id,
+                    source_posts=profile.source_post_ids,
+                    judge_scores=profile.judge_scores,
+                    max_new_tokens=params.max_new_tokens,
+                )
+            )
         kept, over = cap_per_group(made, lambda e: 0, params.paper_cap, rng)
         yield from kept
         yield from (self.skip(e.example_id.removeprefix(f"{self.name}:"), e.user_id, "over_task_cap") for e in over)
@@ -95,11 +109,21 @@ class ProfileGeneration(TaskFamily):
                     notes = notes_by_user.get(uid, [])[: params.max_notes]
                     if not notes:
                         continue
-                    ask = "Notes on things one person did:\n" + "\n".join(notes) + (
-                        "\n\nDescribe this person: who they are, their traits and interests.")
+                    ask = (
+                        "Notes on things one person did:\n"
+                        + "\n".join(notes)
+                        + ("\n\nDescribe this person: who they are, their traits and interests.")
+                    )
                     sources = profile.source_post_ids
                 yield self.chat(
-                    f"{uid}:{variant}", uid, SYSTEM, ask, profile.text(),
-                    variant=variant, platform=profile.platform, record_id=profile.record_id,
-                    source_posts=sources, judge_scores=profile.judge_scores,
+                    f"{uid}:{variant}",
+                    uid,
+                    SYSTEM,
+                    ask,
+                    profile.text(),
+                    variant=variant,
+                    platform=profile.platform,
+                    record_id=profile.record_id,
+                    source_posts=sources,
+                    judge_scores=profile.judge_scores,
                 )

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field
 
@@ -30,12 +31,27 @@ from humanllm.tasks.registry import register
 
 SYSTEM = "You tell true-to-life stories about a specific person, as that person would live them."
 Variant = Literal["half2half", "persona_half", "theme2story"]
-PaperVariant = Literal["half2half_stories", "half_persona2half_stories", "half_theme2target_story",
-                       "half_theme_persona2target_story", "long_scenario"]
-PAPER_VARIANTS: list[PaperVariant] = ["half2half_stories", "half_persona2half_stories", "half_theme2target_story",
-                                      "half_theme_persona2target_story", "long_scenario"]
-PAPER_CAPS = {"half2half_stories": 10000, "half_persona2half_stories": 10000, "half_theme2target_story": 10000,
-              "half_theme_persona2target_story": 10000, "long_scenario": 13000}
+PaperVariant = Literal[
+    "half2half_stories",
+    "half_persona2half_stories",
+    "half_theme2target_story",
+    "half_theme_persona2target_story",
+    "long_scenario",
+]
+PAPER_VARIANTS: list[PaperVariant] = [
+    "half2half_stories",
+    "half_persona2half_stories",
+    "half_theme2target_story",
+    "half_theme_persona2target_story",
+    "long_scenario",
+]
+PAPER_CAPS = {
+    "half2half_stories": 10000,
+    "half_persona2half_stories": 10000,
+    "half_theme2target_story": 10000,
+    "half_theme_persona2target_story": 10000,
+    "long_scenario": 13000,
+}
 
 
 class Params(StrictModel):
@@ -56,28 +72,35 @@ def _stories_json(stories: list) -> str:
 def _paper_prompt(variant: str, past: str, description: str | None, rest: int, summary: str, words: str) -> str:
     who = f"Here's the user description:\n{description}\n\n" if description else ""
     if variant in ("half2half_stories", "half_persona2half_stories"):
-        return (f"Given {'a user description (a brief persona or a detailed profile) and ' if description else ''}"
-                f"a user's past life stories (a JSON list of objects with summary and content), predict {rest} "
-                "plausible future life stories of the same user, in first-person narrative, consistent with "
-                "everything known about them. Answer in the same format: a JSON list of objects with summary and "
-                f"content.\n\n{who}Here are the past life stories:\n{past}\n\n"
-                "Now write the future life stories. Output only the answer.")
-    return (f"Given {'a user description (a brief persona or a detailed profile), ' if description else ''}"
-            "a user's past life stories (a JSON list of objects with summary and content) and the summary of a "
-            "future story, write that future story in first-person narrative, consistent with the past. Output only "
-            f"the story text.\n\n{who}Here are the past life stories:\n{past}\n\n"
-            f"Here's the summary of the future story:\n{summary}\n\nNow write the story, about {words} words.")
+        return (
+            f"Given {'a user description (a brief persona or a detailed profile) and ' if description else ''}"
+            f"a user's past life stories (a JSON list of objects with summary and content), predict {rest} "
+            "plausible future life stories of the same user, in first-person narrative, consistent with "
+            "everything known about them. Answer in the same format: a JSON list of objects with summary and "
+            f"content.\n\n{who}Here are the past life stories:\n{past}\n\n"
+            "Now write the future life stories. Output only the answer."
+        )
+    return (
+        f"Given {'a user description (a brief persona or a detailed profile), ' if description else ''}"
+        "a user's past life stories (a JSON list of objects with summary and content) and the summary of a "
+        "future story, write that future story in first-person narrative, consistent with the past. Output only "
+        f"the story text.\n\n{who}Here are the past life stories:\n{past}\n\n"
+        f"Here's the summary of the future story:\n{summary}\n\nNow write the story, about {words} words."
+    )
 
 
 @register
 class ScenarioGeneration(TaskFamily):
     name = "scenario_generation"
-    description = "a user's first stories (+ description / target summary) → the rest; or summary + characters → scenario"
+    description = (
+        "a user's first stories (+ description / target summary) → the rest; or summary + characters → scenario"
+    )
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
     # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
-    rubric = ("Does the candidate continue the story the way this person's "
-              "real story goes: events, feelings and details?")
+    rubric = (
+        "Does the candidate continue the story the way this person's real story goes: events, feelings and details?"
+    )
     needs_curated = True
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
@@ -107,26 +130,53 @@ class ScenarioGeneration(TaskFamily):
                 description = rng.choice(descriptions) if with_description else None
                 target_story = "target" in variant
                 answer = rest[0].content if target_story else _stories_json(rest)
-                ask = _paper_prompt(variant, _stories_json(past), description, len(rest), rest[0].summary,
-                                    words_target(rest[0].content))
-                made.append(self.chat(key, uid, None, ask, answer, variant=variant, platform=record.platform,
-                                      record_id=record.record_id, source_posts=record.source_post_ids,
-                                      judge_scores=record.judge_scores, split_index=k,
-                                      max_new_tokens=params.max_new_tokens))
+                ask = _paper_prompt(
+                    variant, _stories_json(past), description, len(rest), rest[0].summary, words_target(rest[0].content)
+                )
+                made.append(
+                    self.chat(
+                        key,
+                        uid,
+                        None,
+                        ask,
+                        answer,
+                        variant=variant,
+                        platform=record.platform,
+                        record_id=record.record_id,
+                        source_posts=record.source_post_ids,
+                        judge_scores=record.judge_scores,
+                        split_index=k,
+                        max_new_tokens=params.max_new_tokens,
+                    )
+                )
         if "long_scenario" in variants:
             for s in sorted(cur.long_scenarios, key=lambda x: x.record_id):
-                ask = ("Given a summary and a list of characters, write a vivid, coherent third-person scenario of "
-                       f"about {words_target(s.scenario)} words, grounded in the characters' descriptions, that "
-                       "follows logically from the summary with realistic behaviour and emotions.\n\n"
-                       f"Here's the summary:\n{s.summary}\n\nHere are the characters:\n" + "; ".join(s.characters)
-                       + "\n\nNow write the scenario. Output only the scenario.")
-                made.append(self.chat(f"{s.record_id.removeprefix('long_scenario:')}:long_scenario", s.user_id, None,
-                                      ask, s.scenario, variant="long_scenario", platform=s.platform,
-                                      record_id=s.record_id, source_posts=s.source_post_ids,
-                                      judge_scores=s.judge_scores, max_new_tokens=params.max_new_tokens))
+                ask = (
+                    "Given a summary and a list of characters, write a vivid, coherent third-person scenario of "
+                    f"about {words_target(s.scenario)} words, grounded in the characters' descriptions, that "
+                    "follows logically from the summary with realistic behaviour and emotions.\n\n"
+                    f"Here's the summary:\n{s.summary}\n\nHere are the characters:\n"
+                    + "; ".join(s.characters)
+                    + "\n\nNow write the scenario. Output only the scenario."
+                )
+                made.append(
+                    self.chat(
+                        f"{s.record_id.removeprefix('long_scenario:')}:long_scenario",
+                        s.user_id,
+                        None,
+                        ask,
+                        s.scenario,
+                        variant="long_scenario",
+                        platform=s.platform,
+                        record_id=s.record_id,
+                        source_posts=s.source_post_ids,
+                        judge_scores=s.judge_scores,
+                        max_new_tokens=params.max_new_tokens,
+                    )
+                )
         for variant in variants:  # the official per-task caps
             group = [e for e in made if e.meta["variant"] == variant]
-            kept, over = cap_per_group(group, lambda e: variant, params.paper_caps.get(variant), rng)
+            kept, over = cap_per_group(group, lambda e: variant, params.paper_caps.get(variant), rng)  # noqa: B023
             yield from kept
             yield from (self.skip(e.example_id.removeprefix(f"{self.name}:"), e.user_id, "over_task_cap") for e in over)
 
@@ -156,7 +206,14 @@ class ScenarioGeneration(TaskFamily):
                     continue
                 per_user[s.user_id] = per_user.get(s.user_id, 0) + 1
                 yield self.chat(
-                    f"{s.record_id.removeprefix('scenario:')}:{variant}", s.user_id, SYSTEM, ask, target,
-                    variant=variant, platform=s.platform, record_id=s.record_id,
-                    source_posts=s.source_post_ids, judge_scores=s.judge_scores,
+                    f"{s.record_id.removeprefix('scenario:')}:{variant}",
+                    s.user_id,
+                    SYSTEM,
+                    ask,
+                    target,
+                    variant=variant,
+                    platform=s.platform,
+                    record_id=s.record_id,
+                    source_posts=s.source_post_ids,
+                    judge_scores=s.judge_scores,
                 )

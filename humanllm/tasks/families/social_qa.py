@@ -12,7 +12,8 @@ With the structured records: profile (optional unless `require_profile`) + the l
 from __future__ import annotations
 
 import random
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from pydantic import Field
 
@@ -35,11 +36,13 @@ class Params(StrictModel):
 
 
 def paper_prompt(description: str, scenario: str, question: str, words: str) -> str:
-    return ("You are given a user description (a brief persona or a detailed profile), a scenario involving the user "
-            "and a question about it. From the description and the scenario, predict a grounded, coherent answer.\n\n"
-            f"Here's the user description:\n{description}\n\nHere's the scenario:\n{scenario}\n\n"
-            f"Here's the question:\n{question}\n\n"
-            f"Now answer in the third person, in about {words} words. Output only the answer.")
+    return (
+        "You are given a user description (a brief persona or a detailed profile), a scenario involving the user "
+        "and a question about it. From the description and the scenario, predict a grounded, coherent answer.\n\n"
+        f"Here's the user description:\n{description}\n\nHere's the scenario:\n{scenario}\n\n"
+        f"Here's the question:\n{question}\n\n"
+        f"Now answer in the third person, in about {words} words. Output only the answer."
+    )
 
 
 @register
@@ -49,8 +52,7 @@ class SocialQA(TaskFamily):
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
     # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
-    rubric = ("Does the candidate give the answer this person actually "
-              "gave: same action, thought or reason?")
+    rubric = "Does the candidate give the answer this person actually gave: same action, thought or reason?"
     needs_curated = True
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
@@ -70,9 +72,21 @@ class SocialQA(TaskFamily):
                 yield self.skip(key, qa.user_id, "no_kept_persona_or_profile")
                 continue
             ask = paper_prompt(rng.choice(descriptions), qa.scenario, qa.question, words_target(qa.answer))
-            made.append(self.chat(key, qa.user_id, None, ask, qa.answer, variant=qa.variant, platform=qa.platform,
-                                  record_id=qa.record_id, source_posts=qa.source_post_ids,
-                                  judge_scores=qa.judge_scores, max_new_tokens=params.max_new_tokens))
+            made.append(
+                self.chat(
+                    key,
+                    qa.user_id,
+                    None,
+                    ask,
+                    qa.answer,
+                    variant=qa.variant,
+                    platform=qa.platform,
+                    record_id=qa.record_id,
+                    source_posts=qa.source_post_ids,
+                    judge_scores=qa.judge_scores,
+                    max_new_tokens=params.max_new_tokens,
+                )
+            )
         kept, over = cap_per_group(made, lambda e: e.meta["variant"], params.paper_cap_per_variant, rng)
         yield from kept
         yield from (self.skip(e.example_id.removeprefix(f"{self.name}:"), e.user_id, "over_task_cap") for e in over)
@@ -91,8 +105,16 @@ class SocialQA(TaskFamily):
             who = f"About the person:\n{profile.text()}\n\n" if profile else ""
             ask = f"{who}Situation:\n{scenario.situation}\n\nQuestion: {qa.question}"
             yield self.chat(
-                f"{qa.record_id.removeprefix('social_qa:')}", qa.user_id, SYSTEM, ask, qa.answer,
-                variant=qa.variant, platform=qa.platform, record_id=qa.record_id,
-                scenario_id=qa.scenario_id, with_profile=profile is not None,
-                source_posts=qa.source_post_ids, judge_scores=qa.judge_scores,
+                f"{qa.record_id.removeprefix('social_qa:')}",
+                qa.user_id,
+                SYSTEM,
+                ask,
+                qa.answer,
+                variant=qa.variant,
+                platform=qa.platform,
+                record_id=qa.record_id,
+                scenario_id=qa.scenario_id,
+                with_profile=profile is not None,
+                source_posts=qa.source_post_ids,
+                judge_scores=qa.judge_scores,
             )
