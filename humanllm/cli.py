@@ -316,7 +316,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.cfg:
         import yaml
 
-        from humanllm.tracking import redact
+        from humanllm.tracker import redact
 
         print(yaml.safe_dump(redact(cfg.model_dump(mode="json")), sort_keys=False, allow_unicode=True))
         return 0

@@ -23,10 +23,11 @@ _DOTTED = re.compile(rf"{PACKAGE}(?:\.[A-Za-z_]\w*)+")  # a module's full name (
 ROOT = Path(__file__).resolve().parent
 # Orchestration, storage and logging only: they decide where and whether, never what is written.
 NOT_OUTPUT = (
+    "humanllm._aliases",
     "humanllm.pipeline",
     "humanllm.cli",
     "humanllm.store",
-    "humanllm.tracking",
+    "humanllm.tracker",
     "humanllm.config",
     "humanllm.codeid",
     "humanllm.sweep",

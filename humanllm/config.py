@@ -21,7 +21,7 @@ from humanllm.models.config import ModelConfig
 from humanllm.paths import conf_dir
 from humanllm.schema import ConfigError, StrictModel, validate
 from humanllm.tasks.config import MixtureConfig, SplitConfig
-from humanllm.tracking import TrackerConfig
+from humanllm.tracker import TrackerConfig
 from humanllm.train.config import TrainConfig
 
 GROUPS = ("model", "data", "synthesis", "llm", "mixture", "train", "merge", "eval", "tracker", "experiment")

@@ -148,7 +148,7 @@ def test_rerun_reuses_every_stage_and_gives_the_same_table(first_run):
 
 
 def test_eval_cache_follows_weights_not_paths(first_run, monkeypatch):
-    tmp, _cfg, _ctx, state = first_run
+    tmp, _, _ctx, state = first_run
     copy = tmp / "copied_model"
     shutil.copytree(state.merges[0.5].path, copy)
     import humanllm.evaluate.runner as runner

@@ -230,7 +230,7 @@ def test_rerunning_a_finished_sweep_adds_no_trial(reference):
 
 
 def test_wandb_offline_runs_carry_group_config_and_summary(reference):
-    from humanllm.tracking import read_offline_run
+    from humanllm.tracker import read_offline_run
 
     _tmp, _spec, out, _artifacts, _r = reference
     runs = [

@@ -11,7 +11,7 @@ from humanllm.codeid import producer_identity
 from humanllm.config import RootConfig
 from humanllm.pipeline.ranks import build_on_all_ranks, launched_world_size
 from humanllm.store import Artifact, ArtifactStore, BuildContext
-from humanllm.tracking import Tracker
+from humanllm.tracker import Tracker
 
 log = logging.getLogger("humanllm")
 

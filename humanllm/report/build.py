@@ -27,7 +27,7 @@ from humanllm.report.tables import (
     scores_frame,
     wide_table,
 )
-from humanllm.tracking import Tracker
+from humanllm.tracker import Tracker
 
 log = logging.getLogger("humanllm")
 

@@ -26,7 +26,7 @@ from humanllm.report import sweep_budget as budget_module
 from humanllm.report.tables import item_weights, load_items
 from humanllm.sweep.folder import sweep_record
 from humanllm.sweep.storage import open_storage
-from humanllm.tracking import Tracker
+from humanllm.tracker import Tracker
 
 log = logging.getLogger("humanllm")
 ALPHA_KEY = "merge.ratios"

@@ -24,7 +24,7 @@ from humanllm.models.registry import ModelRef, load_model, load_tokenizer, pick_
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.base import TaskExample
 from humanllm.tasks.build import load_examples
-from humanllm.tracking import RunHandle
+from humanllm.tracker import RunHandle
 from humanllm.train.config import LAUNCH_KEYS
 from humanllm.train.fault_injection import fault_injection_callbacks
 

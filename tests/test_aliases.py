@@ -1,0 +1,50 @@
+"""Old module names still import, for one release: the same module object as the new name, with a FutureWarning."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from humanllm import _aliases
+
+ROOT = Path(__file__).resolve().parent.parent / "humanllm"
+
+
+def _forget(monkeypatch: pytest.MonkeyPatch, old: str) -> None:
+    """Drop the old name (and its submodules) from the import cache, so the import below goes through the finder."""
+    for name in [n for n in sys.modules if n == old or n.startswith(old + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+
+
+@pytest.mark.parametrize(("old", "new"), sorted(_aliases.RENAMED.items()))
+def test_old_name_is_the_new_module_with_a_warning(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> None:
+    assert not (ROOT / f"{old}.py").exists() and not (ROOT / old).exists(), "an alias would shadow a real module"
+    module = importlib.import_module(f"humanllm.{new}")
+    _forget(monkeypatch, f"humanllm.{old}")
+    with pytest.warns(FutureWarning, match=rf"humanllm\.{old} was renamed to humanllm\.{new}\b"):
+        aliased = importlib.import_module(f"humanllm.{old}")
+    assert aliased is module
+    assert module.__name__ == module.__spec__.name == f"humanllm.{new}"  # the real module keeps its own identity
+
+
+@pytest.mark.parametrize(("old", "new"), sorted((o, n) for o, n in _aliases.RENAMED.items() if (ROOT / n).is_dir()))
+def test_old_submodule_is_the_new_submodule(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> None:
+    sub = sorted(p.stem for p in (ROOT / new).glob("*.py") if p.stem != "__init__")[0]
+    module = importlib.import_module(f"humanllm.{new}.{sub}")
+    _forget(monkeypatch, f"humanllm.{old}")
+    with pytest.warns(FutureWarning, match=rf"humanllm\.{old}\.{sub} was renamed to humanllm\.{new}\.{sub}\b"):
+        aliased = importlib.import_module(f"humanllm.{old}.{sub}")
+    assert aliased is module
+    assert sys.modules[f"humanllm.{new}.{sub}"] is module  # not loaded a second time under the old name
+
+
+def test_other_names_are_left_alone() -> None:
+    assert _aliases.new_name("humanllm.trackers") is None
+    assert _aliases.new_name("humanllm.tracker") is None
+    assert _aliases.new_name("other.tracking") is None
+    assert _aliases.new_name("humanllm.tracking.x") == "humanllm.tracker.x"
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("humanllm.no_such_module")
