@@ -17,6 +17,7 @@ _PACKAGE = __name__.rpartition(".")[0]
 # old name → new name, both relative to the package (no dotted literal, so codeid does not read these as imports)
 RENAMED = {
     "tracking": "tracker",
+    "curate": "synthesis",
 }
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from pydantic import Field
 
 from humanllm.config_checks import contradictions, environment_problems
-from humanllm.curate.config import SynthesisConfig
 from humanllm.data.config import DataConfig
 from humanllm.evaluate.config import EvalConfig
 from humanllm.llm.config import LLMConfig
@@ -20,6 +19,7 @@ from humanllm.merge.config import MergeConfig
 from humanllm.models.config import ModelConfig
 from humanllm.paths import conf_dir
 from humanllm.schema import ConfigError, StrictModel, validate
+from humanllm.synthesis.config import SynthesisConfig
 from humanllm.tasks.config import MixtureConfig, SplitConfig
 from humanllm.tracker import TrackerConfig
 from humanllm.train.config import TrainConfig

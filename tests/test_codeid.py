@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = [
     "humanllm.evaluate.runner",
     "humanllm.tasks.build",
-    "humanllm.curate.stage",
+    "humanllm.synthesis.stage",
     "humanllm.train.sft",
     "humanllm.merge.mergekit_merge",
     "humanllm.data.stage",

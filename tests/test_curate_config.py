@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.clean import rule_reason
-from humanllm.curate.config import CleanConfig
-from humanllm.curate.schemas import PostTags
-from humanllm.curate.stage import run_curate, stage_config
 from humanllm.pipeline.context import RunContext
 from humanllm.schema import ConfigError
 from humanllm.store import ArtifactStore
+from humanllm.synthesis.clean import rule_reason
+from humanllm.synthesis.config import CleanConfig
+from humanllm.synthesis.schemas import PostTags
+from humanllm.synthesis.stage import run_curate, stage_config
 
 BASE = ["tracker=none"]
 

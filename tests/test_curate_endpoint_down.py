@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.stage import STAGE, run_curate
-from humanllm.curate.testing import ScoringServer, server_overrides, tiny_corpus
 from humanllm.llm.base import EndpointFailed
 from humanllm.pipeline.context import RunContext
+from humanllm.synthesis.stage import STAGE, run_curate
+from humanllm.synthesis.testing import ScoringServer, server_overrides, tiny_corpus
 from tests.test_llm_server import free_port
 
 

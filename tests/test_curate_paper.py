@@ -9,10 +9,15 @@ import random
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.config import JUDGE_METRICS, SynthesisConfig
-from humanllm.curate.judge import failed_metrics
-from humanllm.curate.paper_synthesize import plan_paper_records
-from humanllm.curate.records import (
+from humanllm.data.records import Corpus
+from humanllm.llm.testing import schema_of
+from humanllm.pipeline.context import RunContext
+from humanllm.schema import ConfigError
+from humanllm.store import ArtifactStore
+from humanllm.synthesis.config import JUDGE_METRICS, SynthesisConfig
+from humanllm.synthesis.judge import failed_metrics
+from humanllm.synthesis.paper_synthesize import plan_paper_records
+from humanllm.synthesis.records import (
     CleanedPost,
     CuratedSet,
     Persona,
@@ -24,13 +29,8 @@ from humanllm.curate.records import (
     load_curated,
     load_rejected,
 )
-from humanllm.curate.stage import run_curate, stage_config
-from humanllm.curate.testing import ScoringServer, is_judge_schema, server_overrides, tiny_corpus
-from humanllm.data.records import Corpus
-from humanllm.llm.testing import schema_of
-from humanllm.pipeline.context import RunContext
-from humanllm.schema import ConfigError
-from humanllm.store import ArtifactStore
+from humanllm.synthesis.stage import run_curate, stage_config
+from humanllm.synthesis.testing import ScoringServer, is_judge_schema, server_overrides, tiny_corpus
 from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
 from humanllm.tasks.build import load_examples, run_tasks
 from humanllm.tasks.registry import task_family, validate_params

@@ -11,17 +11,17 @@ import textwrap
 import time
 
 from humanllm.config import load_config
-from humanllm.curate.records import load_curated
-from humanllm.curate.stage import STAGE, run_curate
-from humanllm.curate.testing import ScoringServer, server_overrides, tiny_corpus
 from humanllm.llm.cache import ResponseCache
 from humanllm.pipeline.context import RunContext
+from humanllm.synthesis.records import load_curated
+from humanllm.synthesis.stage import STAGE, run_curate
+from humanllm.synthesis.testing import ScoringServer, server_overrides, tiny_corpus
 
 SCRIPT = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     from humanllm.config import load_config
-    from humanllm.curate.stage import run_curate
+    from humanllm.synthesis.stage import run_curate
     from humanllm.pipeline.context import RunContext
     from humanllm.store import Artifact
     overrides, corpus, key = json.loads(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.records import load_curated, load_rejected
-from humanllm.curate.stage import curation_text, run_curate
 from humanllm.data.stage import run_data
 from humanllm.pipeline.context import RunContext
+from humanllm.synthesis.records import load_curated, load_rejected
+from humanllm.synthesis.stage import curation_text, run_curate
 from humanllm.tasks.build import run_tasks
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "llm_server.sh"

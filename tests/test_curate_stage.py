@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.config import JUDGE_METRICS, JudgeConfig
-from humanllm.curate.judge import failed_metrics
-from humanllm.curate.prompts import judge_messages
-from humanllm.curate.records import load_curated, load_rejected
-from humanllm.curate.stage import curation_text, run_curate
-from humanllm.curate.testing import ScoringServer, server_overrides, tiny_corpus
 from humanllm.io import read_jsonl
 from humanllm.pipeline.context import RunContext
+from humanllm.synthesis.config import JUDGE_METRICS, JudgeConfig
+from humanllm.synthesis.judge import failed_metrics
+from humanllm.synthesis.prompts import judge_messages
+from humanllm.synthesis.records import load_curated, load_rejected
+from humanllm.synthesis.stage import curation_text, run_curate
+from humanllm.synthesis.testing import ScoringServer, server_overrides, tiny_corpus
 
 KINDS = ("profile", "style", "scenario", "social_qa")
 
@@ -201,11 +201,11 @@ def test_clean_rewrite_and_keep_on_failure(tmp_path):
 def test_a_user_cap_keeps_the_split_share_of_held_out_users(tmp_path):
     """Under `synthesis.max_users`, curation keeps round(test_fraction · cap) held-out users (by the tasks
     stage's own split), so the curated families have test users; without the split it may pick none."""
-    from humanllm.curate.config import SynthesisConfig
-    from humanllm.curate.funnel import CurationFunnel
-    from humanllm.curate.select import select
     from humanllm.data.records import Corpus
     from humanllm.data.split import held_out_users
+    from humanllm.synthesis.config import SynthesisConfig
+    from humanllm.synthesis.funnel import CurationFunnel
+    from humanllm.synthesis.select import select
 
     users = Corpus(tiny_corpus(tmp_path / "corpus", 24, 2).path).users
     held = held_out_users(users, 0.4, 7)

@@ -8,11 +8,11 @@ import random
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.records import CleanedPost, CuratedSet, Profile, Scenario, SocialQA
-from humanllm.curate.stage import run_curate
-from humanllm.curate.testing import ScoringServer, server_overrides, tiny_corpus
 from humanllm.data.records import Corpus
 from humanllm.pipeline.context import RunContext
+from humanllm.synthesis.records import CleanedPost, CuratedSet, Profile, Scenario, SocialQA
+from humanllm.synthesis.stage import run_curate
+from humanllm.synthesis.testing import ScoringServer, server_overrides, tiny_corpus
 from humanllm.tasks.base import TaskInputs
 from humanllm.tasks.build import load_examples, run_tasks
 from humanllm.tasks.registry import task_family, validate_params

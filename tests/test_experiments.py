@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.testing import ScoringServer, server_overrides
 from humanllm.evaluate.benchmarks.fixtures import (
     write_bigbench_fixture,
     write_motivebench_fixture,
@@ -22,6 +21,7 @@ from humanllm.experiments.spec import experiment_names, load_experiment
 from humanllm.io import read_json
 from humanllm.report.experiment import write_experiment_report
 from humanllm.schema import ConfigError
+from humanllm.synthesis.testing import ScoringServer, server_overrides
 
 CPU_EXPERIMENTS = ["main", "ood", "forgetting", "single_task", "merge_vs_sft", "synthesis", "base_models"]
 

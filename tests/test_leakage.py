@@ -16,11 +16,11 @@ import random
 import pytest
 
 from humanllm.config import load_config
-from humanllm.curate.records import load_curated
-from humanllm.curate.testing import ScoringServer, server_overrides
 from humanllm.data.records import Corpus
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_data, run_task_stage
+from humanllm.synthesis.records import load_curated
+from humanllm.synthesis.testing import ScoringServer, server_overrides
 from humanllm.tasks.base import TaskExample, TaskInputs
 from humanllm.tasks.build import held_out_users, load_examples, split_by_user
 from humanllm.tasks.leakage import authored_texts, find_leaks, held_out_only_windows, rendered_text, windows

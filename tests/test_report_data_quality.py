@@ -9,12 +9,12 @@ import pytest
 
 from humanllm.cli import main
 from humanllm.config import load_config
-from humanllm.curate.records import FILES
-from humanllm.curate.testing import ScoringServer, server_overrides
 from humanllm.io import read_jsonl
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext
 from humanllm.report.data_quality import DataQualityError, write_data_quality
+from humanllm.synthesis.records import FILES
+from humanllm.synthesis.testing import ScoringServer, server_overrides
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from humanllm.curate.testing import ScoringServer
+from humanllm.synthesis.testing import ScoringServer
 
 SECRET = "sk-planted-4f1c9a7e2b6d8035c1e9f7a2"
 KEY_ENV = "HUMANLLM_PLANTED_TEST_KEY"

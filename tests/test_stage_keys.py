@@ -24,8 +24,6 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from humanllm.codeid import producer_identity
 from humanllm.config import load_config
-from humanllm.curate.stage import stage_config as curated_config
-from humanllm.curate.testing import ScoringServer, server_overrides
 from humanllm.data.stage import corpus_config, corpus_seed, raw_sample_config, raw_sample_seed
 from humanllm.evaluate.benchmarks.fixtures import (
     write_bigbench_fixture,
@@ -40,6 +38,8 @@ from humanllm.models.registry import base_model_config
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_data, run_eval_stage, run_merge_stage, run_train_stage
 from humanllm.store import ArtifactStore
+from humanllm.synthesis.stage import stage_config as curated_config
+from humanllm.synthesis.testing import ScoringServer, server_overrides
 from humanllm.tasks.build import task_stage_config
 from humanllm.train.sft import train_stage_config
 

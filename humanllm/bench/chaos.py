@@ -34,11 +34,11 @@ from typing import Any
 
 import yaml
 
-from humanllm.curate.testing import ScoringServer
 from humanllm.io import write_json
 from humanllm.report.provenance import git_state
 from humanllm.store import MANIFEST
 from humanllm.sweep.storage import open_storage
+from humanllm.synthesis.testing import ScoringServer
 
 PHASES = {"curate": "curated", "train": "train", "merge": "merge", "eval": "eval"}  # phase → stage folder
 UPSTREAM = {

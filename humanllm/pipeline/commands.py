@@ -16,7 +16,6 @@ from humanllm.bench.eval import run_eval_bench
 from humanllm.bench.sweep import run_sweep_bench
 from humanllm.bench.synthesis import run_synthesis_bench
 from humanllm.config import RootConfig
-from humanllm.curate.stage import curation_text
 from humanllm.data.stage import funnel_text
 from humanllm.evaluate.benchmarks.bigbench import BigBench
 from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
@@ -26,6 +25,7 @@ from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.run_record import write_run_record
 from humanllm.report.build import load_index, write_report
 from humanllm.report.tables import not_run_suites
+from humanllm.synthesis.stage import curation_text
 
 log = logging.getLogger("humanllm")
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from humanllm.curate.stage import run_curate
 from humanllm.data.stage import run_data as build_corpus
 from humanllm.evaluate.contamination_check import checked_benchmarks, contamination_markdown, run_contamination
 from humanllm.evaluate.judge import run_judge
@@ -25,6 +24,7 @@ from humanllm.pipeline.train_launch import launch_train
 from humanllm.report.build import write_report
 from humanllm.report.provenance import build_provenance
 from humanllm.store import Artifact
+from humanllm.synthesis.stage import run_curate
 from humanllm.tasks.build import run_tasks
 from humanllm.train.sft import run_train
 

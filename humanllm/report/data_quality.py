@@ -17,10 +17,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from humanllm.curate.config import JUDGE_METRICS
-from humanllm.curate.records import FILES, RECORD_MODELS, load_rejected
 from humanllm.io import read_json, read_jsonl
 from humanllm.paths import shown
+from humanllm.synthesis.config import JUDGE_METRICS
+from humanllm.synthesis.records import FILES, RECORD_MODELS, load_rejected
 
 GROUPS = {  # how the sample is laid out: the paper's P, E and B record families
     "profile / persona": ("persona", "profile_paragraph", "profile", "style"),

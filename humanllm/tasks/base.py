@@ -55,7 +55,7 @@ class TaskInputs:
     """
 
     corpus: Corpus
-    curated: Any | None = None  # humanllm.curate.records.CuratedSet
+    curated: Any | None = None  # humanllm.synthesis.records.CuratedSet
 
     def post_topic(self, post: Post) -> str | None:
         """What a post is about: curation's summary of it when there is one, else the post's own title."""

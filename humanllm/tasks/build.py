@@ -9,11 +9,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from humanllm.curate.records import cleaned_corpus_path, load_curated
 from humanllm.data.records import Corpus, UserRecord
 from humanllm.data.split import held_out_users as split_held_out
 from humanllm.io import read_jsonl, write_jsonl
 from humanllm.store import Artifact, BuildContext
+from humanllm.synthesis.records import cleaned_corpus_path, load_curated
 from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
 from humanllm.tasks.config import SplitConfig, TaskSpec
 from humanllm.tasks.registry import task_family, validate_params

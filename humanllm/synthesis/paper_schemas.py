@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from humanllm.curate.schemas import LLMOutput, StyleDraft, Text
+from humanllm.synthesis.schemas import LLMOutput, StyleDraft, Text
 
 
 class PaperClean(LLMOutput):

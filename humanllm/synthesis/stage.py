@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from humanllm.curate.run import curate_corpus
 from humanllm.data.records import Corpus
 from humanllm.io import read_json
 from humanllm.llm import make_backend
 from humanllm.models.registry import resolve_base_model
 from humanllm.store import Artifact, BuildContext
+from humanllm.synthesis.run import curate_corpus
 
 STAGE = "curated"
 

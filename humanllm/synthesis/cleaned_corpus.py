@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from humanllm.curate.records import CLEANED_CORPUS, CleanedPost
 from humanllm.data.records import Corpus
 from humanllm.io import write_jsonl
+from humanllm.synthesis.records import CLEANED_CORPUS, CleanedPost
 
 
 def write_cleaned_corpus(

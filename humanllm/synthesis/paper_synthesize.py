@@ -10,10 +10,10 @@ as the official code does for its writing-imitation data; neither is judged ther
 
 from __future__ import annotations
 
-from humanllm.curate import paper_prompts
-from humanllm.curate.config import SynthesisConfig
-from humanllm.curate.records import CleanedPost
-from humanllm.curate.synthesize import Plan
+from humanllm.synthesis import paper_prompts
+from humanllm.synthesis.config import SynthesisConfig
+from humanllm.synthesis.records import CleanedPost
+from humanllm.synthesis.synthesize import Plan
 
 USER_PROMPTS = {
     "persona": paper_prompts.persona_messages,

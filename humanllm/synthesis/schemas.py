@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, Field, create_model
 
-from humanllm.curate.config import JUDGE_METRICS
+from humanllm.synthesis.config import JUDGE_METRICS
 
 
 def _without_titles(schema: Any) -> Any:

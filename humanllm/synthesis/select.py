@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from humanllm.curate.config import SynthesisConfig
-from humanllm.curate.funnel import CurationFunnel
-from humanllm.curate.records import RejectedRecord
 from humanllm.data.records import Post, UserRecord
+from humanllm.synthesis.config import SynthesisConfig
+from humanllm.synthesis.funnel import CurationFunnel
+from humanllm.synthesis.records import RejectedRecord
 
 
 @dataclass

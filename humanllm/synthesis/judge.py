@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from humanllm.curate import paper_prompts
-from humanllm.curate.config import JUDGE_METRICS, PAPER_JUDGED, JudgeConfig, SynthesisConfig
-from humanllm.curate.funnel import CurationFunnel
-from humanllm.curate.prompts import judge_messages, posts_block
-from humanllm.curate.records import (
+from humanllm.llm.types import LLMRequest
+from humanllm.synthesis import paper_prompts
+from humanllm.synthesis.config import JUDGE_METRICS, PAPER_JUDGED, JudgeConfig, SynthesisConfig
+from humanllm.synthesis.funnel import CurationFunnel
+from humanllm.synthesis.prompts import judge_messages, posts_block
+from humanllm.synthesis.records import (
     CleanedPost,
     CuratedRecord,
     LongScenario,
@@ -29,8 +30,7 @@ from humanllm.curate.records import (
     Style,
     raw_snippet,
 )
-from humanllm.curate.schemas import judge_schema
-from humanllm.llm.types import LLMRequest
+from humanllm.synthesis.schemas import judge_schema
 
 if TYPE_CHECKING:
     from humanllm.llm.base import LLMBackend

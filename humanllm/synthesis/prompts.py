@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from humanllm.curate.config import JUDGE_METRICS
 from humanllm.llm.types import Message
+from humanllm.synthesis.config import JUDGE_METRICS
 from humanllm.tasks.base import clip
 
 

@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from humanllm.curate.config import QAVariant
 from humanllm.data.records import Platform, PostKind
 from humanllm.io import read_json, read_jsonl
+from humanllm.synthesis.config import QAVariant
 
 FILES = {
     "posts": "posts.jsonl",
@@ -226,7 +226,7 @@ class CuratedSet:
 
 
 def load_curated(path: str | Path) -> CuratedSet:
-    """Read a curated artifact folder (written by humanllm.curate.stage)."""
+    """Read a curated artifact folder (written by humanllm.synthesis.stage)."""
     path = Path(path)
     if not (path / FILES["posts"]).is_file():
         raise FileNotFoundError(f"{path}: no {FILES['posts']} here (is it a curated artifact folder?)")

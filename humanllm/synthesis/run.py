@@ -17,19 +17,19 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from humanllm.curate.clean import run_clean
-from humanllm.curate.cleaned_corpus import write_cleaned_corpus
-from humanllm.curate.config import SynthesisConfig
-from humanllm.curate.funnel import CurationFunnel, FunnelMismatch
-from humanllm.curate.judge import run_judge
-from humanllm.curate.paper_synthesize import plan_paper_records
-from humanllm.curate.plots import score_histograms
-from humanllm.curate.records import FILES, FORMAT_FILE, CuratedRecord, RejectedRecord, Scenario
-from humanllm.curate.select import select
-from humanllm.curate.synthesize import Plan, plan_social_qa, plan_user_records, run_plan
 from humanllm.data.records import Corpus
 from humanllm.data.split import held_out_users
 from humanllm.io import write_json, write_jsonl
+from humanllm.synthesis.clean import run_clean
+from humanllm.synthesis.cleaned_corpus import write_cleaned_corpus
+from humanllm.synthesis.config import SynthesisConfig
+from humanllm.synthesis.funnel import CurationFunnel, FunnelMismatch
+from humanllm.synthesis.judge import run_judge
+from humanllm.synthesis.paper_synthesize import plan_paper_records
+from humanllm.synthesis.plots import score_histograms
+from humanllm.synthesis.records import FILES, FORMAT_FILE, CuratedRecord, RejectedRecord, Scenario
+from humanllm.synthesis.select import select
+from humanllm.synthesis.synthesize import Plan, plan_social_qa, plan_user_records, run_plan
 
 if TYPE_CHECKING:
     from humanllm.llm.base import LLMBackend

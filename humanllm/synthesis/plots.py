@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from humanllm.curate.config import JUDGE_METRICS
+from humanllm.synthesis.config import JUDGE_METRICS
 
 PLOT_FILE = "judge_scores.png"
 

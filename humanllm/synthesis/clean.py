@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from humanllm.curate import paper_prompts
-from humanllm.curate.config import CleanConfig, SynthesisConfig
-from humanllm.curate.funnel import CurationFunnel
-from humanllm.curate.paper_schemas import PaperClean
-from humanllm.curate.prompts import clean_messages
-from humanllm.curate.records import CleanedPost, RejectedRecord, raw_snippet
-from humanllm.curate.schemas import PostRewrite, PostTags
 from humanllm.data.records import Post
 from humanllm.llm.types import LLMRequest, LLMResult
+from humanllm.synthesis import paper_prompts
+from humanllm.synthesis.config import CleanConfig, SynthesisConfig
+from humanllm.synthesis.funnel import CurationFunnel
+from humanllm.synthesis.paper_schemas import PaperClean
+from humanllm.synthesis.prompts import clean_messages
+from humanllm.synthesis.records import CleanedPost, RejectedRecord, raw_snippet
+from humanllm.synthesis.schemas import PostRewrite, PostTags
 
 if TYPE_CHECKING:
     from humanllm.llm.base import LLMBackend
