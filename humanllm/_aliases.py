@@ -18,6 +18,7 @@ _PACKAGE = __name__.rpartition(".")[0]
 RENAMED = {
     "tracking": "tracker",
     "curate": "synthesis",
+    "evaluate": "eval",
 }
 
 

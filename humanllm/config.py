@@ -13,7 +13,7 @@ from pydantic import Field
 
 from humanllm.config_checks import contradictions, environment_problems
 from humanllm.data.config import DataConfig
-from humanllm.evaluate.config import EvalConfig
+from humanllm.eval.config import EvalConfig
 from humanllm.llm.config import LLMConfig
 from humanllm.merge.config import MergeConfig
 from humanllm.models.config import ModelConfig

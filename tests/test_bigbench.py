@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from humanllm.evaluate.benchmarks import benchmarks, run_benchmark
-from humanllm.evaluate.benchmarks.evals_module import evals_module
-from humanllm.evaluate.benchmarks.general_sources import extract_bigbench
-from humanllm.evaluate.config import EvalConfig
+from humanllm.eval.benchmarks import benchmarks, run_benchmark
+from humanllm.eval.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks.general_sources import extract_bigbench
+from humanllm.eval.config import EvalConfig
 
 BB = evals_module("bigbench")
 
@@ -106,7 +106,7 @@ def test_suite_scores_through_lm_eval_with_cis(tmp_path, wrong):
 def test_task_mean_ci_covers_the_unweighted_mean(tmp_path):
     import pandas as pd
 
-    from humanllm.evaluate.config import BootstrapConfig
+    from humanllm.eval.config import BootstrapConfig
 
     items = pd.DataFrame({"item_id": [f"a/{i}" for i in range(10)] + [f"b/{i}" for i in range(40)],
                           "bb_task": ["a"] * 10 + ["b"] * 40, "correct": [1] * 10 + [0, 1] * 20})  # fmt: skip
@@ -152,7 +152,7 @@ def test_only_requested_task_files_identify_the_data(tmp_path):
 
 
 def test_missing_task_names_the_config_key_and_the_fetch(tmp_path):
-    from humanllm.evaluate.benchmarks import BenchmarkDataMissing, preflight
+    from humanllm.eval.benchmarks import BenchmarkDataMissing, preflight
 
     root = write_bigbench(tmp_path / "bb")
     with pytest.raises(

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from humanllm.config import load_config
-from humanllm.evaluate.backends import HFEvalModel
-from humanllm.evaluate.lmeval_suites import run_general_suites
-from humanllm.evaluate.stats import bootstrap_ci, bootstrap_means, paired_bootstrap_diff
+from humanllm.eval.backends import HFEvalModel
+from humanllm.eval.lmeval_suites import run_general_suites
+from humanllm.eval.stats import bootstrap_ci, bootstrap_means, paired_bootstrap_diff
 from humanllm.paths import evals_dir
 
 DOCS = 6

@@ -28,7 +28,7 @@ from humanllm.data.loaders.reddit import load_reddit
 from humanllm.data.loaders.twitter import load_twitter
 from humanllm.data.rawio import expand, read_json_lines
 from humanllm.data.sample import sample_sources, write_sample
-from humanllm.evaluate.guard import BenchmarkAsTrainingData
+from humanllm.eval.guard import BenchmarkAsTrainingData
 from humanllm.schema import ConfigError
 
 
@@ -288,7 +288,7 @@ def test_pushshift_field_variants(tmp_path):
 
 
 def test_benchmark_guard_fails_closed_on_an_unreadable_file(tmp_path):
-    from humanllm.evaluate.guard import UnreadableTrainingFile, refuse_benchmark_file
+    from humanllm.eval.guard import UnreadableTrainingFile, refuse_benchmark_file
 
     broken = tmp_path / "reviews.jsonl.gz"
     broken.write_bytes(b"\x1f\x8b\x08\x00 this is not a gzip stream")

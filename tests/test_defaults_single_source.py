@@ -5,7 +5,7 @@ The rule for the YAML files under conf/<group>/, where <group> is a field of Roo
   values equal to the model's defaults, or `???` (Hydra's "every preset must set this"; never a value);
 - every other file is a preset: its values are choices (train/lora.yaml's learning rate), free to differ;
 - eval has no defaults file at all: Hydra's `eval/_defaults` is generated from EvalConfig and the registered
-  benchmarks (humanllm/evaluate/config.py), and a YAML copy would shadow it.
+  benchmarks (humanllm/eval/config.py), and a YAML copy would shadow it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel
 
 from humanllm.config import RootConfig, compose
-from humanllm.evaluate.config import EvalConfig, hydra_defaults
+from humanllm.eval.config import EvalConfig, hydra_defaults
 from humanllm.paths import conf_dir
 
 MISSING = "???"
@@ -98,7 +98,7 @@ def test_eval_defaults_are_generated_from_the_model():
 def test_a_changed_model_default_reaches_the_composed_config(monkeypatch):
     from hydra.core.config_store import ConfigStore
 
-    from humanllm.evaluate import config as eval_config
+    from humanllm.eval import config as eval_config
 
     node = hydra_defaults()
     node["bootstrap"]["samples"] = 1234  # as if BootstrapConfig's default had changed

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from humanllm.evaluate.benchmarks import (
+from humanllm.eval.benchmarks import (
     benchmarks,
     compare,
     preflight,
@@ -19,10 +19,10 @@ from humanllm.evaluate.benchmarks import (
     write_motivebench_fixture,
     write_tombench_fixture,
 )
-from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing
-from humanllm.evaluate.benchmarks.evals_module import evals_module
-from humanllm.evaluate.benchmarks.fixtures import QUIRK_LINES
-from humanllm.evaluate.config import EvalConfig
+from humanllm.eval.benchmarks.errors import BenchmarkDataMissing
+from humanllm.eval.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks.fixtures import QUIRK_LINES
+from humanllm.eval.config import EvalConfig
 
 MB, TB = evals_module("motivebench"), evals_module("tombench")
 
@@ -323,7 +323,7 @@ def test_motivebench_cot_and_parse_llm_run_beside_official(tiny_lm, mb_dir, tmp_
     """official_cot (the CoT prompt, the reply's last character) and parse_llm (the endpoint reads the letter;
     here the fault-injecting test server, which answers 'reply <hash>' to any text request) beside the plain
     official mode, in one run, each under its own score names."""
-    from humanllm.evaluate.social import flatten
+    from humanllm.eval.social import flatten
     from humanllm.llm import LLMConfig, make_backend
     from humanllm.llm.testing import FaultServer
 

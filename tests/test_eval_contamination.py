@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from humanllm.evaluate.benchmarks import benchmarks, write_motivebench_fixture, write_tombench_fixture
-from humanllm.evaluate.config import EvalConfig
-from humanllm.evaluate.contamination import (
+from humanllm.eval.benchmarks import benchmarks, write_motivebench_fixture, write_tombench_fixture
+from humanllm.eval.config import EvalConfig
+from humanllm.eval.contamination import (
     BenchmarkText,
     contamination_report,
     iter_ngrams,

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from humanllm.config import load_config
-from humanllm.evaluate.benchmarks import write_motivebench_fixture, write_tombench_fixture
-from humanllm.evaluate.judge import judge_generations, pair_outcome
+from humanllm.eval.benchmarks import write_motivebench_fixture, write_tombench_fixture
+from humanllm.eval.judge import judge_generations, pair_outcome
 from humanllm.io import write_jsonl
 from humanllm.llm import LLMConfig, make_backend
 from humanllm.llm.testing import FaultServer, schema_of
@@ -169,7 +169,7 @@ def test_social_eval_checks_contamination(social_run):
 
 def test_second_identical_eval_is_served_from_cache(social_run, monkeypatch):
     cfg, _ctx, _state = social_run
-    import humanllm.evaluate.runner as runner
+    import humanllm.eval.runner as runner
 
     monkeypatch.setattr(
         runner, "load_eval_model", lambda *a, **k: (_ for _ in ()).throw(AssertionError("model loaded"))
@@ -196,7 +196,7 @@ def test_missing_benchmark_data_fails_before_any_model_loads(tmp_path):
 
 
 def test_failed_suite_is_reported_with_its_cause_and_not_cached(tmp_path):
-    from humanllm.evaluate.runner import SuitesFailed
+    from humanllm.eval.runner import SuitesFailed
 
     cfg = load_config(
         [

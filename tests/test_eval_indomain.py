@@ -7,9 +7,9 @@ from collections import Counter
 
 import pytest
 
-from humanllm.evaluate.indomain import platform_of, representative_subset
-from humanllm.evaluate.metrics import chosen_candidate, exact_choice, paper_hit
-from humanllm.evaluate.ranking import candidate_loglikelihoods, rank_accuracy
+from humanllm.eval.indomain import platform_of, representative_subset
+from humanllm.eval.metrics import chosen_candidate, exact_choice, paper_hit
+from humanllm.eval.ranking import candidate_loglikelihoods, rank_accuracy
 from humanllm.tasks.base import TaskExample
 
 TITLES = ["Dune Messiah", "Dune", "Children of Dune", "The Hobbit"]
@@ -100,8 +100,8 @@ def test_shared_prefix_scores_equal_lm_evals_loglikelihood(tiny_model_dir, monke
     from lm_eval.models.huggingface import HFLM
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from humanllm.evaluate import shared_prefix
-    from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
+    from humanllm.eval import shared_prefix
+    from humanllm.eval.shared_prefix import SharedPrefixHFLM
 
     if budget is not None:
         monkeypatch.setattr(shared_prefix, "LOGIT_BUDGET", budget)
@@ -142,7 +142,7 @@ def test_rolling_loglikelihoods_equal_lm_evals(tiny_model_dir, max_length):
     from lm_eval.models.huggingface import HFLM
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
+    from humanllm.eval.shared_prefix import SharedPrefixHFLM
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
@@ -167,7 +167,7 @@ def test_rolling_loglikelihoods_equal_lm_evals(tiny_model_dir, max_length):
 
 
 def test_batches_keep_padding_small():
-    from humanllm.evaluate import shared_prefix
+    from humanllm.eval import shared_prefix
 
     lengths = [427, 416, 196, 133, 93, 157, 161, 91]  # token lengths of the first 8 perplexity documents
     rows = [shared_prefix.Row(list(range(n)), [(i, 1, list(range(n)))]) for i, n in enumerate(lengths)]
@@ -188,8 +188,8 @@ def test_inputs_longer_than_the_window_are_counted_not_warned_per_request(tiny_m
     from lm_eval.models.huggingface import HFLM
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from humanllm.evaluate.generate import Truncation, generate_replies
-    from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
+    from humanllm.eval.generate import Truncation, generate_replies
+    from humanllm.eval.shared_prefix import SharedPrefixHFLM
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from humanllm.evaluate.stats import bootstrap_ci, bootstrap_means, paired_bootstrap_diff
+from humanllm.eval.stats import bootstrap_ci, bootstrap_means, paired_bootstrap_diff
 
 
 def test_bootstrap_ci_is_seeded_and_brackets_the_mean():

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from humanllm.config import load_config
-from humanllm.evaluate.benchmarks.fixtures import (
+from humanllm.eval.benchmarks.fixtures import (
     write_bigbench_fixture,
     write_motivebench_fixture,
     write_tombench_fixture,

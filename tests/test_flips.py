@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from humanllm.evaluate.flips import is_binary, item_flips
+from humanllm.eval.flips import is_binary, item_flips
 from humanllm.io import write_jsonl
 from humanllm.report.flips import flip_frame, flips_markdown
 

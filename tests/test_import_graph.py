@@ -31,7 +31,7 @@ LAZY_ALLOWED = {
     "humanllm.launch": "the Hydra job entry point: like the CLI, it sets those defaults before the flow loads",
     "humanllm.llm": "the package must stay light: the root config imports `humanllm.llm.config`, and the backends "
     "(openai, the local server, the response cache) load only when one is made",
-    "humanllm.evaluate.backends": "`evaluate.shared_prefix` subclasses lm-eval's HFLM: loading it loads lm-eval, "
+    "humanllm.eval.backends": "`eval.shared_prefix` subclasses lm-eval's HFLM: loading it loads lm-eval, "
     "transformers and torch (seconds), only when a model is scored",
 }
 

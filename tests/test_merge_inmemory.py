@@ -8,8 +8,8 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from humanllm.config import load_config
-from humanllm.evaluate.backends import HFEvalModel, LoadedModel
-from humanllm.evaluate.lmeval_suites import run_general_suites
+from humanllm.eval.backends import HFEvalModel, LoadedModel
+from humanllm.eval.lmeval_suites import run_general_suites
 from humanllm.merge.config import MergeConfig
 from humanllm.merge.inmemory import InMemoryMerger, merged_tensor, state_fingerprint
 from humanllm.merge.mergekit_merge import merge_models

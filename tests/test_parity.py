@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from humanllm.bench import parity
-from humanllm.evaluate.benchmarks import write_motivebench_fixture, write_tombench_fixture
-from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks import write_motivebench_fixture, write_tombench_fixture
+from humanllm.eval.benchmarks.evals_module import evals_module
 
 TB = evals_module("tombench")
 

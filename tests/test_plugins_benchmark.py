@@ -50,8 +50,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from humanllm.evaluate.benchmarks.registry import Benchmark, register
-from humanllm.evaluate.benchmarks.result import summarize_units
+from humanllm.eval.benchmarks.registry import Benchmark, register
+from humanllm.eval.benchmarks.result import summarize_units
 from humanllm.schema import StrictModel
 
 
@@ -98,10 +98,10 @@ from lm_eval.models.huggingface import HFLM
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from humanllm.config import load_config
-from humanllm.evaluate.benchmarks import benchmarks, preflight, run_benchmark
-from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing
-from humanllm.evaluate.runner import eval_stage_config
-from humanllm.evaluate.social import flatten
+from humanllm.eval.benchmarks import benchmarks, preflight, run_benchmark
+from humanllm.eval.benchmarks.errors import BenchmarkDataMissing
+from humanllm.eval.runner import eval_stage_config
+from humanllm.eval.social import flatten
 from humanllm.report.tables import benchmark_table, delta_group
 
 data, model_dir, out = sys.argv[1:4]
@@ -124,12 +124,12 @@ long = pd.DataFrame([{"suite": k.split("/")[0], "task": k.split("/")[1], "metric
                       "low": None, "high": None, "model": "base"} for k, v in scores.items()])
 from humanllm.codeid import code_identity
 utils = bench.evals_folder() / "utils.py"
-code_before, data_code = code_identity("humanllm.evaluate.runner"), code_identity("humanllm.data.build")
+code_before, data_code = code_identity("humanllm.eval.runner"), code_identity("humanllm.data.build")
 merge_code = code_identity("humanllm.merge.mergekit_merge")
 utils.write_text(utils.read_text() + chr(10) + "# an edit" + chr(10))
 code_identity.cache_clear()
 print(json.dumps({
-    "code_moves": code_before != code_identity("humanllm.evaluate.runner"),
+    "code_moves": code_before != code_identity("humanllm.eval.runner"),
     "data_code_stays": data_code == code_identity("humanllm.data.build"),
     "merge_code_stays": merge_code == code_identity("humanllm.merge.mergekit_merge"),
     "default_enabled": load_config(["model=tiny-random"]).eval.toybench.enabled,

@@ -121,7 +121,7 @@ def test_the_plugin_method_is_keyed_and_merged_by_mergekit(plugin, tiny_model_di
 
     # an edit to the plug-in's entry moves the merge stage's code identity (so its key), and no stage's that
     # cannot reach the method table
-    others = {m: code_identity(m) for m in ("humanllm.tasks.build", "humanllm.evaluate.runner", "humanllm.data.stage")}
+    others = {m: code_identity(m) for m in ("humanllm.tasks.build", "humanllm.eval.runner", "humanllm.data.stage")}
     source = plugin / f"{MODULE}.py"
     source.write_text(source.read_text().replace('description="DARE, linear"', 'description="DARE, linear, v2"'))
     code_identity.cache_clear()

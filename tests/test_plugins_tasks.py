@@ -14,7 +14,7 @@ import pytest
 from humanllm import codeid, plugins
 from humanllm.codeid import code_identity
 from humanllm.config import load_config
-from humanllm.evaluate.judge import judged_tasks, run_judge
+from humanllm.eval.judge import judged_tasks, run_judge
 from humanllm.io import read_json, write_jsonl
 from humanllm.llm.testing import FaultServer
 from humanllm.pipeline.context import RunContext
@@ -127,7 +127,7 @@ def test_the_plugin_family_is_built_keyed_and_judged(plugin, tmp_path):
     # its module is in the code identity of the stages that reach the registry (tasks, eval, ...), not of others:
     # an edit to it moves the tasks stage's key and leaves the data and merge stages' alone
     reach, others = (
-        ("humanllm.tasks.build", "humanllm.evaluate.runner"),
+        ("humanllm.tasks.build", "humanllm.eval.runner"),
         ("humanllm.data.stage", "humanllm.merge.mergekit_merge"),
     )
     before = {m: code_identity(m) for m in reach + others}
@@ -205,7 +205,7 @@ def test_rubric_none_is_a_declaration_and_a_bad_rubric_is_refused():
         register(Blank)
 
 
-# The rubrics as humanllm/evaluate/judge.py held them before the families declared them (commit c3caba6).
+# The rubrics as humanllm/eval/judge.py held them before the families declared them (commit c3caba6).
 RUBRICS_BEFORE = {
     "writing_imitation": "Does the candidate read like the same person wrote it: voice, habits, interests and the kind of things they say?",
     "personalized_commenting": "Is the candidate a comment this specific user would plausibly leave on that post: stance, tone and focus?",
@@ -216,7 +216,7 @@ RUBRICS_BEFORE = {
 
 
 def test_the_builtin_families_judge_prompts_are_unchanged():
-    from humanllm.evaluate.judge import _point_request
+    from humanllm.eval.judge import _point_request
 
     assert judged_tasks() == list(RUBRICS_BEFORE)  # the same families, in the same order
     gen = {"example_id": "x:1", "prompt": [{"role": "user", "content": "write"}], "reference": "ref", "answer": "ans"}

@@ -25,14 +25,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from humanllm.codeid import producer_identity
 from humanllm.config import load_config
 from humanllm.data.stage import corpus_config, corpus_seed, raw_sample_config, raw_sample_seed
-from humanllm.evaluate.benchmarks.fixtures import (
+from humanllm.eval.benchmarks.fixtures import (
     write_bigbench_fixture,
     write_motivebench_fixture,
     write_tombench_fixture,
 )
-from humanllm.evaluate.contamination_check import contamination_stage_config
-from humanllm.evaluate.judge import judge_stage_config
-from humanllm.evaluate.runner import eval_stage_config
+from humanllm.eval.contamination_check import contamination_stage_config
+from humanllm.eval.judge import judge_stage_config
+from humanllm.eval.runner import eval_stage_config
 from humanllm.merge.mergekit_merge import merge_stage_config
 from humanllm.models.registry import base_model_config
 from humanllm.pipeline.context import RunContext

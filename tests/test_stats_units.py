@@ -9,8 +9,8 @@ from statistics import NormalDist
 import numpy as np
 import pytest
 
-from humanllm.evaluate import stats
-from humanllm.evaluate.stats import Interval, bootstrap_ci, bootstrap_means, cluster_count, paired_bootstrap_diff
+from humanllm.eval import stats
+from humanllm.eval.stats import Interval, bootstrap_ci, bootstrap_means, cluster_count, paired_bootstrap_diff
 
 VALUES = [0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.5, 0.25, 1.0, 0.0]
 CLUSTERS = ["u1", "u1", "u2", "u2", "u3", "u3", "u4", "u4", "u5", "u5", "u6", "u6"]

@@ -85,7 +85,7 @@ def _env(artifacts: Path) -> dict:
 def _bigbench(artifacts: Path) -> list[str]:
     """The general-reasoning suite on a BIG-bench fixture beside the store (written once: its files' mtimes are
     in the eval key, so a resumed sweep must find the same files)."""
-    from humanllm.evaluate.benchmarks.fixtures import write_bigbench_fixture
+    from humanllm.eval.benchmarks.fixtures import write_bigbench_fixture
 
     root = artifacts.parent / "bigbench"
     if not root.is_dir():
@@ -330,7 +330,7 @@ def _published_after(artifacts: Path, since: float) -> list[str]:
     [
         ("training", ("transformers.trainer", "Trainer.training_step", 2)),
         ("merge", ("mergekit.io.tensor_writer", "TensorWriter.save_tensor", 3)),
-        ("evaluation", ("humanllm.evaluate.shared_prefix", "SharedPrefixHFLM.loglikelihood_rolling", 2)),
+        ("evaluation", ("humanllm.eval.shared_prefix", "SharedPrefixHFLM.loglikelihood_rolling", 2)),
     ],
 )
 def test_kill_9_then_rerun_finishes_exactly_n_trials_with_the_same_table(where, kill, uninterrupted, tmp_path):

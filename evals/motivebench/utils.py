@@ -10,7 +10,7 @@ scenarios with all three questions right (per ordering, averaged: the official "
 the share of questions right under every ordering. Log-likelihood mode scores the option letters instead.
 Mode official_cot asks with the official CoT prompt (`--cot`) and takes the reply's last character after
 the same strip chain; parse_llm asks the plain prompt and leaves the letter to an LLM that reads the reply
-(`--parse_mode`; the harness calls it after generation, see humanllm/evaluate/benchmarks/motivebench.py).
+(`--parse_mode`; the harness calls it after generation, see humanllm/eval/benchmarks/motivebench.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 official orderings, log-likelihood protocol) and on the BIG-bench suite of eval=general; items/s and totals
 into results/bench/eval.json.
 
-Scoring goes through SharedPrefixHFLM (humanllm/evaluate/shared_prefix.py): the options of a doc share
+Scoring goes through SharedPrefixHFLM (humanllm/eval/shared_prefix.py): the options of a doc share
 one row, and text that docs share (the instruction, a question under its 18 orderings) runs once, so the
 cost is close to the tokens that differ between docs. `requests` (one log-likelihood per option) vs
 `docs` in the result shows the saving. The generation protocol (`mode=official`) is not timed here: it
@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from humanllm.evaluate.backends import load_eval_model
-from humanllm.evaluate.benchmarks import benchmarks, preflight, run_benchmark
+from humanllm.eval.backends import load_eval_model
+from humanllm.eval.benchmarks import benchmarks, preflight, run_benchmark
 from humanllm.io import write_json
 from humanllm.models.registry import resolve_base_model
 from humanllm.pipeline.context import RunContext

@@ -47,7 +47,7 @@ MODULES: dict[str, list[str]] = {
         "tests/test_codeid_units.py",
         "tests/test_codeid.py::test_every_registered_benchmark_module_is_in_the_eval_identity",
     ],
-    "humanllm/evaluate/stats.py": ["tests/test_eval_stats.py", "tests/test_stats_units.py"],
+    "humanllm/eval/stats.py": ["tests/test_eval_stats.py", "tests/test_stats_units.py"],
     "humanllm/sweep/driver.py": ["tests/test_sweep_driver_units.py", "tests/test_sweep_driver_wait.py"],
     "humanllm/data/funnel.py": ["tests/test_funnel_units.py"],
     "humanllm/tasks/leakage.py": ["tests/test_leakage.py", "tests/test_leakage_units.py"],
@@ -77,28 +77,28 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.format("1.0")): _TOTAL_SET,
     ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.replace('"total", {}', '"total", ')): _TOTAL_SET,
     (
-        "humanllm/evaluate/stats.py",
+        "humanllm/eval/stats.py",
         "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(float)",
         "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(None)",
     ): "ndarray.astype(None) converts to float64, the same dtype as astype(float)",
     (
-        "humanllm/evaluate/stats.py",
+        "humanllm/eval/stats.py",
         "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None)",
         "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, None) if clusters is not None else None)",
     ): "cluster_count reads n only when clusters is None, and this call is made only when it is not",
     (
-        "humanllm/evaluate/stats.py",
+        "humanllm/eval/stats.py",
         "k = cluster_count(clusters, diff.size) if clusters is not None else None",
         "k = cluster_count(clusters, None) if clusters is not None else None",
     ): "cluster_count reads n only when clusters is None, and this call is made only when it is not",
     (
-        "humanllm/evaluate/stats.py",
+        "humanllm/eval/stats.py",
         "per_chunk = max(1, _CHUNK_CELLS // g)",
         "per_chunk = max(2, _CHUNK_CELLS // g)",
     ): "differs only past 2,000,000 clusters, and then only groups the draws: Generator.integers gives the same "
     "stream in chunks of 1 or 2 rows (checked), so the means are identical",
     (
-        "humanllm/evaluate/stats.py",
+        "humanllm/eval/stats.py",
         "idx = rng.integers(0, g, size=(stop - start, g))",
         "idx = rng.integers(g, size=(stop - start, g))",
     ): "Generator.integers(g) is integers(0, g): same range, same stream",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.data.corpus_fetch import fileset_digest
-from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks.evals_module import evals_module
 from humanllm.io import write_json
 from humanllm.report.provenance import git_state
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from humanllm.data.text import decode_bytes, repair_surrogates
-from humanllm.evaluate.guard import refuse_benchmark_file
+from humanllm.eval.guard import refuse_benchmark_file
 from humanllm.schema import ConfigError
 
 csv.field_size_limit(sys.maxsize)

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, field_validator, model_validator
 
-from humanllm.evaluate.benchmarks.registry import benchmarks
+from humanllm.eval.benchmarks.registry import benchmarks
 from humanllm.paths import REPO_ROOT
 from humanllm.schema import ConfigError, StrictModel, at, validate
 from humanllm.sweep.overrides import merge_overrides

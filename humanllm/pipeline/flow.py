@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.data.stage import run_data as build_corpus
-from humanllm.evaluate.contamination_check import checked_benchmarks, contamination_markdown, run_contamination
-from humanllm.evaluate.judge import run_judge
-from humanllm.evaluate.runner import EvalTarget, check_benchmark_data, run_eval
+from humanllm.eval.contamination_check import checked_benchmarks, contamination_markdown, run_contamination
+from humanllm.eval.judge import run_judge
+from humanllm.eval.runner import EvalTarget, check_benchmark_data, run_eval
 from humanllm.io import write_json
 from humanllm.merge.mergekit_merge import run_merges
 from humanllm.models.registry import ModelRef, resolve_base_model

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from humanllm.evaluate.config import BootstrapConfig
+from humanllm.eval.config import BootstrapConfig
 from humanllm.experiments.runs import experiment_dir, full_overrides, read_run, run_dir
 from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json

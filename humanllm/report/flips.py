@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from humanllm.evaluate.flips import Flips, is_binary, item_flips
+from humanllm.eval.flips import Flips, is_binary, item_flips
 from humanllm.report.tables import delta_group, load_items
 
 NOT_MULTIPLE_CHOICE = ("indomain", "judge")  # generated answers and judge verdicts: no options to flip

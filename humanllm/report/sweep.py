@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 
 from humanllm.config import load_config
-from humanllm.evaluate.flips import is_binary, item_flips, paired_items
-from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
+from humanllm.eval.flips import is_binary, item_flips, paired_items
+from humanllm.eval.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import stable_hash
 from humanllm.paths import shown
 from humanllm.pipeline.run_record import reproduce_command

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from humanllm.evaluate.benchmarks.registry import social_suites, table_group_of
-from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
+from humanllm.eval.benchmarks.registry import social_suites, table_group_of
+from humanllm.eval.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import read_json, read_jsonl
 
 LOWER_IS_BETTER = ("bits_per_byte", "perplexity", "unparsed")

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.config import RootConfig, compose
-from humanllm.evaluate.backends import LoadedModel
-from humanllm.evaluate.flips import flip_rate
-from humanllm.evaluate.runner import (
+from humanllm.eval.backends import LoadedModel
+from humanllm.eval.flips import flip_rate
+from humanllm.eval.runner import (
     EvalTarget,
     check_benchmark_data,
     eval_stage_config,

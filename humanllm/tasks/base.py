@@ -111,8 +111,8 @@ class TaskFamily(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     Params: ClassVar[type[StrictModel]]
-    metrics: ClassVar[tuple[str, ...]]  # in-domain scorers, see humanllm.evaluate.indomain
-    # The question the LLM judge asks of each generated answer (humanllm.evaluate.judge), or None: the family
+    metrics: ClassVar[tuple[str, ...]]  # in-domain scorers, see humanllm.eval.indomain
+    # The question the LLM judge asks of each generated answer (humanllm.eval.judge), or None: the family
     # is not judged. Every family must say which (no default): @register refuses one that does not.
     rubric: ClassVar[str | None]
     needs_curated: ClassVar[bool] = False

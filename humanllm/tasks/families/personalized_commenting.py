@@ -68,7 +68,7 @@ class PersonalizedCommenting(TaskFamily):
     description = "the user's persona + other comments + a Reddit post → the user's comment on it"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity")
-    # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
+    # what the LLM judge asks of each generated answer (humanllm.eval.judge)
     rubric = "Is the candidate a comment this specific user would plausibly leave on that post: stance, tone and focus?"
 
     def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:

@@ -50,7 +50,7 @@ class ProfileGeneration(TaskFamily):
     description = "a user's persona (or posts / persona notes) → the user's profile"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
-    # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
+    # what the LLM judge asks of each generated answer (humanllm.eval.judge)
     rubric = (
         "Does the candidate profile describe the same person: facts, traits and interests, without invented details?"
     )

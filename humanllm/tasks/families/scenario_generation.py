@@ -97,7 +97,7 @@ class ScenarioGeneration(TaskFamily):
     )
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
-    # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
+    # what the LLM judge asks of each generated answer (humanllm.eval.judge)
     rubric = (
         "Does the candidate continue the story the way this person's real story goes: events, feelings and details?"
     )

@@ -51,7 +51,7 @@ class SocialQA(TaskFamily):
     description = "user description + scenario + question → the user's action, thought or reason"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
-    # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
+    # what the LLM judge asks of each generated answer (humanllm.eval.judge)
     rubric = "Does the candidate give the answer this person actually gave: same action, thought or reason?"
     needs_curated = True
 

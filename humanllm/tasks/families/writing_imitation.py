@@ -117,7 +117,7 @@ class WritingImitation(TaskFamily):
     description = "past posts or a style description (+ topic or the first part) → a post in the user's voice"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity")
-    # what the LLM judge asks of each generated answer (humanllm.evaluate.judge)
+    # what the LLM judge asks of each generated answer (humanllm.eval.judge)
     rubric = (
         "Does the candidate read like the same person wrote it: voice, "
         "habits, interests and the kind of things they say?"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from humanllm.evaluate.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks.evals_module import evals_module
 
 SUBSETS = ("Persona", "Amazon", "Blog")
 

@@ -22,8 +22,8 @@ from typing import Any
 from lm_eval.models.huggingface import HFLM
 from tqdm.auto import tqdm
 
-from humanllm.evaluate.benchmarks.runner import collapsed_truncation_warnings
-from humanllm.evaluate.generate import Truncation
+from humanllm.eval.benchmarks.runner import collapsed_truncation_warnings
+from humanllm.eval.generate import Truncation
 
 MIN_SHARED = 16  # tokens sequences must share to run their prefix once
 MIN_SAVED = 256  # tokens a shared prefix must save (length x extra rows) to get a forward pass of its own

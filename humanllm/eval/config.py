@@ -1,7 +1,7 @@
 """`eval/` config group: which suites run on which models, with what sizes.
 
 The models here are the only source of the eval defaults. Each registered benchmark brings its own section
-(`settings`, in its module under evaluate/benchmarks/) and its data folder (`data.<name>`); `EvalConfig` is
+(`settings`, in its module under eval/benchmarks/) and its data folder (`data.<name>`); `EvalConfig` is
 built from the registry. Hydra's `eval/_defaults` (every eval preset starts from it) is generated from these
 models (`hydra_defaults`), so there is no YAML copy to drift (tests/test_defaults_single_source.py).
 """
@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, create_model
 
-from humanllm.evaluate.benchmarks.registry import benchmarks
+from humanllm.eval.benchmarks.registry import benchmarks
 from humanllm.schema import StrictModel
 
 

@@ -11,7 +11,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from humanllm.evaluate.social import benchmark_suites, run_registered_benchmark
+from humanllm.eval.social import benchmark_suites, run_registered_benchmark
 from humanllm.paths import evals_dir
 
 log = logging.getLogger(__name__)

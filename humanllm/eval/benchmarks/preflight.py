@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from humanllm.evaluate.benchmarks.registry import not_run, runnable_benchmarks
+from humanllm.eval.benchmarks.registry import not_run, runnable_benchmarks
 
 
 @dataclass

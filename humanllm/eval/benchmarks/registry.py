@@ -3,7 +3,7 @@ subclasses `Benchmark` and is decorated with `@register`: a module of this packa
 an entry point in the group `humanllm.plugins`, or HUMANLLM_PLUGINS, set before humanllm is imported since the
 eval config is built from the registry; a plug-in's module and evals folder count in the eval stage's code
 identity). Everything else is derived
-from what the class declares: the eval config's section and data folder (evaluate/config.py, and the Hydra
+from what the class declares: the eval config's section and data folder (eval/config.py, and the Hydra
 defaults built from it), the missing-data message, the pre-run folder check (config_checks.py), `humanllm fetch`,
 the report's table group (report/tables.py) and the names an experiment layout may list (experiments/spec.py).
 
@@ -36,9 +36,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing, missing_data
-from humanllm.evaluate.benchmarks.evals_module import evals_module
-from humanllm.evaluate.contamination import BenchmarkText
+from humanllm.eval.benchmarks.errors import BenchmarkDataMissing, missing_data
+from humanllm.eval.benchmarks.evals_module import evals_module
+from humanllm.eval.contamination import BenchmarkText
 from humanllm.paths import evals_dir
 from humanllm.plugins import is_plugin, load_plugins, note_plugin_module
 
@@ -167,7 +167,7 @@ def register(cls: type[Benchmark]) -> type[Benchmark]:
     for attr in ("name", "settings", "layout", "table_group", "group_cols"):
         if not hasattr(cls, attr):
             raise TypeError(
-                f"benchmark {cls.__name__} does not declare `{attr}` (see humanllm/evaluate/benchmarks/registry.py)"
+                f"benchmark {cls.__name__} does not declare `{attr}` (see humanllm/eval/benchmarks/registry.py)"
             )
     if cls.table_group not in TABLE_GROUPS:
         raise TypeError(f"benchmark {cls.name}: table_group {cls.table_group!r} is not one of {sorted(TABLE_GROUPS)}")
@@ -191,7 +191,7 @@ def register(cls: type[Benchmark]) -> type[Benchmark]:
 def benchmarks() -> dict[str, Benchmark]:
     """Every registered benchmark, in config order (importing this package's modules and the plug-ins
     registers them)."""
-    package = importlib.import_module("humanllm.evaluate.benchmarks")
+    package = importlib.import_module("humanllm.eval.benchmarks")
     for mod in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{mod.name}")
     load_plugins()

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from humanllm.evaluate.benchmarks import BenchmarkResult, benchmarks, run_benchmark
-from humanllm.evaluate.benchmarks.registry import runnable_benchmarks
+from humanllm.eval.benchmarks import BenchmarkResult, benchmarks, run_benchmark
+from humanllm.eval.benchmarks.registry import runnable_benchmarks
 from humanllm.llm import make_backend
 
 

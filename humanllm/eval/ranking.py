@@ -5,14 +5,14 @@ chat prompt. Titles are compared by log-likelihood per byte, as lm-eval's `acc_n
 titles are not favoured. Cheap and low-variance: it gives item selection power on CPU.
 
 Scored through the LM's `loglikelihood`: with an HF model that is `SharedPrefixHFLM`, which runs each
-prompt once for all its candidates (humanllm/evaluate/shared_prefix.py); vLLM goes through lm-eval's.
+prompt once for all its candidates (humanllm/eval/shared_prefix.py); vLLM goes through lm-eval's.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from humanllm.evaluate.metrics import true_index
+from humanllm.eval.metrics import true_index
 from humanllm.tasks.base import TaskExample
 
 

@@ -14,12 +14,12 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from humanllm.evaluate.backends import LoadedModel, load_eval_model
-from humanllm.evaluate.benchmarks import benchmarks, enabled_benchmarks, not_run, preflight, runnable_benchmarks
-from humanllm.evaluate.benchmarks.errors import BenchmarkDataMissing
-from humanllm.evaluate.indomain import run_indomain
-from humanllm.evaluate.lmeval_suites import run_general_suites
-from humanllm.evaluate.social import headline_keys
+from humanllm.eval.backends import LoadedModel, load_eval_model
+from humanllm.eval.benchmarks import benchmarks, enabled_benchmarks, not_run, preflight, runnable_benchmarks
+from humanllm.eval.benchmarks.errors import BenchmarkDataMissing
+from humanllm.eval.indomain import run_indomain
+from humanllm.eval.lmeval_suites import run_general_suites
+from humanllm.eval.social import headline_keys
 from humanllm.io import read_json, write_json, write_jsonl
 from humanllm.models.fingerprint import paths_fingerprint, weights_fingerprint
 from humanllm.store import Artifact, BuildContext

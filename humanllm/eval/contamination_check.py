@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.data.records import Corpus
-from humanllm.evaluate.benchmarks import benchmarks
-from humanllm.evaluate.contamination import contamination_report
+from humanllm.eval.benchmarks import benchmarks
+from humanllm.eval.contamination import contamination_report
 from humanllm.models.fingerprint import paths_fingerprint
 from humanllm.store import Artifact, BuildContext
 from humanllm.tasks.build import load_examples

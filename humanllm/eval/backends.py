@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from humanllm.evaluate.generate import Truncation, generate_replies
+from humanllm.eval.generate import Truncation, generate_replies
 from humanllm.models.registry import load_model, load_tokenizer, pick_device
 
 
@@ -76,7 +76,7 @@ class HFEvalModel:
 
     @cached_property
     def lm(self) -> Any:
-        from humanllm.evaluate.shared_prefix import SharedPrefixHFLM
+        from humanllm.eval.shared_prefix import SharedPrefixHFLM
 
         cfg = self.ctx.cfg
         lm = SharedPrefixHFLM(

@@ -16,11 +16,11 @@ from typing import Any, ClassVar, Literal
 import pandas as pd
 from pydantic import Field
 
-from humanllm.evaluate.benchmarks.evals_module import evals_module
-from humanllm.evaluate.benchmarks.fetch import fetch_tombench
-from humanllm.evaluate.benchmarks.registry import Benchmark, register
-from humanllm.evaluate.benchmarks.result import summarize_units
-from humanllm.evaluate.contamination import BenchmarkText
+from humanllm.eval.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks.fetch import fetch_tombench
+from humanllm.eval.benchmarks.registry import Benchmark, register
+from humanllm.eval.benchmarks.result import summarize_units
+from humanllm.eval.contamination import BenchmarkText
 from humanllm.schema import StrictModel
 
 LEVELS = ("task", "ability", "ability_category")

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from humanllm.evaluate.stats import Interval, PairedDifference, bootstrap_ci, paired_bootstrap_diff
+from humanllm.eval.stats import Interval, PairedDifference, bootstrap_ci, paired_bootstrap_diff
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,7 @@ def score_examples(
                 raise ValueError("embedding_similarity needs an embedder")
             out["embedding_similarity"] = embedder(answers, refs)
         elif metric == "judge":
-            continue  # scored by the LLM judge from stored generations (humanllm.evaluate.judge)
+            continue  # scored by the LLM judge from stored generations (humanllm.eval.judge)
         else:
             raise ValueError(f"unknown in-domain metric '{metric}'")
     return out

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from humanllm.evaluate.benchmarks.registry import Benchmark
-from humanllm.evaluate.benchmarks.result import BenchmarkResult
+from humanllm.eval.benchmarks.registry import Benchmark
+from humanllm.eval.benchmarks.result import BenchmarkResult
 
 log = logging.getLogger(__name__)
 _TRUNCATION = re.compile(r"exceeds model's maximum length|[Tt]runcating")

@@ -19,8 +19,8 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from humanllm.evaluate.benchmarks.evals_module import evals_module
-from humanllm.evaluate.benchmarks.registry import benchmarks, fetchable
+from humanllm.eval.benchmarks.evals_module import evals_module
+from humanllm.eval.benchmarks.registry import benchmarks, fetchable
 
 HF_DATASET = "chicosirius/MotiveBench"
 

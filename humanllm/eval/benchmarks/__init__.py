@@ -9,11 +9,11 @@ Public API:
     write_motivebench_fixture(dest, quirks=...), write_tombench_fixture(dest, quirks=...)
 """
 
-from humanllm.evaluate.benchmarks.errors import BenchmarkDataInvalid, BenchmarkDataMissing
-from humanllm.evaluate.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
-from humanllm.evaluate.benchmarks.fixtures import write_motivebench_fixture, write_tombench_fixture
-from humanllm.evaluate.benchmarks.preflight import PreflightReport, preflight
-from humanllm.evaluate.benchmarks.registry import (
+from humanllm.eval.benchmarks.errors import BenchmarkDataInvalid, BenchmarkDataMissing
+from humanllm.eval.benchmarks.fetch import BenchmarkFetchError, fetch_benchmarks
+from humanllm.eval.benchmarks.fixtures import write_motivebench_fixture, write_tombench_fixture
+from humanllm.eval.benchmarks.preflight import PreflightReport, preflight
+from humanllm.eval.benchmarks.registry import (
     Benchmark,
     benchmarks,
     enabled_benchmarks,
@@ -21,8 +21,8 @@ from humanllm.evaluate.benchmarks.registry import (
     register,
     runnable_benchmarks,
 )
-from humanllm.evaluate.benchmarks.result import BenchmarkResult, compare
-from humanllm.evaluate.benchmarks.runner import run_benchmark
+from humanllm.eval.benchmarks.result import BenchmarkResult, compare
+from humanllm.eval.benchmarks.runner import run_benchmark
 
 __all__ = [
     "Benchmark",

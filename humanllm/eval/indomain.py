@@ -14,8 +14,8 @@ from pathlib import Path
 from statistics import fmean
 from typing import Any
 
-from humanllm.evaluate.metrics import EmbeddingSimilarity, score_examples
-from humanllm.evaluate.ranking import candidate_loglikelihoods, rank_accuracy
+from humanllm.eval.metrics import EmbeddingSimilarity, score_examples
+from humanllm.eval.ranking import candidate_loglikelihoods, rank_accuracy
 from humanllm.io import write_jsonl
 from humanllm.store import Artifact
 from humanllm.tasks.base import TaskExample
@@ -100,7 +100,7 @@ def run_indomain(
 ) -> tuple[dict[str, float], list[dict[str, Any]]]:
     """Returns ({"indomain/<task>/<metric>": mean, ".../n", ".../n_<platform>"}, per-item rows).
 
-    `model` is an evaluation backend (humanllm.evaluate.backends) with `generate` and an lm-eval `lm`.
+    `model` is an evaluation backend (humanllm.eval.backends) with `generate` and an lm-eval `lm`.
     Generations are stored for judges.
     """
     cfg = ctx.cfg.eval.indomain

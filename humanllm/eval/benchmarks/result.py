@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from humanllm.evaluate.stats import bootstrap_ci, paired_bootstrap_diff
+from humanllm.eval.stats import bootstrap_ci, paired_bootstrap_diff
 from humanllm.io import write_json, write_jsonl
 
 
