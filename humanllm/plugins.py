@@ -38,9 +38,8 @@ DEPRECATED_ENV = ("HUMANLLM_BENCHMARKS",)  # read like HUMANLLM_PLUGINS, with a 
 PACKAGE = "humanllm"
 
 _loaded: list[str] | None = None  # the modules imported, once `load_plugins()` has run
-_loading = (
-    False  # `load_plugins()` is importing (a plug-in that asks a registry while it is imported gets no second pass)
-)
+# `load_plugins()` is importing: a plug-in that asks a registry while it is imported gets no second pass
+_loading = False
 
 
 class PluginError(ImportError):
