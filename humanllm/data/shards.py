@@ -234,32 +234,15 @@ def absorb_funnel(into: Funnel, part: Funnel) -> None:
 
 
 def run_shards(plan: ShardPlan, workers: int) -> None:
-    """The four steps on this machine: `workers` processes (datatrove's local executor)."""
-    logs = plan.work / "logs"
-    common = {"skip_completed": False}
-    parse = LocalPipelineExecutor(
-        [ParseShard(plan)], tasks=plan.tasks, workers=workers, logging_dir=str(logs / "parse"), **common
-    )
-    buckets = LocalPipelineExecutor(
-        [BucketReduce(plan)],
-        tasks=plan.tasks,
-        workers=workers,
-        depends=parse,
-        logging_dir=str(logs / "buckets"),
-        **common,
-    )
-    resolve = LocalPipelineExecutor(
-        [DedupResolve(plan)], tasks=1, workers=1, depends=buckets, logging_dir=str(logs / "resolve"), **common
-    )
-    finish = LocalPipelineExecutor(
-        [FinishShard(plan)],
-        tasks=plan.tasks,
-        workers=workers,
-        depends=resolve,
-        logging_dir=str(logs / "finish"),
-        **common,
-    )
-    finish.run()
+    """The four steps on this machine: `workers` processes (datatrove's local executor), each after the last."""
+    steps = [(ParseShard, "parse", plan.tasks), (BucketReduce, "buckets", plan.tasks), (DedupResolve, "resolve", 1),
+             (FinishShard, "finish", plan.tasks)]  # fmt: skip
+    previous = None
+    for step, name, tasks in steps:
+        previous = LocalPipelineExecutor([step(plan)], tasks=tasks, workers=min(workers, tasks), depends=previous,
+                                         logging_dir=str(plan.work / "logs" / name), skip_completed=False)  # fmt: skip
+    assert previous is not None
+    previous.run()
 
 
 @dataclass
