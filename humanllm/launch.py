@@ -16,6 +16,9 @@ from typing import Any
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+# registers the generated `eval/_defaults` node in Hydra's ConfigStore before `hydra.main` composes (it loads no
+# Hugging Face library, so the offline defaults set in run_job still come first)
+from humanllm.eval import config as _eval_config  # noqa: F401
 from humanllm.paths import conf_dir
 
 log = logging.getLogger("humanllm")

@@ -6,6 +6,7 @@ against."""
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
 import types
@@ -127,9 +128,14 @@ def test_closure_follows_imports_and_stops_at_orchestration_modules(pkg):
     assert codeid.module_closure("humanllm.pipeline.run") == ("humanllm.g", "humanllm.pipeline.run")  # an entry runs
 
 
-def test_identity_is_the_hash_of_each_module_name_and_source(pkg):
-    src = (pkg / "humanllm" / "solo.py").read_bytes()
-    assert codeid.code_identity("humanllm.solo") == hashlib.sha256(b"humanllm.solo\n" + src).hexdigest()[:16]
+def _code(path):
+    """A module's code as the identity reads it: the syntax tree without positions."""
+    return ast.dump(ast.parse(path.read_text())).encode()
+
+
+def test_identity_is_the_hash_of_each_module_name_and_code(pkg):
+    code = _code(pkg / "humanllm" / "solo.py")
+    assert codeid.code_identity("humanllm.solo") == hashlib.sha256(b"humanllm.solo\n" + code).hexdigest()[:16]
 
 
 def test_data_files_are_part_of_a_module_that_reads_them(pkg):
@@ -138,7 +144,7 @@ def test_data_files_are_part_of_a_module_that_reads_them(pkg):
     closure = codeid.module_closure("humanllm.ev")
     h = hashlib.sha256()
     for mod in closure:
-        h.update(f"{mod}\n".encode() + codeid._module_file(mod).read_bytes())
+        h.update(f"{mod}\n".encode() + _code(codeid._module_file(mod)))
     h.update(b"evals/task/t.yaml\n" + b"task: t\n")
     assert codeid.code_identity("humanllm.ev") == h.hexdigest()[:16]
 
@@ -155,7 +161,7 @@ def test_edits_inside_the_closure_change_the_identity_and_edits_outside_do_not(p
     ):
         path = pkg / "humanllm" / rel
         original = path.read_text()
-        path.write_text(original + "# edit\n")
+        path.write_text(original + "_EDIT = 1\n")
         clear()
         assert (codeid.code_identity("humanllm.a") != base) is changes, rel
         path.write_text(original)

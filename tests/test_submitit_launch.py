@@ -9,6 +9,7 @@ import sys
 
 from omegaconf import OmegaConf
 
+from humanllm.eval import config as _eval_config  # noqa: F401 (registers eval/_defaults in Hydra's ConfigStore)
 from humanllm.paths import conf_dir
 
 

@@ -147,11 +147,18 @@ def test_sweep_finishes_exactly_n_trials_and_trains_once(reference):
         ) == t.user_attrs["overrides"]
 
 
-def test_trial_folder_recreates_the_run(reference):
+def test_trial_folder_recreates_the_run(reference, monkeypatch):
+    """The record names the artifact folder by the variable the run read (HUMANLLM_ARTIFACTS), not by this
+    machine's path: with the variable set as for the run, it recreates the run; without it, the error names it."""
     from humanllm.config import load_config
+    from humanllm.schema import ConfigError
 
     _tmp, _spec, out, artifacts, _r = reference
     trial = _study(out).get_trials(states=(TrialState.COMPLETE,))[0]
+    monkeypatch.delenv("HUMANLLM_ARTIFACTS", raising=False)
+    with pytest.raises(ConfigError, match="HUMANLLM_ARTIFACTS"):
+        load_config([], Path(trial.user_attrs["results_dir"]) / ".hydra")
+    monkeypatch.setenv("HUMANLLM_ARTIFACTS", str(artifacts))
     recreated = load_config([], Path(trial.user_attrs["results_dir"]) / ".hydra")
     assert recreated.merge.ratios == [trial.params["merge.ratios"]]
     assert recreated.model_dump(exclude={"paths"}) == load_config(trial.user_attrs["overrides"]).model_dump(
