@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,10 +69,14 @@ class ShardPlan:
     work: Path
     tasks: int
 
-    def files(self, rank: int) -> list[Path]:
+    @cached_property
+    def all_files(self) -> list[Path]:
+        """Every input file, expanded once (read before the plan is pickled, it travels with it)."""
         assert self.cfg.sources.blogger is not None
-        files = expand(self.cfg.sources.blogger.files, "data.sources.blogger.files")
-        return [f for f in files if shard_of(f, self.tasks) == rank]
+        return expand(self.cfg.sources.blogger.files, "data.sources.blogger.files")
+
+    def files(self, rank: int) -> list[Path]:
+        return [f for f in self.all_files if shard_of(f, self.tasks) == rank]
 
     def path(self, rank: int | None, name: str) -> Path:
         folder = self.work / (f"shard{rank:05d}" if rank is not None else "reduce")
@@ -285,11 +290,9 @@ def build_blogger(
     cfg: DataConfig, work: Path, funnel: Funnel, users_out: IO[str], rejected_out: IO[str], tasks: int | None = None
 ) -> ShardedResult:
     """Run the sharded Blog Authorship stage in `work` (removed afterwards) and merge it into the outputs."""
+    plan = ShardPlan(cfg, work, tasks or 1)
     if tasks is None:
-        assert cfg.sources.blogger is not None
-        files = len(expand(cfg.sources.blogger.files, "data.sources.blogger.files"))
-        tasks = max(cfg.workers * 4, -(-files // cfg.shard_files))
-    plan = ShardPlan(cfg, work, tasks)
+        plan.tasks = max(cfg.workers * 4, -(-len(plan.all_files) // cfg.shard_files))
     if work.exists():
         shutil.rmtree(work)
     run_shards(plan, cfg.workers)
