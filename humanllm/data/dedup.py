@@ -41,12 +41,9 @@ class MinHasher:
         self.a = odd[:, None]
         self.b = rng.integers(0, 2**63, size=num_perm, dtype=np.uint64)[:, None]
 
-    def signature(self, norm: str, k: int) -> np.ndarray:
-        """uint32[num_perm] over the k-word shingles of a normalised text (one shingle if shorter than k)."""
-        return self.signatures([norm], k)[0]
-
     def signatures(self, norms: list[str], k: int, chunk: int = 1 << 15) -> np.ndarray:
-        """uint32[len(norms), num_perm]: `signature` of each text, hashed in batches of about `chunk` shingles
+        """uint32[len(norms), num_perm]: the MinHash over each text's k-word shingles (one shingle of all its words
+        if shorter than k; `_EMPTY` if it has none), hashed in batches of about `chunk` shingles
         (numpy over all texts at once instead of a call per text)."""
         out = np.full((len(norms), len(self.a)), _EMPTY, dtype=np.uint32)
         words = [n.encode("utf-8").split() for n in norms]
@@ -106,9 +103,6 @@ class Fingerprints:
     times: list[int] = field(default_factory=list)
     exact: list[bytes] = field(default_factory=list)
     sigs: list[np.ndarray] = field(default_factory=list)
-
-    def add(self, c: Candidate, cfg: DedupConfig, hasher: MinHasher | None) -> None:
-        self.extend([c], cfg, hasher)
 
     def extend(self, cands: list[Candidate], cfg: DedupConfig, hasher: MinHasher | None) -> None:
         """Fingerprint a batch of posts (their MinHash signatures in one numpy pass)."""
