@@ -16,6 +16,14 @@ import warnings
 _PACKAGE = __name__.rpartition(".")[0]
 # old name → new name, both relative to the package (no dotted literal, so codeid does not read these as imports)
 RENAMED = {
+    "tasks.build": "task.stage",
+    "tasks": "task",
+    "models": "model",
+    "merge.mergekit_merge": "merge.stage",
+    "eval.runner": "eval.stage",
+    "report.experiment_plots": "report.table_runs_plots",
+    "report.experiment": "report.table_runs",
+    "experiments": "tables",
     "tracking": "tracker",
     "curate": "synthesis",
     "evaluate": "eval",

@@ -16,11 +16,11 @@ from humanllm.data.config import DataConfig
 from humanllm.eval.config import EvalConfig
 from humanllm.llm.config import LLMConfig
 from humanllm.merge.config import MergeConfig
-from humanllm.models.config import ModelConfig
+from humanllm.model.config import ModelConfig
 from humanllm.paths import conf_dir
 from humanllm.schema import ConfigError, StrictModel, validate
 from humanllm.synthesis.config import SynthesisConfig
-from humanllm.tasks.config import MixtureConfig, SplitConfig
+from humanllm.task.config import MixtureConfig, SplitConfig
 from humanllm.tracker import TrackerConfig
 from humanllm.train.config import TrainConfig
 

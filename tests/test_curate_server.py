@@ -17,7 +17,7 @@ from humanllm.data.stage import run_data
 from humanllm.pipeline.context import RunContext
 from humanllm.synthesis.records import load_curated, load_rejected
 from humanllm.synthesis.stage import curation_text, run_curate
-from humanllm.tasks.build import run_tasks
+from humanllm.task.stage import run_tasks
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "llm_server.sh"
 KINDS = ("profile", "style", "scenario", "social_qa")

@@ -13,9 +13,9 @@ from humanllm.pipeline.context import RunContext
 from humanllm.synthesis.records import CleanedPost, CuratedSet, Profile, Scenario, SocialQA
 from humanllm.synthesis.stage import run_curate
 from humanllm.synthesis.testing import ScoringServer, server_overrides, tiny_corpus
-from humanllm.tasks.base import TaskInputs
-from humanllm.tasks.build import load_examples, run_tasks
-from humanllm.tasks.registry import task_family, validate_params
+from humanllm.task.base import TaskInputs
+from humanllm.task.registry import task_family, validate_params
+from humanllm.task.stage import load_examples, run_tasks
 
 CURATED_TASKS = ("profile_generation", "scenario_generation", "social_qa")
 

@@ -169,7 +169,7 @@ def test_social_eval_checks_contamination(social_run):
 
 def test_second_identical_eval_is_served_from_cache(social_run, monkeypatch):
     cfg, _ctx, _state = social_run
-    import humanllm.eval.runner as runner
+    import humanllm.eval.stage as runner
 
     monkeypatch.setattr(
         runner, "load_eval_model", lambda *a, **k: (_ for _ in ()).throw(AssertionError("model loaded"))
@@ -196,7 +196,7 @@ def test_missing_benchmark_data_fails_before_any_model_loads(tmp_path):
 
 
 def test_failed_suite_is_reported_with_its_cause_and_not_cached(tmp_path):
-    from humanllm.eval.runner import SuitesFailed
+    from humanllm.eval.stage import SuitesFailed
 
     cfg = load_config(
         [

@@ -10,7 +10,7 @@ import pytest
 from humanllm.eval.indomain import platform_of, representative_subset
 from humanllm.eval.metrics import chosen_candidate, exact_choice, paper_hit
 from humanllm.eval.ranking import candidate_loglikelihoods, rank_accuracy
-from humanllm.tasks.base import TaskExample
+from humanllm.task.base import TaskExample
 
 TITLES = ["Dune Messiah", "Dune", "Children of Dune", "The Hobbit"]
 

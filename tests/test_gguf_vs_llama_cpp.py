@@ -6,7 +6,7 @@
    weights; the HF model runs the dequantised weights in float32).
 2. llama.cpp in-process on the same weights dequantised to F32: the quantised arithmetic gone, every position of
    every prompt within LLAMA_CPP_F32_TOLERANCE, so a conversion error far smaller than the Q4 noise still shows.
-The figures and how the tolerances were set are in humanllm/models/gguf.py.
+The figures and how the tolerances were set are in humanllm/model/gguf.py.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from humanllm.models.gguf import (
+from humanllm.model.gguf import (
     LLAMA_CPP_F32_TOLERANCE,
     LLAMA_CPP_PROMPTS,
     LLAMA_CPP_Q4_TOLERANCE,

@@ -1,7 +1,7 @@
 """No held-out user's text in any training example, prompt included, for every task family.
 
 Measured on normalised 8-word windows that occur in a held-out user's text (posts and curated records,
-rendered) and in no text others wrote (humanllm.tasks.leakage): the sample corpus's shared template phrases
+rendered) and in no text others wrote (humanllm.task.leakage): the sample corpus's shared template phrases
 never count, a verbatim quote of a held-out user always does. Checked on the sample corpus (both task
 formats), on Reddit files in the Pushshift schema written here, and on a curated artifact (all six
 families) written by a test server that copies 12-word runs of each record's posts, as a writer LLM quotes.
@@ -21,10 +21,10 @@ from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_data, run_task_stage
 from humanllm.synthesis.records import load_curated
 from humanllm.synthesis.testing import ScoringServer, server_overrides
-from humanllm.tasks.base import TaskExample, TaskInputs
-from humanllm.tasks.build import held_out_users, load_examples, split_by_user
-from humanllm.tasks.leakage import authored_texts, find_leaks, held_out_only_windows, rendered_text, windows
-from humanllm.tasks.registry import task_family, validate_params
+from humanllm.task.base import TaskExample, TaskInputs
+from humanllm.task.leakage import authored_texts, find_leaks, held_out_only_windows, rendered_text, windows
+from humanllm.task.registry import task_family, validate_params
+from humanllm.task.stage import held_out_users, load_examples, split_by_user
 
 BASE = ["tracker=none", "progress=false", "split.test_fraction=0.25"]
 # Families whose held-out test examples quote their user's posts on the sample corpus and the Reddit files

@@ -10,8 +10,8 @@ from types import SimpleNamespace as NS
 
 from pydantic import BaseModel
 
-from humanllm.tasks.base import TaskExample
-from humanllm.tasks.leakage import Leak, authored_texts, curated_records, find_leaks, held_out_only_windows, windows
+from humanllm.task.base import TaskExample
+from humanllm.task.leakage import Leak, authored_texts, curated_records, find_leaks, held_out_only_windows, windows
 
 
 class Record(BaseModel):

@@ -15,8 +15,8 @@ from pydantic import BaseModel
 
 from humanllm.llm import LLMConfig, LLMRequest, make_backend
 from humanllm.llm.structured import json_schema, with_schema_hint
-from humanllm.models.tiny import CHATML_TEMPLATE as CHAT_TEMPLATE
-from humanllm.models.tiny import SPECIAL_TOKENS as SPECIALS
+from humanllm.model.tiny import CHATML_TEMPLATE as CHAT_TEMPLATE
+from humanllm.model.tiny import SPECIAL_TOKENS as SPECIALS
 
 ANSWER = '{"label": "yes"}'
 TOPICS = ["a rainy day", "my first job", "baking bread", "a long hike", "the city bus", "jazz records", "a chess club"]

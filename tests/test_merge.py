@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from humanllm.merge.config import MergeConfig
-from humanllm.merge.mergekit_merge import merge_models
+from humanllm.merge.stage import merge_models
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from humanllm.eval.backends import HFEvalModel, LoadedModel
 from humanllm.eval.lmeval_suites import run_general_suites
 from humanllm.merge.config import MergeConfig
 from humanllm.merge.inmemory import InMemoryMerger, merged_tensor, state_fingerprint
-from humanllm.merge.mergekit_merge import merge_models
+from humanllm.merge.stage import merge_models
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,7 @@ def test_loaded_model_holds_the_merged_weights(merger, method):
 
 
 def test_restore_base_gives_the_weights_a_fresh_load_gives(merger, tiny_model_dir):
-    from humanllm.models.registry import load_model
+    from humanllm.model.registry import load_model
 
     merger.apply("linear", 0.6)
     merger.restore_base()

@@ -9,8 +9,8 @@ from humanllm.config import load_config
 from humanllm.merge import methods as table
 from humanllm.merge.config import MergeConfig
 from humanllm.merge.inmemory import IN_MEMORY_METHODS
-from humanllm.merge.mergekit_merge import merge_stage_config, mergekit_config
 from humanllm.merge.methods import MergeMethod, register_method
+from humanllm.merge.stage import merge_stage_config, mergekit_config
 from humanllm.schema import ConfigError
 
 B, T = str(Path("/m/base").resolve()), str(Path("/m/tuned").resolve())

@@ -6,10 +6,10 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from humanllm.models.config import ModelConfig
-from humanllm.models.fingerprint import weights_fingerprint
-from humanllm.models.gguf import gguf_location
-from humanllm.models.registry import load_model, load_tokenizer
+from humanllm.model.config import ModelConfig
+from humanllm.model.fingerprint import weights_fingerprint
+from humanllm.model.gguf import gguf_location
+from humanllm.model.registry import load_model, load_tokenizer
 
 
 def test_tiny_model_has_chat_template_and_generates(tiny_model_dir):

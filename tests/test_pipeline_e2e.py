@@ -151,7 +151,7 @@ def test_eval_cache_follows_weights_not_paths(first_run, monkeypatch):
     tmp, _, _ctx, state = first_run
     copy = tmp / "copied_model"
     shutil.copytree(state.merges[0.5].path, copy)
-    import humanllm.eval.runner as runner
+    import humanllm.eval.stage as runner
 
     def must_not_load(*a, **k):
         raise AssertionError("the model was loaded although identical weights were scored before")

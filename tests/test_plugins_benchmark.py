@@ -100,7 +100,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from humanllm.config import load_config
 from humanllm.eval.benchmarks import benchmarks, preflight, run_benchmark
 from humanllm.eval.benchmarks.errors import BenchmarkDataMissing
-from humanllm.eval.runner import eval_stage_config
+from humanllm.eval.stage import eval_stage_config
 from humanllm.eval.social import flatten
 from humanllm.report.tables import benchmark_table, delta_group
 
@@ -124,14 +124,14 @@ long = pd.DataFrame([{"suite": k.split("/")[0], "task": k.split("/")[1], "metric
                       "low": None, "high": None, "model": "base"} for k, v in scores.items()])
 from humanllm.codeid import code_identity
 utils = bench.evals_folder() / "utils.py"
-code_before, data_code = code_identity("humanllm.eval.runner"), code_identity("humanllm.data.build")
-merge_code = code_identity("humanllm.merge.mergekit_merge")
+code_before, data_code = code_identity("humanllm.eval.stage"), code_identity("humanllm.data.build")
+merge_code = code_identity("humanllm.merge.stage")
 utils.write_text(utils.read_text() + chr(10) + "# an edit" + chr(10))
 code_identity.cache_clear()
 print(json.dumps({
-    "code_moves": code_before != code_identity("humanllm.eval.runner"),
+    "code_moves": code_before != code_identity("humanllm.eval.stage"),
     "data_code_stays": data_code == code_identity("humanllm.data.build"),
-    "merge_code_stays": merge_code == code_identity("humanllm.merge.mergekit_merge"),
+    "merge_code_stays": merge_code == code_identity("humanllm.merge.stage"),
     "default_enabled": load_config(["model=tiny-random"]).eval.toybench.enabled,
     "key": json.dumps(key, sort_keys=True, default=str), "other_key": json.dumps(other, sort_keys=True, default=str),
     "scores": scores, "n_items": len(items), "lm_eval_rows": len(result.items),

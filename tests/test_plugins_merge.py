@@ -18,7 +18,7 @@ from humanllm.codeid import code_identity, producer_identity
 from humanllm.config import load_config
 from humanllm.merge import methods as table
 from humanllm.merge.inmemory import IN_MEMORY_METHODS, merged_tensor
-from humanllm.merge.mergekit_merge import merge_models, merge_stage_config, run_merges
+from humanllm.merge.stage import merge_models, merge_stage_config, run_merges
 from humanllm.pipeline.context import RunContext
 from humanllm.schema import ConfigError
 from humanllm.store import Artifact
@@ -121,7 +121,7 @@ def test_the_plugin_method_is_keyed_and_merged_by_mergekit(plugin, tiny_model_di
 
     # an edit to the plug-in's entry moves the merge stage's code identity (so its key), and no stage's that
     # cannot reach the method table
-    others = {m: code_identity(m) for m in ("humanllm.tasks.build", "humanllm.eval.runner", "humanllm.data.stage")}
+    others = {m: code_identity(m) for m in ("humanllm.task.stage", "humanllm.eval.stage", "humanllm.data.stage")}
     source = plugin / f"{MODULE}.py"
     source.write_text(source.read_text().replace('description="DARE, linear"', 'description="DARE, linear, v2"'))
     code_identity.cache_clear()

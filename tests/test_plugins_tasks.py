@@ -19,9 +19,9 @@ from humanllm.io import read_json, write_jsonl
 from humanllm.llm.testing import FaultServer
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_task_stage
-from humanllm.tasks import registry
-from humanllm.tasks.build import load_examples, task_stage_config
-from humanllm.tasks.registry import register
+from humanllm.task import registry
+from humanllm.task.registry import register
+from humanllm.task.stage import load_examples, task_stage_config
 
 MODULE = "humanllm_test_task_plugin"
 RUBRIC = "Does the candidate open the way this person's post opens?"
@@ -32,8 +32,8 @@ from typing import Iterator
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.tasks.base import Skipped, TaskExample, TaskFamily, TaskInputs
-from humanllm.tasks.registry import register
+from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs
+from humanllm.task.registry import register
 
 
 class Params(StrictModel):
@@ -127,8 +127,8 @@ def test_the_plugin_family_is_built_keyed_and_judged(plugin, tmp_path):
     # its module is in the code identity of the stages that reach the registry (tasks, eval, ...), not of others:
     # an edit to it moves the tasks stage's key and leaves the data and merge stages' alone
     reach, others = (
-        ("humanllm.tasks.build", "humanllm.eval.runner"),
-        ("humanllm.data.stage", "humanllm.merge.mergekit_merge"),
+        ("humanllm.task.stage", "humanllm.eval.stage"),
+        ("humanllm.data.stage", "humanllm.merge.stage"),
     )
     before = {m: code_identity(m) for m in reach + others}
     source = plugin / f"{MODULE}.py"
@@ -189,7 +189,7 @@ def test_a_family_without_a_rubric_is_refused_naming_it(tmp_path, monkeypatch):
 
 
 def test_rubric_none_is_a_declaration_and_a_bad_rubric_is_refused():
-    from humanllm.tasks.families.item_selection import ItemSelection
+    from humanllm.task.families.item_selection import ItemSelection
 
     class NotJudged(ItemSelection):
         name = "not_judged_x"

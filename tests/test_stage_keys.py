@@ -32,16 +32,16 @@ from humanllm.eval.benchmarks.fixtures import (
 )
 from humanllm.eval.contamination_check import contamination_stage_config
 from humanllm.eval.judge import judge_stage_config
-from humanllm.eval.runner import eval_stage_config
-from humanllm.merge.mergekit_merge import merge_stage_config
-from humanllm.models.registry import base_model_config
+from humanllm.eval.stage import eval_stage_config
+from humanllm.merge.stage import merge_stage_config
+from humanllm.model.stage import base_model_config
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_data, run_eval_stage, run_merge_stage, run_train_stage
 from humanllm.store import ArtifactStore
 from humanllm.synthesis.stage import stage_config as curated_config
 from humanllm.synthesis.testing import ScoringServer, server_overrides
-from humanllm.tasks.build import task_stage_config
-from humanllm.train.sft import train_stage_config
+from humanllm.task.stage import task_stage_config
+from humanllm.train.stage import train_stage_config
 
 # Leaves are swapped in without validation (only keys are computed), so pydantic warns when it dumps them.
 pytestmark = pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")

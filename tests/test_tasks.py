@@ -8,9 +8,9 @@ from humanllm.config import load_config
 from humanllm.data.records import Corpus
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_task_stage
-from humanllm.tasks.base import TaskExample
-from humanllm.tasks.build import held_out_users, load_examples
-from humanllm.tasks.registry import task_family, task_names
+from humanllm.task.base import TaskExample
+from humanllm.task.registry import task_family, task_names
+from humanllm.task.stage import held_out_users, load_examples
 from humanllm.train.sft import mix_examples
 
 

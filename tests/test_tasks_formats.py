@@ -14,9 +14,9 @@ from humanllm.data.records import Corpus, Item, Post, Thread, UserRecord
 from humanllm.io import write_jsonl
 from humanllm.schema import ConfigError
 from humanllm.synthesis.records import CleanedPost, CuratedSet, Persona, PostSummary, ProfileParagraph, Style
-from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
-from humanllm.tasks.paper import random_split, token_count, words_target
-from humanllm.tasks.registry import task_family, validate_params
+from humanllm.task.base import Skipped, TaskExample, TaskInputs
+from humanllm.task.paper import random_split, token_count, words_target
+from humanllm.task.registry import task_family, validate_params
 
 BOOKS = [
     "Dune",

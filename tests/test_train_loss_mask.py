@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from humanllm.config import load_config
-from humanllm.models.registry import resolve_base_model
+from humanllm.model.stage import resolve_base_model
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.flow import FlowState, run_task_stage
 from humanllm.store import BuildContext

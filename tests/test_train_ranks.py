@@ -52,7 +52,7 @@ def test_launch_settings_are_validated_naming_the_key():
 
 
 def test_train_key_holds_the_rank_count_not_the_launcher():
-    from humanllm.train.sft import train_stage_config
+    from humanllm.train.stage import train_stage_config
 
     single = train_stage_config(load_config(["experiment=tiny"]))
     one_rank = train_stage_config(

@@ -21,7 +21,7 @@ from typing import Any
 from humanllm.eval.backends import load_eval_model
 from humanllm.eval.benchmarks import benchmarks, preflight, run_benchmark
 from humanllm.io import write_json
-from humanllm.models.registry import resolve_base_model
+from humanllm.model.stage import resolve_base_model
 from humanllm.pipeline.context import RunContext
 
 RESULT_FILE = "eval.json"

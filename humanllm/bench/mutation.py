@@ -50,7 +50,7 @@ MODULES: dict[str, list[str]] = {
     "humanllm/eval/stats.py": ["tests/test_eval_stats.py", "tests/test_stats_units.py"],
     "humanllm/sweep/driver.py": ["tests/test_sweep_driver_units.py", "tests/test_sweep_driver_wait.py"],
     "humanllm/data/funnel.py": ["tests/test_funnel_units.py"],
-    "humanllm/tasks/leakage.py": ["tests/test_leakage.py", "tests/test_leakage_units.py"],
+    "humanllm/task/leakage.py": ["tests/test_leakage.py", "tests/test_leakage_units.py"],
 }
 
 # Survivors that cannot change behaviour: (module, original line, mutated line) → why.

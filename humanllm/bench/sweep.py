@@ -31,7 +31,7 @@ import yaml
 from humanllm.config import load_config
 from humanllm.io import write_json
 from humanllm.merge.config import MergeConfig
-from humanllm.merge.mergekit_merge import mergekit_config
+from humanllm.merge.stage import mergekit_config
 from humanllm.paths import evals_dir
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext

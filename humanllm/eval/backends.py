@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from humanllm.eval.generate import Truncation, generate_replies
-from humanllm.models.registry import load_model, load_tokenizer, pick_device
+from humanllm.model.registry import load_model, load_tokenizer, pick_device
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ from typing import Any
 from humanllm.data.records import Corpus
 from humanllm.eval.benchmarks import benchmarks
 from humanllm.eval.contamination import contamination_report
-from humanllm.models.fingerprint import paths_fingerprint
+from humanllm.model.fingerprint import paths_fingerprint
 from humanllm.store import Artifact, BuildContext
-from humanllm.tasks.build import load_examples
+from humanllm.task.stage import load_examples
 
 
 def training_texts(corpus: Artifact, tasks: dict[str, Artifact]) -> Iterator[str]:

@@ -18,9 +18,9 @@ from humanllm.eval.metrics import EmbeddingSimilarity, score_examples
 from humanllm.eval.ranking import candidate_loglikelihoods, rank_accuracy
 from humanllm.io import write_jsonl
 from humanllm.store import Artifact
-from humanllm.tasks.base import TaskExample
-from humanllm.tasks.build import load_examples
-from humanllm.tasks.registry import task_family
+from humanllm.task.base import TaskExample
+from humanllm.task.registry import task_family
+from humanllm.task.stage import load_examples
 
 
 def platform_of(example: TaskExample) -> str:

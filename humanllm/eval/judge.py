@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from humanllm.io import read_jsonl, write_json, write_jsonl
 from humanllm.llm import LLMRequest, make_backend
 from humanllm.store import Artifact, BuildContext
-from humanllm.tasks.registry import task_family, task_names
+from humanllm.task.registry import task_family, task_names
 
 # Each task family declares its rubric (`TaskFamily.rubric`, None: not judged); the judge reads it from there.
 # The order families are judged in when eval.judge.tasks is unset (the order of their scores): these first,

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from humanllm.tasks.base import TaskExample
+from humanllm.task.base import TaskExample
 
 
 def paper_hit(answer: str, truth: str) -> float:

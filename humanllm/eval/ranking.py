@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from humanllm.eval.metrics import true_index
-from humanllm.tasks.base import TaskExample
+from humanllm.task.base import TaskExample
 
 
 def chat_context(tokenizer: Any, prompt: list[dict[str, str]], template_kwargs: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.merge.methods import IN_MEMORY_KERNELS, methods
-from humanllm.models.registry import load_model, load_tokenizer
+from humanllm.model.registry import load_model, load_tokenizer
 
 
 class _InMemoryMethods(Set):

@@ -5,7 +5,7 @@ that runs it, how the two models enter mergekit's config (`layout`), which `merg
 to mergekit, and which in-memory kernel (if any) computes the same weights. Everything else is derived:
 
 - the values `merge.method` accepts (`method_names`, checked by `MergeConfig` with the choices named),
-- the mergekit YAML (`humanllm.merge.mergekit_merge.mergekit_config`),
+- the mergekit YAML (`humanllm.merge.stage.mergekit_config`),
 - the fields in the merge stage key (`MergeMethod.key_fields`: exactly the config fields the method passes
   to mergekit, so two densities can never share a key),
 - the methods a sweep merges in memory (`humanllm.merge.inmemory.IN_MEMORY_METHODS`).

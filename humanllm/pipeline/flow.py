@@ -14,10 +14,11 @@ from typing import Any
 from humanllm.data.stage import run_data as build_corpus
 from humanllm.eval.contamination_check import checked_benchmarks, contamination_markdown, run_contamination
 from humanllm.eval.judge import run_judge
-from humanllm.eval.runner import EvalTarget, check_benchmark_data, run_eval
+from humanllm.eval.stage import EvalTarget, check_benchmark_data, run_eval
 from humanllm.io import write_json
-from humanllm.merge.mergekit_merge import run_merges
-from humanllm.models.registry import ModelRef, resolve_base_model
+from humanllm.merge.stage import run_merges
+from humanllm.model.registry import ModelRef
+from humanllm.model.stage import resolve_base_model
 from humanllm.paths import shown
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.train_launch import launch_train
@@ -25,8 +26,8 @@ from humanllm.report.build import write_report
 from humanllm.report.provenance import build_provenance
 from humanllm.store import Artifact
 from humanllm.synthesis.stage import run_curate
-from humanllm.tasks.build import run_tasks
-from humanllm.train.sft import run_train
+from humanllm.task.stage import run_tasks
+from humanllm.train.stage import run_train
 
 log = logging.getLogger("humanllm")
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from humanllm.models.registry import pick_device
+from humanllm.model.registry import pick_device
 from humanllm.store import Artifact, ArtifactStore, BuildContext
 
 

@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from humanllm.codeid import producer_identity
-from humanllm.models.registry import ModelRef
+from humanllm.model.registry import ModelRef
 from humanllm.pipeline.ranks import launched_world_size
 from humanllm.store import Artifact
 from humanllm.train.config import accelerate_config_file
-from humanllm.train.sft import run_train, train_stage
+from humanllm.train.stage import run_train, train_stage
 
 log = logging.getLogger("humanllm")
 

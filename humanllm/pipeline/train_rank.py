@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 from humanllm.config import RootConfig
-from humanllm.models.registry import resolve_base_model
+from humanllm.model.stage import resolve_base_model
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.ranks import launched_world_size
 from humanllm.pipeline.train_launch import train_key_parts
 from humanllm.schema import ConfigError, validate
-from humanllm.train.sft import run_train, train_stage
+from humanllm.train.stage import run_train, train_stage
 
 
 def rank_main(launch_json: str) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from humanllm.config import RootConfig, compose
 from humanllm.eval.backends import LoadedModel
 from humanllm.eval.flips import flip_rate
-from humanllm.eval.runner import (
+from humanllm.eval.stage import (
     EvalTarget,
     check_benchmark_data,
     eval_stage_config,
@@ -28,7 +28,7 @@ from humanllm.eval.runner import (
 )
 from humanllm.io import read_jsonl
 from humanllm.merge.inmemory import IN_MEMORY_METHODS, InMemoryMerger
-from humanllm.models.registry import pick_device
+from humanllm.model.registry import pick_device
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext
 from humanllm.pipeline.run_record import write_run_record

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from humanllm.llm.types import Message
 from humanllm.synthesis.config import JUDGE_METRICS
 from humanllm.synthesis.prompts import posts_block
-from humanllm.tasks.base import clip
+from humanllm.task.base import clip
 
 SYSTEM = "You turn people's real posts into research data about human behaviour. Stay true to what they wrote."
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from humanllm.llm.types import Message
 from humanllm.synthesis.config import JUDGE_METRICS
-from humanllm.tasks.base import clip
+from humanllm.task.base import clip
 
 
 def posts_block(texts: Sequence[str], max_chars: int) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from humanllm.data.records import Corpus
 from humanllm.io import read_json
 from humanllm.llm import make_backend
-from humanllm.models.registry import resolve_base_model
+from humanllm.model.stage import resolve_base_model
 from humanllm.store import Artifact, BuildContext
 from humanllm.synthesis.run import curate_corpus
 

@@ -14,9 +14,9 @@ from humanllm.data.split import held_out_users as split_held_out
 from humanllm.io import read_jsonl, write_jsonl
 from humanllm.store import Artifact, BuildContext
 from humanllm.synthesis.records import cleaned_corpus_path, load_curated
-from humanllm.tasks.base import Skipped, TaskExample, TaskInputs
-from humanllm.tasks.config import SplitConfig, TaskSpec
-from humanllm.tasks.registry import task_family, validate_params
+from humanllm.task.base import Skipped, TaskExample, TaskInputs
+from humanllm.task.config import SplitConfig, TaskSpec
+from humanllm.task.registry import task_family, validate_params
 
 log = logging.getLogger(__name__)
 

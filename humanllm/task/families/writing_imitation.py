@@ -25,8 +25,8 @@ from pydantic import Field
 
 from humanllm.data.records import Item, Post, UserRecord
 from humanllm.schema import StrictModel
-from humanllm.tasks.base import Skipped, TaskExample, TaskFamily, TaskInputs, clip, first_half
-from humanllm.tasks.paper import (
+from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs, clip, first_half
+from humanllm.task.paper import (
     block,
     cap_per_group,
     random_split,
@@ -35,7 +35,7 @@ from humanllm.tasks.paper import (
     truncate_words,
     words_target,
 )
-from humanllm.tasks.registry import register
+from humanllm.task.registry import register
 
 SYSTEM = "You imitate the writing of a specific person. Match their voice, interests and habits exactly."
 PaperType = Literal["history_topic", "history_completion", "style_topic", "style_completion"]

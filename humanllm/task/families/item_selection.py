@@ -23,9 +23,9 @@ from pydantic import Field, model_validator
 
 from humanllm.data.records import Item, Post, UserRecord
 from humanllm.schema import StrictModel, at
-from humanllm.tasks.base import Skipped, TaskExample, TaskFamily, TaskInputs
-from humanllm.tasks.paper import cap_per_group
-from humanllm.tasks.registry import register
+from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs
+from humanllm.task.paper import cap_per_group
+from humanllm.task.registry import register
 
 SYSTEM = "You predict which product a specific shopper buys next, from their purchase history."
 Context = Literal["history", "persona", "persona_history"]

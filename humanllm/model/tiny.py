@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from humanllm.models.config import TinyModelSpec
+from humanllm.model.config import TinyModelSpec
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|pad|>"]
 CHATML_TEMPLATE = (

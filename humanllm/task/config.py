@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from humanllm.schema import ConfigError, StrictModel, at
-from humanllm.tasks.registry import task_family, validate_params
+from humanllm.task.registry import task_family, validate_params
 
 
 class TaskSpec(StrictModel):

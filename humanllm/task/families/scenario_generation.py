@@ -25,9 +25,9 @@ from typing import Literal
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.tasks.base import Skipped, TaskExample, TaskFamily, TaskInputs
-from humanllm.tasks.paper import cap_per_group, words_target
-from humanllm.tasks.registry import register
+from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs
+from humanllm.task.paper import cap_per_group, words_target
+from humanllm.task.registry import register
 
 SYSTEM = "You tell true-to-life stories about a specific person, as that person would live them."
 Variant = Literal["half2half", "persona_half", "theme2story"]

@@ -20,9 +20,9 @@ from pydantic import Field
 
 from humanllm.data.records import Post, Thread, UserRecord
 from humanllm.schema import StrictModel
-from humanllm.tasks.base import Skipped, TaskExample, TaskFamily, TaskInputs, clip
-from humanllm.tasks.paper import block, cap_per_group, sample_history, token_count, truncate_words, words_target
-from humanllm.tasks.registry import register
+from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs, clip
+from humanllm.task.paper import block, cap_per_group, sample_history, token_count, truncate_words, words_target
+from humanllm.task.registry import register
 
 SYSTEM = "You write Reddit comments exactly as a specific user would, in their voice and with their views."
 

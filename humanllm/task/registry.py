@@ -1,4 +1,4 @@
-"""The task registry: every module in humanllm.tasks.families registers one family by name.
+"""The task registry: every module in humanllm.task.families registers one family by name.
 
 A family outside this package is a plug-in module (humanllm.plugins: an entry point in the group
 `humanllm.plugins`, or HUMANLLM_PLUGINS) that registers its family with @register when imported; its YAML goes in
@@ -15,7 +15,7 @@ from typing import Any
 
 from humanllm.plugins import is_plugin, load_plugins, note_plugin_module
 from humanllm.schema import validate
-from humanllm.tasks.base import TaskFamily
+from humanllm.task.base import TaskFamily
 
 _REGISTRY: dict[str, type[TaskFamily]] = {}
 _LOADED = False
@@ -48,7 +48,7 @@ def _load_all() -> None:
     global _LOADED
     if _LOADED:
         return
-    pkg = importlib.import_module("humanllm.tasks.families")
+    pkg = importlib.import_module("humanllm.task.families")
     for mod in pkgutil.iter_modules(pkg.__path__):
         importlib.import_module(f"{pkg.__name__}.{mod.name}")
     load_plugins()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from humanllm.data.records import Corpus
-from humanllm.tasks.base import TaskExample
+from humanllm.task.base import TaskExample
 
 WINDOW = 8
 _WORD = re.compile(r"\w+")

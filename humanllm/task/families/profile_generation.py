@@ -19,9 +19,9 @@ from typing import Literal
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.tasks.base import Skipped, TaskExample, TaskFamily, TaskInputs, clip
-from humanllm.tasks.paper import cap_per_group, words_target
-from humanllm.tasks.registry import register
+from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs, clip
+from humanllm.task.paper import cap_per_group, words_target
+from humanllm.task.registry import register
 
 SYSTEM = "You understand people. From what someone wrote or did, describe who they are."
 

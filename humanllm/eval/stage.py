@@ -21,7 +21,7 @@ from humanllm.eval.indomain import run_indomain
 from humanllm.eval.lmeval_suites import run_general_suites
 from humanllm.eval.social import headline_keys
 from humanllm.io import read_json, write_json, write_jsonl
-from humanllm.models.fingerprint import paths_fingerprint, weights_fingerprint
+from humanllm.model.fingerprint import paths_fingerprint, weights_fingerprint
 from humanllm.store import Artifact, BuildContext
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""One module per task family; each registers itself with humanllm.task.registry.register."""

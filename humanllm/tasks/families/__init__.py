@@ -1,1 +1,0 @@
-"""One module per task family; each registers itself with humanllm.tasks.registry.register."""
