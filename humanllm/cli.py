@@ -63,9 +63,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Storage: a journal file in results/sweeps/<name>/ by default, or --storage URL; --workers N runs "
         "N local processes; --dashboard serves optuna-dashboard on 127.0.0.1.",
     ),
-    "experiment": (
-        "run one paper table or ablation end to end (sweeps/experiments/<name>.yaml) and report it",
-        "Runs the experiment's runs (each trains or reuses an SFT model, merges it at one α, scores base and "
+    "table": (
+        "run one paper table or ablation end to end (sweeps/tables/<name>.yaml) and report it",
+        "Runs the table spec's runs (each trains or reuses an SFT model, merges it at one α, scores base and "
         "merged), then writes its table in the paper's layout (md/csv/tex, best per column in bold, deltas "
         "vs base with user-clustered CIs), plots and provenance under results/<name>/. Finished stages are "
         "reused; a run that cannot run (benchmark data absent) is reported with the command that fills it.",
@@ -73,7 +73,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": (
         "write tables (md/csv/tex), deltas vs base with CIs, and the plot against α",
         "Reads results/<experiment>/evaluations.json (written by eval/pipeline) and writes the tables "
-        "and plots next to it. Loads no model.",
+        "and plots next to it. Loads no model. `humanllm report table=<name>` rebuilds a table spec's table from "
+        "the runs it finds (sweeps/tables/<name>.yaml); `report sweep=<name>` a sweep's; `report data` the "
+        "data-quality report.",
     ),
     "bench": (
         "run a benchmark (results under results/bench/)",
@@ -223,19 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "calls add tasks to the same folder. With eval.bigbench.if_unavailable=not_run, no "
                 "reachable source is a warning and exit 0 (the evaluation reports the suite as not run)",
             )
-        if name == "experiment":
-            from humanllm.experiments.spec import experiment_names
-
-            p.add_argument(
-                "name", help=f"an experiment: {', '.join(experiment_names())} (sweeps/experiments/<name>.yaml)"
-            )
-            p.add_argument(
-                "--fast", action="store_true", help="smoke-test scale: the tiny random model, a few steps and items"
-            )
-            p.add_argument("--run", action="append", default=None, metavar="RUN", help="run only this run (repeatable)")
-            p.add_argument(
-                "--out", default="results", help="results root: tables go to <out>/<name>/ (default results)"
-            )
+        if name == "table":
+            _table_arguments(p)
         if name == "report":
             p.add_argument(
                 "--sample",
@@ -280,11 +271,34 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="run every combination of comma-separated override values (Hydra multirun)",
             )
-        p.add_argument("overrides", nargs="*", metavar="override", help="Hydra overrides (key=value, group=option)")
-        p.add_argument("--cfg", action="store_true", help="print the composed, validated config and exit")
-        p.add_argument("--config-dir", default=None, help="a conf/ folder to use instead of the project's")
-        p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+        _common_arguments(p)
+    # The old spelling of `table`, for one release: not listed in --help, same arguments, a deprecation line.
+    old = sub.add_parser(
+        "experiment",
+        description="Deprecated: use `humanllm table <name>` (same arguments); this spelling goes away in the "
+        "next release.",
+        epilog=COMMON_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _table_arguments(old)
+    _common_arguments(old)
     return parser
+
+
+def _table_arguments(p: argparse.ArgumentParser) -> None:
+    from humanllm.tables.spec import table_names
+
+    p.add_argument("name", help=f"a table spec: {', '.join(table_names())} (sweeps/tables/<name>.yaml)")
+    p.add_argument("--fast", action="store_true", help="smoke-test scale: the tiny random model, a few steps and items")
+    p.add_argument("--run", action="append", default=None, metavar="RUN", help="run only this run (repeatable)")
+    p.add_argument("--out", default="results", help="results root: tables go to <out>/<name>/ (default results)")
+
+
+def _common_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("overrides", nargs="*", metavar="override", help="Hydra overrides (key=value, group=option)")
+    p.add_argument("--cfg", action="store_true", help="print the composed, validated config and exit")
+    p.add_argument("--config-dir", default=None, help="a conf/ folder to use instead of the project's")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -298,16 +312,18 @@ def _run(args: argparse.Namespace) -> int:
         from humanllm.sweep.multirun import run_multirun
 
         return run_multirun(args)
-    if args.command == "experiment":
-        from humanllm.experiments.command import run_experiment_command
+    if args.command in ("table", "experiment"):
+        from humanllm.tables.command import deprecated, run_table_command
 
-        return run_experiment_command(args)
+        if args.command == "experiment":
+            deprecated(f"experiment {args.name}", f"table {args.name}")
+        return run_table_command(args)
     if args.command == "fetch" and args.what == "corpus":
         from humanllm.data.corpus_fetch import fetch_corpus_command
 
         return fetch_corpus_command(args.dest, list(args.overrides), args.source)
     if args.command == "report":
-        from humanllm.experiments.command import report_command
+        from humanllm.tables.command import report_command
 
         code = report_command(args)
         if code is not None:

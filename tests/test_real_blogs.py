@@ -61,15 +61,15 @@ def test_held_out_bloggers_are_never_trained_on(tmp_path):
 
 
 def test_missing_corpus_folder_names_the_key_and_the_fetch_command(tmp_path, capsys):
-    from humanllm.experiments.runner import run_experiment
-    from humanllm.experiments.spec import load_experiment
+    from humanllm.tables.runner import run_table
+    from humanllm.tables.spec import load_table_spec
 
     absent = f"data.sources.blogger.files=[{tmp_path}/no_blogs/*.xml]"
     with pytest.raises(ConfigError) as err:
-        run_experiment(load_experiment("real_blogs"), tmp_path / "out", fast=True, extra=[absent])
+        run_table(load_table_spec("real_blogs"), tmp_path / "out", fast=True, extra=[absent])
     assert "data.sources.blogger.files" in str(err.value) and "humanllm fetch corpus blogs" in str(err.value)
     assert not (tmp_path / "out").exists()  # refused before anything ran or was written
-    assert main(["experiment", "real_blogs", absent, "--fast", "--out", str(tmp_path / "out")]) == 2
+    assert main(["table", "real_blogs", absent, "--fast", "--out", str(tmp_path / "out")]) == 2
     assert "humanllm fetch corpus blogs" in capsys.readouterr().err
 
 
@@ -113,12 +113,12 @@ def test_fetch_corpus_offline_is_one_message_and_exit_1(tmp_path, monkeypatch, c
 def test_run_records_name_paths_relative_to_the_working_folder(tmp_path, monkeypatch):
     """Run from the checkout (here a stand-in), a run's results folder and its evaluations' folders are
     written relative to it, so committed records name no machine's paths; paths outside stay whole."""
-    from humanllm.experiments.runner import _show_paths, full_overrides
-    from humanllm.experiments.spec import load_experiment
     from humanllm.io import write_json
+    from humanllm.tables.runner import _show_paths, full_overrides
+    from humanllm.tables.spec import load_table_spec
 
     monkeypatch.chdir(tmp_path)
-    spec = load_experiment("real_blogs")
+    spec = load_table_spec("real_blogs")
     overrides = full_overrides(spec, spec.runs[0], "results", False, [])
     assert "paths.results=results/real_blogs/runs/sft" in overrides
     assert load_config(overrides).results_dir == tmp_path / "results" / "real_blogs" / "runs" / "sft"
@@ -146,13 +146,13 @@ def test_records_written_with_absolute_paths_are_not_stale(tmp_path, monkeypatch
     """A run recorded before paths were shown relative still counts as finished; a changed override does not."""
     from pathlib import Path
 
-    from humanllm.experiments.runner import full_overrides, run_dir
-    from humanllm.experiments.spec import load_experiment
     from humanllm.io import write_json
-    from humanllm.report.experiment import _status
+    from humanllm.report.table_runs import _status
+    from humanllm.tables.runner import full_overrides, run_dir
+    from humanllm.tables.spec import load_table_spec
 
     monkeypatch.chdir(tmp_path)
-    spec, out = load_experiment("real_blogs"), Path("results")
+    spec, out = load_table_spec("real_blogs"), Path("results")
     run = spec.runs[0]
     folder = run_dir(out, spec.name, run.name)
     old = [

@@ -1,8 +1,8 @@
-"""`humanllm experiment <name>`: run an experiment's runs (each a sweep trial) and write its report.
+"""`humanllm table <name>`: run a table spec's runs (each a sweep trial) and write its report.
 
 Every run goes through the sweep driver's `TrialRunner`: it trains or reuses the SFT model, merges at
 the run's α (in memory for linear / task arithmetic) and scores base and merged, recording its config
-under `<out>/<name>/runs/<run>/`. Finished stages are reused, so a rerun of a finished experiment only
+under `<out>/<name>/runs/<run>/`. Finished stages are reused, so a rerun of a finished table only
 rebuilds the report. A run that cannot start (say, MotiveBench data absent) is recorded with its reason
 and the others still run; the report then lists it as missing with the command that fills it.
 """
@@ -16,20 +16,21 @@ from pathlib import Path
 
 from humanllm.config import load_config
 from humanllm.config_checks import blog_corpus_problems
-from humanllm.experiments.runs import RUN_RECORD, experiment_dir, full_overrides, run_dir
-from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
 from humanllm.paths import shown, shown_text
-from humanllm.report.experiment import write_experiment_report
+from humanllm.report.table_runs import write_table_report
 from humanllm.schema import ConfigError
 from humanllm.sweep.spec import ObjectiveSpec, ParamSpec, SweepSpec
 from humanllm.sweep.trial import TrialRunner
+from humanllm.tables import old_names
+from humanllm.tables.runs import RUN_RECORD, full_overrides, run_dir, table_dir
+from humanllm.tables.spec import RunSpec, TableSpec
 
 log = logging.getLogger("humanllm")
 
 
-def trial_spec(spec: ExperimentSpec, runs: list[RunSpec]):
-    """The sweep-driver view of an experiment: one grid point per run, forgetting as the objective."""
+def trial_spec(spec: TableSpec, runs: list[RunSpec]):
+    """The sweep-driver view of a table spec: one grid point per run, forgetting as the objective."""
     return SweepSpec(
         name=spec.name,
         description=spec.title,
@@ -42,8 +43,8 @@ def trial_spec(spec: ExperimentSpec, runs: list[RunSpec]):
     )
 
 
-def run_experiment(
-    spec: ExperimentSpec,
+def run_table(
+    spec: TableSpec,
     out: str | Path = "results",
     fast: bool = False,
     extra: list[str] | None = None,
@@ -55,7 +56,7 @@ def run_experiment(
     unknown = sorted(set(only or []) - {r.name for r in runs})
     if unknown:
         raise ConfigError(
-            f"--run: unknown run(s) {unknown} of experiment {spec.name} (runs: {', '.join(r.name for r in runs)})"
+            f"--run: unknown run(s) {unknown} of table {spec.name} (runs: {', '.join(r.name for r in runs)})"
         )
     chosen = [r for r in runs if not only or r.name in only]
     for run in chosen:  # every run's config composes and validates before anything trains
@@ -63,7 +64,7 @@ def run_experiment(
         absent = blog_corpus_problems(cfg)  # every run would fail on it: say so once, before anything runs
         if absent:
             raise ConfigError("\n".join(absent))
-    folder = experiment_dir(out, spec.name)
+    folder = table_dir(out, spec.name)
     write_json(
         folder / "experiment.json",
         {
@@ -81,14 +82,14 @@ def run_experiment(
             continue
         overrides = full_overrides(spec, run, out, fast, extra or [])
         status[run.name] = _run_one(runner, number, run, overrides, run_dir(out, spec.name, run.name), config_dir)
-    write_experiment_report(spec, out, fast=fast)
+    write_table_report(spec, out, fast=fast)
     return status
 
 
 def _run_one(runner, number: int, run: RunSpec, overrides: list[str], folder: Path, config_dir: str | None) -> str:
     record = {"name": run.name, "label": run.label, "overrides": overrides}
     t0 = time.perf_counter()
-    log.info("experiment run %s: %s", run.name, " ".join(run.overrides))
+    log.info("table run %s: %s", run.name, " ".join(run.overrides))
     try:
         load_config(overrides, config_dir).preflight(evaluates=True)
         outcome = runner.run(number, overrides, {"run": run.name})
@@ -134,3 +135,6 @@ def _show_paths(index: Path) -> None:
             if isinstance(ev.get(key), str) and Path(ev[key]).is_absolute():
                 ev[key] = shown(ev[key])
     write_json(index, data)
+
+
+__getattr__ = old_names(__name__, {"run_experiment": "run_table"})  # the old public names, for one release

@@ -1,6 +1,6 @@
-"""An experiment spec (`sweeps/experiments/<name>.yaml`): the fixed set of runs behind one paper table.
+"""A table spec (`sweeps/tables/<name>.yaml`): the fixed set of runs behind one paper table or ablation.
 
-Each run is a set of Hydra overrides on top of the experiment's own (`experiment=<name>` selects
+Each run is a set of Hydra overrides on top of the spec's config preset (`experiment=<name>` selects
 conf/experiment/<name>.yaml); a run trains (or reuses) one SFT model, merges it at one α and scores
 base and merged, exactly as a sweep trial does. Runs are listed by name, or generated from a grid over
 one config key (α curves, base models, synthesis variants). Validated up front: a bad key fails naming
@@ -10,6 +10,7 @@ the file and the key.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,12 +18,14 @@ import yaml
 from pydantic import Field, field_validator, model_validator
 
 from humanllm.eval.benchmarks.registry import benchmarks
-from humanllm.paths import REPO_ROOT
+from humanllm.paths import REPO_ROOT, shown
 from humanllm.schema import ConfigError, StrictModel, at, validate
 from humanllm.sweep.overrides import merge_overrides
+from humanllm.tables import old_names
 
 Scalar = bool | int | float | str
-SPEC_DIR = REPO_ROOT / "sweeps" / "experiments"
+SPEC_DIR = REPO_ROOT / "sweeps" / "tables"
+OLD_SPEC_DIR = REPO_ROOT / "sweeps" / "experiments"  # read for one more release, with a FutureWarning
 
 # Fast mode (tests, smoke checks): the random 0.4M model, a few steps, a few held-out items.
 FAST_OVERRIDES = [
@@ -77,7 +80,7 @@ class LayoutSpec(StrictModel):
         return suites
 
 
-class ExperimentSpec(StrictModel):
+class TableSpec(StrictModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     title: str
     description: str = ""
@@ -96,7 +99,7 @@ class ExperimentSpec(StrictModel):
         return {k: v for k, v in data.items() if k != "needs"} if isinstance(data, dict) else data
 
     @model_validator(mode="after")
-    def _consistent(self) -> ExperimentSpec:
+    def _consistent(self) -> TableSpec:
         if bool(self.runs) == (self.grid is not None):
             raise at("runs", "give either runs (a list of named override sets) or grid (one key's values)")
         for which, runs in (("runs", self.expand(fast=False)), ("fast_runs", self.fast_runs or [])):
@@ -139,33 +142,47 @@ def _slug(text: str) -> str:
 
 
 def spec_path(name: str) -> Path:
-    return SPEC_DIR / f"{name}.yaml"
+    """sweeps/tables/<name>.yaml; a spec only in the old folder, sweeps/experiments/, is found there."""
+    path, old = SPEC_DIR / f"{name}.yaml", OLD_SPEC_DIR / f"{name}.yaml"
+    return old if not path.is_file() and old.is_file() else path
 
 
-def experiment_names() -> list[str]:
-    return sorted(p.stem for p in SPEC_DIR.glob("*.yaml"))
+def table_names() -> list[str]:
+    return sorted({p.stem for folder in (SPEC_DIR, OLD_SPEC_DIR) for p in folder.glob("*.yaml")})
 
 
 def has_spec(name: str) -> bool:
     return spec_path(name).is_file()
 
 
-def load_experiment(name_or_path: str | Path) -> ExperimentSpec:
-    """Read and validate an experiment spec by name (sweeps/experiments/<name>.yaml) or path."""
+def load_table_spec(name_or_path: str | Path) -> TableSpec:
+    """Read and validate a table spec by name (sweeps/tables/<name>.yaml) or path."""
     path = Path(name_or_path)
     if not path.suffix:
         path = spec_path(str(name_or_path))
     if not path.is_file():
-        raise ConfigError(f"experiment: no spec {path} (known: {', '.join(experiment_names())})")
+        raise ConfigError(f"table: no spec {path} (known: {', '.join(table_names())})")
+    if path.resolve().parent == OLD_SPEC_DIR.resolve():
+        warnings.warn(
+            f"{shown(path)}: table specs now live in sweeps/tables/ (sweeps/experiments/ is read for one more "
+            "release); move the file there",
+            FutureWarning,
+            stacklevel=2,
+        )
     try:
         data: Any = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ConfigError(f"{path}{f':{mark.line + 1}' if mark else ''}: invalid YAML") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: an experiment spec is a mapping (name, title, runs or grid, layout)")
+        raise ConfigError(f"{path}: a table spec is a mapping (name, title, runs or grid, layout)")
     data.setdefault("name", path.stem)
     try:
-        return validate(ExperimentSpec, data)
+        return validate(TableSpec, data)
     except ConfigError as e:
         raise ConfigError(f"{path}:\n{e}") from None
+
+
+__getattr__ = old_names(
+    __name__, {"ExperimentSpec": "TableSpec", "experiment_names": "table_names", "load_experiment": "load_table_spec"}
+)  # the old public names, for one release

@@ -1,4 +1,4 @@
-"""An experiment's plots: per-task bars with CIs, metrics against α, and in-domain gain vs forgetting."""
+"""A table spec's plots: per-task bars with CIs, metrics against α, and in-domain gain vs forgetting."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""`humanllm report experiment=<name>`: one experiment's table in the paper's layout, from its runs.
+"""`humanllm report table=<name>`: one table spec's table in the paper's layout, from its runs.
 
 Rows are the models (base, then each run's merged model), columns the headline metrics of the
-experiment's suites; cells are mean [95% CI resampling held-out users], the best per column in bold,
+spec's suites; cells are mean [95% CI resampling held-out users], the best per column in bold,
 `*` / `†` marking a delta vs base that is significant (CI excludes 0 on enough items and users) and
 better / worse. Written as markdown, CSV (one row per cell, with the evaluation artifact key that
 holds it) and LaTeX (booktabs), with plots and the provenance block. Runs not finished yet are
@@ -19,14 +19,15 @@ from typing import Any
 import pandas as pd
 
 from humanllm.eval.config import BootstrapConfig
-from humanllm.experiments.runs import experiment_dir, full_overrides, read_run, run_dir
-from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json, write_json
 from humanllm.paths import shown_override
-from humanllm.report.experiment_plots import draw
 from humanllm.report.flips import flip_frame, flips_markdown
 from humanllm.report.provenance import provenance_lines
+from humanllm.report.table_runs_plots import draw
 from humanllm.report.tables import column_names, delta_frame, higher_is_better, load_scores, scores_frame
+from humanllm.tables import old_names
+from humanllm.tables.runs import full_overrides, read_run, run_dir, table_dir
+from humanllm.tables.spec import RunSpec, TableSpec
 
 log = logging.getLogger("humanllm")
 BOOTSTRAP = BootstrapConfig().model_dump()  # the defaults of eval.bootstrap: one source, the config model
@@ -34,7 +35,7 @@ BOOTSTRAP = BootstrapConfig().model_dump()  # the defaults of eval.bootstrap: on
 
 @dataclass
 class Collected:
-    """What the store holds for an experiment: evaluated rows, per-run pairs, and what is missing."""
+    """What the store holds for a table spec: evaluated rows, per-run pairs, and what is missing."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)  # evaluations, table order, unique labels
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=list)  # (base, merged) per run
@@ -42,7 +43,7 @@ class Collected:
     provenance: list[dict[str, Any]] = field(default_factory=list)  # per finished run
 
 
-def _status(spec: ExperimentSpec, run: RunSpec, out: Path, fast: bool, extra: list[str]) -> str | None:
+def _status(spec: TableSpec, run: RunSpec, out: Path, fast: bool, extra: list[str]) -> str | None:
     """None when the run is finished with the overrides the spec gives it now; otherwise why not."""
     record = read_run(out, spec.name, run.name)
     if record is None:
@@ -61,12 +62,12 @@ def _as_shown(overrides: list[str]) -> list[str]:
     return [shown_override(o) for o in overrides]
 
 
-def fill_command(spec: ExperimentSpec, run: RunSpec, fast: bool, extra: list[str]) -> str:
-    words = ["humanllm", "experiment", spec.name, *extra, "--run", run.name, *(["--fast"] if fast else [])]
+def fill_command(spec: TableSpec, run: RunSpec, fast: bool, extra: list[str]) -> str:
+    words = ["humanllm", "table", spec.name, *extra, "--run", run.name, *(["--fast"] if fast else [])]
     return " ".join(shlex.quote(w) for w in words)
 
 
-def collect(spec: ExperimentSpec, out: str | Path, fast: bool = False, extra: list[str] | None = None) -> Collected:
+def collect(spec: TableSpec, out: str | Path, fast: bool = False, extra: list[str] | None = None) -> Collected:
     out, extra = Path(out), list(extra or [])
     found = Collected()
     indexes = []
@@ -137,7 +138,7 @@ def _flips(found: Collected) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def cell_frame(spec: ExperimentSpec, found: Collected) -> pd.DataFrame:
+def cell_frame(spec: TableSpec, found: Collected) -> pd.DataFrame:
     """One row per (model row, column): value, CI, n, delta vs base with CI and significance, eval key."""
     b = BOOTSTRAP
     long = scores_frame({"evaluations": found.rows}, b["samples"], b["confidence"], b["seed"])
@@ -230,10 +231,9 @@ def latex(table: pd.DataFrame, caption: str) -> str:
     return "\n".join([*lines, "\\bottomrule", "\\end{tabular}"]) + "\n"
 
 
-def provenance_block(spec: ExperimentSpec, found: Collected, fast: bool) -> list[str]:
+def provenance_block(spec: TableSpec, found: Collected, fast: bool) -> list[str]:
     lines = [
-        f"experiment: {spec.name} — {spec.title}"
-        + (" (FAST MODE: tiny random model, smoke-test numbers)" if fast else "")
+        f"table: {spec.name} — {spec.title}" + (" (FAST MODE: tiny random model, smoke-test numbers)" if fast else "")
     ]
     first = next((p["provenance"] for p in found.provenance if p["provenance"]), None)
     if first is not None:
@@ -244,16 +244,16 @@ def provenance_block(spec: ExperimentSpec, found: Collected, fast: bool) -> list
             f"run {p['run']} ({p['model']}): base model {k.get('base_model')}, sft {k.get('sft')}, "
             f"eval base {k.get('eval_base')}, eval merged {k.get('eval_merged')}"
         )
-    lines.append(f"regenerate: humanllm experiment {spec.name}" + (" --fast" if fast else ""))
+    lines.append(f"regenerate: humanllm table {spec.name}" + (" --fast" if fast else ""))
     return lines
 
 
-def write_experiment_report(
-    spec: ExperimentSpec, out: str | Path = "results", fast: bool | None = None, extra: list[str] | None = None
+def write_table_report(
+    spec: TableSpec, out: str | Path = "results", fast: bool | None = None, extra: list[str] | None = None
 ) -> dict[str, Path]:
     """Write table.{md,csv,tex}, flips.csv (item-by-item flips vs base, also in table.md), provenance.json,
     missing.md and the plots under <out>/<name>/."""
-    folder = experiment_dir(out, spec.name)
+    folder = table_dir(out, spec.name)
     record = read_json(folder / "experiment.json") if (folder / "experiment.json").is_file() else {}
     fast = bool(record.get("fast", False)) if fast is None else fast
     extra = list(record.get("extra_overrides", [])) if extra is None else extra
@@ -328,7 +328,7 @@ def write_experiment_report(
     )
     if not cells.empty:
         files.update(draw(spec, cells, folder))
-    log.info("experiment report written to %s (%d rows, %d runs missing)", folder, len(order), len(found.missing))
+    log.info("table report written to %s (%d rows, %d runs missing)", folder, len(order), len(found.missing))
     return files
 
 
@@ -338,3 +338,8 @@ def _missing_markdown(missing: list[dict[str, str]]) -> str:
     lines = ["\n## Missing runs (no rows shown for them)\n", "| run | row | why | fill it with |", "|---|---|---|---|"]
     lines += [f"| {m['run']} | {m['label']} | {m['reason'].replace('|', '/')} | `{m['command']}` |" for m in missing]
     return "\n".join(lines) + "\n"
+
+
+__getattr__ = old_names(
+    __name__, {"write_experiment_report": "write_table_report"}
+)  # the old public names, for one release

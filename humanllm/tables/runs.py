@@ -1,5 +1,5 @@
-"""Where an experiment's runs live and what each run is told: shared by the orchestrator
-(`experiments/runner.py`, which writes the run records) and the report (`report/experiment.py`, which
+"""Where a table spec's runs live and what each run is told: shared by the orchestrator
+(`tables/runner.py`, which writes the run records) and the report (`report/table_runs.py`, which
 reads them). A leaf: it imports neither of them.
 """
 
@@ -7,22 +7,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from humanllm.experiments.spec import ExperimentSpec, RunSpec
 from humanllm.io import read_json
 from humanllm.paths import shown
+from humanllm.tables import old_names
+from humanllm.tables.spec import RunSpec, TableSpec
 
 RUN_RECORD = "run.json"
 
 
-def experiment_dir(out: str | Path, name: str) -> Path:
+def table_dir(out: str | Path, name: str) -> Path:
     return (Path(out) / name).resolve()
 
 
 def run_dir(out: str | Path, name: str, run: str) -> Path:
-    return experiment_dir(out, name) / "runs" / run
+    return table_dir(out, name) / "runs" / run
 
 
-def full_overrides(spec: ExperimentSpec, run: RunSpec, out: str | Path, fast: bool, extra: list[str]) -> list[str]:
+def full_overrides(spec: TableSpec, run: RunSpec, out: str | Path, fast: bool, extra: list[str]) -> list[str]:
     """The run's overrides plus where it writes (relative to the working folder when inside it, so run
     records name no machine's paths) and what it scores (base and one merged model)."""
     return [
@@ -36,3 +37,6 @@ def full_overrides(spec: ExperimentSpec, run: RunSpec, out: str | Path, fast: bo
 def read_run(out: str | Path, name: str, run: str) -> dict | None:
     path = run_dir(out, name, run) / RUN_RECORD
     return read_json(path) if path.is_file() else None
+
+
+__getattr__ = old_names(__name__, {"experiment_dir": "table_dir"})  # the old public names, for one release
