@@ -180,5 +180,5 @@ def fetch_corpus_command(name: str, rest: list[str], source: str | None) -> int:
     dest = fetch_blogs(rest[0] if rest else DEFAULT_DEST, source)
     print(f"Blog Authorship Corpus: {BLOGS_PIN.files} files in {dest}, sha256 {BLOGS_PIN.sha256} (verified)")
     if Path(dest) != Path(DEFAULT_DEST):
-        print(f"use it with: humanllm experiment real_blogs 'data.sources.blogger.files=[{dest}/*0.[fm]*.xml]'")
+        print(f"use it with: humanllm table real_blogs 'data.sources.blogger.files=[{dest}/*0.[fm]*.xml]'")
     return 0
