@@ -147,6 +147,27 @@ class TaskFamily(ABC):
         return Skipped(key=f"{self.name}:{key}", task=self.name, user_id=user_id, reason=reason)
 
 
+class CuratedTaskFamily(TaskFamily):
+    """A family made from the curated records: from the paper's records when synthesis wrote them
+    (`synthesis=paper`), else from the structured ones."""
+
+    needs_curated: ClassVar[bool] = True
+
+    def examples(self, inputs: TaskInputs, params: Any, rng: random.Random) -> Iterator[TaskExample | Skipped]:
+        if inputs.curated.paper:
+            yield from self.paper_examples(inputs, params, rng)
+        else:
+            yield from self.structured_examples(inputs, params)
+
+    @abstractmethod
+    def paper_examples(self, inputs: TaskInputs, params: Any, rng: random.Random) -> Iterator[TaskExample | Skipped]:
+        """Examples from the paper's records."""
+
+    @abstractmethod
+    def structured_examples(self, inputs: TaskInputs, params: Any) -> Iterator[TaskExample]:
+        """Examples from the structured records."""
+
+
 def clip(text: str, max_chars: int) -> str:
     """Cut at a word boundary and mark the cut."""
     text = text.strip()

@@ -19,7 +19,7 @@ from typing import Literal
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs, clip
+from humanllm.task.base import CuratedTaskFamily, Skipped, TaskExample, TaskInputs, clip
 from humanllm.task.paper import cap_per_group, words_target
 from humanllm.task.registry import register
 
@@ -45,7 +45,7 @@ def paper_prompt(persona: str, words: str) -> str:
 
 
 @register
-class ProfileGeneration(TaskFamily):
+class ProfileGeneration(CuratedTaskFamily):
     name = "profile_generation"
     description = "a user's persona (or posts / persona notes) → the user's profile"
     Params = Params
@@ -54,15 +54,8 @@ class ProfileGeneration(TaskFamily):
     rubric = (
         "Does the candidate profile describe the same person: facts, traits and interests, without invented details?"
     )
-    needs_curated = True
 
-    def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
-        if inputs.curated.paper:
-            yield from self._paper(inputs, params, rng)
-        else:
-            yield from self._structured(inputs, params)
-
-    def _paper(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
+    def paper_examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         cur, made = inputs.curated, []
         for uid in sorted(set(cur.personas) | set(cur.profile_paragraphs)):
             persona, profile = cur.personas.get(uid), cur.profile_paragraphs.get(uid)
@@ -90,7 +83,7 @@ class ProfileGeneration(TaskFamily):
         yield from kept
         yield from (self.skip(e.example_id.removeprefix(f"{self.name}:"), e.user_id, "over_task_cap") for e in over)
 
-    def _structured(self, inputs: TaskInputs, params: Params) -> Iterator[TaskExample]:
+    def structured_examples(self, inputs: TaskInputs, params: Params) -> Iterator[TaskExample]:
         cur = inputs.curated
         notes_by_user: dict[str, list[str]] = {}
         for s in cur.scenarios:

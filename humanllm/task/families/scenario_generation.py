@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs
+from humanllm.task.base import CuratedTaskFamily, Skipped, TaskExample, TaskInputs
 from humanllm.task.paper import cap_per_group, words_target
 from humanllm.task.registry import register
 
@@ -90,7 +90,7 @@ def _paper_prompt(variant: str, past: str, description: str | None, rest: int, s
 
 
 @register
-class ScenarioGeneration(TaskFamily):
+class ScenarioGeneration(CuratedTaskFamily):
     name = "scenario_generation"
     description = (
         "a user's first stories (+ description / target summary) → the rest; or summary + characters → scenario"
@@ -101,15 +101,8 @@ class ScenarioGeneration(TaskFamily):
     rubric = (
         "Does the candidate continue the story the way this person's real story goes: events, feelings and details?"
     )
-    needs_curated = True
 
-    def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
-        if inputs.curated.paper:
-            yield from self._paper(inputs, params, rng)
-        else:
-            yield from self._structured(inputs, params)
-
-    def _paper(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
+    def paper_examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         cur, made = inputs.curated, []
         variants = params.paper_variants
         for uid in sorted(cur.stories):
@@ -180,7 +173,7 @@ class ScenarioGeneration(TaskFamily):
             yield from kept
             yield from (self.skip(e.example_id.removeprefix(f"{self.name}:"), e.user_id, "over_task_cap") for e in over)
 
-    def _structured(self, inputs: TaskInputs, params: Params) -> Iterator[TaskExample]:
+    def structured_examples(self, inputs: TaskInputs, params: Params) -> Iterator[TaskExample]:
         cur = inputs.curated
         per_user: dict[str, int] = {}
         for s in sorted(cur.scenarios, key=lambda x: x.record_id):

@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import Field
 
 from humanllm.schema import StrictModel
-from humanllm.task.base import Skipped, TaskExample, TaskFamily, TaskInputs
+from humanllm.task.base import CuratedTaskFamily, Skipped, TaskExample, TaskInputs
 from humanllm.task.paper import cap_per_group, words_target
 from humanllm.task.registry import register
 
@@ -46,22 +46,15 @@ def paper_prompt(description: str, scenario: str, question: str, words: str) -> 
 
 
 @register
-class SocialQA(TaskFamily):
+class SocialQA(CuratedTaskFamily):
     name = "social_qa"
     description = "user description + scenario + question → the user's action, thought or reason"
     Params = Params
     metrics = ("rouge_l", "embedding_similarity", "judge")
     # what the LLM judge asks of each generated answer (humanllm.eval.judge)
     rubric = "Does the candidate give the answer this person actually gave: same action, thought or reason?"
-    needs_curated = True
 
-    def examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
-        if inputs.curated.paper:
-            yield from self._paper(inputs, params, rng)
-        else:
-            yield from self._structured(inputs, params)
-
-    def _paper(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
+    def paper_examples(self, inputs: TaskInputs, params: Params, rng: random.Random) -> Iterator[TaskExample | Skipped]:
         cur, made = inputs.curated, []
         for qa in sorted(cur.scenario_qa, key=lambda x: x.record_id):
             key = qa.record_id.removeprefix("scenario_qa:")
@@ -91,7 +84,7 @@ class SocialQA(TaskFamily):
         yield from kept
         yield from (self.skip(e.example_id.removeprefix(f"{self.name}:"), e.user_id, "over_task_cap") for e in over)
 
-    def _structured(self, inputs: TaskInputs, params: Params) -> Iterator[TaskExample]:
+    def structured_examples(self, inputs: TaskInputs, params: Params) -> Iterator[TaskExample]:
         cur = inputs.curated
         per_user: dict[str, int] = {}
         for qa in sorted(cur.social_qa, key=lambda x: x.record_id):
