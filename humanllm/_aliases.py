@@ -16,6 +16,8 @@ import warnings
 _PACKAGE = __name__.rpartition(".")[0]
 # old name → new name, both relative to the package (no dotted literal, so codeid does not read these as imports)
 RENAMED = {
+    "data.funnel": "funnel",
+    "synthesis.funnel": "funnel",
     "tasks.build": "task.stage",
     "tasks": "task",
     "models": "model",

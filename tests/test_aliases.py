@@ -50,3 +50,14 @@ def test_other_names_are_left_alone() -> None:
     assert _aliases.new_name("humanllm.tracking.x") == "humanllm.tracker.x"
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module("humanllm.no_such_module")
+
+
+def test_the_two_old_funnel_modules_are_the_one_funnel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """humanllm.data.funnel and humanllm.synthesis.funnel (and curate.funnel, older still) all load humanllm.funnel."""
+    funnel = importlib.import_module("humanllm.funnel")
+    for old in ("humanllm.data.funnel", "humanllm.synthesis.funnel", "humanllm.curate"):
+        _forget(monkeypatch, old)
+    with pytest.warns(FutureWarning):
+        old = [importlib.import_module(f"humanllm.{m}") for m in ("data.funnel", "synthesis.funnel", "curate.funnel")]
+    assert all(m is funnel for m in old)
+    assert old[0].FunnelRow is old[1].FunnelRow and old[0].FunnelMismatch is old[1].FunnelMismatch

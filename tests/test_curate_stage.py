@@ -203,8 +203,8 @@ def test_a_user_cap_keeps_the_split_share_of_held_out_users(tmp_path):
     stage's own split), so the curated families have test users; without the split it may pick none."""
     from humanllm.data.records import Corpus
     from humanllm.data.split import held_out_users
+    from humanllm.funnel import CurationFunnel
     from humanllm.synthesis.config import SynthesisConfig
-    from humanllm.synthesis.funnel import CurationFunnel
     from humanllm.synthesis.select import select
 
     users = Corpus(tiny_corpus(tmp_path / "corpus", 24, 2).path).users

@@ -17,11 +17,11 @@ from humanllm.data.build import build_corpus
 from humanllm.data.candidate import Candidate, Loaded
 from humanllm.data.config import DataConfig, DedupConfig, PiiConfig
 from humanllm.data.dedup import find_duplicates
-from humanllm.data.funnel import Funnel, FunnelMismatch
 from humanllm.data.pii import Scrubber
 from humanllm.data.records import Corpus, Post
 from humanllm.data.sample import sample_sources
 from humanllm.data.stage import funnel_text, run_data
+from humanllm.funnel import Funnel, FunnelMismatch
 from humanllm.io import read_jsonl
 from humanllm.pipeline.context import RunContext
 from humanllm.schema import ConfigError, validate

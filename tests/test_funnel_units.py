@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from humanllm.data.candidate import Candidate, Loaded
-from humanllm.data.funnel import Funnel, FunnelMismatch, FunnelRow
+from humanllm.funnel import CurationFunnel, Funnel, FunnelMismatch, FunnelRow
 
 
 def cand(rid: str, platform: str = "reddit", kind: str = "comment") -> Candidate:
@@ -161,9 +161,9 @@ def test_written_csv_and_markdown(tmp_path):
 
 
 def test_reasons_sort_by_count_then_name():
-    from humanllm.data.funnel import _reasons
+    from humanllm.funnel import _reasons
 
-    row = FunnelRow("reddit", "comment", "rules")
+    row = FunnelRow(platform="reddit", kind="comment", stage="rules")
     row.reasons.update({"b": 1, "a": 1, "c": 3})
     assert _reasons(row) == "c=3; a=1; b=1" and row.rejected == 5
 
@@ -192,3 +192,33 @@ def test_a_repeated_id_message_shows_three_examples():
     f.raw["reddit"] = 8
     with pytest.raises(FunnelMismatch, match=r"^4 record ids appear more than once, e\.g\. \['d0', 'd1', 'd2'\]$"):
         f.reconcile(dup + dup)
+
+
+def test_curation_funnel_rows_written_and_a_row_that_does_not_add_up(tmp_path):
+    """The synthesis stage's funnel: rows in the order added, one csv line per reason, totals derived."""
+    f = CurationFunnel()
+    f.add("select", "user", 3, 3, [])
+    row = f.add("judge", "style", 5, 2, ["judge:overall", "judge:fidelity", "judge:overall"])
+    assert (row.rejected, dict(row.reasons)) == (3, {"judge:overall": 2, "judge:fidelity": 1})
+    with pytest.raises(FunnelMismatch, match=r"^curation funnel link/qa: in 4 != kept 2 \+ rejected 1$"):
+        f.add("link", "qa", 4, 2, ["orphan"])
+    assert len(f.rows) == 2  # the bad row is not kept
+    assert f.as_dicts()[1] == {
+        "stage": "judge",
+        "kind": "style",
+        "in": 5,
+        "kept": 2,
+        "rejected": 3,
+        "rejected_by_reason": {"judge:fidelity": 1, "judge:overall": 2},
+    }
+    f.write(tmp_path)
+    assert (tmp_path / "curation_funnel.csv").read_text(encoding="utf-8").splitlines() == [
+        "stage,kind,in,kept,rejected,reason,reason_count",
+        "select,user,3,3,0,,0",
+        "judge,style,5,2,3,judge:fidelity,1",
+        "judge,style,5,2,3,judge:overall,2",
+    ]
+    assert (tmp_path / "curation_funnel.md").read_text(encoding="utf-8").splitlines()[-2:] == [
+        "| select | user | 3 | 3 | 0 |  |",
+        "| judge | style | 5 | 2 | 3 | judge:overall 2, judge:fidelity 1 |",
+    ]

@@ -49,7 +49,7 @@ MODULES: dict[str, list[str]] = {
     ],
     "humanllm/eval/stats.py": ["tests/test_eval_stats.py", "tests/test_stats_units.py"],
     "humanllm/sweep/driver.py": ["tests/test_sweep_driver_units.py", "tests/test_sweep_driver_wait.py"],
-    "humanllm/data/funnel.py": ["tests/test_funnel_units.py"],
+    "humanllm/funnel.py": ["tests/test_funnel_units.py"],
     "humanllm/task/leakage.py": ["tests/test_leakage.py", "tests/test_leakage_units.py"],
 }
 
@@ -115,7 +115,7 @@ _LOCALE = (
     "the explicit encoding guards other locales, which no in-process test can switch to"
 )
 _CODEC = "codec names are case-insensitive: 'UTF-8' is 'utf-8'"
-_D, _F = "humanllm/sweep/driver.py", "humanllm/data/funnel.py"
+_D, _F = "humanllm/sweep/driver.py", "humanllm/funnel.py"
 for _o in ("trials = study.get_trials(deepcopy=False)",):
     for _n in ("None", "True"):
         EQUIVALENT[(_D, _o, _o.replace("False", _n))] = _READ_ONLY

@@ -18,12 +18,12 @@ from humanllm.data.assemble import assemble
 from humanllm.data.candidate import Candidate, Loaded
 from humanllm.data.config import PLATFORMS, DataConfig, SourcesConfig
 from humanllm.data.dedup import find_duplicates
-from humanllm.data.funnel import Funnel, FunnelMismatch
 from humanllm.data.loaders import load_platform
 from humanllm.data.pii import Scrubber
 from humanllm.data.records import Item, Thread, UserRecord
 from humanllm.data.rules import Decisions, amazon_rules, blogger_rules, reddit_rules, twitter_rules
 from humanllm.data.shards import SHARDED_PLATFORMS, absorb_funnel, build_blogger, rejected_by_reason
+from humanllm.funnel import Funnel, FunnelMismatch
 
 
 def _rules(platform: str, cands: list[Candidate], cfg: DataConfig, loaded: Loaded) -> Decisions:

@@ -41,11 +41,11 @@ from humanllm.data.activity import activity_filter
 from humanllm.data.assemble import assemble
 from humanllm.data.candidate import Candidate, Loaded, UnreadableSource
 from humanllm.data.config import DataConfig
-from humanllm.data.funnel import Funnel, FunnelMismatch
 from humanllm.data.loaders.blogger import EXPECTED, FILENAME, _load_file
 from humanllm.data.pii import Scrubber
 from humanllm.data.rawio import expand
 from humanllm.data.rules import blogger_rules
+from humanllm.funnel import Funnel, FunnelMismatch
 
 SHARDED_PLATFORMS = ("blogger",)
 

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from humanllm.data.records import Post
+from humanllm.funnel import CurationFunnel
 from humanllm.llm.types import LLMRequest, LLMResult
 from humanllm.synthesis import paper_prompts
 from humanllm.synthesis.config import CleanConfig, SynthesisConfig
-from humanllm.synthesis.funnel import CurationFunnel
 from humanllm.synthesis.paper_schemas import PaperClean
 from humanllm.synthesis.prompts import clean_messages
 from humanllm.synthesis.records import CleanedPost, RejectedRecord, raw_snippet

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from humanllm.funnel import CurationFunnel
 from humanllm.llm.types import LLMRequest
 from humanllm.synthesis import paper_prompts
 from humanllm.synthesis.config import JUDGE_METRICS, PAPER_JUDGED, JudgeConfig, SynthesisConfig
-from humanllm.synthesis.funnel import CurationFunnel
 from humanllm.synthesis.prompts import judge_messages, posts_block
 from humanllm.synthesis.records import (
     CleanedPost,

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from humanllm.data.records import Corpus
 from humanllm.data.split import held_out_users
+from humanllm.funnel import CurationFunnel, FunnelMismatch
 from humanllm.io import write_json, write_jsonl
 from humanllm.synthesis.clean import run_clean
 from humanllm.synthesis.cleaned_corpus import write_cleaned_corpus
 from humanllm.synthesis.config import SynthesisConfig
-from humanllm.synthesis.funnel import CurationFunnel, FunnelMismatch
 from humanllm.synthesis.judge import run_judge
 from humanllm.synthesis.paper_synthesize import plan_paper_records
 from humanllm.synthesis.plots import score_histograms

@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 
 from humanllm.data.records import Post, UserRecord
+from humanllm.funnel import CurationFunnel
 from humanllm.synthesis.config import SynthesisConfig
-from humanllm.synthesis.funnel import CurationFunnel
 from humanllm.synthesis.records import RejectedRecord
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from humanllm.funnel import CurationFunnel
 from humanllm.llm.types import LLMRequest
 from humanllm.synthesis.config import SynthesisConfig
-from humanllm.synthesis.funnel import CurationFunnel
 from humanllm.synthesis.paper_schemas import PAPER_DRAFTS
 from humanllm.synthesis.prompts import profile_messages, qa_messages, scenario_messages, style_messages
 from humanllm.synthesis.records import RECORD_MODELS, CleanedPost, CuratedRecord, RejectedRecord, Scenario, raw_snippet

@@ -1,41 +1,65 @@
-"""The funnel: per platform, record kind and stage, how many records came in, were kept, were rejected (why).
+"""The funnels: per stage and record kind, how many records went in, were kept, and were rejected (why).
 
-Every stage goes through `Funnel.apply`, so each raw record is either still flowing or rejected
-exactly once; `reconcile` checks this against what is finally written and fails loudly otherwise.
+Both the corpus (data stage) and the curation (synthesis stage) keep one, made of the same rows: a `FunnelRow`
+counts what went in, what was kept and the rejections by reason (their total derived), and every row must
+reconcile (in = kept + rejected); one that does not raises `FunnelMismatch`.
+
+- `Funnel`, the data stage's: rows per platform, record kind and stage. Every stage goes through
+  `Funnel.apply`, so each raw record is either still flowing or rejected exactly once; `reconcile` checks this
+  against what is finally written. Writes funnel.csv and funnel.md.
+- `CurationFunnel`, the synthesis stage's: one row per curation stage and kind, checked as it is added.
+  Writes curation_funnel.csv and curation_funnel.md.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from humanllm.data.candidate import KINDS, Candidate, Loaded
 from humanllm.data.config import PLATFORMS
 from humanllm.data.records import Rejected
 from humanllm.data.rules import Decisions
 
+log = logging.getLogger(__name__)
+
 
 class FunnelMismatch(RuntimeError):
-    """Raw records do not equal kept + rejected: a record was lost or counted twice."""
+    """Records in != kept + rejected: a stage lost, invented or double-counted records."""
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FunnelRow:
-    platform: str
+    platform: str = ""  # the corpus funnel's rows are per platform; the curation funnel's are not
     kind: str
     stage: str
     n_in: int = 0
     kept: int = 0
-    reasons: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)  # rejection reason → records
 
     @property
     def rejected(self) -> int:
         return sum(self.reasons.values())
 
+    def mismatch(self) -> str | None:
+        """'in N != kept K + rejected R' when the row does not reconcile, else None."""
+        if self.n_in == self.kept + self.rejected:
+            return None
+        return f"in {self.n_in} != kept {self.kept} + rejected {self.rejected}"
+
+    def by_count(self) -> list[tuple[str, int]]:
+        """The reasons, most frequent first, ties by name."""
+        return sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+
 
 class Funnel:
+    """The corpus funnel of the data stage."""
+
     def __init__(self) -> None:
         self.rows: dict[tuple[str, str, str], FunnelRow] = {}
         self.rejected: list[Rejected] = []
@@ -45,7 +69,7 @@ class Funnel:
     def _row(self, platform: str, kind: str, stage: str) -> FunnelRow:
         key = (platform, kind, stage)
         if key not in self.rows:
-            self.rows[key] = FunnelRow(platform, kind, stage)
+            self.rows[key] = FunnelRow(platform=platform, kind=kind, stage=stage)
         return self.rows[key]
 
     def parse(self, loaded: Loaded) -> list[Candidate]:
@@ -92,10 +116,8 @@ class Funnel:
         if repeated:
             raise FunnelMismatch(f"{len(repeated)} record ids appear more than once, e.g. {repeated[:3]}")
         for r in self.rows.values():
-            if r.n_in != r.kept + r.rejected:
-                raise FunnelMismatch(
-                    f"{r.platform}/{r.kind}/{r.stage}: in {r.n_in} != kept {r.kept} + rejected {r.rejected}"
-                )
+            if (wrong := r.mismatch()) is not None:
+                raise FunnelMismatch(f"{r.platform}/{r.kind}/{r.stage}: {wrong}")
         return out
 
     def sorted_rows(self) -> list[FunnelRow]:
@@ -142,4 +164,54 @@ class Funnel:
 
 
 def _reasons(row: FunnelRow) -> str:
-    return "; ".join(f"{k}={v}" for k, v in sorted(row.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    return "; ".join(f"{k}={v}" for k, v in row.by_count())
+
+
+class CurationFunnel:
+    """The curation funnel of the synthesis stage."""
+
+    def __init__(self) -> None:
+        self.rows: list[FunnelRow] = []
+
+    def add(self, stage: str, kind: str, n_in: int, kept: int, reasons: Iterable[str]) -> FunnelRow:
+        row = FunnelRow(kind=kind, stage=stage, n_in=n_in, kept=kept, reasons=Counter(reasons))
+        if (wrong := row.mismatch()) is not None:
+            raise FunnelMismatch(f"curation funnel {stage}/{kind}: {wrong}")
+        self.rows.append(row)
+        log.info("curate %s/%s: in %d, kept %d, rejected %s", stage, kind, n_in, kept, dict(row.reasons) or 0)
+        return row
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "stage": r.stage,
+                "kind": r.kind,
+                "in": r.n_in,
+                "kept": r.kept,
+                "rejected": r.rejected,
+                "rejected_by_reason": dict(sorted(r.reasons.items())),
+            }
+            for r in self.rows
+        ]
+
+    def write(self, folder: Path) -> None:
+        """curation_funnel.csv (one row per stage × kind × reason) and curation_funnel.md."""
+        with (folder / "curation_funnel.csv").open("w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["stage", "kind", "in", "kept", "rejected", "reason", "reason_count"])
+            for r in self.rows:
+                for reason, n in sorted(r.reasons.items()) or [("", 0)]:
+                    w.writerow([r.stage, r.kind, r.n_in, r.kept, r.rejected, reason, n])
+        (folder / "curation_funnel.md").write_text(self.markdown(), encoding="utf-8")
+
+    def markdown(self) -> str:
+        lines = [
+            "## Curation funnel",
+            "",
+            "| stage | kind | in | kept | rejected | rejected by reason |",
+            "|---|---|---:|---:|---:|---|",
+        ]
+        for r in self.rows:
+            why = ", ".join(f"{k} {v}" for k, v in r.by_count())
+            lines.append(f"| {r.stage} | {r.kind} | {r.n_in} | {r.kept} | {r.rejected} | {why} |")
+        return "\n".join(lines) + "\n"
