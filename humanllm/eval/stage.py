@@ -172,11 +172,16 @@ def check_benchmark_data(cfg: Any) -> None:
 
 
 def run_eval(
-    ctx: Any, target: EvalTarget, test_sets: dict[str, Artifact], in_memory: Callable[[], LoadedModel] | None = None
+    ctx: Any,
+    target: EvalTarget,
+    test_sets: dict[str, Artifact],
+    in_memory: Callable[[], LoadedModel] | None = None,
+    fingerprint: str | None = None,
 ) -> Artifact:
     """Score `target` (or reuse the scores of identical weights). `in_memory`, if given, returns a loaded
-    model holding exactly `target.location`'s weights, scored instead of loading them again."""
-    fingerprint = weights_fingerprint(target.location, ctx.store.root / "fingerprints.json")
+    model holding exactly `target.location`'s weights, scored instead of loading them again. `fingerprint`
+    identifies weights that exist only in memory (a sweep's merged model, held by `target.location`)."""
+    fingerprint = fingerprint or weights_fingerprint(target.location, ctx.store.root / "fingerprints.json")
     inputs = {"model_weights": fingerprint, **{f"test:{n}": a.key for n, a in sorted(test_sets.items())}}
     return ctx.stage(
         "eval",

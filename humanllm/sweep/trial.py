@@ -21,8 +21,6 @@ from humanllm.eval.flips import flip_rate
 from humanllm.eval.stage import (
     EvalTarget,
     check_benchmark_data,
-    eval_stage_config,
-    evaluate_model,
     read_scores,
     run_eval,
 )
@@ -167,16 +165,7 @@ class TrialRunner:
         fingerprint = merger.apply(cfg.merge.method, alpha)
         model = LoadedModel(f"in-memory {cfg.merge.method} α={alpha:g} ({fingerprint})", merger.model, merger.tokenizer)
         target = EvalTarget(f"merged α={alpha:g}", "merged", model, alpha=alpha)  # type: ignore[arg-type]
-        inputs = {"model_weights": fingerprint, **{f"test:{n}": a.key for n, a in sorted(state.tasks.items())}}
-        art = ctx.stage(
-            "eval",
-            eval_stage_config(cfg),
-            inputs,
-            lambda b: evaluate_model(ctx, target, state.tasks, b),
-            seed=cfg.seed,
-            label=target.label,
-        )
-        state.evaluations.append((target, art))
+        state.evaluations.append((target, run_eval(ctx, target, state.tasks, fingerprint=fingerprint)))
         flow.write_evaluations_index(ctx, state)
 
     def _track(

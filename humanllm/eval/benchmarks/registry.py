@@ -5,7 +5,7 @@ eval config is built from the registry; a plug-in's module and evals folder coun
 identity). Everything else is derived
 from what the class declares: the eval config's section and data folder (eval/config.py, and the Hydra
 defaults built from it), the missing-data message, the pre-run folder check (config_checks.py), `humanllm fetch`,
-the report's table group (report/tables.py) and the names an experiment layout may list (experiments/spec.py).
+the report's table group (report/tables.py) and the names a table spec's layout may list (tables/spec.py).
 
     class MyBenchConfig(StrictModel):         # cfg.eval.mybench (its defaults are the only defaults)
         enabled: bool = False
