@@ -21,7 +21,8 @@ def _forget(monkeypatch: pytest.MonkeyPatch, old: str) -> None:
 
 @pytest.mark.parametrize(("old", "new"), sorted(_aliases.RENAMED.items()))
 def test_old_name_is_the_new_module_with_a_warning(monkeypatch: pytest.MonkeyPatch, old: str, new: str) -> None:
-    assert not (ROOT / f"{old}.py").exists() and not (ROOT / old).exists(), "an alias would shadow a real module"
+    old_path = ROOT.joinpath(*old.split("."))
+    assert not old_path.with_suffix(".py").exists() and not old_path.exists(), "an alias would shadow a real module"
     module = importlib.import_module(f"humanllm.{new}")
     _forget(monkeypatch, f"humanllm.{old}")
     with pytest.warns(FutureWarning, match=rf"humanllm\.{old} was renamed to humanllm\.{new}\b"):
