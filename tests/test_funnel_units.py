@@ -5,6 +5,7 @@ Written against the mutants that `humanllm bench mutation` found the older tests
 from __future__ import annotations
 
 import csv
+import logging
 from pathlib import Path
 
 import pytest
@@ -218,7 +219,71 @@ def test_curation_funnel_rows_written_and_a_row_that_does_not_add_up(tmp_path):
         "judge,style,5,2,3,judge:fidelity,1",
         "judge,style,5,2,3,judge:overall,2",
     ]
-    assert (tmp_path / "curation_funnel.md").read_text(encoding="utf-8").splitlines()[-2:] == [
-        "| select | user | 3 | 3 | 0 |  |",
-        "| judge | style | 5 | 2 | 3 | judge:overall 2, judge:fidelity 1 |",
+    assert (tmp_path / "curation_funnel.md").read_text(encoding="utf-8") == "\n".join(
+        [
+            "## Curation funnel",
+            "",
+            "| stage | kind | in | kept | rejected | rejected by reason |",
+            "|---|---|---:|---:|---:|---|",
+            "| select | user | 3 | 3 | 0 |  |",
+            "| judge | style | 5 | 2 | 3 | judge:overall 2, judge:fidelity 1 |",
+            "",
+        ]
+    )
+
+
+def test_curation_funnel_logs_each_row_as_it_is_added(caplog):
+    """One INFO line per added row: stage/kind, in, kept and the rejections by reason (0 when none)."""
+    caplog.set_level(logging.INFO, logger="humanllm.funnel")
+    f = CurationFunnel()
+    f.add("select", "user", 3, 3, [])
+    f.add("judge", "style", 5, 2, ["judge:overall", "judge:fidelity", "judge:overall"])
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("humanllm.funnel", "INFO", "curate select/user: in 3, kept 3, rejected 0"),
+        (
+            "humanllm.funnel",
+            "INFO",
+            "curate judge/style: in 5, kept 2, rejected {'judge:overall': 2, 'judge:fidelity': 1}",
+        ),
+    ]
+
+
+def test_markdown_lists_what_each_input_file_was_read_as():
+    """Each platform's section ends with the schema every one of its input files was read as, in load order
+    and over several loads; a platform whose loader reported none gets no such lines."""
+    f = Funnel()
+    first = Loaded("reddit", candidates=[cand("r0")], formats=["schema 2018 (file RC_1)"])
+    second = Loaded("reddit", candidates=[cand("r1")], formats=["schema 2023 (file RC_2)", "schema 2023 (file RS_2)"])
+    ama = Loaded("amazon", candidates=[cand("a0", "amazon", "review")])
+    for loaded in (first, ama, second):
+        f.parse(loaded)
+    assert f.formats == {
+        "reddit": ["schema 2018 (file RC_1)", "schema 2023 (file RC_2)", "schema 2023 (file RS_2)"],
+        "amazon": [],
+    }
+    assert f.markdown(f.sorted_rows()).split("\n") == [
+        "# Data funnel",
+        "",
+        "| platform | raw | kept | rejected |",
+        "|---|---:|---:|---:|",
+        "| reddit | 2 | 2 | 0 |",
+        "| amazon | 1 | 1 | 0 |",
+        "| all | 3 | 3 | 0 |",
+        "",
+        "## reddit",
+        "",
+        "| kind | stage | in | kept | rejected | reasons |",
+        "|---|---|---:|---:|---:|---|",
+        "| comment | parse | 2 | 2 | 0 |  |",
+        "",
+        "Input read as: reddit: schema 2018 (file RC_1)",
+        "Input read as: reddit: schema 2023 (file RC_2)",
+        "Input read as: reddit: schema 2023 (file RS_2)",
+        "",
+        "## amazon",
+        "",
+        "| kind | stage | in | kept | rejected | reasons |",
+        "|---|---|---:|---:|---:|---|",
+        "| review | parse | 1 | 1 | 0 |  |",
+        "",
     ]

@@ -141,8 +141,8 @@ EQUIVALENT.update(
         },
         (
             _F,
-            "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 99)))",
-            "key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 100)))",
+            "self.rows.values(), key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 99))",
+            "self.rows.values(), key=lambda r: (PLATFORMS.index(r.platform), KINDS.index(r.kind), order.get(r.stage, 100))",
         ): "any rank past the five known stages (0-4) puts unknown stages last, in the same order",
     }
 )
@@ -162,6 +162,8 @@ EQUIVALENT.update(
 )
 _CSV = 'with open(folder / "funnel.csv", "w", newline="", encoding="utf-8") as fh:'
 _MD = '(folder / "funnel.md").write_text(self.markdown(rows), encoding="utf-8")'
+_CCSV = 'with (folder / "curation_funnel.csv").open("w", newline="", encoding="utf-8") as f:'
+_CMD = '(folder / "curation_funnel.md").write_text(self.markdown(), encoding="utf-8")'
 EQUIVALENT.update(
     {
         (_F, _CSV, _CSV.replace('newline=""', "newline=None")): _POSIX_NL,
@@ -172,6 +174,14 @@ EQUIVALENT.update(
         (_F, _MD, _MD.replace('"utf-8"', "None")): _LOCALE,
         (_F, _MD, _MD.replace('encoding="utf-8"', "")): _LOCALE,
         (_F, _MD, _MD.replace('"utf-8"', '"UTF-8"')): _CODEC,
+        (_F, _CCSV, _CCSV.replace('newline=""', "newline=None")): _POSIX_NL,
+        (_F, _CCSV, _CCSV.replace('newline="", ', "")): _POSIX_NL,
+        (_F, _CCSV, _CCSV.replace('"utf-8"', "None")): _LOCALE,
+        (_F, _CCSV, _CCSV.replace('encoding="utf-8"', "")): _LOCALE,
+        (_F, _CCSV, _CCSV.replace('"utf-8"', '"UTF-8"')): _CODEC,
+        (_F, _CMD, _CMD.replace('"utf-8"', "None")): _LOCALE,
+        (_F, _CMD, _CMD.replace('encoding="utf-8"', "")): _LOCALE,
+        (_F, _CMD, _CMD.replace('"utf-8"', '"UTF-8"')): _CODEC,
     }
 )
 
