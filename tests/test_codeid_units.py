@@ -196,3 +196,30 @@ def test_a_syntax_error_names_the_file(pkg):
     with pytest.raises(SyntaxError) as err:
         codeid._imports("humanllm.broken")
     assert err.value.filename == str(pkg / "humanllm" / "broken.py")
+
+
+def test_a_module_whose_code_cannot_be_parsed_names_the_file(pkg):
+    broken = pkg / "humanllm" / "broken.py"
+    with pytest.raises(SyntaxError) as err:
+        codeid._code_of(broken)
+    assert err.value.filename == str(broken)
+
+
+def test_a_noted_plug_in_counts_in_the_identities_that_reach_its_registry(pkg, monkeypatch):
+    """note_plugin: the plug-in's files (by name and bytes, in name order) join the identity of every module
+    whose closure holds the registry, and of no other; an edit to a plug-in file moves that identity."""
+    monkeypatch.setattr(codeid, "_PLUGINS", {})
+    ext = pkg / "ext"
+    ext.mkdir()
+    (ext / "b.py").write_text("B = 1\n")
+    (ext / "a.yaml").write_text("task: a\n")
+    solo, ev = codeid.code_identity("humanllm.solo"), codeid.code_identity("humanllm.ev")
+    codeid.note_plugin("humanllm.solo", [ext / "b.py", str(ext / "a.yaml")])  # clears the cached identities
+    assert {"humanllm.solo": {(ext / "b.py").resolve(), (ext / "a.yaml").resolve()}} == codeid._PLUGINS
+    h = hashlib.sha256(b"humanllm.solo\n" + _code(pkg / "humanllm" / "solo.py"))
+    h.update(b"plug-in a.yaml\n" + b"task: a\n" + b"plug-in b.py\n" + b"B = 1\n")
+    assert codeid.code_identity("humanllm.solo") == h.hexdigest()[:16] != solo
+    assert codeid.code_identity("humanllm.ev") == ev  # its closure does not reach humanllm.solo
+    (ext / "b.py").write_text("B = 2\n")
+    clear()
+    assert codeid.code_identity("humanllm.solo") not in (solo, h.hexdigest()[:16])

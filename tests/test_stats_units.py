@@ -108,3 +108,69 @@ def test_detectable_difference_formula_and_its_limits():
         (z(0.95) + z(0.8)) * se
     )
     assert Interval(0.5, 0.5, 0.5, 0.9, n=100).detectable_difference() is None
+
+
+W_VALUES = np.array([1.0, 2.0, 4.0, 0.5, 3.0, 0.0])
+W = np.array([1.0, 2.0, 1.0, 0.5, 3.0, 4.0])  # includes weights below 1: any positive weight is allowed
+W_CLUSTERS = ["u1", "u1", "u2", "u3", "u3", "u3"]
+
+
+def test_weighted_mean_is_the_ratio_of_sums():
+    assert stats.weighted_mean([1.0, 2.0, 4.0], [1.0, 2.0, 1.0]) == 2.25  # (1 + 4 + 4) / 4
+    assert stats.weighted_mean([1.0, 2.0, 4.0], [0.5, 0.25, 0.25]) == 2.0  # (0.5 + 0.5 + 1) / 1
+    assert stats.weighted_mean([1.0, 2.0, 4.0]) == pytest.approx(7 / 3)
+    assert stats.weighted_mean(W_VALUES, W) == pytest.approx((W_VALUES * W).sum() / W.sum())
+
+
+def test_weights_errors_name_the_argument_and_the_sizes():
+    with pytest.raises(ValueError, match=r"^values: no values"):
+        stats.weighted_mean([])
+    with pytest.raises(ValueError, match=r"^weights: 1 weights for 2 values$"):
+        stats.weighted_mean([1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match=r"^weights: values must be finite"):
+        stats.weighted_mean([1.0, 2.0], [1.0, float("nan")])
+    for bad in ([1.0, 0.0], [1.0, -2.0]):
+        with pytest.raises(ValueError, match=r"^weights must be > 0$"):
+            stats.weighted_mean([1.0, 2.0], bad)
+    with pytest.raises(ValueError, match=r"^weights must be > 0$"):
+        bootstrap_ci([1.0, 2.0], weights=[0.0, 1.0])
+
+
+def test_cluster_totals_without_weights_count_each_item_once():
+    arr = np.array([1.0, 2.0, 4.0])
+    totals, sizes = stats._cluster_totals(arr, None)
+    assert totals.tolist() == [1.0, 2.0, 4.0] and sizes.tolist() == [1.0, 1.0, 1.0]
+    totals, sizes = stats._cluster_totals(arr, ["b", "a", "b"])
+    assert totals.tolist() == [2.0, 5.0] and sizes.tolist() == [1.0, 2.0]
+    totals, sizes = stats._cluster_totals(arr, ["b", "a", "b"], np.array([0.5, 2.0, 1.0]))
+    assert totals.tolist() == [4.0, 4.5] and sizes.tolist() == [2.0, 1.5]
+
+
+@pytest.mark.parametrize("clusters", [None, W_CLUSTERS])
+def test_weighted_resamples_are_ratio_estimates_of_the_drawn_items_or_clusters(clusters):
+    """Each resample's mean is sum(w·v) / sum(w) over what it drew (items, or whole clusters)."""
+    labels = list(range(len(W_VALUES))) if clusters is None else [int(c[1:]) - 1 for c in clusters]
+    g = max(labels) + 1
+    totals = np.bincount(labels, weights=W_VALUES * W, minlength=g)
+    sizes = np.bincount(labels, weights=W, minlength=g)
+    idx = np.random.default_rng(4).integers(0, g, size=(200, g))
+    expected = totals[idx].sum(axis=1) / sizes[idx].sum(axis=1)
+    means = bootstrap_means(W_VALUES, samples=200, seed=4, clusters=clusters, weights=W)
+    assert np.allclose(means, expected)
+    ci = bootstrap_ci(W_VALUES, samples=200, seed=4, clusters=clusters, weights=W)
+    low, high = np.percentile(expected, [2.5, 97.5])
+    assert (ci.low, ci.high) == pytest.approx((low, high))
+    assert ci.estimate == pytest.approx(stats.weighted_mean(W_VALUES, W)) and ci.n == 6
+    assert ci.clusters == (None if clusters is None else 3)
+
+
+@pytest.mark.parametrize("clusters", [None, W_CLUSTERS])
+def test_a_weighted_paired_difference_is_the_weighted_interval_of_b_minus_a(clusters):
+    a = np.array([0.5, 1.0, 2.0, 1.5, 0.0, 3.0])
+    b = a + W_VALUES
+    d = paired_bootstrap_diff(a, b, samples=200, seed=6, clusters=clusters, weights=W)
+    ref = bootstrap_ci(W_VALUES, samples=200, seed=6, clusters=clusters, weights=W)
+    assert (d.estimate, d.low, d.high) == pytest.approx((ref.estimate, ref.low, ref.high))
+    assert d.estimate == pytest.approx(stats.weighted_mean(W_VALUES, W))
+    unweighted = paired_bootstrap_diff(a, b, samples=200, seed=6, clusters=clusters)
+    assert (d.estimate, d.low, d.high) != pytest.approx((unweighted.estimate, unweighted.low, unweighted.high))

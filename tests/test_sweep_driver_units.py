@@ -429,3 +429,18 @@ def test_a_trial_losing_ranks_every_time_is_retried_max_retries_times_then_raise
         driver.run_worker(s, study, Builder(), Path("/sweep"))
     assert len(FakeRunner.runs) == max_retries + 1
     assert [t.state for t in study.get_trials(deepcopy=False)] == [TrialState.FAIL] * (max_retries + 1)
+
+
+def test_a_lost_rank_is_logged_and_its_long_error_kept_to_2000_characters(fake_runner, caplog):
+    from humanllm.pipeline.train_launch import RanksDied
+
+    s = spec()
+    study = study_of(s)
+    fake_runner.fail_with = RanksDied("x" * 5000)
+    with caplog.at_level(logging.WARNING, logger="humanllm"):
+        assert driver.run_worker(s, study, Builder(), Path("/sweep")) == 3
+    error = study.get_trials(deepcopy=False)[0].user_attrs["error"]
+    assert len(error) == 2000 and error == "RanksDied: " + "x" * (2000 - len("RanksDied: "))
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"trial 0 failed ({'x' * 5000}); queued again"
+    ]

@@ -78,13 +78,8 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
     ("humanllm/store.py", _STORE_LOG.format("0.0"), _STORE_LOG.replace('"total", {}', '"total", ')): _TOTAL_SET,
     (
         "humanllm/eval/stats.py",
-        "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(float)",
-        "return np.bincount(inverse, weights=arr), np.bincount(inverse).astype(None)",
-    ): "ndarray.astype(None) converts to float64, the same dtype as astype(float)",
-    (
-        "humanllm/eval/stats.py",
-        "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None)",
-        "return Interval(est, low, high, confidence, arr.size, cluster_count(clusters, None) if clusters is not None else None)",
+        "est, low, high, confidence, arr.size, cluster_count(clusters, arr.size) if clusters is not None else None",
+        "est, low, high, confidence, arr.size, cluster_count(clusters, None) if clusters is not None else None",
     ): "cluster_count reads n only when clusters is None, and this call is made only when it is not",
     (
         "humanllm/eval/stats.py",
@@ -131,6 +126,12 @@ EQUIVALENT.update(
         (_D, "waiting = False", "waiting = None"): "None is falsy as False is: the once-per-wait notice is said alike",
         (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, state=None)"): _FAIL,
         (_D, "study.tell(trial, state=TrialState.FAIL)", "study.tell(trial, )"): _FAIL,
+        (
+            _D,
+            "retry_callback(spec.max_retries)(study, failed)",
+            "retry_callback(None)(study, failed)",
+        ): "reached only when the trial's retry history is shorter than max_retries (else it raised just above), "
+        "where the callback's own max_retry limit queues it again as the unlimited one (max_retry=None) does",
         **{
             (
                 _D,
@@ -149,6 +150,7 @@ EQUIVALENT.update(
 _C = "humanllm/codeid.py"
 _PARSE = 'tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))'
 _NAMES = "names = set().union(*(_imports(m)[1] for m in modules)) if modules else set()"
+_CODE = 'return ast.dump(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))).encode()'
 EQUIVALENT.update(
     {
         (
@@ -158,6 +160,8 @@ EQUIVALENT.update(
         ): "set().union() of no sets is set(), the else branch's value",
         (_C, _PARSE, _PARSE.replace('"utf-8"', "None")): _LOCALE,
         (_C, _PARSE, _PARSE.replace('"utf-8"', '"UTF-8"')): _CODEC,
+        (_C, _CODE, _CODE.replace('"utf-8"', "None")): _LOCALE,
+        (_C, _CODE, _CODE.replace('"utf-8"', '"UTF-8"')): _CODEC,
     }
 )
 _CSV = 'with open(folder / "funnel.csv", "w", newline="", encoding="utf-8") as fh:'
