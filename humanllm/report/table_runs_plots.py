@@ -18,6 +18,16 @@ def _plt() -> Any:
     return plt
 
 
+def _save(plt: Any, fig: Any, out: Path, unused: list[Any] | None = None) -> bool:
+    """Blank the grid's unused panels, write the figure and free it; True (it was drawn)."""
+    for ax in unused or []:
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return True
+
+
 def plot_bars(cells: pd.DataFrame, out: Path) -> bool:
     """One panel per column, one bar per model row, with its CI as an error bar."""
     columns = sorted(cells.column.unique())
@@ -38,12 +48,7 @@ def plot_bars(cells: pd.DataFrame, out: Path) -> bool:
         ax.invert_yaxis()
         ax.set_title(column, fontsize=8)
         ax.grid(axis="x", alpha=0.3)
-    for ax in list(axes.flat)[len(columns) :]:
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return True
+    return _save(plt, fig, out, unused=list(axes.flat)[len(columns) :])
 
 
 def plot_alpha_curves(cells: pd.DataFrame, out: Path) -> bool:
@@ -64,12 +69,7 @@ def plot_alpha_curves(cells: pd.DataFrame, out: Path) -> bool:
         ax.set_xlabel("α (weight of the fine-tuned model; 0 = base, 1 = SFT only)", fontsize=7)
         ax.set_title(column, fontsize=8)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(columns) :]:
-        ax.axis("off")
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return True
+    return _save(plt, fig, out, unused=list(axes.flat)[len(columns) :])
 
 
 def pareto_front(points: pd.DataFrame) -> pd.DataFrame:
@@ -114,10 +114,7 @@ def plot_pareto(cells: pd.DataFrame, gain_metric: str, forgetting_metric: str, o
     ax.set_ylabel(f"forgetting: {forgetting_metric} − base", fontsize=8)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(out, dpi=110)
-    plt.close(fig)
-    return True
+    return _save(plt, fig, out)
 
 
 def draw(spec: Any, cells: pd.DataFrame, folder: Path) -> dict[str, Path]:
