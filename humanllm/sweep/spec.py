@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import yaml
 from pydantic import Field, model_validator
 
-from humanllm.schema import ConfigError, StrictModel, at, validate
+from humanllm.schema import ConfigError, StrictModel, at
+from humanllm.spec_file import load_spec_file
 
 Scalar = bool | int | float | str
 ALPHA_KEY = "merge.ratios"  # the merge ratio α (weight of the fine-tuned model)
@@ -166,16 +166,4 @@ def load_spec(path: str | Path) -> SweepSpec:
     if not path.is_file():
         known = sorted(p.name for p in Path("sweeps").glob("*.yaml")) if Path("sweeps").is_dir() else []
         raise ConfigError(f"{path}: no such sweep spec" + (f" (sweeps/ has: {', '.join(known)})" if known else ""))
-    try:
-        data: Any = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{where}: invalid YAML ({getattr(e, 'problem', e)})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a sweep spec is a mapping (name, overrides, params, objectives, ...)")
-    data.setdefault("name", path.stem)
-    try:
-        return validate(SweepSpec, data)
-    except ConfigError as e:
-        raise ConfigError(f"{path}:\n{e}") from None
+    return load_spec_file(path, SweepSpec, "a sweep spec is a mapping (name, overrides, params, objectives, ...)")

@@ -14,12 +14,12 @@ import warnings
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import Field, field_validator, model_validator
 
 from humanllm.eval.benchmarks.registry import benchmarks
 from humanllm.paths import REPO_ROOT, shown
-from humanllm.schema import ConfigError, StrictModel, at, validate
+from humanllm.schema import ConfigError, StrictModel, at
+from humanllm.spec_file import load_spec_file
 from humanllm.sweep.overrides import merge_overrides
 from humanllm.tables import old_names
 
@@ -169,18 +169,7 @@ def load_table_spec(name_or_path: str | Path) -> TableSpec:
             FutureWarning,
             stacklevel=2,
         )
-    try:
-        data: Any = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise ConfigError(f"{path}{f':{mark.line + 1}' if mark else ''}: invalid YAML") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a table spec is a mapping (name, title, runs or grid, layout)")
-    data.setdefault("name", path.stem)
-    try:
-        return validate(TableSpec, data)
-    except ConfigError as e:
-        raise ConfigError(f"{path}:\n{e}") from None
+    return load_spec_file(path, TableSpec, "a table spec is a mapping (name, title, runs or grid, layout)")
 
 
 __getattr__ = old_names(
