@@ -12,6 +12,7 @@ import importlib.abc
 import importlib.machinery
 import sys
 import warnings
+from collections.abc import Callable
 
 _PACKAGE = __name__.rpartition(".")[0]
 # old name → new name, both relative to the package (no dotted literal, so codeid does not read these as imports)
@@ -63,12 +64,27 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
         new = new_name(fullname)
         if new is None:
             return None
-        warnings.warn(
-            f"{fullname} was renamed to {new}; the old name goes away in the next release",
-            FutureWarning,
-            stacklevel=2,  # the import line (warnings skips the import machinery's frames)
-        )
+        _warn_renamed(fullname, new)  # at the import line (warnings skips the import machinery's frames)
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(new))
+
+
+def _warn_renamed(old: str, new: str) -> None:
+    """The FutureWarning of an old name, shown at the caller of the caller (the line that used the old name)."""
+    warnings.warn(
+        f"{old} was renamed to {new}; the old name goes away in the next release", FutureWarning, stacklevel=3
+    )
+
+
+def renamed_attributes(module: str, renamed: dict[str, str]) -> Callable[[str], object]:
+    """A module `__getattr__` that still serves each old public name (old → new) with the same FutureWarning."""
+
+    def __getattr__(name: str) -> object:
+        if name not in renamed:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        _warn_renamed(f"{module}.{name}", renamed[name])
+        return getattr(sys.modules[module], renamed[name])
+
+    return __getattr__
 
 
 def install() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from humanllm._aliases import renamed_attributes
 from humanllm.eval.config import BootstrapConfig
 from humanllm.io import read_json, write_json
 from humanllm.paths import shown_override
@@ -25,7 +26,6 @@ from humanllm.report.flips import flip_frame, flips_markdown
 from humanllm.report.provenance import provenance_lines
 from humanllm.report.table_runs_plots import draw
 from humanllm.report.tables import column_names, delta_frame, higher_is_better, load_scores, scores_frame
-from humanllm.tables import old_names
 from humanllm.tables.runs import full_overrides, read_run, run_dir, table_dir
 from humanllm.tables.spec import RunSpec, TableSpec
 
@@ -340,6 +340,6 @@ def _missing_markdown(missing: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-__getattr__ = old_names(
+__getattr__ = renamed_attributes(
     __name__, {"write_experiment_report": "write_table_report"}
 )  # the old public names, for one release

@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from humanllm._aliases import renamed_attributes
 from humanllm.config import load_config
 from humanllm.pipeline import flow
 from humanllm.pipeline.context import RunContext
 from humanllm.report.data_quality import write_data_quality
 from humanllm.report.table_runs import write_table_report
-from humanllm.tables import old_names
 from humanllm.tables.runner import run_table
 from humanllm.tables.runs import full_overrides, table_dir
 from humanllm.tables.spec import has_spec, load_table_spec
@@ -77,6 +77,6 @@ def report_data(overrides: list[str], config_dir: str | None, sample: int) -> in
     return 0
 
 
-__getattr__ = old_names(
+__getattr__ = renamed_attributes(
     __name__, {"run_experiment_command": "run_table_command", "experiment_report_name": "table_report_name"}
 )  # the old public names, for one release

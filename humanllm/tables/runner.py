@@ -14,6 +14,7 @@ import time
 import traceback
 from pathlib import Path
 
+from humanllm._aliases import renamed_attributes
 from humanllm.config import load_config
 from humanllm.config_checks import blog_corpus_problems
 from humanllm.io import read_json, write_json
@@ -22,7 +23,6 @@ from humanllm.report.table_runs import write_table_report
 from humanllm.schema import ConfigError
 from humanllm.sweep.spec import ObjectiveSpec, ParamSpec, SweepSpec
 from humanllm.sweep.trial import TrialRunner
-from humanllm.tables import old_names
 from humanllm.tables.runs import RUN_RECORD, full_overrides, run_dir, table_dir
 from humanllm.tables.spec import RunSpec, TableSpec
 
@@ -137,4 +137,4 @@ def _show_paths(index: Path) -> None:
     write_json(index, data)
 
 
-__getattr__ = old_names(__name__, {"run_experiment": "run_table"})  # the old public names, for one release
+__getattr__ = renamed_attributes(__name__, {"run_experiment": "run_table"})  # the old public names, for one release

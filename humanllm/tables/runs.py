@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from humanllm._aliases import renamed_attributes
 from humanllm.io import read_json
 from humanllm.paths import shown
-from humanllm.tables import old_names
 from humanllm.tables.spec import RunSpec, TableSpec
 
 RUN_RECORD = "run.json"
@@ -39,4 +39,4 @@ def read_run(out: str | Path, name: str, run: str) -> dict | None:
     return read_json(path) if path.is_file() else None
 
 
-__getattr__ = old_names(__name__, {"experiment_dir": "table_dir"})  # the old public names, for one release
+__getattr__ = renamed_attributes(__name__, {"experiment_dir": "table_dir"})  # the old public names, for one release

@@ -16,12 +16,12 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from humanllm._aliases import renamed_attributes
 from humanllm.eval.benchmarks.registry import benchmarks
 from humanllm.paths import REPO_ROOT, shown
 from humanllm.schema import ConfigError, StrictModel, at
 from humanllm.spec_file import load_spec_file
 from humanllm.sweep.overrides import merge_overrides
-from humanllm.tables import old_names
 
 Scalar = bool | int | float | str
 SPEC_DIR = REPO_ROOT / "sweeps" / "tables"
@@ -172,6 +172,6 @@ def load_table_spec(name_or_path: str | Path) -> TableSpec:
     return load_spec_file(path, TableSpec, "a table spec is a mapping (name, title, runs or grid, layout)")
 
 
-__getattr__ = old_names(
+__getattr__ = renamed_attributes(
     __name__, {"ExperimentSpec": "TableSpec", "experiment_names": "table_names", "load_experiment": "load_table_spec"}
 )  # the old public names, for one release
